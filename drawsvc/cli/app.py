@@ -1,0 +1,23 @@
+"""The ``drawsvc`` command: a root Typer app with one sub-app per area.
+
+Each area module defines ``app = typer.Typer(...)`` and is registered below with one line.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from drawsvc.cli.output import run_guarded
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: verifiable random draws.")
+
+# Sub-apps: one line each (area modules own their commands).
+# app.add_typer(module.app, name="area")
+
+
+def main() -> None:
+    run_guarded(app)
+
+
+if __name__ == "__main__":
+    main()

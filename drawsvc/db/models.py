@@ -1,0 +1,10 @@
+"""Imports every model module so that ``Base.metadata`` knows all tables.
+
+Each domain package adds one import line here for its ``models`` module.
+"""
+
+from __future__ import annotations
+
+from drawsvc.db.base import Base
+
+__all__ = ["Base"]

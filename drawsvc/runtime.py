@@ -1,0 +1,51 @@
+"""Wires settings, engine, log and journal together for the API, the CLI and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from drawsvc.db.session import create_engine, create_schema
+from drawsvc.journal import Journal
+from drawsvc.settings import Settings, get_settings
+from ledger.keys import load_or_create_signer
+from ledger.log import Log
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: sa.Engine
+    log: Log
+    journal: Journal
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any exception."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings | None = None, *, create_tables: bool = True) -> Runtime:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    if create_tables:
+        create_schema(engine)
+    signer = load_or_create_signer(settings.resolved_key_file, settings.log_origin)
+    log = Log(origin=settings.log_origin, signer=signer, max_entry_size=settings.max_entry_size)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        log=log,
+        journal=Journal(log),
+        sessions=sessionmaker(engine, expire_on_commit=False),
+    )

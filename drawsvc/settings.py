@@ -1,0 +1,36 @@
+"""Settings from the environment (``DRAWSVC_*``) or a ``.env`` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DRAWSVC_", env_file=".env", extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""  # empty: SQLite file under data_dir
+    log_origin: str = "drawsvc.example/log"
+    signing_key_file: Path | None = None  # default: data_dir / "log.key"
+    max_entry_size: int = 64 * 1024
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'drawsvc.sqlite3').as_posix()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.signing_key_file or (self.data_dir / "log.key")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,56 @@
+"""Shared fixtures: a fresh runtime on SQLite (always) and on PostgreSQL (when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL = os.environ.get("DRAWSVC_TEST_DATABASE_URL", "")
+
+
+def make_settings(tmp_path: Path, database_url: str = ""):
+    from drawsvc.settings import Settings
+
+    return Settings(data_dir=tmp_path, database_url=database_url, log_origin="test.drawsvc.example/log")
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[object]:
+    """A Runtime on a fresh SQLite file: schema created, signing key generated."""
+    from drawsvc.runtime import open_runtime
+
+    rt = open_runtime(make_settings(tmp_path))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema (search_path) per test; skipped unless DRAWSVC_TEST_DATABASE_URL is set."""
+    if not PG_URL:
+        pytest.skip("DRAWSVC_TEST_DATABASE_URL not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_runtime(tmp_path: Path, pg_url: str) -> Iterator[object]:
+    from drawsvc.runtime import open_runtime
+
+    rt = open_runtime(make_settings(tmp_path, pg_url))
+    yield rt
+    rt.close()
