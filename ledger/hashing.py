@@ -1,0 +1,41 @@
+"""RFC 9162 §2.1.1 Merkle Tree Hash primitives (SHA-256).
+
+    MTH({})       = SHA-256()
+    leaf hash     = SHA-256(0x00 || entry)
+    interior hash = SHA-256(0x01 || left || right)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+HASH_SIZE = 32
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(entry: bytes) -> bytes:
+    return hashlib.sha256(LEAF_PREFIX + entry).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
+    """MTH over already-hashed leaves (RFC 9162 §2.1.1), iteratively, O(n) time.
+
+    Pairs are combined left to right at each level and a lone last node is carried up
+    unchanged, which yields exactly the RFC's split at the largest power of two < n.
+    """
+    if not hashes:
+        return EMPTY_ROOT
+    level = list(hashes)
+    while len(level) > 1:
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
