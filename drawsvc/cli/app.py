@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import typer
 
+from drawsvc.cli import db
 from drawsvc.cli.output import run_guarded
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: verifiable random draws.")
 
 # Sub-apps: one line each (area modules own their commands).
 # app.add_typer(module.app, name="area")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

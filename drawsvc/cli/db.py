@@ -1,0 +1,20 @@
+"""`drawsvc db`: schema management."""
+
+from __future__ import annotations
+
+import typer
+
+from drawsvc.cli.output import console
+from drawsvc.db import migrate
+from drawsvc.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
+
+
+@app.command()
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.resolved_database_url, revision)
+    console.print(f"database at revision {revision}")
