@@ -10,7 +10,9 @@ Each class has a stable ``code`` (the JavaScript verifier reports the same codes
     │  ├─ RootMismatch(expected, calculated)
     │  └─ Inconsistent
     ├─ ProofRangeError       index >= size, size1 > size2
+    ├─ EntryNotFound        no entry with that index or leaf hash
     └─ StorageError
+       └─ TileConflict      an immutable exported file exists with other bytes
 """
 
 from __future__ import annotations
@@ -68,3 +70,25 @@ class ProofRangeError(LedgerError):
 
 class StorageError(LedgerError):
     code = "storage"
+
+
+class EntryNotFound(LedgerError):
+    """No entry with that index or leaf hash in the log."""
+
+    code = "entry-not-found"
+
+
+class TileConflict(StorageError):
+    """An immutable exported file exists with different bytes (evidence: its path)."""
+
+    code = "tile-conflict"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"immutable file {path} already exists with different contents")
+        self.path = path
+
+
+class KeyFileError(StorageError):
+    """A signing-key file that cannot be created, read or used (never quotes the key)."""
+
+    code = "key-file"

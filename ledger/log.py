@@ -1,0 +1,153 @@
+"""The transparency log: append -> integrate -> sign the checkpoint, in the caller's transaction.
+
+Append order (docs/specs/ledger.md §Append), all inside the caller's open transaction:
+
+1. encode (RFC 8785, ``ledger.entries``) and size-check *every* entry; nothing is written
+   if any is refused (``EntryRejected``);
+2. take the writer lock (``store.lock_for_append``), then read the size and the partial
+   right-edge tiles;
+3. hash the leaves and integrate them into the tiles (``tree.integrate``), giving the root;
+4. sign the C2SP checkpoint for (origin, new size, root);
+5. write entries, tiles, and the new size + root + checkpoint.
+
+The caller commits: all of it becomes visible at once or, on any exception, none of it.
+Reads take a connection too and see the snapshot of its transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ledger import checkpoint as checkpoints
+from ledger import store, tree
+from ledger.entries import canonicalize, check_entry_bytes
+from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
+from ledger.hashing import HASH_SIZE, LEAF_PREFIX
+
+if TYPE_CHECKING:
+    from ledger.note import Signer
+
+# C2SP tlog-tiles entry bundles prefix each entry with a big-endian uint16 length.
+MAX_BUNDLE_ENTRY_SIZE = 0xFFFF
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    first_index: int
+    size: int
+    root: bytes
+    checkpoint: bytes
+
+
+class Log:
+    """One RFC 9162 log stored in the ``ledger_*`` tables, checkpoints signed by ``signer``."""
+
+    def __init__(self, *, origin: str, signer: Signer, max_entry_size: int = 65536) -> None:
+        self.origin = origin
+        self.signer = signer
+        # An entry must also fit a tlog-tiles bundle's uint16 length prefix.
+        self.max_entry_size = min(max_entry_size, MAX_BUNDLE_ENTRY_SIZE)
+
+    # --- writing -----------------------------------------------------------------------
+
+    def append(self, conn: sa.Connection, entries: Sequence[Mapping[str, Any]]) -> AppendResult:
+        """Canonicalize and check all ``entries``, then append them as one batch."""
+        encoded = [canonicalize(e) for e in entries]
+        return self.append_encoded(conn, encoded)
+
+    def append_encoded(self, conn: sa.Connection, entries: Sequence[bytes]) -> AppendResult:
+        """Append already-canonical entry bytes as one atomic batch (size-checked first)."""
+        for i, data in enumerate(entries):
+            if not isinstance(data, bytes):
+                raise EntryRejected(f"entry {i} of the batch is not bytes")
+            try:
+                check_entry_bytes(data, self.max_entry_size)
+            except EntryRejected as exc:
+                raise EntryRejected(f"entry {i} of the batch: {exc}") from exc
+        sha256, prefix = hashlib.sha256, LEAF_PREFIX
+        leaf_hashes = [sha256(prefix + data).digest() for data in entries]
+
+        store.lock_for_append(conn)
+        state = store.read_state(conn)
+        edge = store.read_edge(conn, state.size)
+        integration = tree.integrate(state.size, edge, leaf_hashes)
+        note = checkpoints.sign_checkpoint(self.signer, self.origin, integration.size, integration.root)
+        store.write_append(
+            conn,
+            first_index=state.size,
+            entries=entries,
+            leaf_hashes=leaf_hashes,
+            integration=integration,
+            old_edge=edge,
+            checkpoint=note,
+            state_exists=state.checkpoint is not None,
+        )
+        return AppendResult(state.size, integration.size, integration.root, note)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def size(self, conn: sa.Connection) -> int:
+        return store.read_state(conn).size
+
+    def root(self, conn: sa.Connection, size: int | None = None) -> bytes:
+        """Root of the current tree, or of the tree of an earlier ``size``."""
+        state = store.read_state(conn)
+        if size is None or size == state.size:
+            return state.root
+        self._check_size(size, state.size)
+        return tree.root(size, store.node_reader(conn, state.size))
+
+    def checkpoint(self, conn: sa.Connection) -> bytes:
+        """The latest signed checkpoint note; for an empty log, a fresh one for size 0."""
+        state = store.read_state(conn)
+        if state.checkpoint is None:
+            return checkpoints.sign_checkpoint(self.signer, self.origin, 0, state.root)
+        return state.checkpoint
+
+    def entry(self, conn: sa.Connection, index: int) -> bytes:
+        size = store.read_state(conn).size
+        if not 0 <= index < size:
+            raise EntryNotFound(f"no entry at index {index} (tree size {size})")
+        return store.read_entries(conn, index, index + 1)[0]
+
+    def entries(self, conn: sa.Connection, start: int, stop: int) -> list[bytes]:
+        """Entries ``[start, stop)``; the range must lie within the tree."""
+        size = store.read_state(conn).size
+        if not 0 <= start <= stop <= size:
+            raise ProofRangeError(f"entry range {start}..{stop} is not within tree size {size}")
+        return store.read_entries(conn, start, stop) if start < stop else []
+
+    def index_of_leaf(self, conn: sa.Connection, leaf_hash: bytes) -> int:
+        """Lowest index whose RFC 9162 leaf hash is ``leaf_hash``; EntryNotFound if none."""
+        if not isinstance(leaf_hash, bytes) or len(leaf_hash) != HASH_SIZE:
+            raise MalformedError(f"leaf hash must be {HASH_SIZE} bytes")
+        index = store.find_leaf(conn, leaf_hash)
+        if index is None:
+            raise EntryNotFound(f"no entry with leaf hash {leaf_hash.hex()}")
+        return index
+
+    def inclusion_proof(self, conn: sa.Connection, index: int, size: int) -> list[bytes]:
+        """RFC 9162 §2.1.3.1 proof that leaf ``index`` is in the tree of ``size``."""
+        current = store.read_state(conn).size
+        self._check_size(size, current)
+        if not 0 <= index < size:
+            raise ProofRangeError(f"leaf index {index} is not below tree size {size}")
+        return tree.inclusion_proof(index, size, store.node_reader(conn, current))
+
+    def consistency_proof(self, conn: sa.Connection, size1: int, size2: int) -> list[bytes]:
+        """RFC 9162 §2.1.4.1 proof that the tree of ``size1`` is a prefix of that of ``size2``."""
+        current = store.read_state(conn).size
+        self._check_size(size2, current)
+        if not 0 <= size1 <= size2:
+            raise ProofRangeError(f"first size {size1} is not between 0 and second size {size2}")
+        return tree.consistency_proof(size1, size2, store.node_reader(conn, current))
+
+    @staticmethod
+    def _check_size(size: int, current: int) -> None:
+        if not 0 <= size <= current:
+            raise ProofRangeError(f"tree size {size} is beyond the log's size {current}")
