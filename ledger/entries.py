@@ -1,0 +1,215 @@
+"""Log entries: RFC 8785 (JCS) canonical JSON and the rules an entry must meet to be appended.
+
+An entry is the JCS encoding of a JSON object; its leaf hash is ``SHA-256(0x00 || entry)``
+(RFC 9162 §2.1.1, ``ledger.hashing``). See docs/decisions/0001-hashing-and-canonical-json.md.
+
+``canonicalize`` has two paths that produce the same bytes:
+
+- the fast path, for objects made only of ``dict``/``list``/``str``/``int``/``bool``/``None`` whose
+  keys are all in the Basic Multilingual Plane: a validating walk, then the C JSON encoder with
+  sorted keys. For these inputs Python's output equals JCS: code-point order equals UTF-16
+  code-unit order when no key has a character above U+FFFF (RFC 8785 §3.2.3); ``json`` escapes
+  exactly ``"`` ``\\`` ``\\b \\f \\n \\r \\t`` and other C0 controls as lowercase ``\\u00xx``,
+  leaves everything else (U+007F, U+2028, U+2029, non-ASCII) as UTF-8 (RFC 8785 §3.2.2.2); and
+  integers within ±(2^53-1) print as JavaScript prints the equal double (§3.2.2.3).
+- the reference path, for anything else (floats, keys above U+FFFF, tuples, other mappings,
+  ``str``/``int`` subclasses): a checking copy into plain types, then the ``rfc8785`` package.
+
+tests/ledger/test_entries.py checks the equivalence with hypothesis against ``rfc8785.dumps``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+import rfc8785
+
+from ledger.errors import EntryRejected
+
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 64
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+class _NotFast(Exception):
+    """The fast walk met something it does not handle; the reference path decides."""
+
+
+def _reject(rule: str, path: str, detail: str) -> NoReturn:
+    err = EntryRejected(f"{rule} at {path}: {detail}")
+    err.rule = rule  # type: ignore[attr-defined]
+    err.path = path  # type: ignore[attr-defined]
+    raise err
+
+
+def _key_path(path: str, key: str) -> str:
+    if _IDENT.fullmatch(key):
+        return f"{path}.{key}"
+    shown = key if len(key) <= 40 else key[:40] + "\u2026"
+    return f"{path}[{json.dumps(shown)}]"
+
+
+# --- fast path ---------------------------------------------------------------------------------
+
+
+def _scan_dict(obj: dict, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise _NotFast
+    for k, v in obj.items():
+        if type(k) is not str or (not k.isascii() and _ASTRAL.search(k)):
+            raise _NotFast
+        t = type(v)
+        if t is str or v is None or t is bool:
+            continue
+        if t is int:
+            if -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                continue
+            raise _NotFast
+        if t is dict:
+            _scan_dict(v, depth + 1)
+        elif t is list:
+            _scan_list(v, depth + 1)
+        else:
+            raise _NotFast
+
+
+def _scan_list(items: list, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise _NotFast
+    for v in items:
+        t = type(v)
+        if t is str or v is None or t is bool:
+            continue
+        if t is int:
+            if -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                continue
+            raise _NotFast
+        if t is dict:
+            _scan_dict(v, depth + 1)
+        elif t is list:
+            _scan_list(v, depth + 1)
+        else:
+            raise _NotFast
+
+
+# --- reference path ----------------------------------------------------------------------------
+
+
+def _plain(value: Any, path: str, depth: int) -> Any:
+    """Check ``value`` against every rule and copy it into plain JSON types (RFC 8785 §3.2.2)."""
+    if value is None or value is True or value is False:
+        return value
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            _reject("lone-surrogate", path, "string has a lone UTF-16 surrogate (not Unicode text)")
+        return str.__str__(value)
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            _reject("integer-out-of-range", path, "integer outside ±(2^53-1) is not exact as an IEEE double")
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            _reject("number-not-finite", path, "NaN and infinities have no JSON form")
+        return float(value)
+    if depth > MAX_DEPTH:
+        _reject("too-deep", path, f"nesting deeper than {MAX_DEPTH}")
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                _reject("key-not-string", path, f"object key of type {type(k).__name__}")
+            kp = _key_path(path, k)
+            if _SURROGATE.search(k):
+                _reject("lone-surrogate", kp, "object key has a lone UTF-16 surrogate")
+            out[str.__str__(k)] = _plain(v, kp, depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    _reject("unsupported-type", path, f"{type(value).__name__} is not a JSON value")
+
+
+def _reference(obj: Mapping[str, Any]) -> bytes:
+    plain = _plain(obj, "$", 0)
+    try:
+        return rfc8785.dumps(plain)
+    except rfc8785.CanonicalizationError as e:  # pragma: no cover - _plain checks every rule first
+        _reject("not-canonicalizable", "$", str(e))
+
+
+def canonicalize(obj: Mapping[str, Any]) -> bytes:
+    """RFC 8785 canonical bytes of a JSON object (the top level must be an object).
+
+    Raises ``EntryRejected`` naming the rule and the JSON path (``$.body.ratio``) for: a top
+    level that is not an object, a key that is not a str, NaN or an infinity, an int outside
+    ±(2^53-1), a lone surrogate, nesting deeper than ``MAX_DEPTH``, or any other type.
+    """
+    if type(obj) is dict:
+        try:
+            _scan_dict(obj, 0)
+            return _ENCODER.encode(obj).encode("utf-8")
+        except (_NotFast, UnicodeEncodeError):
+            pass  # the reference path gives the exact answer or the exact error
+    elif not isinstance(obj, Mapping):
+        _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
+    return _reference(obj)
+
+
+def canonicalize_reference(obj: Mapping[str, Any]) -> bytes:
+    """``canonicalize`` without the fast path (for tests and benchmarks)."""
+    if not isinstance(obj, Mapping):
+        _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
+    return _reference(obj)
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    _reject("number-not-finite", "$", f"{name} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                shown = k if len(k) <= 40 else k[:40] + "\u2026"
+                _reject("duplicate-key", "$", f"an object has the key {json.dumps(shown)} twice")
+            seen.add(k)
+    return out
+
+
+def check_entry_bytes(data: bytes, max_size: int) -> None:
+    """Accept only a non-empty UTF-8 JSON object of at most ``max_size`` bytes already in JCS form.
+
+    That is: ``canonicalize(json.loads(data)) == data``. Raises ``EntryRejected`` otherwise.
+    """
+    if not isinstance(data, bytes):
+        raise TypeError("entry must be bytes")
+    if not data:
+        _reject("empty", "$", "entry is empty")
+    if len(data) > max_size:
+        _reject("too-large", "$", f"entry is {len(data)} bytes, more than the limit {max_size}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        _reject("not-utf8", "$", f"invalid UTF-8 at byte {e.start}")
+    try:
+        obj = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as e:
+        if isinstance(e, EntryRejected):
+            raise
+        _reject("not-json", "$", f"not JSON ({type(e).__name__} at char {getattr(e, 'pos', '?')})")
+    if type(obj) is not dict:
+        _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
+    if canonicalize(obj) != data:
+        json.loads(text, object_pairs_hook=_no_duplicates)  # a better message if that is the cause
+        _reject("not-canonical", "$", "bytes are not the RFC 8785 canonical form of their JSON value")
