@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from drawsvc.cli import db
+from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.output import run_guarded
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: verifiable random draws.")
@@ -15,6 +16,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: ver
 # Sub-apps: one line each (area modules own their commands).
 # app.add_typer(module.app, name="area")
 app.add_typer(db.app, name="db")
+app.add_typer(calendar_app, name="calendar")
 
 
 def main() -> None:
