@@ -6,6 +6,7 @@ Each domain package adds one import line here for its ``models`` module.
 from __future__ import annotations
 
 import drawsvc.calendar.models  # noqa: F401
+import drawsvc.registries.models  # noqa: F401
 from drawsvc.db.base import Base
 
 __all__ = ["Base"]
