@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = None  # default: data_dir / "log.key"
     max_entry_size: int = 64 * 1024
     timezone: str = "Asia/Shanghai"
+    api_rate_limit_per_minute: int = 0  # per API key and worker; 0 = unlimited
+    api_max_body_bytes: int = 20 * 1024 * 1024  # uploads (CSV/XLSX imports) included
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,1 @@
+"""Thin route modules, one per area: parse, check access, call the service, shape the reply."""
