@@ -25,15 +25,13 @@ import sqlalchemy as sa
 
 from ledger import checkpoint as checkpoints
 from ledger import store, tree
-from ledger.entries import canonicalize, check_entry_bytes
+from ledger.entries import canonicalize
 from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
 from ledger.hashing import HASH_SIZE, LEAF_PREFIX
+from ledger.tiles import MAX_BUNDLE_ENTRY_SIZE
 
 if TYPE_CHECKING:
     from ledger.note import Signer
-
-# C2SP tlog-tiles entry bundles prefix each entry with a big-endian uint16 length.
-MAX_BUNDLE_ENTRY_SIZE = 0xFFFF
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class Log:
     def __init__(self, *, origin: str, signer: Signer, max_entry_size: int = 65536) -> None:
         self.origin = origin
         self.signer = signer
-        # An entry must also fit a tlog-tiles bundle's uint16 length prefix.
+        # An entry must also fit a tlog-tiles entry bundle's big-endian uint16 length prefix.
         self.max_entry_size = min(max_entry_size, MAX_BUNDLE_ENTRY_SIZE)
 
     # --- writing -----------------------------------------------------------------------
@@ -61,14 +59,18 @@ class Log:
         return self.append_encoded(conn, encoded)
 
     def append_encoded(self, conn: sa.Connection, entries: Sequence[bytes]) -> AppendResult:
-        """Append already-canonical entry bytes as one atomic batch (size-checked first)."""
+        """Append already-encoded entry bytes as one atomic batch.
+
+        The log is agnostic of the encoding: only the type and size of every entry are
+        checked (before anything is written). Callers holding JSON use :meth:`append`, or
+        ``ledger.entries.check_entry_bytes`` to check bytes from elsewhere.
+        """
+        limit = self.max_entry_size
         for i, data in enumerate(entries):
-            if not isinstance(data, bytes):
+            if type(data) is not bytes:
                 raise EntryRejected(f"entry {i} of the batch is not bytes")
-            try:
-                check_entry_bytes(data, self.max_entry_size)
-            except EntryRejected as exc:
-                raise EntryRejected(f"entry {i} of the batch: {exc}") from exc
+            if len(data) > limit:
+                raise EntryRejected(f"entry {i} of the batch is {len(data)} bytes, over the limit {limit}")
         sha256, prefix = hashlib.sha256, LEAF_PREFIX
         leaf_hashes = [sha256(prefix + data).digest() for data in entries]
 
@@ -143,8 +145,8 @@ class Log:
         """RFC 9162 §2.1.4.1 proof that the tree of ``size1`` is a prefix of that of ``size2``."""
         current = store.read_state(conn).size
         self._check_size(size2, current)
-        if not 0 <= size1 <= size2:
-            raise ProofRangeError(f"first size {size1} is not between 0 and second size {size2}")
+        if not 0 < size1 <= size2:
+            raise ProofRangeError(f"first size {size1} is not between 1 and second size {size2}")
         return tree.consistency_proof(size1, size2, store.node_reader(conn, current))
 
     @staticmethod

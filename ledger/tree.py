@@ -94,12 +94,13 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
 def consistency_ranges(size1: int, size2: int) -> list[Range]:
     """RFC 9162 §2.1.4.1 ``PROOF(m, D[n]) = SUBPROOF(m, D[n], true)`` as leaf ranges.
 
-    ``size1 == 0`` or ``size1 == size2`` give the empty proof (as transparency-dev/merkle).
+    Defined for ``0 < size1 <= size2``; ``size1 == size2`` gives the empty proof. A proof
+    from the empty tree is meaningless and refused (as transparency-dev/merkle).
     """
-    if not 0 <= size1 <= size2:
-        raise ProofRangeError(f"first size {size1} is not between 0 and second size {size2}")
+    if not 0 < size1 <= size2:
+        raise ProofRangeError(f"first size {size1} is not between 1 and second size {size2}")
     out: list[Range] = []
-    if size1 == 0 or size1 == size2:
+    if size1 == size2:
         return out
     lo, hi, m, complete = 0, size2, size1, True
     while m != hi - lo:
