@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import drawsvc.calendar.models  # noqa: F401
 import drawsvc.registries.models  # noqa: F401
+import drawsvc.tasks.models  # noqa: F401
 from drawsvc.api import auth, idempotency  # noqa: F401  (api_keys, api_idempotency_keys)
 from drawsvc.db.base import Base
 

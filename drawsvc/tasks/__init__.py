@@ -1,0 +1,12 @@
+"""Inspection tasks: pools, commitments, draws, responses, replacements, lock/dispatch, sub-draws.
+
+- ``models``      tables (Task, PoolMember, Commitment, Draw, ExpertSlot, Inspection)
+- ``params``      draw parameters, strictly parsed into their logged form (entries.md §3)
+- ``repository``  queries only
+- ``service``     the operations (keyword-only, ``actor``), each logging its entries
+- ``replay``      pure adapter between logged rows and the draw/v1 engine; shared by the
+                  service (to draw) and the verifier (to recompute)
+- ``logread``     reads a draw's inputs back from log entries (pure on decoded entries)
+- ``verify``      pure recompute of a draw from log entries; raises on mismatch
+- ``record.py``   (draw-record developer) printable 抽取记录表
+"""

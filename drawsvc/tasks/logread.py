@@ -1,0 +1,127 @@
+"""Read a draw's inputs back from log entries (docs/specs/entries.md §4).
+
+Pure on decoded entries (:func:`inputs_from_entries`), plus one thin reader over the ledger
+(:func:`inputs_from_log`). The service draws from what this returns, so a draw never uses
+anything that is not in the log; the verifier uses the same function.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ledger.errors import MalformedError, VerificationError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ledger.log import Log
+
+EntryReader = Callable[[int, int], list[dict[str, Any]]]
+
+
+class LogMismatch(VerificationError):
+    """The log does not hold what a draw entry says it does (wrong kind, task, chunk order...)."""
+
+    code = "draw-log-mismatch"
+
+
+@dataclass
+class DrawInputs:
+    """Everything a draw of one commitment round consumes, as logged."""
+
+    task: str
+    round: int
+    commit_index: int
+    commit: dict[str, Any]  # the draw.commit body
+    pools: dict[str, list[list[Any]]] = field(default_factory=dict)  # pool → rows (logged order)
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    avoidance: list[Any] = field(default_factory=list)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.commit["params"]
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except ValueError as exc:
+        raise MalformedError(f"log entry is not JSON: {exc}") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("body"), dict):
+        raise MalformedError("log entry has no object body")
+    return obj
+
+
+def reader_for(log: Log, conn: sa.Connection) -> EntryReader:
+    def read(start: int, stop: int) -> list[dict[str, Any]]:
+        return [decode(b) for b in log.entries(conn, start, stop)]
+
+    return read
+
+
+def inputs_from_log(log: Log, conn: sa.Connection, commit_index: int) -> DrawInputs:
+    return inputs_from_entries(reader_for(log, conn), commit_index)
+
+
+def expect(entry: Mapping[str, Any], kind: str, index: int, task: str | None = None) -> dict[str, Any]:
+    if entry.get("kind") != kind:
+        raise LogMismatch(f"log entry {index} is {entry.get('kind')!r}, expected {kind!r}")
+    body = entry["body"]
+    if task is not None and body.get("task") != task:
+        raise LogMismatch(f"log entry {index} belongs to task {body.get('task')!r}, not {task!r}")
+    return dict(body)
+
+
+def read_chunks(read: EntryReader, kind: str, task: str, span: list[int], key: str,
+                pool: str | None = None) -> tuple[list[Any], dict[str, Any] | None]:
+    """Concatenate ``key`` of the chunk entries ``span = [first, count]`` (E-5), checking order."""
+    first, count = int(span[0]), int(span[1])
+    if count < 1 or first < 0:
+        raise LogMismatch(f"task {task}: bad chunk span {span}")
+    out: list[Any] = []
+    head: dict[str, Any] | None = None
+    for i, entry in enumerate(read(first, first + count)):
+        body = expect(entry, kind, first + i, task)
+        if body.get("chunk") != i or body.get("chunks") != count or (pool is not None and body.get("pool") != pool):
+            raise LogMismatch(f"log entry {first + i}: chunk {body.get('chunk')}/{body.get('chunks')} "
+                              f"of {kind} is out of order (expected {i}/{count})")
+        head = head or body
+        out.extend(body[key])
+    return out, head
+
+
+def inputs_from_entries(read: EntryReader, commit_index: int) -> DrawInputs:
+    """The inputs of the draw committed at ``commit_index``: params, pool rows, avoidance."""
+    commit = expect(read(commit_index, commit_index + 1)[0], "draw.commit", commit_index)
+    task = commit["task"]
+    inputs = DrawInputs(task=task, round=int(commit["round"]), commit_index=commit_index, commit=commit)
+    for pool, ref in sorted(commit["pools"].items()):
+        rows, head = read_chunks(read, "draw.pool.members", task, ref["entries"], "rows", pool)
+        inputs.pools[pool] = rows
+        inputs.fields[pool] = list(head["fields"]) if head else []
+    av = commit.get("avoidance")
+    if av is not None:
+        inputs.avoidance, _ = read_chunks(read, "draw.avoidance", task, av["entries"], "tags")
+    return inputs
+
+
+def result_of(read: EntryReader, draw_index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(draw.result body, the full result object, parts joined) of the entry at ``draw_index``."""
+    body = expect(read(draw_index, draw_index + 1)[0], "draw.result", draw_index)
+    if body.get("result") is not None:
+        return body, body["result"]
+    first, count = body["parts"]
+    result: dict[str, Any] = {}
+    for i, entry in enumerate(read(first, first + count)):
+        part = expect(entry, "draw.result.part", first + i, body["task"])
+        if part.get("chunk") != i or part.get("chunks") != count or part.get("round") != body["round"]:
+            raise LogMismatch(f"log entry {first + i}: result part out of order")
+        for key, value in part["result"].items():
+            if isinstance(value, list):
+                result.setdefault(key, []).extend(value)
+            else:
+                result[key] = value
+    return body, result

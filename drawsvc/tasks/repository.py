@@ -1,0 +1,227 @@
+"""Queries of the tasks area (no logging, no rules): the service composes these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from drawsvc.errors import NotFound
+from drawsvc.registries import models as reg
+from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
+
+
+def get_task(session: Session, code: str) -> Task:
+    task = session.scalars(sa.select(Task).where(Task.code == code)).one_or_none()
+    if task is None:
+        raise NotFound(f"task {code}: no such task", subject=code)
+    return task
+
+
+def next_task_number(session: Session, year: int) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+        Task.year == year, Task.parent_code.is_(None))) or 0) + 1
+
+
+def subtasks(session: Session, parent_code: str) -> list[Task]:
+    return list(session.scalars(sa.select(Task).where(Task.parent_code == parent_code).order_by(Task.code)))
+
+
+def pool_members(session: Session, task_code: str, pool: str, *, include_removed: bool = False) -> list[PoolMember]:
+    q = sa.select(PoolMember).where(PoolMember.task_code == task_code, PoolMember.pool == pool)
+    if not include_removed:
+        q = q.where(PoolMember.removed.is_(False))
+    return list(session.scalars(q.order_by(PoolMember.member)))
+
+
+def pool_member_ids(session: Session, task_code: str, pool: str) -> list[str]:
+    return list(session.scalars(
+        sa.select(PoolMember.member).where(PoolMember.task_code == task_code, PoolMember.pool == pool,
+                                           PoolMember.removed.is_(False)).order_by(PoolMember.member)))
+
+
+def find_pool_member(session: Session, task_code: str, pool: str, member: str) -> PoolMember | None:
+    return session.scalars(sa.select(PoolMember).where(
+        PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.member == member)
+    ).one_or_none()
+
+
+def delete_built_members(session: Session, task_code: str, pool: str) -> None:
+    """Drop filter/import members (manual edits stay)."""
+    session.execute(sa.delete(PoolMember).where(
+        PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.origin != "manual"))
+
+
+def insert_pool_members(session: Session, task_code: str, pool: str, members: Iterable[str], origin: str) -> int:
+    rows = [{"task_code": task_code, "pool": pool, "member": m, "origin": origin, "removed": False}
+            for m in members]
+    if rows:
+        session.execute(sa.insert(PoolMember), rows)
+    return len(rows)
+
+
+def manual_counts(session: Session, task_code: str) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for pool, origin, removed, n in session.execute(
+        sa.select(PoolMember.pool, PoolMember.origin, PoolMember.removed, sa.func.count())
+        .where(PoolMember.task_code == task_code)
+        .group_by(PoolMember.pool, PoolMember.origin, PoolMember.removed)
+    ):
+        counts = out.setdefault(pool, {"added": 0, "removed": 0})
+        if origin == "manual" and not removed:
+            counts["added"] += n
+        if removed:
+            counts["removed"] += n
+    return out
+
+
+def commitment(session: Session, task_code: str, round_: int) -> Commitment | None:
+    return session.scalars(sa.select(Commitment).where(
+        Commitment.task_code == task_code, Commitment.round == round_)).one_or_none()
+
+
+def first_commitment(session: Session, task_code: str) -> Commitment | None:
+    return commitment(session, task_code, 1)
+
+
+def current_draw(session: Session, task_code: str) -> Draw | None:
+    return session.scalars(sa.select(Draw).where(
+        Draw.task_code == task_code, Draw.status == "current")).one_or_none()
+
+
+def draws(session: Session, task_code: str) -> list[Draw]:
+    return list(session.scalars(sa.select(Draw).where(Draw.task_code == task_code).order_by(Draw.round)))
+
+
+def expert_slots(session: Session, task_code: str, round_: int) -> list[ExpertSlot]:
+    return list(session.scalars(sa.select(ExpertSlot).where(
+        ExpertSlot.task_code == task_code, ExpertSlot.round == round_).order_by(ExpertSlot.id)))
+
+
+# --- registries ------------------------------------------------------------------------------
+
+
+def target_rows(session: Session, filters: dict[str, Any]) -> list[str]:
+    """USCCs of active targets matching ``filters`` (entries.md §2 ``task.pool.build``)."""
+    t = reg.Target
+    q = sa.select(t.uscc).where(t.status == "active")
+    if filters.get("target_type"):
+        q = q.where(t.target_type == filters["target_type"])
+    if filters.get("scale"):
+        q = q.where(t.scale.in_(_as_list(filters["scale"])))
+    if filters.get("region_code"):
+        q = q.where(sa.or_(*[t.region_code.startswith(p) for p in _as_list(filters["region_code"])]))
+    if filters.get("industry"):
+        q = q.where(t.industry.in_(_as_list(filters["industry"])))
+    if filters.get("credit_class"):
+        q = q.where(t.credit_class.in_(_as_list(filters["credit_class"])))
+    if filters.get("registration_authority"):
+        q = q.where(t.registration_authority.in_(_as_list(filters["registration_authority"])))
+    ids = list(session.scalars(q.order_by(t.uscc)))
+    flags = _as_list(filters.get("risk_flags") or [])
+    if flags:
+        wanted = set(flags)
+        rows = session.execute(sa.select(t.uscc, t.risk_flags).where(t.status == "active")).all()
+        flagged = {u for u, fl in rows if wanted & set(fl or [])}
+        ids = [u for u in ids if u in flagged]
+    return ids
+
+
+def inspector_rows(session: Session, filters: dict[str, Any], on: date) -> list[str]:
+    i = reg.Inspector
+    q = sa.select(i.code, i.specialties).where(i.status == "active", i.certificate_valid_until >= on)
+    if filters.get("departments"):
+        q = q.where(i.department_code.in_(_as_list(filters["departments"])))
+    if filters.get("leader_eligible"):
+        q = q.where(i.leader_eligible.is_(True))
+    spec = filters.get("specialty")
+    return [c for c, sp in session.execute(q.order_by(i.code)) if not spec or spec in (sp or [])]
+
+
+def expert_rows(session: Session, filters: dict[str, Any], on: date) -> list[str]:
+    e = reg.Expert
+    q = sa.select(e.code, e.groups).where(e.status == "admitted")
+    q = q.where(sa.or_(e.term_end.is_(None), e.term_end >= on))
+    if filters.get("pools"):
+        q = q.where(e.pool_code.in_(_as_list(filters["pools"])))
+    groups = set(_as_list(filters.get("groups") or []))
+    return [c for c, g in session.execute(q.order_by(e.code)) if not groups or groups & set(g or [])]
+
+
+def existing(session: Session, pool: str, ids: Sequence[str]) -> set[str]:
+    col = {"targets": reg.Target.uscc, "inspectors": reg.Inspector.code, "experts": reg.Expert.code}[pool]
+    found: set[str] = set()
+    for i in range(0, len(ids), 900):
+        found.update(session.scalars(sa.select(col).where(col.in_(ids[i:i + 900]))))
+    return found
+
+
+def target_attributes(session: Session) -> dict[str, tuple[str, str, str, str]]:
+    """uscc → (region, authority, scale, credit) for every target (bulk read for freezing a pool)."""
+    t = reg.Target
+    return {u: (r, a, s, c) for u, r, a, s, c in session.execute(
+        sa.select(t.uscc, t.region_code, t.registration_authority, t.scale, t.credit_class))}
+
+
+def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, bool, list[str]]]:
+    i = reg.Inspector
+    out: dict[str, tuple[str, bool, list[str]]] = {}
+    for k in range(0, len(codes), 900):
+        for c, d, lead, sp in session.execute(
+            sa.select(i.code, i.department_code, i.leader_eligible, i.specialties).where(
+                i.code.in_(codes[k:k + 900]))):
+            out[c] = (d, bool(lead), sorted(sp or []))
+    return out
+
+
+def expert_attributes(session: Session, codes: Sequence[str]) -> dict[str, list[str]]:
+    e = reg.Expert
+    out: dict[str, list[str]] = {}
+    for k in range(0, len(codes), 900):
+        for c, g in session.execute(sa.select(e.code, e.groups).where(e.code.in_(codes[k:k + 900]))):
+            out[c] = sorted(g or [])
+    return out
+
+
+def inspections_per_target(session: Session, year: int, *, exclude_task: str | None = None) -> dict[str, int]:
+    q = (sa.select(Inspection.target_uscc, sa.func.count())
+         .where(Inspection.year == year, Inspection.superseded.is_(False))
+         .group_by(Inspection.target_uscc))
+    if exclude_task is not None:
+        q = q.where(sa.or_(Inspection.task_code.is_(None), Inspection.task_code != exclude_task))
+    return {u: n for u, n in session.execute(q)}
+
+
+def declarations_in_force(session: Session, person_kind: str, on: date) -> list[tuple[str, str]]:
+    d = reg.InterestDeclaration
+    return [(p, u) for p, u in session.execute(
+        sa.select(d.person_code, d.counterpart_uscc).where(
+            d.person_kind == person_kind, d.withdrawn.is_(False), d.valid_from <= on,
+            sa.or_(d.valid_until.is_(None), d.valid_until >= on)))]
+
+
+def inspections_in(session: Session, year: int, start: date | None, end: date | None) -> list[Inspection]:
+    q = sa.select(Inspection).where(Inspection.year == year, Inspection.superseded.is_(False))
+    if start is not None:
+        q = q.where(Inspection.on >= start)
+    if end is not None:
+        q = q.where(Inspection.on <= end)
+    return list(session.scalars(q.order_by(Inspection.target_uscc, Inspection.id)))
+
+
+def supersede_inspections(session: Session, task_code: str, round_: int) -> None:
+    session.execute(sa.update(Inspection).where(
+        Inspection.task_code == task_code, Inspection.round == round_, Inspection.kind == "random"
+    ).values(superseded=True))
+
+
+def department_exists(session: Session, code: str) -> bool:
+    return session.scalar(sa.select(sa.func.count()).select_from(reg.Department).where(
+        reg.Department.code == code)) == 1
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]

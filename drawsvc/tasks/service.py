@@ -1,0 +1,887 @@
+"""Inspection tasks and their draws: the service the API, the CLI and the demo call.
+
+Every function takes a ``Session`` already inside a transaction and the ``Journal``; it never
+commits. Everything is validated before anything is written; any exception rolls the whole
+operation back, log entries included (ENV-8). Entry bodies: docs/specs/entries.md; workflow:
+docs/tasks.md; the algorithm itself is the draw engine (draw/v1, docs/draw-spec.md), called
+only through :mod:`drawsvc.tasks.replay`, which the verifier shares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from drawsvc.errors import Conflict, DeadlineMissed, Forbidden, InvalidInput, NotFound, RuleViolation
+from drawsvc.tasks import logread, replay
+from drawsvc.tasks import repository as repo
+from drawsvc.tasks.models import (
+    INSPECTION_KINDS,
+    POOLS,
+    Commitment,
+    Draw,
+    ExpertSlot,
+    Inspection,
+    PoolMember,
+    Task,
+)
+from drawsvc.tasks.params import parse_params
+
+if TYPE_CHECKING:
+    from drawsvc.journal import Actor, Journal
+
+MAX_REASON = 1000
+CHUNK_BYTES = 56 * 1024  # payload budget per chunk entry, below the 64 KiB entry limit (ENV-7)
+PARTIES = ("operator", "discipline")
+_HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
+_CODE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.\-/]{0,79}\Z")
+
+# Stable rule ids (docs/tasks.md §6).
+RULE_FROZEN = "task.pool-frozen"
+RULE_STATUS = "task.status"
+RULE_REDRAW = "task.redraw-needs-approval"
+RULE_UNIT = "task.subdraw-unit"
+RULE_SCOPE = "task.department-scope"
+RULE_UNLOCKED = "task.dispatch-needs-lock"
+RULE_LOCKED = "task.locked"
+RULE_REASON = "task.reason-required"
+RULE_POOL_EMPTY = "task.pool-empty"
+RULE_BEACON = "draw.beacon-value"
+
+
+# --- small validators -------------------------------------------------------------------------
+
+
+def _reason(value: str | None, field: str = "reason") -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{field}: a written reason is required", field=field, rule=RULE_REASON)
+    if len(text) > MAX_REASON or any(ord(c) < 0x20 and c not in "\n\t" for c in text):
+        raise InvalidInput(f"{field}: at most {MAX_REASON} characters, no control characters",
+                           field=field, rule="task.text")
+    return text
+
+
+def _owner(task: Task) -> str:
+    return task.unit if task.parent_code is not None and task.unit else task.organiser
+
+
+def _check_scope(task: Task, actor: Actor) -> None:
+    """谁检查、谁录入: a bureau acts only on its own task or sub-draw."""
+    if actor.role == "bureau" and actor.department != _owner(task):
+        raise Forbidden(f"task {task.code}: department {actor.department} may not act on it "
+                        f"(owned by {_owner(task)})", rule=RULE_SCOPE, subject=task.code)
+
+
+def _check_draft(task: Task, what: str) -> None:
+    if task.status != "draft":
+        raise RuleViolation(f"task {task.code}: {what} refused, the pool is frozen by the commitment "
+                            f"(status {task.status})", rule=RULE_FROZEN, subject=task.code)
+
+
+def _pool(pool: str) -> str:
+    if pool not in POOLS:
+        raise InvalidInput(f"pool: must be one of {', '.join(POOLS)}", field="pool", rule="task.pool")
+    return pool
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def create_task(
+    session: Session,
+    journal: Journal,
+    *,
+    title: str,
+    year: int,
+    organiser: str,
+    params: Mapping[str, Any],
+    departments: Sequence[str] = (),
+    check_items: Sequence[Mapping[str, str]] = (),
+    period_start: date | None = None,
+    period_end: date | None = None,
+    code: str | None = None,
+    actor: Actor,
+) -> Task:
+    """Create a task (``task.create``). ``departments``: participating departments (joint task);
+    the organiser is always one. Check items fill in the annual cap and per-class ratios."""
+    title = _reason(title, "title")
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("year: out of range", field="year", rule="task.year")
+    depts = list(dict.fromkeys([organiser, *departments]))
+    for i, d in enumerate(depts):
+        if not repo.department_exists(session, d):
+            raise NotFound(f"departments[{i}]: no department {d}", field="departments", subject=d)
+    items = _check_items(session, check_items)
+    parsed = _apply_check_items(parse_params(params), items)
+    start = period_start or date(year, 1, 1)
+    end = period_end or date(year, 12, 31)
+    if not (start <= end and start.year == year and end.year == year):
+        raise InvalidInput("period: must lie within the year, start <= end", field="period", rule="task.period")
+    if code is None:
+        code = f"T{year}-{repo.next_task_number(session, year):04d}"
+    if not _CODE.match(code) or "/" in code:
+        raise InvalidInput("code: letters, digits, '-', '_', '.' (at most 80)", field="code", rule="task.code")
+    if session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.code == code)):
+        raise Conflict(f"task {code}: already exists", subject=code)
+    if actor.role == "bureau" and actor.department != organiser:
+        raise Forbidden(f"task {code}: only the organiser {organiser} may create it", rule=RULE_SCOPE,
+                        subject=code)
+    return _insert_task(session, journal, code=code, parent=None, unit=None, title=title, year=year,
+                        start=start, end=end, organiser=organiser, departments=depts,
+                        items=[{"department": i.department_code, "code": i.code} for i in items],
+                        params=parsed, actor=actor)
+
+
+def _insert_task(session: Session, journal: Journal, *, code: str, parent: str | None, unit: str | None,
+                 title: str, year: int, start: date, end: date, organiser: str, departments: list[str],
+                 items: list[dict[str, str]], params: dict[str, Any], actor: Actor) -> Task:
+    body = {"task": code, "parent": parent, "unit": unit, "title": title, "year": year,
+            "period": {"start": start.isoformat(), "end": end.isoformat()}, "organiser": organiser,
+            "departments": departments, "check_items": items, "params": params}
+    index = journal.record(session, "task.create", body, actor=actor)
+    task = Task(code=code, parent_code=parent, unit=unit, title=title, year=year, period_start=start,
+                period_end=end, organiser=organiser, departments=departments, check_items=items,
+                params=params, status="draft", round=0, created_at=journal.clock(), log_index=index)
+    session.add(task)
+    session.flush()
+    return task
+
+
+def _check_items(session: Session, refs: Sequence[Mapping[str, str]]) -> list[Any]:
+    from drawsvc.registries.models import CheckItem
+
+    out = []
+    for i, ref in enumerate(refs):
+        item = session.scalars(sa.select(CheckItem).where(
+            CheckItem.department_code == ref.get("department"), CheckItem.code == ref.get("code"))
+        ).one_or_none()
+        if item is None:
+            raise NotFound(f"check_items[{i}]: no such check item", field=f"check_items[{i}]",
+                           subject=f"{ref.get('department')}/{ref.get('code')}")
+        out.append(item)
+    return out
+
+
+def _apply_check_items(params: dict[str, Any], items: Sequence[Any]) -> dict[str, Any]:
+    """Differentiated supervision: the items' cap, minimum ratio and per-credit-class ratios."""
+    t = params.get("targets")
+    if not items or t is None or t["mode"] != "sample":
+        return params
+    t = dict(t)
+    t["cap_per_year"] = min([t["cap_per_year"], *[i.cap_per_target_per_year for i in items]])
+    minimum = max(i.min_ratio_bp for i in items)
+    if t["ratio_bp"] is not None and t["ratio_bp"] < minimum:
+        raise InvalidInput(f"params.targets.ratio_bp: below the check items' minimum of {minimum} bp",
+                           field="params.targets.ratio_bp", rule="task.ratio-below-minimum")
+    if t["class_ratios_bp"] is None:
+        classes = [i.risk_class_ratios_bp for i in items if i.risk_class_ratios_bp]
+        if classes:
+            merged = {k: max(c.get(k, 0) for c in classes) for k in ("A", "B", "C", "D")}
+            t["class_ratios_bp"] = merged
+            t["ratio_bp"] = None
+            t["count"] = None
+    return {**params, "targets": t}
+
+
+def get_task(session: Session, code: str) -> Task:
+    return repo.get_task(session, code)
+
+
+# --- pools ------------------------------------------------------------------------------------
+
+
+def build_pool(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    pool: str,
+    filters: Mapping[str, Any] | None = None,
+    members: Sequence[str] | None = None,
+    file_sha256: str | None = None,
+    actor: Actor,
+) -> int:
+    """Build (or rebuild) a pool from the registries by ``filters``, or import ``members``.
+
+    Manual additions and removals made before stay. Logs ``task.pool.build``; returns the count.
+    """
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    _check_draft(t, f"building the {pool} pool")
+    _pool(pool)
+    on = t.period_start
+    if members is not None:
+        ids = sorted(set(members))
+        found = repo.existing(session, pool, ids)
+        missing = [m for m in ids if m not in found]
+        if missing:
+            from drawsvc.errors import ImportRejected, RowError
+
+            rows = [RowError(row=ids.index(m) + 1, column="id", rule="task.unknown-member",
+                             message=f"{m}: not in the registry") for m in missing[:100]]
+            raise ImportRejected(f"task {task}: {len(missing)} unknown {pool}", rows=rows)
+        source, flt = "import", None
+    else:
+        flt = dict(filters or {})
+        if pool == "targets":
+            ids = repo.target_rows(session, flt)
+        elif pool == "inspectors":
+            ids = repo.inspector_rows(session, flt, on)
+        else:
+            ids = repo.expert_rows(session, flt, on)
+        source = "filter"
+    repo.delete_built_members(session, task, pool)
+    manual = {m.member for m in repo.pool_members(session, task, pool, include_removed=True)}
+    n = repo.insert_pool_members(session, task, pool, (m for m in ids if m not in manual), source)
+    journal.record(session, "task.pool.build", {
+        "task": task, "pool": pool, "source": source, "filters": flt, "file_sha256": file_sha256,
+        "count": len(ids)}, actor=actor)
+    return n
+
+
+def add_pool_member(session: Session, journal: Journal, *, task: str, pool: str, member: str, reason: str,
+                    actor: Actor) -> None:
+    """A clerk adds one candidate by hand, with a reason (``task.pool.add``)."""
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    _check_draft(t, f"adding {member} to the {pool} pool")
+    why = _reason(reason)
+    _pool(pool)
+    if member not in repo.existing(session, pool, [member]):
+        raise NotFound(f"{pool}: {member} is not in the registry", field="member", subject=member)
+    row = repo.find_pool_member(session, task, pool, member)
+    if row is not None and not row.removed:
+        raise Conflict(f"task {task}: {member} is already in the {pool} pool", subject=member)
+    if row is None:
+        session.add(PoolMember(task_code=task, pool=pool, member=member, origin="manual", reason=why))
+    else:
+        row.removed, row.reason = False, why
+    journal.record(session, "task.pool.add", {"task": task, "pool": pool, "member": member,
+                                              "reason": why}, actor=actor)
+
+
+def remove_pool_member(session: Session, journal: Journal, *, task: str, pool: str, member: str,
+                       reason: str, actor: Actor) -> None:
+    """A clerk removes one candidate by hand, with a reason (``task.pool.remove``)."""
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    _check_draft(t, f"removing {member} from the {pool} pool")
+    why = _reason(reason)
+    _pool(pool)
+    row = repo.find_pool_member(session, task, pool, member)
+    if row is None or row.removed:
+        raise NotFound(f"task {task}: {member} is not in the {pool} pool", field="member", subject=member)
+    if row.origin == "manual":
+        session.delete(row)
+    else:
+        row.removed, row.reason = True, why
+    journal.record(session, "task.pool.remove", {"task": task, "pool": pool, "member": member,
+                                                 "reason": why}, actor=actor)
+
+
+# --- commitment -------------------------------------------------------------------------------
+
+
+def commit_task(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    commitments: Sequence[Mapping[str, Any]],
+    beacon: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    approver: str | None = None,
+    on: date | None = None,
+    actor: Actor,
+) -> Commitment:
+    """Freeze the pools and commit to the seed (``draw.pool.members``, ``draw.avoidance``, ``draw.commit``).
+
+    ``commitments``: ``[{"party": "operator"|"discipline", "commitment": hex, "department"?}]``,
+    each SHA-256(secret) (draw-spec, seed). ``beacon``: ``{"source", "round"}`` of a future
+    public randomness round. A second commitment (redraw) needs ``reason`` and ``approver``
+    and keeps the frozen pools of round 1.
+    """
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    if t.status in ("locked", "dispatched"):
+        raise RuleViolation(f"task {task}: the draw is locked; no new commitment", rule=RULE_LOCKED,
+                            subject=task)
+    round_ = t.round + 1
+    redraw = None
+    if round_ > 1:
+        if not (reason or "").strip() or not (approver or "").strip():
+            raise RuleViolation(f"task {task}: a redraw needs an approved reason (approver and reason)",
+                                rule=RULE_REDRAW, subject=task)
+        previous = repo.current_draw(session, task)
+        redraw = {"replaces": previous.log_index if previous else None, "reason": _reason(reason),
+                  "approver": _reason(approver, "approver")}
+    parsed = _parse_commitments(commitments)
+    bcn = _parse_beacon(beacon)
+    on = on or journal.clock().date()
+
+    if round_ == 1:
+        pools, avoidance = _freeze(session, journal, t, on, actor)
+    else:
+        first = repo.first_commitment(session, task)
+        assert first is not None
+        pools, avoidance = first.pools["pools"], first.pools["avoidance"]
+    parent_draw = None
+    if t.parent_code is not None:
+        pd = repo.current_draw(session, t.parent_code)
+        parent_draw = pd.log_index if pd else None
+    body = {"task": task, "round": round_, "spec": t.params["spec"], "params": t.params,
+            "pools": pools, "avoidance": avoidance, "commitments": parsed, "beacon": bcn,
+            "manual": repo.manual_counts(session, task), "redraw": redraw, "parent_draw": parent_draw}
+    index = journal.record(session, "draw.commit", body, actor=actor)
+    row = Commitment(task_code=task, round=round_, commitments=parsed, beacon=bcn,
+                     pools={"pools": pools, "avoidance": avoidance},
+                     reason=redraw["reason"] if redraw else None,
+                     approver=redraw["approver"] if redraw else None, log_index=index)
+    session.add(row)
+    t.round, t.status = round_, "committed"
+    session.flush()
+    return row
+
+
+def _parse_commitments(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, c in enumerate(raw):
+        party, value = c.get("party"), str(c.get("commitment", "")).lower()
+        if party not in PARTIES:
+            raise InvalidInput(f"commitments[{i}].party: must be operator or discipline",
+                               field=f"commitments[{i}].party", rule="draw.commitment-party")
+        if not _HEX64.match(value):
+            raise InvalidInput(f"commitments[{i}].commitment: must be 64 hex digits (SHA-256)",
+                               field=f"commitments[{i}].commitment", rule="draw.commitment-format")
+        out.append({"party": party, "department": c.get("department"), "commitment": value})
+    parties = [c["party"] for c in out]
+    if "operator" not in parties or len(set(parties)) != len(parties):
+        raise InvalidInput("commitments: exactly one operator commitment, at most one per party",
+                           field="commitments", rule="draw.commitment-party")
+    return out
+
+
+def _parse_beacon(beacon: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if beacon is None:
+        return None
+    source, rnd = beacon.get("source"), beacon.get("round")
+    if not isinstance(source, str) or not source or isinstance(rnd, bool) or not isinstance(rnd, int) \
+            or rnd < 0:
+        raise InvalidInput("beacon: needs a source name and a round number", field="beacon",
+                           rule=RULE_BEACON)
+    return {"source": source, "round": rnd}
+
+
+def _freeze(session: Session, journal: Journal, t: Task, on: date, actor: Actor
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Log the frozen pools and avoidance pairs as chunk entries; return what the commit cites."""
+    p = t.params
+    needed = [name for name, key in (("targets", "targets"), ("inspectors", "teams"), ("experts", "experts"))
+              if p.get(key) is not None or (name == "targets" and p.get("teams") is not None)]
+    rows_by_pool: dict[str, list[list[Any]]] = {}
+    for pool in needed:
+        ids = repo.pool_member_ids(session, t.code, pool)
+        if not ids:
+            raise RuleViolation(f"task {t.code}: the {pool} pool is empty", rule=RULE_POOL_EMPTY,
+                                subject=t.code, pool=pool)
+        rows_by_pool[pool] = _pool_rows(session, t, pool, ids)
+    pools: dict[str, Any] = {}
+    for pool, rows in rows_by_pool.items():
+        bodies = [{"task": t.code, "pool": pool, "chunk": i, "chunks": n, "fields": replay.FIELDS[pool],
+                   "rows": chunk} for i, n, chunk in _chunks(rows)]
+        res = journal.record_many(session, "draw.pool.members", bodies, actor=actor)
+        pools[pool] = {"root": replay.pool_root(pool, rows), "size": len(rows),
+                       "entries": [res.first_index, len(bodies)]}
+    pairs = _avoidance_pairs(session, rows_by_pool, on)
+    bodies = [{"task": t.code, "chunk": i, "chunks": n, "pairs": chunk} for i, n, chunk in _chunks(pairs)]
+    res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
+    avoidance = {"root": replay.avoidance_root(pairs), "size": len(pairs),
+                 "entries": [res.first_index, len(bodies)]}
+    return pools, avoidance
+
+
+def _pool_rows(session: Session, t: Task, pool: str, ids: list[str]) -> list[list[Any]]:
+    if pool == "targets":
+        attrs = repo.target_attributes(session) if len(ids) > 5000 else None
+        if attrs is None:
+            from drawsvc.registries.models import Target
+
+            attrs = {}
+            for k in range(0, len(ids), 900):
+                for u, r, a, s, c in session.execute(sa.select(
+                        Target.uscc, Target.region_code, Target.registration_authority, Target.scale,
+                        Target.credit_class).where(Target.uscc.in_(ids[k:k + 900]))):
+                    attrs[u] = (r, a, s, c)
+        counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
+        return [[u, *attrs[u], counts.get(u, 0)] for u in ids]
+    if pool == "inspectors":
+        ia = repo.inspector_attributes(session, ids)
+        return [[c, ia[c][0], ia[c][1], ia[c][2]] for c in ids]
+    ea = repo.expert_attributes(session, ids)
+    return [[c, ea[c]] for c in ids]
+
+
+def _avoidance_pairs(session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date) -> list[list[str]]:
+    targets = {r[0] for r in rows_by_pool.get("targets", [])}
+    pairs: set[tuple[str, str]] = set()
+    for pool, kind in (("inspectors", "inspector"), ("experts", "expert")):
+        people = {r[0] for r in rows_by_pool.get(pool, [])}
+        if not people or not targets:
+            continue
+        for person, uscc in repo.declarations_in_force(session, kind, on):
+            if person in people and uscc in targets:
+                pairs.add((person, uscc))
+    return [list(p) for p in sorted(pairs)]
+
+
+def _chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
+    """Split ``items`` into chunks whose JSON stays under ``CHUNK_BYTES`` (E-5); at least one chunk."""
+    import json
+
+    groups: list[list[Any]] = []
+    current: list[Any] = []
+    size = 0
+    for item in items:
+        n = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        if current and size + n > CHUNK_BYTES:
+            groups.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += n
+    groups.append(current)
+    return [(i, len(groups), g) for i, g in enumerate(groups)]
+
+
+# --- draw -------------------------------------------------------------------------------------
+
+
+def draw_task(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    reveals: Sequence[Mapping[str, Any]],
+    beacon_value: str | None = None,
+    on: date | None = None,
+    actor: Actor,
+) -> Draw:
+    """Reveal the secrets and draw (``draw.result``, preceded by ``draw.result.part`` when large).
+
+    A reveal that does not match its commitment raises ``RevealMismatch`` and nothing is logged;
+    rules that cannot be met raise ``DrawInfeasible`` (the transaction rolls back).
+    """
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    if t.status != "committed":
+        raise RuleViolation(f"task {task}: nothing to draw (status {t.status}); commit first",
+                            rule=RULE_STATUS, subject=task)
+    c = repo.commitment(session, task, t.round)
+    assert c is not None
+    secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
+    beacon = None
+    if c.beacon is not None:
+        if not beacon_value or not re.fullmatch(r"[0-9a-f]{2,256}", beacon_value.lower()):
+            raise InvalidInput(f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
+                               field="beacon_value", rule=RULE_BEACON)
+        beacon = {**c.beacon, "value": beacon_value.lower()}
+    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
+    seed = replay.derive_seed(task=task, round_=t.round, commitments=c.commitments, secrets=secrets,
+                              beacon=beacon, pools=c.pools["pools"])
+    outcome = replay.run_draw(inputs, seed)
+    result = outcome.result
+    body: dict[str, Any] = {"task": task, "round": t.round, "commit": c.log_index, "spec": t.params["spec"],
+                            "reveals": secrets, "beacon": beacon, "seed": seed, "result": result,
+                            "parts": None, "counts": {"targets": len(result["targets"]),
+                                                      "teams": len(result["teams"]),
+                                                      "experts": len(result["experts"])}}
+    if len(replay.encoded(body)) > CHUNK_BYTES:
+        parts = replay.split_result(result, CHUNK_BYTES)
+        res = journal.record_many(session, "draw.result.part", [
+            {"task": task, "round": t.round, "chunk": i, "chunks": len(parts), "result": part}
+            for i, part in enumerate(parts)], actor=actor)
+        body["result"], body["parts"] = None, [res.first_index, len(parts)]
+    index = journal.record(session, "draw.result", body, actor=actor)
+
+    previous = repo.current_draw(session, task)
+    if previous is not None:
+        previous.status = "superseded"
+        repo.supersede_inspections(session, task, previous.round)
+        session.execute(sa.update(ExpertSlot).where(ExpertSlot.task_code == task,
+                                                    ExpertSlot.round == previous.round,
+                                                    ExpertSlot.status == "invited")
+                        .values(status="no_answer"))
+    on = on or journal.clock().date()
+    draw = Draw(task_code=task, round=t.round, seed=seed, result=result, stream_position=result["position"],
+                status="current", locked=False, log_index=index, drawn_at=journal.clock())
+    session.add(draw)
+    c.drawn = True
+    t.status = "drawn"
+    if t.parent_code is None and result["targets"]:
+        session.execute(sa.insert(Inspection), [
+            {"target_uscc": u, "year": t.year, "on": max(on, t.period_start) if on.year == t.year
+             else t.period_start, "kind": "random", "department": t.organiser, "task_code": task,
+             "round": t.round, "check_items": t.check_items, "reason": None, "superseded": False,
+             "log_index": index} for u in result["targets"]])
+    if result["experts"]:
+        deadline = _response_deadline(session, t, on)
+        for e in result["experts"]:
+            session.add(ExpertSlot(task_code=task, round=t.round, expert_code=e["code"],
+                                   position=e["position"], status="invited", deadline=deadline,
+                                   log_index=index))
+    session.flush()
+    return draw
+
+
+def _response_deadline(session: Session, t: Task, on: date) -> date:
+    from drawsvc.calendar.service import compute_deadline
+
+    days = t.params["experts"]["response_working_days"]
+    return compute_deadline(session, on, days).due
+
+
+def current_draw(session: Session, task: str) -> Draw:
+    d = repo.current_draw(session, task)
+    if d is None:
+        raise NotFound(f"task {task}: not drawn yet", subject=task)
+    return d
+
+
+# --- experts ----------------------------------------------------------------------------------
+
+
+def respond_expert(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    expert: str,
+    response: str,
+    on: date | None = None,
+    actor: Actor,
+) -> list[ExpertSlot]:
+    """Record an invited expert's answer (``draw.expert.response``); on a decline or no answer
+    top up from the same stream until the headcount is met (``draw.expert.topup``).
+
+    ``no_answer`` is accepted only after the deadline (working days, the calendar); an
+    acceptance after it raises ``DeadlineMissed``. Returns the new invitations.
+    """
+    if response not in ("accepted", "declined", "no_answer"):
+        raise InvalidInput("response: accepted, declined or no_answer", field="response",
+                           rule="expert.response")
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    draw = current_draw(session, task)
+    if draw.locked:
+        raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
+    slot = next((s for s in repo.expert_slots(session, task, draw.round)
+                 if s.expert_code == expert and s.status == "invited"), None)
+    if slot is None:
+        raise NotFound(f"task {task}: expert {expert} has no open invitation", subject=expert)
+    on = on or journal.clock().date()
+    if slot.deadline is not None:
+        if response == "no_answer" and on <= slot.deadline:
+            raise RuleViolation(f"task {task}: expert {expert} may still answer until {slot.deadline}",
+                                rule="expert.deadline-not-passed", subject=expert)
+        if response != "no_answer" and on > slot.deadline:
+            raise DeadlineMissed(f"task {task}: expert {expert} answered after the deadline {slot.deadline}",
+                                 rule="expert.deadline", subject=expert)
+    journal.record(session, "draw.expert.response", {
+        "task": task, "round": draw.round, "expert": expert, "response": response,
+        "deadline": slot.deadline.isoformat() if slot.deadline else None}, actor=actor)
+    slot.status = response
+    _record_outcome(session, journal, expert=expert, task=task, outcome=response, actor=actor)
+    if response == "accepted":
+        session.flush()
+        return []
+    return _top_up(session, journal, t, draw, on, actor)
+
+
+def expire_invitations(session: Session, journal: Journal, *, task: str, today: date,
+                       actor: Actor) -> list[ExpertSlot]:
+    """Mark every invitation past its deadline as no answer, then top up. Returns new invitations."""
+    draw = current_draw(session, task)
+    new: list[ExpertSlot] = []
+    for s in repo.expert_slots(session, task, draw.round):
+        if s.status == "invited" and s.deadline is not None and today > s.deadline:
+            new.extend(respond_expert(session, journal, task=task, expert=s.expert_code, response="no_answer",
+                                      on=today, actor=actor))
+    return new
+
+
+def _record_outcome(session: Session, journal: Journal, *, expert: str, task: str, outcome: str,
+                    actor: Actor) -> None:
+    """Feed the registries' three-strikes rule (``record_invitation_outcome``)."""
+    try:
+        from drawsvc.registries import service as reg_service
+    except ImportError:  # registries service not landed yet
+        return
+    fn = getattr(reg_service, "record_invitation_outcome", None)
+    if fn is not None:
+        fn(session, journal, expert_code=expert, task_ref=task, outcome=outcome, actor=actor)
+
+
+def _top_up(session: Session, journal: Journal, t: Task, draw: Draw, on: date, actor: Actor) -> list[ExpertSlot]:
+    slots = repo.expert_slots(session, t.code, draw.round)
+    active = [s for s in slots if s.status in ("invited", "accepted", "designated")]
+    needed = t.params["experts"]["headcount"] - len(active)
+    if needed <= 0:
+        return []
+    c = repo.commitment(session, t.code, draw.round)
+    assert c is not None
+    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
+    taken = {s.expert_code for s in slots}
+    picked, position = replay.top_up_experts(inputs, draw.seed, start=draw.stream_position,
+                                             exclude=taken, needed=needed)
+    journal.record(session, "draw.expert.topup", {
+        "task": t.code, "round": draw.round, "from": draw.stream_position,
+        "experts": [{"code": code, "position": pos} for code, pos in picked], "position": position},
+        actor=actor)
+    draw.stream_position = position
+    result = dict(draw.result)
+    result["experts"] = [*result["experts"], *({"code": code, "position": pos} for code, pos in picked)]
+    draw.result = result
+    deadline = _response_deadline(session, t, on)
+    new = [ExpertSlot(task_code=t.code, round=draw.round, expert_code=code, position=pos, status="invited",
+                      deadline=deadline, log_index=0) for code, pos in picked]
+    session.add_all(new)
+    session.flush()
+    return new
+
+
+def designate(session: Session, journal: Journal, *, task: str, role: str, person: str, reason: str,
+              approver: str, actor: Actor) -> None:
+    """Designation without a draw, with written reason and approver (``draw.designate``)."""
+    if role not in ("expert", "inspector"):
+        raise InvalidInput("role: expert or inspector", field="role", rule="draw.designate-role")
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    why, who = _reason(reason), _reason(approver, "approver")
+    pool = "experts" if role == "expert" else "inspectors"
+    if person not in repo.existing(session, pool, [person]):
+        raise NotFound(f"{role} {person}: not in the registry", field="person", subject=person)
+    round_ = t.round
+    journal.record(session, "draw.designate", {"task": task, "round": round_, "role": role, "person": person,
+                                               "reason": why, "approver": who}, actor=actor)
+    if role == "expert":
+        session.add(ExpertSlot(task_code=task, round=round_, expert_code=person, position=None,
+                               status="designated", deadline=None, log_index=0))
+    session.flush()
+
+
+# --- replacement ------------------------------------------------------------------------------
+
+
+def replace_inspector(session: Session, journal: Journal, *, task: str, inspector: str, reason: str,
+                      approver: str, actor: Actor) -> str:
+    """Replace a drawn inspector by the next eligible one of the continued stream (``draw.replace``)."""
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    why, who = _reason(reason), _reason(approver, "approver")
+    draw = current_draw(session, task)
+    if draw.locked:
+        raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
+    team = next((tm for tm in draw.result["teams"] if inspector in tm["members"]), None)
+    if team is None:
+        raise NotFound(f"task {task}: inspector {inspector} is not in a drawn team", subject=inspector)
+    c = repo.commitment(session, task, draw.round)
+    assert c is not None
+    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
+    new_code, position = replay.replace_from_stream(inputs, draw.seed, draw.result, team=team["no"],
+                                                    out=inspector, start=draw.stream_position)
+    journal.record(session, "draw.replace", {
+        "task": task, "round": draw.round, "method": "stream", "reason": why, "approver": who,
+        "out": inspector, "in": new_code, "team": team["no"], "from": draw.stream_position,
+        "position": position, "swap": None}, actor=actor)
+    draw.result = replay.apply_replace(draw.result, team=team["no"], out=inspector, in_=new_code,
+                                       position=position)
+    draw.stream_position = position
+    session.flush()
+    return new_code
+
+
+def swap_targets(session: Session, journal: Journal, *, task: str, targets: tuple[str, str], reason: str,
+                 approver: str, actor: Actor) -> None:
+    """Swap two targets between two teams when that resolves an avoidance conflict (``draw.replace``)."""
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    why, who = _reason(reason), _reason(approver, "approver")
+    draw = current_draw(session, task)
+    if draw.locked:
+        raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
+    on = journal.clock().date()
+    pairs = {(p, u) for p, u in repo.declarations_in_force(session, "inspector", on)}
+    teams = replay.check_swap(draw.result, targets, pairs)
+    journal.record(session, "draw.replace", {
+        "task": task, "round": draw.round, "method": "swap", "reason": why, "approver": who,
+        "out": None, "in": None, "team": None, "from": None, "position": None,
+        "swap": {"teams": list(teams), "targets": list(targets)}}, actor=actor)
+    draw.result = replay.apply_swap(draw.result, teams=teams, targets=targets)
+    session.flush()
+
+
+# --- lock, dispatch, sub-draws ----------------------------------------------------------------
+
+
+def lock_draw(session: Session, journal: Journal, *, task: str, actor: Actor) -> Draw:
+    """Lock the current draw (``task.lock``): no more responses, replacements or redraws."""
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    draw = current_draw(session, task)
+    if draw.locked:
+        raise Conflict(f"task {task}: already locked", subject=task)
+    journal.record(session, "task.lock", {"task": task, "round": draw.round, "draw": draw.log_index},
+                   actor=actor)
+    draw.locked = True
+    t.status = "locked"
+    session.flush()
+    return draw
+
+
+def dispatch_draw(session: Session, journal: Journal, *, task: str, by: str = "region",
+                  actor: Actor) -> dict[str, list[str]]:
+    """Dispatch the locked draw's targets to implementing units by region or registration authority."""
+    if by not in ("region", "authority"):
+        raise InvalidInput("by: region or authority", field="by", rule="task.dispatch-by")
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    draw = repo.current_draw(session, task)
+    if draw is None or not draw.locked:
+        raise RuleViolation(f"task {task}: dispatching needs a locked draw", rule=RULE_UNLOCKED, subject=task)
+    if draw.dispatch is not None:
+        raise Conflict(f"task {task}: already dispatched", subject=task)
+    c = repo.commitment(session, task, draw.round)
+    assert c is not None
+    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
+    units = replay.dispatch_units(inputs, draw.result["targets"], by=by)
+    items = sorted(units.items())
+    bodies = [{"task": task, "round": draw.round, "by": by, "units": dict(chunk), "chunk": i, "chunks": n}
+              for i, n, chunk in _chunks(items)]
+    journal.record_many(session, "task.dispatch", bodies, actor=actor)
+    draw.dispatch = units
+    t.status = "dispatched"
+    session.flush()
+    return units
+
+
+def create_subdraw(
+    session: Session,
+    journal: Journal,
+    *,
+    parent: str,
+    unit: str,
+    params: Mapping[str, Any],
+    title: str | None = None,
+    actor: Actor,
+) -> Task:
+    """A sub-draw of a locked parent for ``unit`` (a participating department or a dispatch unit).
+
+    Its targets pool is the unit's share of the parent's draw (all of it for a participating
+    department of a joint task that was not dispatched to it); it draws its own teams with its
+    own commitment. Its entries carry ``actor.department == unit``.
+    """
+    p = repo.get_task(session, parent)
+    if p.parent_code is not None:
+        raise RuleViolation(f"task {parent}: a sub-draw cannot have sub-draws", rule=RULE_UNIT, subject=parent)
+    draw = repo.current_draw(session, parent)
+    if draw is None or not draw.locked:
+        raise RuleViolation(f"task {parent}: sub-draws need the parent's locked draw", rule=RULE_UNLOCKED,
+                            subject=parent)
+    dispatch = draw.dispatch or {}
+    if unit in dispatch:
+        share = sorted(dispatch[unit])
+    elif unit in p.departments:
+        share = sorted(draw.result["targets"])
+    else:
+        raise RuleViolation(f"task {parent}: {unit} is not a department or implementing unit of the task",
+                            rule=RULE_UNIT, subject=unit, task=parent)
+    if actor.role == "bureau" and actor.department != unit:
+        raise Forbidden(f"task {parent}: only {unit} draws its own part", rule=RULE_SCOPE, subject=unit)
+    raw = dict(params)
+    raw["targets"] = {"mode": "all"}
+    parsed = parse_params(raw)
+    code = f"{parent}/{unit}"
+    if session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.code == code)):
+        raise Conflict(f"task {code}: already exists", subject=code)
+    sub = _insert_task(session, journal, code=code, parent=parent, unit=unit,
+                       title=_reason(title or f"{p.title} — {unit}", "title"), year=p.year,
+                       start=p.period_start, end=p.period_end, organiser=p.organiser,
+                       departments=[unit], items=[i for i in p.check_items if i["department"] == unit]
+                       or p.check_items, params=parsed, actor=actor)
+    repo.insert_pool_members(session, code, "targets", share, "filter")
+    journal.record(session, "task.pool.build", {"task": code, "pool": "targets", "source": "parent",
+                                                "filters": {"parent_draw": draw.log_index}, "file_sha256": None,
+                                                "count": len(share)}, actor=actor)
+    if parsed["teams"] is not None and repo.department_exists(session, unit):
+        build_pool(session, journal, task=code, pool="inspectors", filters={"departments": [unit]}, actor=actor)
+    return sub
+
+
+# --- non-random inspections and the merge report ---------------------------------------------
+
+
+def record_inspection(
+    session: Session,
+    journal: Journal,
+    *,
+    target: str,
+    kind: str,
+    on: date,
+    department: str,
+    reason: str,
+    check_items: Sequence[Mapping[str, str]] = (),
+    task: str | None = None,
+    actor: Actor,
+) -> Inspection:
+    """Record a non-random inspection (complaint, assigned by a superior, patrol) of a target."""
+    if kind not in INSPECTION_KINDS or kind == "random":
+        raise InvalidInput("kind: complaint, assigned or patrol", field="kind", rule="inspection.kind")
+    why = _reason(reason)
+    if target not in repo.existing(session, "targets", [target]):
+        raise NotFound(f"target {target}: not in the directory", field="target", subject=target)
+    if not repo.department_exists(session, department):
+        raise NotFound(f"department {department}: unknown", field="department", subject=department)
+    if actor.role == "bureau" and actor.department != department:
+        raise Forbidden(f"department {actor.department} may not record for {department}", rule=RULE_SCOPE,
+                        subject=department)
+    items = [{"department": i["department"], "code": i["code"]} for i in check_items]
+    _check_items(session, items)
+    if task is not None:
+        repo.get_task(session, task)
+    index = journal.record(session, "inspection.record", {
+        "target": target, "kind": kind, "on": on.isoformat(), "department": department,
+        "check_items": items, "task": task, "reason": why}, actor=actor)
+    row = Inspection(target_uscc=target, year=on.year, on=on, kind=kind, department=department, task_code=task,
+                     round=None, check_items=items, reason=why, superseded=False, log_index=index)
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class MergeCandidate:
+    """A target inspected by several tasks/departments in the period (进一次门、查多项事)."""
+
+    target: str
+    inspections: list[dict[str, Any]]
+
+
+def merge_report(session: Session, *, year: int, start: date | None = None,
+                 end: date | None = None) -> list[MergeCandidate]:
+    """Targets with inspections from more than one task or department in the period (every kind)."""
+    by_target: dict[str, list[Inspection]] = {}
+    for row in repo.inspections_in(session, year, start, end):
+        by_target.setdefault(row.target_uscc, []).append(row)
+    out = []
+    for uscc, rows in by_target.items():
+        sources = {(r.task_code or f"{r.kind}#{r.id}", r.department) for r in rows}
+        if len(sources) > 1:
+            out.append(MergeCandidate(uscc, [{"task": r.task_code, "department": r.department, "kind": r.kind,
+                                              "on": r.on.isoformat()} for r in rows]))
+    return out
