@@ -34,6 +34,10 @@ def _b64(s: str) -> bytes:
     return base64.b64decode(s)
 
 
+def _proof(v: dict) -> list[bytes]:
+    return [_b64(p) for p in v["proof"] or []]
+
+
 def _files(kind: str) -> list[Path]:
     return sorted([*(TD / kind).rglob("*.json"), *(OURS / kind).rglob("*.json")])
 
@@ -45,7 +49,7 @@ def _id(p: Path) -> str:
 @pytest.mark.parametrize("path", _files("inclusion"), ids=_id)
 def test_inclusion_vector(path: Path) -> None:
     v = json.loads(path.read_text())
-    args = (v["leafIdx"], v["treeSize"], _b64(v["leafHash"]), [_b64(p) for p in v["proof"] or []], _b64(v["root"]))
+    args = (v["leafIdx"], v["treeSize"], _b64(v["leafHash"]), _proof(v), _b64(v["root"]))
     if v["wantErr"]:
         with pytest.raises(LedgerError):
             verify_inclusion(*args)
@@ -56,7 +60,7 @@ def test_inclusion_vector(path: Path) -> None:
 @pytest.mark.parametrize("path", _files("consistency"), ids=_id)
 def test_consistency_vector(path: Path) -> None:
     v = json.loads(path.read_text())
-    args = (v["size1"], v["size2"], [_b64(p) for p in v["proof"] or []], _b64(v["root1"]), _b64(v["root2"]))
+    args = (v["size1"], v["size2"], _proof(v), _b64(v["root1"]), _b64(v["root2"]))
     rel = str(path.relative_to(TD)) if path.is_relative_to(TD) else ""
     if rel in STRICTER_THAN_TD:
         with pytest.raises(MalformedError):
@@ -74,11 +78,11 @@ def test_our_mutations_are_also_refused_by_the_reference(path: Path) -> None:
     v = json.loads(path.read_text())
     if "leafIdx" in v:
         call = lambda: ref.verify_inclusion(  # noqa: E731
-            v["leafIdx"], v["treeSize"], _b64(v["leafHash"]), [_b64(p) for p in v["proof"] or []], _b64(v["root"])
+            v["leafIdx"], v["treeSize"], _b64(v["leafHash"]), _proof(v), _b64(v["root"])
         )
     elif "size1" in v:
         call = lambda: ref.verify_consistency(  # noqa: E731
-            v["size1"], v["size2"], _b64(v["root1"]), _b64(v["root2"]), [_b64(p) for p in v["proof"] or []]
+            v["size1"], v["size2"], _b64(v["root1"]), _b64(v["root2"]), _proof(v)
         )
     else:
         pytest.skip("roots file")
@@ -99,7 +103,7 @@ def _td_tree_reader():
 def test_our_proofs_equal_transparency_dev_happy_paths(path: Path) -> None:
     _, read = _td_tree_reader()
     v = json.loads(path.read_text())
-    want = [_b64(p) for p in v["proof"] or []]
+    want = _proof(v)
     if "leafIdx" in v:
         assert tree.inclusion_proof(v["leafIdx"], v["treeSize"], read) == want
         assert tree.root(v["treeSize"], read) == _b64(v["root"])
@@ -140,7 +144,7 @@ def test_stored_log_matches_reference_roots(vector_log) -> None:
 def test_stored_log_proofs_equal_reference_vectors(vector_log, path: Path) -> None:
     engine, log = vector_log
     v = json.loads(path.read_text())
-    want = [_b64(p) for p in v["proof"] or []]
+    want = _proof(v)
     with engine.connect() as conn:
         if "leafIdx" in v:
             assert log.inclusion_proof(conn, v["leafIdx"], v["treeSize"]) == want
