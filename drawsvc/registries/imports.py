@@ -1,0 +1,566 @@
+"""All-or-nothing imports of registry files (CSV, XLSX) — docs/specs/registries.md §5, §7.3.
+
+One pass over the file, streamed in batches of ``BATCH_ROWS`` rows, inside a SAVEPOINT of the
+caller's transaction: each batch is validated, written and (while no error has been seen)
+logged. Any bad row anywhere makes the whole import fail with ``ImportRejected`` listing every
+bad row (row number as the spreadsheet shows it, column header, rule id): the savepoint is
+rolled back, so nothing is written and nothing is logged. Valid rows after the first error are
+still written into the doomed savepoint so that duplicates later in the file are found too.
+
+Memory stays bounded: rows are read one at a time, duplicates within the file are found in the
+database (``import_ref`` marks rows written by this import), and at most ``MAX_LISTED_ERRORS``
+row errors are kept (the total count is reported).
+
+Log scheme (§7.3): records that changed are packed, in file order, into entries of kind
+``registry.<kind>.batch`` (each at most ``ENTRY_BUDGET`` bytes of records), then one
+``registry.import`` summary entry closes the import. Unchanged records append nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from drawsvc.errors import ImportRejected, InvalidInput, RowError
+from drawsvc.journal import Actor, Journal
+from drawsvc.registries import expert_rules as xr
+from drawsvc.registries import fields as f
+from drawsvc.registries import records, repository, rules
+from drawsvc.registries.experts import apply_expert_record, pool_rules
+from drawsvc.registries.formats import LAYOUTS, Layout
+from drawsvc.registries.models import Expert, ExpertPool, Inspector, InterestDeclaration, Target
+from drawsvc.registries.service import INSPECTOR_TRANSITIONS, apply_inspector
+from drawsvc.registries.tabular import Format, iter_rows
+
+BATCH_ROWS = 2000
+ENTRY_BUDGET = 48 * 1024  # bytes of records per log entry (entries are limited to 64 KiB)
+MAX_LISTED_ERRORS = 1000
+KIND_SUMMARY = "registry.import"
+BATCH_KINDS = {
+    "targets": "registry.target.batch",
+    "inspectors": "registry.inspector.batch",
+    "experts": "registry.expert.batch",
+    "declarations": "registry.declaration.batch",
+}
+
+Raw = dict[str, Any]
+Batch = list[tuple[int, Raw]]
+
+
+@dataclass
+class ImportReport:
+    import_ref: str
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    log_first_index: int | None = None
+    log_entries: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Context:
+    session: Session
+    layout: Layout
+    import_ref: str
+    on: date
+    department: str | None
+    pool_code: str | None
+    report: ImportReport
+    errors: list[RowError] = field(default_factory=list)
+    bad_rows: set[int] = field(default_factory=set)
+    bad_row_count: int = 0
+
+    def fail(self, row: int, fld: str, rule: str, message: str) -> None:
+        if row not in self.bad_rows:
+            self.bad_rows.add(row)
+            self.bad_row_count += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(
+                RowError(row=row, column=self.layout.header_of(fld), rule=rule, message=message)
+            )
+
+    def fail_all(self, row: int, errors: list[InvalidInput]) -> None:
+        for e in errors:
+            self.fail(row, e.field, e.rule, e.message)
+
+    def duplicate(self, row: int, fld: str, first: int | None = None) -> None:
+        where = f"row {first}" if first is not None else "an earlier row"
+        self.fail(row, fld, rules.DUPLICATE, f"{self.layout.header_of(fld)} repeats {where} of this file")
+
+
+class _Packer:
+    """Packs record bodies into log entries of at most ``ENTRY_BUDGET`` bytes of records."""
+
+    def __init__(
+        self,
+        session: Session,
+        journal: Journal,
+        kind: str,
+        import_ref: str,
+        actor: Actor,
+        report: ImportReport,
+    ) -> None:
+        self.session, self.journal, self.kind = session, journal, kind
+        self.import_ref, self.actor, self.report = import_ref, actor, report
+        self.pending: list[dict[str, Any]] = []
+        self.size = 0
+        self.ready: list[dict[str, Any]] = []
+
+    def add(self, body: dict[str, Any]) -> None:
+        n = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 1
+        if self.pending and self.size + n > ENTRY_BUDGET:
+            self._seal()
+        self.pending.append(body)
+        self.size += n
+
+    def _seal(self) -> None:
+        part = self.report.log_entries + len(self.ready)
+        self.ready.append({"import": self.import_ref, "part": part, "records": self.pending})
+        self.pending, self.size = [], 0
+
+    def flush(self, *, final: bool = False) -> None:
+        if final and self.pending:
+            self._seal()
+        if not self.ready:
+            return
+        result = self.journal.record_many(self.session, self.kind, self.ready, actor=self.actor)
+        if self.report.log_first_index is None:
+            self.report.log_first_index = result.first_index
+        self.report.log_entries += len(self.ready)
+        self.ready = []
+
+
+def _map_header(ctx: _Context, header: list[Any]) -> list[str | None]:
+    lookup = ctx.layout.lookup()
+    mapped: list[str | None] = []
+    seen: set[str] = set()
+    for cell in header:
+        name = str(cell).strip().lstrip("\ufeff") if cell is not None else ""
+        fld = lookup.get(name)
+        if fld is not None and fld in seen:
+            ctx.fail(1, fld, rules.DUPLICATE, f"column {name} appears twice")
+            fld = None
+        if fld is not None:
+            seen.add(fld)
+        mapped.append(fld)
+    for col in ctx.layout.columns:
+        if col.required and col.field not in seen:
+            ctx.fail(1, col.field, rules.REQUIRED, f"column {col.header} is missing")
+    return mapped
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+# --------------------------------------------------------------------------- writers
+_TARGET_FIELDS = (
+    "name",
+    "target_type",
+    "scale",
+    "region_code",
+    "registration_authority",
+    "industry",
+    "risk_flags",
+    "credit_class",
+    "status",
+)
+
+
+def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
+    parsed: list[tuple[int, records.TargetRecord]] = []
+    first_row: dict[str, int] = {}
+    for row, raw in batch:
+        rec, errs = records.parse_target(raw)
+        if errs:
+            ctx.fail_all(row, errs)
+            continue
+        assert rec is not None
+        if rec.uscc in first_row:
+            ctx.duplicate(row, "uscc", first_row[rec.uscc])
+            continue
+        first_row[rec.uscc] = row
+        parsed.append((row, rec))
+    if not parsed:
+        return []
+    table = Target.__table__
+    conn = ctx.session.connection()
+    existing: dict[str, Any] = {}
+    keys = [rec.uscc for _, rec in parsed]
+    for i in range(0, len(keys), repository.IN_CHUNK):
+        for r in conn.execute(sa.select(table).where(table.c.uscc.in_(keys[i : i + repository.IN_CHUNK]))):
+            existing[r.uscc] = r
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    bodies: list[dict[str, Any]] = []
+    for row, rec in parsed:
+        old = existing.get(rec.uscc)
+        values = {k: getattr(rec, k) for k in _TARGET_FIELDS}
+        if old is None:
+            inserts.append({"uscc": rec.uscc, "version": 1, "import_ref": ctx.import_ref, **values})
+            ctx.report.created += 1
+            bodies.append({"uscc": rec.uscc, **values, "version": 1})
+            continue
+        if old.import_ref == ctx.import_ref:
+            ctx.duplicate(row, "uscc")
+            continue
+        if all(getattr(old, k) == v for k, v in values.items()):
+            updates.append(
+                {
+                    "b_id": old.id,
+                    "version": old.version,
+                    "import_ref": ctx.import_ref,
+                    **{k: getattr(old, k) for k in _TARGET_FIELDS},
+                }
+            )
+            ctx.report.unchanged += 1
+            continue
+        updates.append({"b_id": old.id, "version": old.version + 1, "import_ref": ctx.import_ref, **values})
+        ctx.report.updated += 1
+        bodies.append({"uscc": rec.uscc, **values, "version": old.version + 1})
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    if updates:
+        stmt = (
+            table.update()
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values({c: sa.bindparam(c) for c in ("version", "import_ref", *_TARGET_FIELDS)})
+        )
+        conn.execute(stmt, updates)
+    return bodies
+
+
+def _department_of_row(ctx: _Context, row: int, raw: Raw, known: dict[str, bool]) -> str | None:
+    dept = str(raw.get("department_code") or "").strip() or ctx.department
+    if not dept:
+        ctx.fail(row, "department_code", rules.REQUIRED, "部门代码 is required (column or --department)")
+        return None
+    if ctx.department is not None and dept != ctx.department:
+        ctx.fail(row, "department_code", rules.DEPARTMENT_SCOPE, "row belongs to another department")
+        return None
+    if dept not in known:
+        known[dept] = repository.get_department(ctx.session, dept) is not None
+    if not known[dept]:
+        ctx.fail(row, "department_code", rules.UNKNOWN_REFERENCE, "department is not registered")
+        return None
+    return dept
+
+
+def _write_inspectors(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
+    known: dict[str, bool] = {}
+    parsed: list[tuple[int, records.InspectorRecord]] = []
+    first_row: dict[str, int] = {}
+    for row, raw in batch:
+        dept = _department_of_row(ctx, row, raw, known)
+        rec, errs = records.parse_inspector(raw, department_code=dept or "X", on=ctx.on)
+        if errs:
+            ctx.fail_all(row, errs)
+            continue
+        if dept is None:
+            continue
+        assert rec is not None
+        if rec.code in first_row:
+            ctx.duplicate(row, "staff_no", first_row[rec.code])
+            continue
+        first_row[rec.code] = row
+        parsed.append((row, rec))
+    existing = repository.inspectors_by_code(ctx.session, [rec.code for _, rec in parsed])
+    changed: list[Inspector] = []
+    for row, rec in parsed:
+        old = existing.get(rec.code)
+        if old is None:
+            new = Inspector(code=rec.code, version=1, import_ref=ctx.import_ref, phone=None, phone_salt=None)
+            apply_inspector(new, rec)
+            ctx.session.add(new)
+            ctx.report.created += 1
+            changed.append(new)
+            continue
+        if old.import_ref == ctx.import_ref:
+            ctx.duplicate(row, "staff_no")
+            continue
+        if old.status != rec.status and rec.status not in INSPECTOR_TRANSITIONS[old.status]:
+            ctx.fail(row, "status", rules.STATUS_TRANSITION, f"status cannot change from {old.status}")
+            continue
+        old.import_ref = ctx.import_ref
+        if apply_inspector(old, rec):
+            old.version += 1
+            ctx.report.updated += 1
+            changed.append(old)
+        else:
+            ctx.report.unchanged += 1
+    ctx.session.flush()
+    return [records.inspector_body(i) for i in changed]
+
+
+def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
+    pools: dict[str, ExpertPool | None] = {}
+    parsed: list[tuple[int, records.ExpertRecord, date, date]] = []
+    first_row: dict[str, int] = {}
+    for row, raw in batch:
+        code = str(raw.get("pool_code") or "").strip() or ctx.pool_code
+        if not code:
+            ctx.fail(row, "pool_code", rules.REQUIRED, "专家库编号 is required (column or --pool)")
+            continue
+        if code not in pools:
+            pools[code] = repository.get_pool(ctx.session, code)
+        pool = pools[code]
+        if pool is None:
+            ctx.fail(row, "pool_code", rules.UNKNOWN_REFERENCE, "expert pool is not registered")
+            continue
+        if ctx.department is not None and pool.department_code not in (None, ctx.department):
+            ctx.fail(row, "pool_code", rules.DEPARTMENT_SCOPE, "pool belongs to another department")
+            continue
+        c = f.Checker()
+        term_start = c(f.a_date, raw, "term_start")
+        term_end = c(f.a_date, raw, "term_end")
+        if term_start and term_end:
+            c(xr.check_term, term_start, term_end, pool.term_years)
+        rec, errs = records.parse_expert(raw, pool=pool_rules(pool), pool_code=pool.code, on=ctx.on)
+        if errs or c.errors:
+            ctx.fail_all(row, errs + c.errors)
+            continue
+        assert rec is not None
+        if rec.code in first_row:
+            ctx.duplicate(row, "code", first_row[rec.code])
+            continue
+        first_row[rec.code] = row
+        parsed.append((row, rec, term_start, term_end))
+    existing = repository.experts_by_code(ctx.session, [p[1].code for p in parsed])
+    changed: list[Expert] = []
+    for row, rec, term_start, term_end in parsed:
+        old = existing.get(rec.code)
+        if old is None:
+            new = Expert(
+                code=rec.code,
+                status="admitted",
+                version=1,
+                import_ref=ctx.import_ref,
+                consecutive_no_answer=0,
+                exit_flags=[],
+                phone=None,
+                phone_salt=None,
+                id_number=None,
+                id_number_salt=None,
+                birth_date=None,
+                birth_date_salt=None,
+                term_start=term_start,
+                term_end=term_end,
+            )
+            apply_expert_record(new, rec)
+            ctx.session.add(new)
+            ctx.report.created += 1
+            changed.append(new)
+            continue
+        if old.import_ref == ctx.import_ref:
+            ctx.duplicate(row, "code")
+            continue
+        old.import_ref = ctx.import_ref
+        moved = (old.term_start, old.term_end) != (term_start, term_end)
+        old.term_start, old.term_end = term_start, term_end
+        if apply_expert_record(old, rec) or moved:
+            old.version += 1
+            ctx.report.updated += 1
+            changed.append(old)
+        else:
+            ctx.report.unchanged += 1
+    ctx.session.flush()
+    return [records.expert_body(e) for e in changed]
+
+
+def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
+    parsed: list[tuple[int, records.DeclarationRecord]] = []
+    first_row: dict[str, int] = {}
+    for row, raw in batch:
+        rec, errs = records.parse_declaration(raw)
+        if errs:
+            ctx.fail_all(row, errs)
+            continue
+        assert rec is not None
+        if rec.code in first_row:
+            ctx.duplicate(row, "person_code", first_row[rec.code])
+            continue
+        first_row[rec.code] = row
+        parsed.append((row, rec))
+    inspectors = repository.inspectors_by_code(
+        ctx.session, [r.person_code for _, r in parsed if r.person_kind == "inspector"]
+    )
+    experts = repository.experts_by_code(
+        ctx.session, [r.person_code for _, r in parsed if r.person_kind == "expert"]
+    )
+    pool_dept = {p.code: p.department_code for p in repository.list_pools(ctx.session)}
+    existing = (
+        {
+            d.code: d
+            for d in ctx.session.scalars(
+                sa.select(InterestDeclaration).where(
+                    InterestDeclaration.code.in_([r.code for _, r in parsed])
+                )
+            )
+        }
+        if parsed
+        else {}
+    )
+    changed: list[InterestDeclaration] = []
+    for row, rec in parsed:
+        if rec.person_kind == "inspector":
+            person = inspectors.get(rec.person_code)
+            owner = person.department_code if person else None
+        else:
+            expert = experts.get(rec.person_code)
+            person, owner = expert, pool_dept.get(expert.pool_code) if expert else None
+        if person is None:
+            ctx.fail(row, "person_code", rules.UNKNOWN_REFERENCE, "no such inspector or expert")
+            continue
+        if ctx.department is not None and owner is not None and owner != ctx.department:
+            ctx.fail(row, "person_code", rules.DEPARTMENT_SCOPE, "person belongs to another department")
+            continue
+        old = existing.get(rec.code)
+        if old is None:
+            new = InterestDeclaration(
+                code=rec.code, withdrawn=False, import_ref=ctx.import_ref, **rec.__dict__
+            )
+            ctx.session.add(new)
+            ctx.report.created += 1
+            changed.append(new)
+            continue
+        if old.import_ref == ctx.import_ref:
+            ctx.duplicate(row, "person_code")
+            continue
+        old.import_ref = ctx.import_ref
+        if old.valid_until != rec.valid_until or old.withdrawn:
+            old.valid_until, old.withdrawn = rec.valid_until, False
+            ctx.report.updated += 1
+            changed.append(old)
+        else:
+            ctx.report.unchanged += 1
+    ctx.session.flush()
+    return [records.declaration_body(d) for d in changed]
+
+
+_WRITERS: dict[str, Callable[[_Context, Batch], list[dict[str, Any]]]] = {
+    "targets": _write_targets,
+    "inspectors": _write_inspectors,
+    "experts": _write_experts,
+    "declarations": _write_declarations,
+}
+KINDS = tuple(_WRITERS)
+
+
+# --------------------------------------------------------------------------- entry point
+def import_file(
+    session: Session,
+    journal: Journal,
+    source: IO[bytes] | bytes | str | Path,
+    *,
+    kind: str,
+    fmt: Format,
+    actor: Actor,
+    on: date,
+    department: str | None = None,
+    pool_code: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportReport:
+    """Import a whole file or nothing. ``source``: a path, bytes or a binary file object.
+
+    ``kind``: targets | inspectors | experts | declarations. ``fmt``: csv | xlsx. ``on``: the
+    date rules are checked against (certificate validity, expert age). ``department`` scopes
+    inspectors/experts/declarations (rows of another department are refused, RG-37) and is the
+    default 部门代码; ``pool_code`` the default 专家库编号. ``progress(rows_done)`` is called
+    after each batch. Raises ``ImportRejected`` (nothing written, nothing logged).
+    """
+    if kind not in _WRITERS:
+        raise InvalidInput(
+            "kind must be targets, inspectors, experts or declarations", field="kind", rule=rules.ENUM
+        )
+    layout = LAYOUTS[kind]
+    import_ref = uuid.uuid4().hex[:20]
+    report = ImportReport(import_ref=import_ref, kind=kind)
+    ctx = _Context(
+        session=session,
+        layout=layout,
+        import_ref=import_ref,
+        on=on,
+        department=department,
+        pool_code=pool_code,
+        report=report,
+    )
+    packer = _Packer(session, journal, BATCH_KINDS[kind], import_ref, actor, report)
+    writer = _WRITERS[kind]
+    with session.begin_nested():
+        rows = iter_rows(source, fmt)
+        header = next(rows, None)
+        if header is None:
+            raise ImportRejected("the file is empty", rows=[RowError(1, "", rules.REQUIRED, "no header row")])
+        mapped = _map_header(ctx, header[1])
+        if ctx.errors:
+            raise _rejected(ctx)
+        batch: Batch = []
+        for n, cells in rows:
+            if all(_blank(v) for v in cells):
+                continue
+            raw = {fld: v for fld, v in zip(mapped, cells, strict=False) if fld is not None}
+            batch.append((n, raw))
+            if len(batch) >= batch_rows:
+                _run_batch(ctx, writer, batch, packer, progress)
+                batch = []
+        if batch:
+            _run_batch(ctx, writer, batch, packer, progress)
+        if ctx.bad_row_count:
+            raise _rejected(ctx)
+        packer.flush(final=True)
+        summary = {
+            "import": import_ref,
+            "kind": kind,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "parts": report.log_entries,
+            "department": department,
+            "pool": pool_code,
+        }
+        index = journal.record(session, KIND_SUMMARY, summary, actor=actor)
+        if report.log_first_index is None:
+            report.log_first_index = index
+        report.log_entries += 1
+    return report
+
+
+def _run_batch(
+    ctx: _Context,
+    writer: Callable[[_Context, Batch], list[dict[str, Any]]],
+    batch: Batch,
+    packer: _Packer,
+    progress: Callable[[int], None] | None,
+) -> None:
+    bodies = writer(ctx, batch)
+    ctx.report.rows += len(batch)
+    if not ctx.bad_row_count:
+        for body in bodies:
+            packer.add(body)
+        packer.flush()
+    if progress is not None:
+        progress(ctx.report.rows)
+
+
+def _rejected(ctx: _Context) -> ImportRejected:
+    shown = len(ctx.errors)
+    total = ctx.bad_row_count
+    more = f" (first {shown} errors listed)" if shown >= MAX_LISTED_ERRORS else ""
+    return ImportRejected(
+        f"{total} bad row(s); nothing was imported{more}", rows=list(ctx.errors), bad_rows=total
+    )

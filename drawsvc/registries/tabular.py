@@ -1,0 +1,121 @@
+"""Streaming readers and writers of tabular files (CSV, XLSX). No database.
+
+CSV: UTF-8 (with or without BOM) or, as Excel on Chinese Windows saves it, GB18030; the
+encoding is decided from the first 64 KiB. XLSX: the first worksheet, read with openpyxl in
+read-only mode. Rows are yielded one at a time with the 1-based row number a user sees in
+a spreadsheet (the header is row 1), so memory stays bounded whatever the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from drawsvc.errors import InvalidInput
+
+Format = Literal["csv", "xlsx"]
+SNIFF_BYTES = 64 * 1024
+MAX_CELL_CHARS = 4000
+csv.field_size_limit(MAX_CELL_CHARS * 4)
+
+
+def format_of(path: str | Path) -> Format:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".xlsx":
+        return "xlsx"
+    raise InvalidInput("file must be .csv or .xlsx", field="file", rule="RG-02")
+
+
+def as_binary(source: IO[bytes] | bytes | str | Path) -> IO[bytes]:
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(bytes(source))
+    if isinstance(source, str | Path):
+        return open(source, "rb")
+    return source
+
+
+def _csv_encoding(head: bytes) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise InvalidInput("CSV is neither UTF-8 nor GB18030", field="file", rule="RG-02") from None
+
+
+def iter_csv(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    head = stream.read(SNIFF_BYTES)
+    encoding = _csv_encoding(head)
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        yield from enumerate(csv.reader(text), start=1)
+    except (csv.Error, UnicodeDecodeError):
+        raise InvalidInput("CSV is malformed or not in one encoding", field="file", rule="RG-02") from None
+    finally:
+        text.detach()
+
+
+def iter_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise InvalidInput("not a readable .xlsx workbook", field="file", rule="RG-02") from None
+    try:
+        ws = wb.worksheets[0]
+        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield n, ["" if v is None else v for v in row]
+    finally:
+        wb.close()
+
+
+def iter_rows(source: IO[bytes] | bytes | str | Path, fmt: Format) -> Iterator[tuple[int, list[Any]]]:
+    stream = as_binary(source)
+    owned = isinstance(source, str | Path)
+    try:
+        yield from (iter_csv(stream) if fmt == "csv" else iter_xlsx(stream))
+    finally:
+        if owned:
+            stream.close()
+
+
+def write_xlsx(
+    path_or_stream: str | Path | IO[bytes], title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Write one sheet in openpyxl's write-only mode (streamed); return the number of data rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title)
+    ws.append(list(header))
+    n = 0
+    for row in rows:
+        ws.append(list(row))
+        n += 1
+    wb.save(path_or_stream)
+    return n
+
+
+def write_csv(stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    writer = csv.writer(stream)
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow(row)
+        n += 1
+    return n
