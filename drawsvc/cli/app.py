@@ -9,7 +9,11 @@ import typer
 
 from drawsvc.cli import db
 from drawsvc.cli.calendar import app as calendar_app
+from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.output import run_guarded
+from drawsvc.cli.task import app as task_app
+from drawsvc.cli.verify import verify_draw_command
+from drawsvc.cli.serve import app as serve_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: verifiable random draws.")
 
@@ -17,6 +21,10 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: ver
 # app.add_typer(module.app, name="area")
 app.add_typer(db.app, name="db")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(task_app, name="task")
+app.command("verify-draw")(verify_draw_command)
+app.add_typer(keys_app, name="keys")
+app.add_typer(serve_app, name="serve")
 
 
 def main() -> None:
