@@ -19,8 +19,8 @@ DEFAULT_CAP = 2
 DEFAULT_RESPONSE_DAYS = 2
 
 _TOP = frozenset({"spec", "targets", "teams", "experts"})
-_TARGETS = frozenset({"mode", "ratio_bp", "count", "class_ratios_bp", "strata", "cap_per_year",
-                      "prefer_uninspected"})
+_TARGETS = frozenset({"mode", "ratio_bp", "min_ratio_bp", "count", "class_ratios_bp", "strata",
+                      "cap_per_year", "prefer_uninspected"})
 _TEAMS = frozenset({"size", "leader", "departments", "max_targets_per_inspector"})
 _EXPERTS = frozenset({"headcount", "groups", "response_working_days"})
 
@@ -80,6 +80,8 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
                 _int(classes, k, "params.targets.class_ratios_bp", lo=0, hi=MAX_BP, default=None)
         if mode == "sample" and ratio is None and count is None and classes is None:
             raise _bad("params.targets", "params.targets-size", "needs ratio_bp, count or class_ratios_bp")
+        if classes is not None and t.get("strata"):
+            raise _bad("params.targets", "params.targets-size", "per-class ratios and strata do not combine")
         if ratio is not None and count is not None:
             raise _bad("params.targets", "params.targets-size", "give ratio_bp or count, not both")
         prefer = t.get("prefer_uninspected", False)
@@ -87,6 +89,7 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
             raise _bad("params.targets.prefer_uninspected", "params.boolean", "must be true or false")
         out["targets"] = {
             "mode": mode, "ratio_bp": ratio, "count": count,
+            "min_ratio_bp": _int(t, "min_ratio_bp", "params.targets", lo=0, hi=MAX_BP, default=0),
             "class_ratios_bp": {k: classes[k] for k in sorted(classes)} if classes is not None else None,
             "strata": _str_list(t, "strata", "params.targets", STRATA),
             "cap_per_year": _int(t, "cap_per_year", "params.targets", lo=1, hi=1000, default=DEFAULT_CAP),

@@ -57,6 +57,13 @@ def pool_root(pool: str, rows: Sequence[Sequence[Any]]) -> str:
     return freeze(pool, rows).root.hex()
 
 
+def avoidance_tags(task: str, pairs: Sequence[Sequence[str]]) -> list[str]:
+    """Avoidance pairs (person, USCC) → the engine's tags (draw-spec §8.4), sorted."""
+    if not pairs:
+        return []
+    raise NotImplementedError("avoidance tags: waiting for drawsvc.draw.teams")
+
+
 def avoidance_root(tags: Sequence[str]) -> str:
     return dpool.freeze_avoidance(tags).root.hex()
 
@@ -131,3 +138,93 @@ def split_result(result: Mapping[str, Any], budget: int) -> list[dict[str, Any]]
     current.update(scalars)
     parts.append(current)
     return parts
+
+
+# --- the draw --------------------------------------------------------------------------------
+
+
+class Outcome:
+    """The result object of a draw (entries.md §4) and the engine's detail."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
+
+
+def target_rule(t: Mapping[str, Any]) -> Any:
+    """Map logged target parameters (entries.md §3) to the engine's rule (draw-spec §6, §7)."""
+    from drawsvc.draw.stratify import StratifiedRule
+    from drawsvc.draw.targets import RatioRule
+
+    common = {"min_ratio_bp": t.get("min_ratio_bp") or 0, "cap": t["cap_per_year"],
+              "uninspected_first": t["prefer_uninspected"]}
+    if t["strata"] or t["count"] is not None:
+        return StratifiedRule(count=t["count"], ratio_bp=t["ratio_bp"], **common)
+    return RatioRule(ratio_bp=t["ratio_bp"] or 0, class_ratio_bp=dict(t["class_ratios_bp"] or {}), **common)
+
+
+def stratum_of(t: Mapping[str, Any] | None, attrs: Mapping[str, str]) -> str:
+    """The stratum key of a target at freeze time: its credit class for per-class ratios, else the
+    chosen strata attributes ``"region=330102|scale=小型"``, else ``""``."""
+    if t is None or t["mode"] != "sample":
+        return ""
+    if t["class_ratios_bp"]:
+        return attrs["credit"]
+    return "|".join(f"{a}={attrs[a]}" for a in t["strata"])
+
+
+def _strip_selected(out: Mapping[str, Any]) -> dict[str, Any]:
+    detail = {k: v for k, v in out.items() if k != "selected"}
+    for key in ("groups", "strata"):
+        if key in detail:
+            detail[key] = [{k: v for k, v in g.items() if k != "selected"} for g in detail[key]]
+    return detail
+
+
+def draw_targets(inputs: Any, seed: bytes) -> tuple[list[str], dict[str, Any] | None]:
+    from drawsvc.draw.stratify import StratifiedRule, draw_stratified
+    from drawsvc.draw.targets import draw_ratio
+
+    t = inputs.params.get("targets")
+    rows = inputs.pools.get("targets", [])
+    if t is None or t["mode"] == "all":
+        return [r[0] for r in rows], None
+    records = target_records(rows)
+    rule = target_rule(t)
+    out = draw_stratified(seed, records, rule) if isinstance(rule, StratifiedRule) else \
+        draw_ratio(seed, records, rule)
+    return list(out["selected"]), _strip_selected(out)
+
+
+def run_draw(inputs: Any, seed_hex: str) -> Outcome:
+    """Run the engine on the logged inputs (pure). Raises ``DrawInfeasible`` naming task and rule."""
+    from drawsvc.errors import DrawInfeasible
+
+    seed = bytes.fromhex(seed_hex)
+    try:
+        targets, target_detail = draw_targets(inputs, seed)
+        teams, team_detail = draw_teams(inputs, seed, targets)
+        experts, expert_detail = draw_experts(inputs, seed)
+    except DrawInfeasible as exc:
+        raise DrawInfeasible(f"task {inputs.task}: {exc.message}", rule=exc.rule, subject=exc.subject,
+                             task=inputs.task) from None
+    result: dict[str, Any] = {"targets": targets, "teams": teams, "experts": experts,
+                              "position": expert_detail.get("position", 0) if expert_detail else 0}
+    if target_detail is not None:
+        result["target_draw"] = target_detail
+    if team_detail is not None:
+        result["team_draw"] = team_detail
+    return Outcome(result)
+
+
+def draw_teams(inputs: Any, seed: bytes, targets: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    if inputs.params.get("teams") is None:
+        return [], None
+    raise NotImplementedError("teams: waiting for drawsvc.draw.teams")
+
+
+def draw_experts(inputs: Any, seed: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    if inputs.params.get("experts") is None:
+        return [], None
+    raise NotImplementedError("experts: waiting for drawsvc.draw.experts")

@@ -159,11 +159,22 @@ def existing(session: Session, pool: str, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def target_attributes(session: Session) -> dict[str, tuple[str, str, str, str]]:
-    """uscc → (region, authority, scale, credit) for every target (bulk read for freezing a pool)."""
+def target_attributes(session: Session, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """uscc → {region, authority, scale, credit, risk} (all targets when ``ids`` is None: bulk read)."""
     t = reg.Target
-    return {u: (r, a, s, c) for u, r, a, s, c in session.execute(
-        sa.select(t.uscc, t.region_code, t.registration_authority, t.scale, t.credit_class))}
+    cols = (t.uscc, t.region_code, t.registration_authority, t.scale, t.credit_class, t.risk_flags)
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(rows: Iterable[Any]) -> None:
+        for u, r, a, s, c, f in rows:
+            out[u] = {"region": r, "authority": a, "scale": s, "credit": c, "risk": bool(f)}
+
+    if ids is None:
+        add(session.execute(sa.select(*cols)))
+    else:
+        for k in range(0, len(ids), 900):
+            add(session.execute(sa.select(*cols).where(t.uscc.in_(ids[k:k + 900]))))
+    return out
 
 
 def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, bool, list[str]]]:

@@ -180,6 +180,7 @@ def _apply_check_items(params: dict[str, Any], items: Sequence[Any]) -> dict[str
     if t["ratio_bp"] is not None and t["ratio_bp"] < minimum:
         raise InvalidInput(f"params.targets.ratio_bp: below the check items' minimum of {minimum} bp",
                            field="params.targets.ratio_bp", rule="task.ratio-below-minimum")
+    t["min_ratio_bp"] = max(t.get("min_ratio_bp") or 0, minimum)
     if t["class_ratios_bp"] is None:
         classes = [i.risk_class_ratios_bp for i in items if i.risk_class_ratios_bp]
         if classes:
@@ -399,33 +400,27 @@ def _freeze(session: Session, journal: Journal, t: Task, on: date, actor: Actor
         res = journal.record_many(session, "draw.pool.members", bodies, actor=actor)
         pools[pool] = {"root": replay.pool_root(pool, rows), "size": len(rows),
                        "entries": [res.first_index, len(bodies)]}
-    pairs = _avoidance_pairs(session, rows_by_pool, on)
-    bodies = [{"task": t.code, "chunk": i, "chunks": n, "pairs": chunk} for i, n, chunk in _chunks(pairs)]
+    tags = replay.avoidance_tags(t.code, _avoidance_pairs(session, rows_by_pool, on))
+    bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in _chunks(tags)]
     res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
-    avoidance = {"root": replay.avoidance_root(pairs), "size": len(pairs),
+    avoidance = {"root": replay.avoidance_root(tags), "size": len(tags),
                  "entries": [res.first_index, len(bodies)]}
     return pools, avoidance
 
 
 def _pool_rows(session: Session, t: Task, pool: str, ids: list[str]) -> list[list[Any]]:
+    """Rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
+    ids = sorted(ids)
     if pool == "targets":
-        attrs = repo.target_attributes(session) if len(ids) > 5000 else None
-        if attrs is None:
-            from drawsvc.registries.models import Target
-
-            attrs = {}
-            for k in range(0, len(ids), 900):
-                for u, r, a, s, c in session.execute(sa.select(
-                        Target.uscc, Target.region_code, Target.registration_authority, Target.scale,
-                        Target.credit_class).where(Target.uscc.in_(ids[k:k + 900]))):
-                    attrs[u] = (r, a, s, c)
+        attrs = repo.target_attributes(session, None if len(ids) > 20_000 else ids)
         counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
-        return [[u, *attrs[u], counts.get(u, 0)] for u in ids]
+        spec = t.params.get("targets")
+        return [[u, replay.stratum_of(spec, a), counts.get(u, 0), a["risk"], a["region"], a["authority"]]
+                for u in ids for a in (attrs[u],)]
     if pool == "inspectors":
         ia = repo.inspector_attributes(session, ids)
         return [[c, ia[c][0], ia[c][1], ia[c][2]] for c in ids]
-    ea = repo.expert_attributes(session, ids)
-    return [[c, ea[c]] for c in ids]
+    return [[c] for c in ids]
 
 
 def _avoidance_pairs(session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date) -> list[list[str]]:
@@ -617,14 +612,10 @@ def expire_invitations(session: Session, journal: Journal, *, task: str, today: 
 
 def _record_outcome(session: Session, journal: Journal, *, expert: str, task: str, outcome: str,
                     actor: Actor) -> None:
-    """Feed the registries' three-strikes rule (``record_invitation_outcome``)."""
-    try:
-        from drawsvc.registries import service as reg_service
-    except ImportError:  # registries service not landed yet
-        return
-    fn = getattr(reg_service, "record_invitation_outcome", None)
-    if fn is not None:
-        fn(session, journal, expert_code=expert, task_ref=task, outcome=outcome, actor=actor)
+    """Feed the registries' three-strikes rule (``registries.experts.record_invitation_outcome``)."""
+    from drawsvc.registries.experts import record_invitation_outcome
+
+    record_invitation_outcome(session, journal, expert, outcome, actor=actor, task_ref=task)
 
 
 def _top_up(session: Session, journal: Journal, t: Task, draw: Draw, on: date, actor: Actor) -> list[ExpertSlot]:

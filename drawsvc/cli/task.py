@@ -1,0 +1,404 @@
+"""`drawsvc task`: run an inspection task end to end (docs/tasks.md).
+
+Commands only parse options and call :mod:`drawsvc.tasks.service`; errors become exit codes in
+``drawsvc.cli.output``. The operator's secret is generated here and kept in the data directory
+(``secrets/<task>.r<round>.secret``, mode 0600) until the reveal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as pysecrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from drawsvc.cli.output import console
+from drawsvc.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from drawsvc.journal import Actor, Journal
+    from drawsvc.runtime import Runtime
+
+app = typer.Typer(no_args_is_help=True, help="Inspection tasks: pools, commitment, draw, lock, dispatch.")
+pool_app = typer.Typer(no_args_is_help=True, help="Candidate pools (before the commitment).")
+app.add_typer(pool_app, name="pool")
+
+T = TypeVar("T")
+SECRET_BYTES = 32
+
+DeptOpt = typer.Option(..., "--department", "-d", help="Acting department (recorded as actor.department).")
+OperatorOpt = typer.Option("cli", "--operator", help="Operator code recorded in the log.")
+
+
+def _actor(department: str, operator: str) -> Actor:
+    from drawsvc.journal import Actor
+
+    return Actor(role="bureau", department=department, name=operator)
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    from drawsvc.runtime import open_runtime
+
+    rt = open_runtime()
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def _run(fn: Callable[[Session, Journal], T]) -> T:
+    with _runtime() as rt, rt.transaction() as session:
+        return fn(session, rt.journal)
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field}: must be YYYY-MM-DD", field=field, rule="cli.date") from None
+
+
+def _secret_path(task: str, round_: int, party: str = "operator") -> Path:
+    from drawsvc.settings import get_settings
+
+    safe = task.replace("/", "__")
+    return get_settings().data_dir / "secrets" / f"{safe}.r{round_}.{party}.secret"
+
+
+def save_secret(task: str, round_: int, secret: bytes, party: str = "operator") -> Path:
+    """Write the secret (hex) with mode 0600, refusing to overwrite an existing one."""
+    path = _secret_path(task, round_, party)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret.hex() + "\n")
+    return path
+
+
+def load_secret(task: str, round_: int, party: str = "operator") -> str:
+    path = _secret_path(task, round_, party)
+    if not path.exists():
+        raise NotFound(f"task {task}: no saved {party} secret for round {round_} (pass --secret)",
+                       subject=task)
+    return path.read_text().strip()
+
+
+def _print(obj: Any) -> None:
+    console.print_json(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+# --- task ------------------------------------------------------------------------------------
+
+
+@app.command()
+def create(
+    title: str = typer.Option(...),
+    year: int = typer.Option(...),
+    department: str = DeptOpt,
+    departments: str = typer.Option("", help="Other participating departments, comma-separated (joint task)."),
+    check_items: str = typer.Option("", help="Check items as DEPT/CODE, comma-separated."),
+    ratio_bp: int | None = typer.Option(None, help="Share of targets in basis points (300 = 3%)."),
+    count: int | None = typer.Option(None, help="Number of targets."),
+    strata: str = typer.Option("", help="Stratify by region,authority,scale,credit."),
+    team_size: int | None = typer.Option(None, help="Inspectors per team (omit: no teams)."),
+    leader: bool = typer.Option(False, help="Each team needs a leader-eligible inspector."),
+    experts: int | None = typer.Option(None, help="Expert headcount (omit: no experts)."),
+    expert_groups: str = typer.Option(""),
+    prefer_uninspected: bool = typer.Option(False),
+    params_file: Path | None = typer.Option(None, help="Draw parameters as JSON (entries.md §3)."),
+    code: str | None = typer.Option(None),
+    operator: str = OperatorOpt,
+) -> None:
+    """Create a task (draws targets and/or teams and/or experts)."""
+    from drawsvc.tasks import service
+
+    if params_file is not None:
+        params = json.loads(params_file.read_text(encoding="utf-8"))
+    else:
+        params = {}
+        if ratio_bp is not None or count is not None:
+            params["targets"] = {"ratio_bp": ratio_bp, "count": count, "strata": _split(strata),
+                                 "prefer_uninspected": prefer_uninspected}
+        if team_size is not None:
+            params["teams"] = {"size": team_size, "leader": leader}
+        if experts is not None:
+            params["experts"] = {"headcount": experts, "groups": _split(expert_groups)}
+    items = [{"department": i.split("/", 1)[0], "code": i.split("/", 1)[1]} for i in _split(check_items)
+             if "/" in i]
+    task = _run(lambda s, j: service.create_task(
+        s, j, title=title, year=year, organiser=department, departments=_split(departments),
+        check_items=items, params=params, code=code, actor=_actor(department, operator)).code)
+    console.print(f"task {task} created")
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+@app.command()
+def show(task: str) -> None:
+    """Show a task, its current draw and its sub-draws."""
+    from drawsvc.tasks import repository as repo
+
+    def go(s: Session, _j: Journal) -> dict[str, Any]:
+        t = repo.get_task(s, task)
+        d = repo.current_draw(s, task)
+        return {"task": t.code, "title": t.title, "status": t.status, "round": t.round,
+                "organiser": t.organiser, "departments": t.departments, "unit": t.unit, "params": t.params,
+                "pools": {p: len(repo.pool_member_ids(s, task, p)) for p in ("targets", "inspectors", "experts")},
+                "draw": None if d is None else {"log_index": d.log_index, "seed": d.seed, "locked": d.locked,
+                                                "result": d.result, "dispatch": d.dispatch},
+                "subdraws": [x.code for x in repo.subtasks(s, task)]}
+
+    _print(_run(go))
+
+
+# --- pools -----------------------------------------------------------------------------------
+
+
+@pool_app.command("build")
+def pool_build(
+    task: str,
+    pool: str = typer.Option("targets"),
+    filter_: list[str] = typer.Option([], "--filter", help="key=value (value list: a,b); repeatable."),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
+    """Build a pool from the registries by filters (replaces earlier filter/import members)."""
+    from drawsvc.tasks import service
+
+    filters: dict[str, Any] = {}
+    for f in filter_:
+        key, _, value = f.partition("=")
+        values = _split(value)
+        filters[key.strip()] = values if len(values) != 1 or key.strip() in ("departments", "risk_flags",
+                                                                            "credit_class", "pools", "groups") \
+            else values[0]
+        if key.strip() == "leader_eligible":
+            filters["leader_eligible"] = value.lower() in ("1", "true", "yes")
+    n = _run(lambda s, j: service.build_pool(s, j, task=task, pool=pool, filters=filters,
+                                             actor=_actor(department, operator)))
+    console.print(f"task {task}: {pool} pool built, {n} members")
+
+
+@pool_app.command("import")
+def pool_import(task: str, file: Path, pool: str = typer.Option("targets"), department: str = DeptOpt,
+                operator: str = OperatorOpt) -> None:
+    """Import a pool from a list file (one id per line)."""
+    import hashlib
+
+    from drawsvc.tasks import service
+
+    data = file.read_bytes()
+    members = [line.strip() for line in data.decode("utf-8").splitlines() if line.strip()]
+    n = _run(lambda s, j: service.build_pool(s, j, task=task, pool=pool, members=members,
+                                             file_sha256=hashlib.sha256(data).hexdigest(),
+                                             actor=_actor(department, operator)))
+    console.print(f"task {task}: {pool} pool imported, {n} members")
+
+
+@pool_app.command("add")
+def pool_add(task: str, member: str, reason: str = typer.Option(...), pool: str = typer.Option("targets"),
+             department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Add one candidate by hand (with a reason)."""
+    from drawsvc.tasks import service
+
+    _run(lambda s, j: service.add_pool_member(s, j, task=task, pool=pool, member=member, reason=reason,
+                                              actor=_actor(department, operator)))
+    console.print(f"task {task}: {member} added to the {pool} pool")
+
+
+@pool_app.command("remove")
+def pool_remove(task: str, member: str, reason: str = typer.Option(...), pool: str = typer.Option("targets"),
+                department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Remove one candidate by hand (with a reason)."""
+    from drawsvc.tasks import service
+
+    _run(lambda s, j: service.remove_pool_member(s, j, task=task, pool=pool, member=member, reason=reason,
+                                                 actor=_actor(department, operator)))
+    console.print(f"task {task}: {member} removed from the {pool} pool")
+
+
+# --- commit / draw ---------------------------------------------------------------------------
+
+
+@app.command()
+def commit(
+    task: str,
+    department: str = DeptOpt,
+    commitment: str | None = typer.Option(None, help="The operator's SHA-256(secret); omit to generate "
+                                          "a secret and keep it in the data directory (0600)."),
+    discipline_commitment: str | None = typer.Option(None, help="The discipline office's commitment."),
+    beacon_source: str | None = typer.Option(None),
+    beacon_round: int | None = typer.Option(None),
+    reason: str | None = typer.Option(None, help="Redraw: the approved reason."),
+    approver: str | None = typer.Option(None, help="Redraw: who approved it."),
+    operator: str = OperatorOpt,
+) -> None:
+    """Freeze the pools and log the seed commitment(s)."""
+    from drawsvc.draw.seed import commitment as commit_of
+    from drawsvc.tasks import repository as repo
+    from drawsvc.tasks import service
+
+    def go(s: Session, j: Journal) -> tuple[int, int, Path | None]:
+        round_ = repo.get_task(s, task).round + 1
+        saved = None
+        op = commitment
+        if op is None:
+            secret = pysecrets.token_bytes(SECRET_BYTES)
+            op = commit_of(secret)
+            saved = (secret, round_)
+        parties = [{"party": "operator", "department": department, "commitment": op}]
+        if discipline_commitment:
+            parties.append({"party": "discipline", "department": None, "commitment": discipline_commitment})
+        beacon = {"source": beacon_source, "round": beacon_round} if beacon_source else None
+        c = service.commit_task(s, j, task=task, commitments=parties, beacon=beacon, reason=reason,
+                                approver=approver, actor=_actor(department, operator))
+        path = save_secret(task, round_, saved[0]) if saved else None  # only once the commit succeeded
+        return c.round, c.log_index, path
+
+    round_, index, path = _run(go)
+    console.print(f"task {task}: round {round_} committed at log index {index}")
+    if path is not None:
+        console.print(f"operator secret kept in {path} (0600); reveal it with `drawsvc task draw {task}`")
+
+
+@app.command()
+def draw(
+    task: str,
+    department: str = DeptOpt,
+    secret: str | None = typer.Option(None, help="Operator secret (hex); default: the saved one."),
+    discipline_secret: str | None = typer.Option(None),
+    beacon_value: str | None = typer.Option(None),
+    operator: str = OperatorOpt,
+) -> None:
+    """Reveal the secret(s) and draw; the result is logged at once."""
+    from drawsvc.tasks import repository as repo
+    from drawsvc.tasks import service
+
+    def go(s: Session, j: Journal) -> Any:
+        round_ = repo.get_task(s, task).round
+        reveals = [{"party": "operator", "secret": secret or load_secret(task, round_)}]
+        if discipline_secret:
+            reveals.append({"party": "discipline", "secret": discipline_secret})
+        d = service.draw_task(s, j, task=task, reveals=reveals, beacon_value=beacon_value,
+                              actor=_actor(department, operator))
+        return {"log_index": d.log_index, "round": d.round, "seed": d.seed,
+                "targets": len(d.result["targets"]), "teams": d.result["teams"][:20],
+                "experts": d.result["experts"]}
+
+    _print(_run(go))
+
+
+@app.command()
+def respond(task: str, expert: str = typer.Option(...), response: str = typer.Option(...),
+            on: str | None = typer.Option(None), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Record an expert's answer (accepted / declined / no_answer); tops up from the stream."""
+    from drawsvc.tasks import service
+
+    new = _run(lambda s, j: [x.expert_code for x in service.respond_expert(
+        s, j, task=task, expert=expert, response=response, on=_day(on, "on"), actor=_actor(department, operator))])
+    console.print(f"task {task}: {expert} {response}" + (f"; topped up: {', '.join(new)}" if new else ""))
+
+
+@app.command()
+def replace(task: str, inspector: str = typer.Option(...), reason: str = typer.Option(...),
+            approver: str = typer.Option(...), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Replace a drawn inspector from the continued stream (approver + reason)."""
+    from drawsvc.tasks import service
+
+    new = _run(lambda s, j: service.replace_inspector(s, j, task=task, inspector=inspector, reason=reason,
+                                                      approver=approver, actor=_actor(department, operator)))
+    console.print(f"task {task}: {inspector} replaced by {new}")
+
+
+@app.command()
+def swap(task: str, targets: str = typer.Option(..., help="USCC_A,USCC_B"), reason: str = typer.Option(...),
+         approver: str = typer.Option(...), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Swap two targets between teams to resolve an avoidance conflict (approver + reason)."""
+    from drawsvc.tasks import service
+
+    a, b = _split(targets)[:2]
+    _run(lambda s, j: service.swap_targets(s, j, task=task, targets=(a, b), reason=reason, approver=approver,
+                                           actor=_actor(department, operator)))
+    console.print(f"task {task}: {a} and {b} swapped")
+
+
+@app.command()
+def designate(task: str, person: str = typer.Option(...), role: str = typer.Option("expert"),
+              reason: str = typer.Option(...), approver: str = typer.Option(...), department: str = DeptOpt,
+              operator: str = OperatorOpt) -> None:
+    """Designate an expert/inspector without a draw (written reason + approver; logged as such)."""
+    from drawsvc.tasks import service
+
+    _run(lambda s, j: service.designate(s, j, task=task, role=role, person=person, reason=reason,
+                                        approver=approver, actor=_actor(department, operator)))
+    console.print(f"task {task}: {person} designated")
+
+
+@app.command()
+def lock(task: str, department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Lock the current draw."""
+    from drawsvc.tasks import service
+
+    _run(lambda s, j: service.lock_draw(s, j, task=task, actor=_actor(department, operator)))
+    console.print(f"task {task}: locked")
+
+
+@app.command()
+def dispatch(task: str, by: str = typer.Option("region", help="region or authority"), department: str = DeptOpt,
+             operator: str = OperatorOpt) -> None:
+    """Dispatch the locked draw's targets to implementing units."""
+    from drawsvc.tasks import service
+
+    units = _run(lambda s, j: service.dispatch_draw(s, j, task=task, by=by, actor=_actor(department, operator)))
+    _print({u: len(v) for u, v in units.items()})
+
+
+@app.command()
+def subdraw(parent: str, unit: str = typer.Option(...), team_size: int = typer.Option(2),
+            leader: bool = typer.Option(False), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Create a sub-draw of a locked task for a department / implementing unit (then commit + draw it)."""
+    from drawsvc.tasks import service
+
+    code = _run(lambda s, j: service.create_subdraw(
+        s, j, parent=parent, unit=unit, params={"teams": {"size": team_size, "leader": leader}},
+        actor=_actor(department, operator)).code)
+    console.print(f"sub-draw {code} created; commit and draw it with `drawsvc task commit {code}`")
+
+
+@app.command()
+def inspect(target: str = typer.Option(...), kind: str = typer.Option(..., help="complaint, assigned, patrol"),
+            on: str = typer.Option(...), reason: str = typer.Option(...), department: str = DeptOpt,
+            operator: str = OperatorOpt) -> None:
+    """Record a non-random inspection of a target."""
+    from drawsvc.tasks import service
+
+    day = _day(on, "on")
+    assert day is not None
+    index = _run(lambda s, j: service.record_inspection(
+        s, j, target=target, kind=kind, on=day, department=department, reason=reason,
+        actor=_actor(department, operator)).log_index)
+    console.print(f"inspection of {target} recorded at log index {index}")
+
+
+@app.command("merge-report")
+def merge_report(year: int = typer.Option(...), start: str | None = typer.Option(None),
+                 end: str | None = typer.Option(None)) -> None:
+    """Targets inspected by several tasks/departments in the period (进一次门、查多项事)."""
+    from drawsvc.tasks import service
+
+    rows = _run(lambda s, _j: [{"target": m.target, "inspections": m.inspections} for m in service.merge_report(
+        s, year=year, start=_day(start, "start"), end=_day(end, "end"))])
+    _print(rows)
