@@ -1,0 +1,428 @@
+"""draw/v1 inspection teams (docs/draw-spec.md §8 and §9, rules DRAW-40 .. DRAW-54).
+
+Teams are formed target by target, in the order the targets were drawn, on the ``["teams"]``
+sub-stream. Each team has ``size >= 2`` members (DRAW-41), exactly one leader (DRAW-43), at
+least one member of each participating department (DRAW-45), only members holding the target's
+required specialty (DRAW-42), and nobody who declared an interest in the target (DRAW-46).
+
+Slot filling (DRAW-47): a slot has a filter (leader-eligible / department / specialty). Its
+candidates are the pool inspectors passing the filter. Take the lowest load level ``L`` (number
+of slots already held in this draw) among them; walk the inspectors at level ``L`` (pool order)
+in a random order given by partial Fisher–Yates on the stream, and take the first one who is not
+in the team and not avoided for the target; if none, try the next level; if no level is left, the
+draw is infeasible (DrawInfeasible naming the target and the rule). The walk draws uniformly among
+the eligible inspectors with the minimum load, so with no binding constraint the loads of all
+inspectors differ by at most one (DRAW-48).
+
+Avoidance (DRAW-46, §8.4): the service never logs who declared what. It logs, before the reveal,
+the avoidance pool of tags ``HMAC-SHA256(salt, JCS({"person": p, "target": t}))`` and reveals the
+per-task ``salt`` with the secrets; the engine tests a candidate pair by computing its tag.
+
+Replacement (§9, DRAW-50 .. DRAW-54): see ``replace_member``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from drawsvc.draw.canonical import json_string
+from drawsvc.draw.pool import InspectorRecord
+from drawsvc.draw.stream import DrawStream
+from drawsvc.errors import DrawInfeasible, InvalidInput
+
+MIN_TEAM_SIZE = 2
+MIN_SALT_BYTES = 16
+REASON_AVOIDANCE = "avoidance"
+
+
+def inspector_eligible(*, active: bool, cert_valid_from: date | None, cert_valid_until: date | None,
+                       on: date) -> bool:
+    """DRAW-40: active, with a certificate valid on the draw date ``on`` (both ends inclusive)."""
+    if not active or cert_valid_from is None:
+        return False
+    return cert_valid_from <= on and (cert_valid_until is None or on <= cert_valid_until)
+
+
+def avoidance_tag(salt: bytes, person: str, target: str) -> str:
+    """DRAW-46: ``hex(HMAC-SHA256(salt, JCS({"person": person, "target": target})))``."""
+    return _tag(salt, json_string(person), json_string(target)).hex()
+
+
+def _tag(salt: bytes, person_json: bytes, target_json: bytes) -> bytes:
+    return hmac.digest(salt, b'{"person":' + person_json + b',"target":' + target_json + b"}", "sha256")
+
+
+class Avoidance:
+    """The avoidance set of one task: a salt and tags (§8.4). Pairs never leave the service."""
+
+    __slots__ = ("_enc", "_extra", "salt", "tags")
+
+    def __init__(self, salt: bytes, tags: Iterable[str]) -> None:
+        if not isinstance(salt, bytes) or len(salt) < MIN_SALT_BYTES:
+            raise InvalidInput("the avoidance salt is at least 16 bytes", field="avoidance.salt",
+                               rule="DRAW-46")
+        self.salt = salt
+        self.tags: frozenset[bytes] = frozenset(bytes.fromhex(t) for t in tags)
+        self._enc: dict[str, bytes] = {}
+        self._extra: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_pairs(cls, salt: bytes, pairs: Iterable[tuple[str, str]]) -> Avoidance:
+        """Service side: (person id, target id) declarations -> tags."""
+        return cls(salt, (avoidance_tag(salt, p, t) for p, t in pairs))
+
+    @classmethod
+    def empty(cls) -> Avoidance:
+        return cls(b"\x00" * MIN_SALT_BYTES, ())
+
+    def hex_tags(self) -> list[str]:
+        return sorted(t.hex() for t in self.tags)
+
+    def with_pair(self, person: str, target: str) -> Avoidance:
+        """A copy that also avoids (person, target): a declaration made after the draw (§9)."""
+        new = Avoidance.__new__(Avoidance)
+        new.salt, new.tags, new._enc = self.salt, self.tags, self._enc
+        new._extra = {*self._extra, (person, target)}
+        return new
+
+    def avoids(self, person: str, target: str) -> bool:
+        if self._extra and (person, target) in self._extra:
+            return True
+        if not self.tags:
+            return False
+        enc = self._enc
+        pj = enc.get(person)
+        if pj is None:
+            pj = enc[person] = json_string(person)
+        tj = enc.get(target)
+        if tj is None:
+            tj = enc[target] = json_string(target)
+        return _tag(self.salt, pj, tj) in self.tags
+
+
+@dataclass(frozen=True)
+class Designation:
+    """A person chosen without a draw (designated leader or expert); never random (DRAW-44, DRAW-64)."""
+
+    id: str
+    reason: str
+    approver: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "reason": self.reason, "approver": self.approver}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Designation:
+        return cls(id=obj["id"], reason=obj["reason"], approver=obj["approver"])
+
+
+@dataclass(frozen=True)
+class TeamRule:
+    """Team rules (spec §8). ``specialty``/``leaders`` are keyed by target id."""
+
+    size: int = MIN_TEAM_SIZE
+    departments: tuple[str, ...] = ()
+    specialty: Mapping[str, str] = field(default_factory=dict)
+    leaders: Mapping[str, Designation] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if type(self.size) is not int or self.size < MIN_TEAM_SIZE:
+            raise InvalidInput("a team has at least 2 members", field="teams.size", rule="DRAW-41")
+        if len(set(self.departments)) != len(self.departments):
+            raise InvalidInput("participating departments are listed once", field="teams.departments",
+                               rule="DRAW-45")
+        if len(self.departments) > self.size:
+            raise InvalidInput("more participating departments than team members",
+                               field="teams.departments", rule="DRAW-45")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"size": self.size, "departments": sorted(self.departments),
+                "specialty": dict(sorted(self.specialty.items())),
+                "leaders": {t: d.as_json() for t, d in sorted(self.leaders.items())}}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> TeamRule:
+        return cls(size=obj.get("size", MIN_TEAM_SIZE), departments=tuple(obj.get("departments", ())),
+                   specialty=dict(obj.get("specialty", {})),
+                   leaders={t: Designation.from_json(d) for t, d in obj.get("leaders", {}).items()})
+
+
+_Key = tuple[bool, str | None, str | None]  # (leader only, department, specialty)
+
+
+class _Class:
+    __slots__ = ("levels",)
+
+    def __init__(self) -> None:
+        self.levels: dict[int, list[int]] = {}
+
+
+class _Assigner:
+    """Load-levelled slot filling over the pool (DRAW-47). Indices are pool positions."""
+
+    def __init__(self, pool: Sequence[InspectorRecord], avoid: Avoidance, load: list[int] | None = None):
+        self.pool = pool
+        self.ids = [r.id for r in pool]
+        self.avoid = avoid
+        self.load = load if load is not None else [0] * len(pool)
+        self.classes: dict[_Key, _Class] = {}
+        self.member_of: list[list[_Class]] = [[] for _ in pool]
+
+    def _klass(self, key: _Key) -> _Class:
+        c = self.classes.get(key)
+        if c is None:
+            c = self.classes[key] = _Class()
+            leader_only, dept, spec = key
+            levels = c.levels
+            for i, r in enumerate(self.pool):
+                if (leader_only and not r.leader) or (dept is not None and r.dept != dept) or (
+                    spec is not None and spec not in r.specialties
+                ):
+                    continue
+                levels.setdefault(self.load[i], []).append(i)
+                self.member_of[i].append(c)
+        return c
+
+    def pick(self, stream: DrawStream, key: _Key, target: str, excluded: set[int]) -> int | None:
+        levels = self._klass(key).levels
+        ids, avoids, uniform = self.ids, self.avoid.avoids, stream.uniform
+        for level in sorted(levels):
+            members = levels[level]
+            n = len(members)
+            swapped: dict[int, int] = {}
+            get = swapped.get
+            for i in range(n):
+                j = i + uniform(n - i)
+                v = get(j, j)
+                swapped[j] = get(i, i)
+                cand = members[v]
+                if cand in excluded or avoids(ids[cand], target):
+                    continue
+                return cand
+        return None
+
+    def add(self, i: int) -> None:
+        self._move(i, +1)
+
+    def remove(self, i: int) -> None:
+        self._move(i, -1)
+
+    def _move(self, i: int, delta: int) -> None:
+        old = self.load[i]
+        new = old + delta
+        for c in self.member_of[i]:
+            lst = c.levels[old]
+            del lst[bisect.bisect_left(lst, i)]
+            if not lst:
+                del c.levels[old]
+            bisect.insort(c.levels.setdefault(new, []), i)
+        self.load[i] = new
+
+
+def _spec_of(rule: TeamRule, target: str) -> str | None:
+    return rule.specialty.get(target)
+
+
+def _check_pool(pool: Sequence[InspectorRecord], rule: TeamRule) -> None:
+    if rule.departments:
+        allowed = set(rule.departments)
+        for r in pool:
+            if r.dept not in allowed:
+                raise InvalidInput("in a joint task every pool inspector belongs to a participating "
+                                   "department", field="inspectors.dept", rule="DRAW-45", id=r.id)
+
+
+def assign_teams(
+    seed: bytes,
+    targets: Sequence[str],
+    pool: Sequence[InspectorRecord],
+    rule: TeamRule,
+    avoid: Avoidance,
+) -> dict[str, Any]:
+    """Form one team per target, in target order (DRAW-41 .. DRAW-48). All or nothing."""
+    if len(set(targets)) != len(targets):
+        raise InvalidInput("a target appears twice", field="targets", rule="DRAW-41")
+    unknown = set(rule.leaders) - set(targets)
+    if unknown:
+        raise InvalidInput("a designated leader names a target that was not drawn", field="teams.leaders",
+                           rule="DRAW-44", target=sorted(unknown)[0])
+    _check_pool(pool, rule)
+    stream = DrawStream.derived(seed, ["teams"])
+    a = _Assigner(pool, avoid)
+    index = {r.id: i for i, r in enumerate(pool)}
+    assignments = []
+    for t in targets:
+        spec = _spec_of(rule, t)
+        team: list[int] = []
+        members: list[dict[str, Any]] = []
+        excluded: set[int] = set()
+        designated = rule.leaders.get(t)
+        if designated is not None:
+            i = index.get(designated.id)
+            if i is None:
+                raise DrawInfeasible(f"the designated leader of target {t} is not in the inspector pool",
+                                     rule="DRAW-44", subject=t)
+            if spec is not None and spec not in pool[i].specialties:
+                raise DrawInfeasible(f"the designated leader of target {t} lacks the required specialty",
+                                     rule="DRAW-42", subject=t)
+            if avoid.avoids(designated.id, t):
+                raise DrawInfeasible(f"the designated leader of target {t} declared an interest in it",
+                                     rule="DRAW-46", subject=t)
+            leader = i
+        else:
+            got = a.pick(stream, (True, None, spec), t, excluded)
+            if got is None:
+                raise DrawInfeasible(f"no eligible leader for target {t}", rule="DRAW-43", subject=t)
+            leader = got
+        a.add(leader)
+        team.append(leader)
+        excluded.add(leader)
+        members.append({"id": pool[leader].id, "leader": True, "designated": designated is not None})
+        for dept in sorted(rule.departments):
+            if any(pool[m].dept == dept for m in team):
+                continue
+            got = a.pick(stream, (False, dept, spec), t, excluded)
+            if got is None:
+                raise DrawInfeasible(f"no eligible inspector of department {dept} for target {t}",
+                                     rule="DRAW-45", subject=t, department=dept)
+            a.add(got)
+            team.append(got)
+            excluded.add(got)
+            members.append({"id": pool[got].id, "leader": False, "designated": False})
+        while len(team) < rule.size:
+            got = a.pick(stream, (False, None, spec), t, excluded)
+            if got is None:
+                raise DrawInfeasible(f"fewer than {rule.size} eligible inspectors for target {t}",
+                                     rule="DRAW-41", subject=t)
+            a.add(got)
+            team.append(got)
+            excluded.add(got)
+            members.append({"id": pool[got].id, "leader": False, "designated": False})
+        assignments.append({"target": t, "members": members})
+    return {"size": rule.size, "assignments": assignments, "position": stream.position}
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A replacement request (spec §9): who leaves which team, why, approved by whom.
+
+    ``reason == "avoidance"`` means the person declared an interest in the target after the
+    draw; any other reason (illness, leave, ...) is recorded as given.
+    """
+
+    target: str
+    person: str
+    reason: str
+    approver: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"target": self.target, "person": self.person, "reason": self.reason,
+                "approver": self.approver}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Replacement:
+        return cls(target=obj["target"], person=obj["person"], reason=obj["reason"],
+                   approver=obj["approver"])
+
+
+def replace_member(
+    seed: bytes,
+    teams: Mapping[str, Any],
+    pool: Sequence[InspectorRecord],
+    rule: TeamRule,
+    avoid: Avoidance,
+    event: Replacement,
+    removed: Mapping[str, Sequence[str]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Replace one member (DRAW-50 .. DRAW-54); returns (new teams part, event record).
+
+    ``teams`` is the current "teams" result part (its ``position`` is where the ``["teams"]``
+    stream resumes), ``avoid`` already includes every earlier avoidance replacement, and
+    ``removed`` maps a target to everyone removed from its team so far (they never return).
+
+    - DRAW-52 swap: if the reason is "avoidance" and a swap partner exists, draw one partner
+      uniformly (``uniform(len(partners))``) among the partners listed in assignment order; the
+      two exchange teams and keep their flags, so no load changes. A partner ``q`` sits in the
+      team of another target ``u``, is not a designated leader, has the same leader flag as the
+      person ``p`` (and the same department in a joint task), holds ``t``'s required specialty
+      while ``p`` holds ``u``'s, ``q`` is not in ``t``'s team nor ``p`` in ``u``'s, and neither
+      ``(q, t)`` nor ``(p, u)`` is avoided.
+    - DRAW-51 refill otherwise: ``p`` leaves (its load drops by one); the slot is refilled by the
+      DRAW-47 walk with ``p``'s slot filter (leader slot if ``p`` led, else its department if the
+      team would lose its only member of it, else plain), excluding current members and everyone
+      in ``removed[t]``; the newcomer takes ``p``'s place and leader flag (not designated).
+    """
+    index = {r.id: i for i, r in enumerate(pool)}
+    assignments = [{"target": a["target"], "members": [dict(m) for m in a["members"]]}
+                   for a in teams["assignments"]]
+    by_target = {a["target"]: a for a in assignments}
+    t, p = event.target, event.person
+    team = by_target.get(t)
+    if team is None:
+        raise InvalidInput("the replacement names a target without a team", field="event.target",
+                           rule="DRAW-50")
+    slot = next((k for k, m in enumerate(team["members"]) if m["id"] == p), None)
+    if slot is None or p not in index:
+        raise InvalidInput("the replacement names a person who is not in the team", field="event.person",
+                           rule="DRAW-50")
+    stream = DrawStream.derived(seed, ["teams"], teams["position"])
+    me = team["members"][slot]
+    spec_t = _spec_of(rule, t)
+    pr = pool[index[p]]
+    record: dict[str, Any] = {"kind": "replace", **event.as_json(), "position_before": stream.position}
+    if event.reason == REASON_AVOIDANCE:
+        avoid = avoid.with_pair(p, t)
+        partners: list[tuple[dict[str, Any], int]] = []
+        if not me["designated"]:
+            team_t = {m["id"] for m in team["members"]}
+            for other in assignments:
+                u = other["target"]
+                if u == t:
+                    continue
+                spec_u = _spec_of(rule, u)
+                team_u = {m["id"] for m in other["members"]}
+                if p in team_u or (spec_u is not None and spec_u not in pr.specialties) or avoid.avoids(p, u):
+                    continue
+                for k, q in enumerate(other["members"]):
+                    qr = pool[index[q["id"]]]
+                    if (q["designated"] or q["leader"] != me["leader"] or q["id"] in team_t
+                            or (rule.departments and qr.dept != pr.dept)
+                            or (spec_t is not None and spec_t not in qr.specialties)
+                            or avoid.avoids(q["id"], t)):
+                        continue
+                    partners.append((other, k))
+        if partners:
+            other, k = partners[stream.uniform(len(partners))]
+            q = other["members"][k]
+            team["members"][slot] = {**me, "id": q["id"]}
+            other["members"][k] = {**q, "id": p}
+            record.update(mode="swap", replacement=q["id"], swap_target=other["target"],
+                          position=stream.position)
+            return {**teams, "assignments": assignments, "position": stream.position}, record
+    # DRAW-51 refill
+    load = [0] * len(pool)
+    for a in assignments:
+        for m in a["members"]:
+            load[index[m["id"]]] += 1
+    load[index[p]] -= 1
+    del team["members"][slot]
+    assigner = _Assigner(pool, avoid, load)
+    remaining = [index[m["id"]] for m in team["members"]]
+    if me["leader"]:
+        key: _Key = (True, None, spec_t)
+    elif rule.departments and not any(pool[i].dept == pr.dept for i in remaining):
+        key = (False, pr.dept, spec_t)
+    else:
+        key = (False, None, spec_t)
+    excluded = set(remaining) | {index[x] for x in removed.get(t, ()) if x in index} | {index[p]}
+    got = assigner.pick(stream, key, t, excluded)
+    if got is None:
+        raise DrawInfeasible(f"no eligible replacement for target {t}", rule="DRAW-51", subject=t)
+    team["members"].insert(slot, {"id": pool[got].id, "leader": me["leader"], "designated": False})
+    record.update(mode="refill", replacement=pool[got].id, swap_target=None, position=stream.position)
+    return {**teams, "assignments": assignments, "position": stream.position}, record
