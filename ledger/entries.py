@@ -32,6 +32,7 @@ from ledger.errors import EntryRejected
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 64
+_EXPONENT_FORM_FROM = 1e21  # ECMAScript Number::toString uses exponent form from here on
 
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
@@ -120,6 +121,9 @@ def _plain(value: Any, path: str, depth: int) -> Any:
     if isinstance(value, float):
         if not math.isfinite(value):
             _reject("number-not-finite", path, "NaN and infinities have no JSON form")
+        if value.is_integer() and MAX_SAFE_INTEGER < abs(value) < _EXPONENT_FORM_FROM:
+            # JCS prints it as digits that read back as an integer this module refuses.
+            _reject("integer-out-of-range", path, "float prints as an integer outside ±(2^53-1)")
         return float(value)
     if depth > MAX_DEPTH:
         _reject("too-deep", path, f"nesting deeper than {MAX_DEPTH}")
