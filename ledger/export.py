@@ -1,0 +1,255 @@
+"""Incremental static export of the log in the C2SP tlog-tiles layout; ``checkpoint`` last.
+
+Durability order (docs/specs/ledger.md §Export):
+
+1. read the stored size, checkpoint, tiles and entries in ONE database transaction (a
+   consistent snapshot of a committed tree);
+2. find what the directory already publishes from its ``checkpoint`` (size ``old``); write
+   only the tiles and entry bundles that differ between ``old`` and the new size: new full
+   tiles and the new partial right edge (``tiles.changed_tiles``);
+3. tiles and bundles are immutable: each is created exclusively (temp file + ``link``); if
+   it exists already its bytes are compared and a difference raises ``TileConflict``;
+4. fsync the files and their directories, then replace ``checkpoint`` atomically
+   (temp + fsync + ``rename``): a reader never sees a checkpoint before what it commits to;
+5. only then delete partial tiles whose full tile now exists (tlog-tiles §Partial Tiles:
+   "MAY delete any partial tile once the corresponding full tile is available").
+
+A crash anywhere leaves the old checkpoint valid; re-running is the recovery (identical
+bytes are accepted).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ledger import store, tiles
+from ledger.checkpoint import parse_checkpoint, verify_checkpoint
+from ledger.errors import MalformedError, RootMismatch, StorageError, TileConflict
+from ledger.hashing import leaf_hash
+from ledger.note import Verifier
+from ledger.tree import TILE_HEIGHT, TILE_WIDTH, perfect_root
+from ledger.verify import root_from_tiles, tiles_for_root
+
+
+@dataclass
+class ExportResult:
+    old_size: int
+    size: int
+    written: list[str] = field(default_factory=list)  # paths created by this export
+    unchanged: list[str] = field(default_factory=list)  # already present with identical bytes
+
+
+# --- three named writes ---------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _temp_with(directory: Path, data: bytes, fsync: bool) -> str:
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    return tmp
+
+
+def write_once(path: Path, data: bytes, *, fsync: bool = True) -> bool:
+    """Create an immutable file exclusively; True if created, False if already identical.
+
+    Raises ``TileConflict`` if it exists with different bytes (never overwrites).
+    """
+    if path.exists():
+        if path.read_bytes() != data:
+            raise TileConflict(str(path))
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_with(path.parent, data, fsync)
+    try:
+        os.link(tmp, path)  # atomic, fails if the name exists
+    except FileExistsError:
+        if path.read_bytes() != data:
+            raise TileConflict(str(path)) from None
+        return False
+    finally:
+        os.unlink(tmp)
+    return True
+
+
+def write_replace(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Atomically replace a mutable file (temp + fsync + rename + fsync the directory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_with(path.parent, data, fsync)
+    os.replace(tmp, path)
+    if fsync:
+        _fsync_dir(path.parent)
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def published_size(directory: Path) -> int:
+    """Tree size of the directory's ``checkpoint`` (0 if none). Our own file: not re-verified."""
+    path = directory / tiles.CHECKPOINT_PATH
+    if not path.exists():
+        return 0
+    return parse_checkpoint(_note_text(path.read_bytes())).size
+
+
+def _note_text(note: bytes) -> str:
+    text, sep, _ = note.partition(b"\n\n")
+    if not sep:
+        raise MalformedError("checkpoint note has no signature block")
+    return text.decode("utf-8") + "\n"
+
+
+def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = True) -> ExportResult:
+    """Publish the log's latest checkpoint and every tile and bundle it needs into ``directory``.
+
+    ``conn`` is read in one transaction (opened here if none is open). Only tiles changed
+    since the directory's current checkpoint are written.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    old_size = published_size(directory)
+    if conn.in_transaction():
+        return _export(conn, directory, old_size, fsync)
+    with conn.begin():
+        return _export(conn, directory, old_size, fsync)
+
+
+def _export(conn: sa.Connection, directory: Path, old_size: int, fsync: bool) -> ExportResult:
+    state = store.read_state(conn)
+    size = state.size
+    if old_size > size:
+        raise StorageError(f"directory publishes size {old_size}, the log has only {size}")
+    result = ExportResult(old_size, size)
+    if state.checkpoint is None or old_size == size:
+        return result
+    changed = tiles.changed_tiles(old_size, size)
+    blobs = _read_tiles(conn, changed)
+    dirs: set[Path] = set()
+
+    def put(rel: str, data: bytes) -> None:
+        path = directory / rel
+        (result.written if write_once(path, data, fsync=fsync) else result.unchanged).append(rel)
+        dirs.add(path.parent)
+
+    for level, index, width in changed:
+        blob = blobs[(level, index)]
+        tiles.check_tile(blob, width)
+        put(tiles.tile_path(level, index, width), blob)
+    level0 = [(index, width) for level, index, width in changed if level == 0]
+    if level0:
+        first = level0[0][0] * TILE_WIDTH
+        data = store.read_entries(conn, first, min(size, (level0[-1][0] + 1) * TILE_WIDTH))
+        for index, width in level0:
+            start = index * TILE_WIDTH - first
+            put(tiles.entries_path(index, width), tiles.encode_bundle(data[start : start + width]))
+    if fsync:
+        for d in sorted(dirs):
+            _fsync_dir(d)
+    write_replace(directory / tiles.CHECKPOINT_PATH, state.checkpoint, fsync=fsync)
+    for level, index, width in changed:
+        if width == TILE_WIDTH:
+            for rel in (tiles.tile_path(level, index), *([tiles.entries_path(index)] if level == 0 else [])):
+                stale = directory / (rel + ".p")
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+    return result
+
+
+def _read_tiles(conn: sa.Connection, changed: list[tuple[int, int, int]]) -> dict[tuple[int, int], bytes]:
+    by_level: dict[int, list[int]] = {}
+    for level, index, _ in changed:
+        by_level.setdefault(level, []).append(index)
+    out: dict[tuple[int, int], bytes] = {}
+    t = store.tiles_table.c
+    for level, indexes in by_level.items():
+        rows = conn.execute(
+            sa.select(t.idx, t.hashes).where(t.level == level, t.idx >= min(indexes), t.idx <= max(indexes))
+        )
+        out.update({(level, int(r.idx)): bytes(r.hashes) for r in rows})
+    missing = [(lvl, i) for lvl, i, _ in changed if (lvl, i) not in out]
+    if missing:
+        raise StorageError(f"tiles missing from storage: {missing[:5]}")
+    return out
+
+
+# --- reading a published directory ------------------------------------------------------
+
+
+def read_tile(directory: Path | str, level: int, index: int, width: int) -> bytes:
+    """One published tile, falling back to the full tile when a partial one was deleted."""
+    directory = Path(directory)
+    path = directory / tiles.tile_path(level, index, width)
+    if not path.exists() and width < TILE_WIDTH:
+        full = directory / tiles.tile_path(level, index)
+        if full.exists():
+            return full.read_bytes()[: width * 32]
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise MalformedError(f"tile {tiles.tile_path(level, index, width)} missing") from None
+
+
+def verify_directory(directory: Path | str, verifier: Verifier, *, origin: str, full: bool = False) -> int:
+    """Check a published tile directory; returns its verified tree size.
+
+    Verifies the checkpoint signature and origin first, then recomputes the root from the
+    tiles (``verify.root_from_tiles``) and compares it (``RootMismatch``). With ``full``,
+    also re-hashes every entry bundle into level-0 tiles and every full tile into the level
+    above, so every published byte is checked.
+    """
+    directory = Path(directory)
+    cp = verify_checkpoint((directory / tiles.CHECKPOINT_PATH).read_bytes(), verifier, origin=origin)
+    needed = {(lvl, idx): read_tile(directory, lvl, idx, w) for lvl, idx, w in tiles_for_root(cp.size)}
+    calculated = root_from_tiles(cp.size, needed)
+    if calculated != cp.root:
+        raise RootMismatch(cp.root, calculated, "tile directory root")
+    if full:
+        _verify_all_tiles(directory, cp.size)
+    return cp.size
+
+
+def _verify_all_tiles(directory: Path, size: int) -> None:
+    level = 0
+    below: list[bytes] | None = None  # roots of full tiles at the level below
+    while size >> (TILE_HEIGHT * level):
+        count = size >> (TILE_HEIGHT * level)
+        roots = []
+        for index in range((count + TILE_WIDTH - 1) // TILE_WIDTH):
+            width = tiles.tile_span(size, level, index)
+            blob = read_tile(directory, level, index, width)
+            tiles.check_tile(blob, width)
+            if level == 0:
+                rel = tiles.entries_path(index, width)
+                path = directory / rel
+                if not path.exists() and width < TILE_WIDTH:
+                    path = directory / tiles.entries_path(index)
+                bundle = tiles.decode_bundle(path.read_bytes())[:width]
+                expected = b"".join(leaf_hash(e) for e in bundle)
+            else:
+                assert below is not None
+                expected = b"".join(below[index * TILE_WIDTH : index * TILE_WIDTH + width])
+            if blob != expected:
+                raise RootMismatch(expected[:32], blob[:32], f"tile {level}/{index} content")
+            if width == TILE_WIDTH:
+                roots.append(perfect_root(blob))
+        below = roots
+        level += 1
