@@ -1,0 +1,83 @@
+"""`drawsvc record`: print a task's draw record (抽取记录表) from the log (docs/specs/draw-record.md §6)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from drawsvc.cli.output import console
+
+app = typer.Typer(no_args_is_help=True, help="Draw records (抽取记录表): printable pages built from the log.")
+
+BASE_URL_ENV = "DRAWSVC_PUBLIC_BASE_URL"
+
+
+def default_base_url(log_origin: str) -> str:
+    """Without ``--base-url`` / ``DRAWSVC_PUBLIC_BASE_URL``: ``https://`` + the log origin's host."""
+    return "https://" + log_origin.split("/", 1)[0]
+
+
+@app.command()
+def show(
+    task_or_index: str = typer.Argument(
+        ...,
+        metavar="TASK_OR_INDEX",
+        help="A task id (T2026-0001, T2026-0001/330102) or a log index of one of its entries.",
+    ),
+    html: Path | None = typer.Option(None, "--html", help="Write the printable HTML page here."),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Write the PDF here (needs fonts-noto-cjk)."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", envvar=BASE_URL_ENV, help="Public site address the QR code links to."
+    ),
+) -> None:
+    """Build the draw record of a task from its log entries; print a summary, write HTML/PDF."""
+    from drawsvc.runtime import open_runtime
+    from drawsvc.tasks import record as rec
+
+    runtime = open_runtime()
+    try:
+        with runtime.transaction() as session:
+            conn = session.connection()
+            raw = runtime.log.entries(conn, 0, runtime.log.size(conn))
+        base = base_url or os.environ.get(BASE_URL_ENV) or default_base_url(runtime.settings.log_origin)
+    finally:
+        runtime.close()
+    record = rec.build_record(rec.select_entries(raw, task_or_index))
+    url = rec.record_url(record, verify_base_url=base)
+    # Render both before writing either, so a missing font leaves no half-written output.
+    page = rec.render_html(record, verify_base_url=base) if html else None
+    document = rec.render_pdf(record, verify_base_url=base) if pdf else None
+    _summary(record, url)
+    if html and page is not None:
+        html.write_text(page, encoding="utf-8")
+        console.print(f"HTML written to {html}", highlight=False)
+    if pdf and document is not None:
+        pdf.write_bytes(document)
+        console.print(f"PDF written to {pdf}", highlight=False)
+
+
+def _summary(record: object, url: str) -> None:
+    from drawsvc.tasks.record import DrawRecord
+
+    assert isinstance(record, DrawRecord)
+    t = record.task
+    console.print(f"[bold]抽取记录表[/] {t.task} {t.title}", highlight=False)
+    console.print(
+        f"log entries {record.first_index}–{record.last_index} ({record.entry_count} of this task); "
+        f"anchor index {record.anchor_index}",
+        highlight=False,
+    )
+    table = Table("round", "commit", "draw", "seed", "redraw reason")
+    for rnd in record.rounds:
+        table.add_row(
+            str(rnd.number),
+            f"#{rnd.commit.index}",
+            f"#{rnd.result.ref.index}" if rnd.result else "—",
+            rnd.result.seed if rnd.result else "—",
+            rnd.redraw.reason if rnd.redraw else "",
+        )
+    console.print(table)
+    console.print(f"verify: {url}", highlight=False, soft_wrap=True)
