@@ -12,6 +12,7 @@ from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.output import run_guarded
 from drawsvc.cli.record import app as record_app
+from drawsvc.cli.registry import app as registry_app
 from drawsvc.cli.task import app as task_app
 from drawsvc.cli.verify import verify_draw_command
 from drawsvc.cli.serve import app as serve_app
@@ -26,7 +27,7 @@ app.add_typer(task_app, name="task")
 app.command("verify-draw")(verify_draw_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(serve_app, name="serve")
-app.add_typer(__import__("drawsvc.cli.registry", fromlist=["app"]).app, name="registry")
+app.add_typer(registry_app, name="registry")
 app.add_typer(record_app, name="record")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,6 +101,22 @@ class _Context:
         self.fail(row, fld, rules.DUPLICATE, f"{self.layout.header_of(fld)} repeats {where} of this file")
 
 
+def _size_bound(body: Mapping[str, Any]) -> int:
+    """An upper bound of the record's JCS size: UTF-8 bytes of string values (control characters,
+    which JSON would escape, are refused earlier), 3 bytes per character inside lists/maps,
+    24 per number, plus keys and punctuation."""
+    n = 16
+    for key, value in body.items():
+        n += len(key) + 4
+        if isinstance(value, str):
+            n += len(value.encode("utf-8")) + 2
+        elif isinstance(value, list | dict):
+            n += 3 * len(json.dumps(value, ensure_ascii=False))
+        else:
+            n += 24
+    return n
+
+
 class _Packer:
     """Packs record bodies into log entries of at most ``ENTRY_BUDGET`` bytes of records."""
 
@@ -120,7 +136,7 @@ class _Packer:
         self.ready: list[dict[str, Any]] = []
 
     def add(self, body: dict[str, Any]) -> None:
-        n = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 1
+        n = _size_bound(body)
         if self.pending and self.size + n > ENTRY_BUDGET:
             self._seal()
         self.pending.append(body)
@@ -184,7 +200,8 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     parsed: list[tuple[int, records.TargetRecord]] = []
     first_row: dict[str, int] = {}
     for row, raw in batch:
-        rec, errs = records.parse_target(raw)
+        rec = records.parse_target_fast(raw)
+        errs = [] if rec is not None else records.parse_target(raw)[1]
         if errs:
             ctx.fail_all(row, errs)
             continue
@@ -198,11 +215,7 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         return []
     table = Target.__table__
     conn = ctx.session.connection()
-    existing: dict[str, Any] = {}
-    keys = [rec.uscc for _, rec in parsed]
-    for i in range(0, len(keys), repository.IN_CHUNK):
-        for r in conn.execute(sa.select(table).where(table.c.uscc.in_(keys[i : i + repository.IN_CHUNK]))):
-            existing[r.uscc] = r
+    existing = _existing_targets(conn, [rec.uscc for _, rec in parsed])
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     bodies: list[dict[str, Any]] = []
@@ -232,7 +245,7 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         ctx.report.updated += 1
         bodies.append({"uscc": rec.uscc, **values, "version": old.version + 1})
     if inserts:
-        conn.execute(table.insert(), inserts)
+        _insert_targets(conn, inserts)
     if updates:
         stmt = (
             table.update()
@@ -241,6 +254,61 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         )
         conn.execute(stmt, updates)
     return bodies
+
+
+def _existing_targets(conn: sa.Connection, keys: list[str]) -> dict[str, Any]:
+    table = Target.__table__
+    out: dict[str, Any] = {}
+    for i in range(0, len(keys), repository.IN_CHUNK):
+        chunk = keys[i : i + repository.IN_CHUNK]
+        if conn.dialect.name == "sqlite":  # plain driver call: no per-key bind names to compile
+            cols = ", ".join(c.name for c in table.columns)
+            sql = f"SELECT {cols} FROM {table.name} WHERE uscc IN ({', '.join('?' for _ in chunk)})"
+            result = conn.exec_driver_sql(sql, tuple(chunk))
+            for r in result:
+                row = r._mapping
+                fixed = dict(row)
+                fixed["risk_flags"] = json.loads(row["risk_flags"]) if row["risk_flags"] else []
+                out[row["uscc"]] = _Old(**fixed)
+        else:
+            for r in conn.execute(sa.select(table).where(table.c.uscc.in_(chunk))):
+                out[r.uscc] = r
+    return out
+
+
+@dataclass
+class _Old:
+    id: int
+    uscc: str
+    name: str
+    target_type: str
+    scale: str
+    region_code: str
+    registration_authority: str
+    industry: str
+    risk_flags: list[str]
+    credit_class: str
+    status: str
+    version: int
+    import_ref: str | None
+
+
+_INSERT_COLUMNS = ("uscc", "version", "import_ref", *_TARGET_FIELDS)
+
+
+def _insert_targets(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert. On SQLite straight through the driver (the JSON column serialised here as
+    SQLAlchemy's JSON type does, ``json.dumps``); elsewhere through SQLAlchemy Core."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(Target.__table__.insert(), rows)
+        return
+    sql = (
+        f"INSERT INTO {Target.__tablename__} ({', '.join(_INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+    )
+    dumps = json.dumps
+    params = [tuple(dumps(r[c]) if c == "risk_flags" else r[c] for c in _INSERT_COLUMNS) for r in rows]
+    conn.exec_driver_sql(sql, params)
 
 
 def _department_of_row(ctx: _Context, row: int, raw: Raw, known: dict[str, bool]) -> str | None:
