@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from drawsvc import errors
 from ledger import errors as ledger_errors
@@ -46,17 +47,17 @@ def exit_code_for(exc: BaseException) -> int:
 
 def report_error(exc: BaseException) -> None:
     code = getattr(exc, "code", "error")
-    err_console.print(f"[bold red]error[/] [{code}] {exc}", highlight=False)
+    err_console.print(f"[bold red]error[/] {escape(f'[{code}] {exc}')}", highlight=False)
     if isinstance(exc, errors.DrawsvcError):
         detail: dict[str, Any] = dict(exc.detail)
         rows = detail.pop("rows", None)
         for key, value in detail.items():
             if value is not None:
-                err_console.print(f"  {key}: {value}", highlight=False)
+                err_console.print(escape(f"  {key}: {value}"), highlight=False)
         if rows:
             for row in rows:
                 err_console.print(
-                    f"  row {row['row']}, column {row['column']}: {row['message']} ({row['rule']})",
+                    escape(f"  row {row['row']}, column {row['column']}: {row['message']} ({row['rule']})"),
                     highlight=False,
                 )
 
