@@ -49,7 +49,7 @@ def inspector_eligible(*, active: bool, cert_valid_from: date | None, cert_valid
 
 
 def avoidance_tag(salt: bytes, person: str, target: str) -> str:
-    """DRAW-46: ``hex(HMAC-SHA256(salt, JCS({"person": person, "target": target})))``."""
+    """DRAW-49: ``hex(HMAC-SHA256(salt, JCS({"person": person, "target": target})))``."""
     return _tag(salt, json_string(person), json_string(target)).hex()
 
 
