@@ -30,6 +30,14 @@ ROUTE_MODULES = (
     "log",
     "admin",
     "calendar",
+    "departments",
+    "check_items",
+    "targets",
+    "inspectors",
+    "experts",
+    "declarations",
+    "imports",
+    "tasks",
 )
 
 

@@ -1,0 +1,255 @@
+"""Tasks and their draws: create → pools → commit → draw (reveal) → responses, designations,
+replacements → lock → dispatch → sub-draws; non-random inspections and the merge report.
+
+Writes: a bureau key, for its own department's tasks only (the task service checks the
+department on every operation; discipline never draws). Reads: the owning and participating
+bureaus and discipline always; the public once the draw is published (locked or dispatched).
+Task codes of sub-draws contain ``/`` (``T2026-0001/unit``), hence ``{code:path}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+
+from drawsvc.api import auth
+from drawsvc.api.auth import Principal, Role
+from drawsvc.api.deps import PrincipalDep, RuntimeDep, SessionDep, api_router
+from drawsvc.api.schemas.tasks import (
+    CommitIn,
+    CommitOut,
+    DesignationIn,
+    DispatchIn,
+    DrawIn,
+    DrawOut,
+    InspectionIn,
+    InspectionOut,
+    MergeCandidateOut,
+    PoolBuildIn,
+    PoolBuilt,
+    PoolMemberIn,
+    PoolMemberOut,
+    ReplacementIn,
+    ReplacementOut,
+    ResponseIn,
+    SlotOut,
+    SubdrawIn,
+    SwapIn,
+    TaskIn,
+    TaskOut,
+)
+from drawsvc.tasks import repository as task_repo
+from drawsvc.tasks import service
+from drawsvc.tasks.models import Draw, Task
+
+router = api_router(tags=["tasks"])
+
+TaskCode = Annotated[str, Path(min_length=1, max_length=200)]
+Pool = Annotated[str, Path(pattern="^(targets|inspectors|experts)$")]
+ExpertCode = Annotated[str, Path(min_length=1, max_length=64)]
+PUBLISHED = ("locked", "dispatched")
+
+
+def _writer(principal: Principal) -> None:
+    auth.require_role(principal, Role.BUREAU)
+
+
+def _readable(principal: Principal, session: SessionDep, code: str) -> Task:
+    """The task if the caller may read it (published, or its bureau's, or discipline)."""
+    task = service.get_task(session, code)
+    if task.status in PUBLISHED and task_repo.current_draw(session, code) is not None:
+        return task
+    auth.require_role(principal, Role.BUREAU, Role.DISCIPLINE)
+    if principal.role is Role.BUREAU and principal.department not in {task.organiser, task.unit,
+                                                                      *task.departments}:
+        auth.require_reader_of(principal, task.organiser)
+    return task
+
+
+def _draw_out(d: Draw) -> DrawOut:
+    return DrawOut(task=d.task_code, round=d.round, status=d.status, locked=d.locked, seed=d.seed,
+                   log_index=d.log_index, stream_position=d.stream_position, drawn_at=d.drawn_at,
+                   result=d.result, dispatch=d.dispatch)
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+@router.post("/v1/tasks", response_model=TaskOut, status_code=201)
+def create_task(body: TaskIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep) -> TaskOut:
+    _writer(principal)
+    organiser = body.organiser or principal.department
+    assert organiser is not None
+    task = service.create_task(
+        session, runtime.journal, title=body.title, year=body.year, organiser=organiser, params=body.params,
+        departments=body.departments, check_items=[c.raw() for c in body.check_items],
+        period_start=body.period_start, period_end=body.period_end, code=body.code, actor=principal.actor)
+    return TaskOut.model_validate(task)
+
+
+# --- pools -----------------------------------------------------------------------------------
+
+@router.post("/v1/tasks/{code:path}/pools/{pool}/build", response_model=PoolBuilt)
+def build_pool(code: TaskCode, pool: Pool, body: PoolBuildIn, principal: PrincipalDep, runtime: RuntimeDep,
+               session: SessionDep) -> PoolBuilt:
+    """Build the pool from the registries by filters, or from explicit members."""
+    _writer(principal)
+    n = service.build_pool(session, runtime.journal, task=code, pool=pool, filters=body.filters,
+                           members=body.members, file_sha256=body.file_sha256, actor=principal.actor)
+    return PoolBuilt(task=code, pool=pool, count=n)
+
+
+@router.post("/v1/tasks/{code:path}/pools/{pool}/add", response_model=PoolBuilt)
+def add_pool_member(code: TaskCode, pool: Pool, body: PoolMemberIn, principal: PrincipalDep,
+                    runtime: RuntimeDep, session: SessionDep) -> PoolBuilt:
+    _writer(principal)
+    service.add_pool_member(session, runtime.journal, task=code, pool=pool, member=body.member,
+                            reason=body.reason, actor=principal.actor)
+    return PoolBuilt(task=code, pool=pool, count=len(task_repo.pool_member_ids(session, code, pool)))
+
+
+@router.post("/v1/tasks/{code:path}/pools/{pool}/remove", response_model=PoolBuilt)
+def remove_pool_member(code: TaskCode, pool: Pool, body: PoolMemberIn, principal: PrincipalDep,
+                       runtime: RuntimeDep, session: SessionDep) -> PoolBuilt:
+    _writer(principal)
+    service.remove_pool_member(session, runtime.journal, task=code, pool=pool, member=body.member,
+                               reason=body.reason, actor=principal.actor)
+    return PoolBuilt(task=code, pool=pool, count=len(task_repo.pool_member_ids(session, code, pool)))
+
+
+@router.get("/v1/tasks/{code:path}/pools/{pool}", response_model=list[PoolMemberOut])
+def list_pool(code: TaskCode, pool: Pool, principal: PrincipalDep, session: SessionDep,
+              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+              limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[PoolMemberOut]:
+    _readable(principal, session, code)
+    rows = task_repo.pool_members(session, code, pool, include_removed=True)[offset:offset + limit]
+    return [PoolMemberOut.model_validate(r) for r in rows]
+
+
+# --- commit / reveal / draw ------------------------------------------------------------------
+
+@router.post("/v1/tasks/{code:path}/commit", response_model=CommitOut, status_code=201)
+def commit(code: TaskCode, body: CommitIn, principal: PrincipalDep, runtime: RuntimeDep,
+           session: SessionDep) -> CommitOut:
+    """Freeze the pools and commit to the seed (a second round is a redraw: reason and approver)."""
+    _writer(principal)
+    c = service.commit_task(session, runtime.journal, task=code,
+                            commitments=[x.raw() for x in body.commitments],
+                            beacon=body.beacon.raw() if body.beacon else None, reason=body.reason,
+                            approver=body.approver, actor=principal.actor)
+    return CommitOut(task=code, round=c.round, log_index=c.log_index, pools=c.pools)
+
+
+@router.post("/v1/tasks/{code:path}/draw", response_model=DrawOut, status_code=201)
+def draw(code: TaskCode, body: DrawIn, principal: PrincipalDep, runtime: RuntimeDep,
+         session: SessionDep) -> DrawOut:
+    """Reveal the committed secrets and draw. Retry with the same ``Idempotency-Key``."""
+    _writer(principal)
+    d = service.draw_task(session, runtime.journal, task=code, reveals=[r.raw() for r in body.reveals],
+                          beacon_value=body.beacon_value, actor=principal.actor)
+    return _draw_out(d)
+
+
+@router.get("/v1/tasks/{code:path}/draw", response_model=DrawOut)
+def get_draw(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> DrawOut:
+    _readable(principal, session, code)
+    return _draw_out(service.current_draw(session, code))
+
+
+@router.get("/v1/tasks/{code:path}/experts", response_model=list[SlotOut])
+def list_expert_slots(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> list[SlotOut]:
+    _readable(principal, session, code)
+    d = service.current_draw(session, code)
+    return [SlotOut.model_validate(s) for s in task_repo.expert_slots(session, code, d.round)]
+
+
+@router.post("/v1/tasks/{code:path}/experts/{expert}/response", response_model=list[SlotOut])
+def respond(code: TaskCode, expert: ExpertCode, body: ResponseIn, principal: PrincipalDep,
+            runtime: RuntimeDep, session: SessionDep) -> list[SlotOut]:
+    """Accepted, declined or no answer (after the deadline); returns any top-up invitations."""
+    _writer(principal)
+    new = service.respond_expert(session, runtime.journal, task=code, expert=expert, response=body.response,
+                                 actor=principal.actor)
+    return [SlotOut.model_validate(s) for s in new]
+
+
+@router.post("/v1/tasks/{code:path}/designations", response_model=list[SlotOut], status_code=201)
+def designate(code: TaskCode, body: DesignationIn, principal: PrincipalDep, runtime: RuntimeDep,
+              session: SessionDep) -> list[SlotOut]:
+    """Designate without a draw (written reason and approver)."""
+    _writer(principal)
+    service.designate(session, runtime.journal, task=code, role=body.role, person=body.person,
+                      reason=body.reason, approver=body.approver, actor=principal.actor)
+    return []
+
+
+@router.post("/v1/tasks/{code:path}/replacements", response_model=ReplacementOut, status_code=201)
+def replace_inspector(code: TaskCode, body: ReplacementIn, principal: PrincipalDep, runtime: RuntimeDep,
+                      session: SessionDep) -> ReplacementOut:
+    """Replace a drawn inspector by the next eligible one from the continued stream."""
+    _writer(principal)
+    new = service.replace_inspector(session, runtime.journal, task=code, inspector=body.inspector,
+                                    reason=body.reason, approver=body.approver, actor=principal.actor)
+    return ReplacementOut(task=code, out=body.inspector, in_=new)
+
+
+@router.post("/v1/tasks/{code:path}/swaps", response_model=DrawOut, status_code=201)
+def swap_targets(code: TaskCode, body: SwapIn, principal: PrincipalDep, runtime: RuntimeDep,
+                 session: SessionDep) -> DrawOut:
+    """Swap two targets between teams to resolve an avoidance conflict."""
+    _writer(principal)
+    service.swap_targets(session, runtime.journal, task=code, targets=(body.targets[0], body.targets[1]),
+                         reason=body.reason, approver=body.approver, actor=principal.actor)
+    return _draw_out(service.current_draw(session, code))
+
+
+@router.post("/v1/tasks/{code:path}/lock", response_model=DrawOut)
+def lock(code: TaskCode, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep) -> DrawOut:
+    _writer(principal)
+    return _draw_out(service.lock_draw(session, runtime.journal, task=code, actor=principal.actor))
+
+
+@router.post("/v1/tasks/{code:path}/dispatch", response_model=dict[str, list[str]])
+def dispatch(code: TaskCode, body: DispatchIn, principal: PrincipalDep, runtime: RuntimeDep,
+             session: SessionDep) -> dict[str, list[str]]:
+    _writer(principal)
+    return service.dispatch_draw(session, runtime.journal, task=code, by=body.by, actor=principal.actor)
+
+
+@router.post("/v1/tasks/{code:path}/subdraws", response_model=TaskOut, status_code=201)
+def create_subdraw(code: TaskCode, body: SubdrawIn, principal: PrincipalDep, runtime: RuntimeDep,
+                   session: SessionDep) -> TaskOut:
+    _writer(principal)
+    sub = service.create_subdraw(session, runtime.journal, parent=code, unit=body.unit, params=body.params,
+                                 title=body.title, actor=principal.actor)
+    return TaskOut.model_validate(sub)
+
+
+@router.get("/v1/tasks/{code:path}", response_model=TaskOut)
+def get_task(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> TaskOut:
+    return TaskOut.model_validate(_readable(principal, session, code))
+
+
+# --- non-random inspections, merge report ----------------------------------------------------
+
+@router.post("/v1/inspections", response_model=InspectionOut, status_code=201)
+def record_inspection(body: InspectionIn, principal: PrincipalDep, runtime: RuntimeDep,
+                      session: SessionDep) -> InspectionOut:
+    """A non-random inspection (complaint, assigned by a superior, patrol) of a target."""
+    _writer(principal)
+    department = body.department or principal.department
+    assert department is not None
+    row = service.record_inspection(session, runtime.journal, target=body.target.upper(), kind=body.kind,
+                                    on=body.on, department=department, reason=body.reason,
+                                    check_items=[c.raw() for c in body.check_items], task=body.task,
+                                    actor=principal.actor)
+    return InspectionOut.model_validate(row)
+
+
+@router.get("/v1/reports/merge", response_model=list[MergeCandidateOut])
+def merge_report(principal: PrincipalDep, session: SessionDep,
+                 year: Annotated[int, Query(ge=2000, le=2100)]) -> list[MergeCandidateOut]:
+    """Targets inspected by several tasks or departments (进一次门、查多项事)."""
+    auth.require_role(principal, Role.BUREAU, Role.DISCIPLINE)
+    return [MergeCandidateOut(target=c.target, inspections=c.inspections)
+            for c in service.merge_report(session, year=year)]

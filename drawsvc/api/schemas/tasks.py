@@ -1,0 +1,207 @@
+"""Task, pool, commitment, draw and follow-up models (docs/tasks.md, docs/specs/entries.md).
+
+Parameters, commitments and reveals are validated by the task service (which names the field
+and the rule); the models here only bound sizes and document the shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from drawsvc.api.schemas.registries import Body
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+Reason = Annotated[str, StringConstraints(max_length=1000)]
+Hex = Annotated[str, StringConstraints(max_length=256)]
+
+
+class CheckItemRef(Body):
+    department: Code
+    code: Code
+
+
+class TaskIn(Body):
+    title: Reason
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    organiser: Code | None = Field(default=None, description="default: the caller's department")
+    params: dict[str, Any] = Field(description="draw parameters (entries.md §3): targets, teams, experts")
+    departments: Annotated[list[Code], Field(max_length=50)] = Field(default_factory=list)
+    check_items: Annotated[list[CheckItemRef], Field(max_length=100)] = Field(default_factory=list)
+    period_start: date | None = None
+    period_end: date | None = None
+    code: Code | None = Field(default=None, description="default: T<year>-<number>")
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    parent_code: str | None
+    unit: str | None
+    title: str
+    year: int
+    period_start: date
+    period_end: date
+    organiser: str
+    departments: list[str]
+    check_items: list[dict[str, str]]
+    params: dict[str, Any]
+    status: str
+    round: int
+    created_at: datetime
+    log_index: int
+
+
+class PoolBuildIn(Body):
+    filters: dict[str, Any] | None = Field(default=None, description="registry filters (docs/tasks.md)")
+    members: Annotated[list[Code], Field(max_length=1_000_000)] | None = Field(
+        default=None, description="explicit member ids instead of filters")
+    file_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class PoolBuilt(BaseModel):
+    task: str
+    pool: str
+    count: int
+
+
+class PoolMemberIn(Body):
+    member: Code
+    reason: Reason
+
+
+class PoolMemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    member: str
+    origin: str
+    removed: bool
+    reason: str | None
+
+
+class CommitmentIn(Body):
+    party: Literal["operator", "discipline"]
+    commitment: Annotated[str, StringConstraints(max_length=64)] = Field(description="hex SHA-256(secret)")
+    department: Code | None = None
+
+
+class BeaconIn(Body):
+    source: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    round: Annotated[int, Field(ge=0, le=2**53 - 1)]
+
+
+class CommitIn(Body):
+    commitments: Annotated[list[CommitmentIn], Field(min_length=1, max_length=2)]
+    beacon: BeaconIn | None = None
+    reason: Reason | None = Field(default=None, description="redraw only")
+    approver: Reason | None = Field(default=None, description="redraw only")
+
+
+class CommitOut(BaseModel):
+    task: str
+    round: int
+    log_index: int
+    pools: dict[str, Any]
+
+
+class RevealIn(Body):
+    party: Literal["operator", "discipline"]
+    secret: Hex = Field(description="hex secret whose SHA-256 is the commitment")
+
+
+class DrawIn(Body):
+    reveals: Annotated[list[RevealIn], Field(min_length=1, max_length=2)]
+    beacon_value: Hex | None = None
+
+
+class DrawOut(BaseModel):
+    task: str
+    round: int
+    status: str
+    locked: bool
+    seed: str
+    log_index: int
+    stream_position: int
+    drawn_at: datetime
+    result: dict[str, Any]
+    dispatch: dict[str, list[str]] | None
+
+
+class ResponseIn(Body):
+    response: Literal["accepted", "declined", "no_answer"]
+
+
+class SlotOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    expert_code: str
+    position: int | None
+    status: str
+    deadline: date | None
+
+
+class DesignationIn(Body):
+    role: Literal["expert", "inspector"]
+    person: Code
+    reason: Reason
+    approver: Reason
+
+
+class ReplacementIn(Body):
+    inspector: Code
+    reason: Reason
+    approver: Reason
+
+
+class ReplacementOut(BaseModel):
+    task: str
+    out: str
+    in_: str = Field(alias="in")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class SwapIn(Body):
+    targets: Annotated[list[Code], Field(min_length=2, max_length=2)]
+    reason: Reason
+    approver: Reason
+
+
+class DispatchIn(Body):
+    by: Literal["region", "authority"] = "region"
+
+
+class SubdrawIn(Body):
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    params: dict[str, Any]
+    title: Reason | None = None
+
+
+class InspectionIn(Body):
+    target: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    kind: Literal["complaint", "assigned", "patrol"]
+    on: date
+    department: Code | None = Field(default=None, description="default: the caller's department")
+    reason: Reason
+    check_items: Annotated[list[CheckItemRef], Field(max_length=100)] = Field(default_factory=list)
+    task: Code | None = None
+
+
+class InspectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    target_uscc: str
+    year: int
+    on: date
+    kind: str
+    department: str
+    task_code: str | None
+    log_index: int
+
+
+class MergeCandidateOut(BaseModel):
+    target: str
+    inspections: list[dict[str, Any]]

@@ -1,0 +1,45 @@
+"""Row → response shaping with the visibility rule applied (docs/api.md §Visibility).
+
+Pure: given a row and whether the caller may see its department's private data, build the
+response model. Private values appear only when ``private`` is true; salts only in
+:func:`private_openings` (the audit trail: value, salt and the commitment in the log).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from drawsvc.api.schemas.registries import ExpertOut, InspectorOut, PrivateField
+from drawsvc.privacy import commit
+from drawsvc.registries.models import Expert, Inspector
+
+_INSPECTOR_PUBLIC = tuple(f for f in InspectorOut.model_fields if f != "phone")
+_EXPERT_PUBLIC = tuple(f for f in ExpertOut.model_fields if f not in ("birth_date", "id_number", "phone"))
+
+
+def inspector_out(row: Inspector, *, private: bool) -> InspectorOut:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _INSPECTOR_PUBLIC}
+    if private:
+        values["phone"] = row.phone
+    return InspectorOut(**values)
+
+
+def expert_out(row: Expert, *, private: bool) -> ExpertOut:
+    values: dict[str, Any] = {f: getattr(row, f) for f in _EXPERT_PUBLIC}
+    if private:
+        values.update(birth_date=row.birth_date, id_number=row.id_number, phone=row.phone)
+    return ExpertOut(**values)
+
+
+def private_openings(row: Inspector | Expert) -> list[PrivateField]:
+    """Each private field's value, salt and commitment (as in the row's latest log entry)."""
+    fields = ("phone",) if isinstance(row, Inspector) else ("birth_date", "id_number", "phone")
+    out = []
+    for name in fields:
+        value, salt = getattr(row, name), getattr(row, f"{name}_salt")
+        if value is None or salt is None:
+            continue
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        out.append(PrivateField(field=name, value=text, salt=salt, commitment=commit(name, salt, text)))
+    return out
