@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 import rfc8785
@@ -37,6 +37,35 @@ _EXPONENT_FORM_FROM = 1e21  # ECMAScript Number::toString uses exponent form fro
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
 )
+_DECODER = json.JSONDecoder()
+
+
+def _no_default(o: object) -> NoReturn:
+    raise TypeError(type(o).__name__)
+
+
+def _make_encode() -> Callable[[dict], str]:
+    """``_ENCODER.encode`` without its per-call set-up: the C encoder built once, if it works here.
+
+    ``json.encoder.c_make_encoder`` is what ``JSONEncoder.iterencode`` uses internally; if it is
+    missing or behaves differently on this Python, fall back to the public ``encode``.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    basestring = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or basestring is None:
+        return _ENCODER.encode
+    try:
+        c_encode = make(None, _no_default, basestring, None, ":", ",", True, False, False)
+        probe = {"b": [1, None, True, "\u2028\x00\u00e9"], "a": {"": -5}}
+        if "".join(c_encode(probe, 0)) != _ENCODER.encode(probe):
+            return _ENCODER.encode
+    except Exception:
+        return _ENCODER.encode
+    join = "".join
+    return lambda obj: join(c_encode(obj, 0))
+
+
+_encode = _make_encode()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
@@ -160,7 +189,7 @@ def canonicalize(obj: Mapping[str, Any]) -> bytes:
     if type(obj) is dict:
         try:
             _scan_dict(obj, 0)
-            return _ENCODER.encode(obj).encode("utf-8")
+            return _encode(obj).encode("utf-8")
         except (_NotFast, UnicodeEncodeError):
             pass  # the reference path gives the exact answer or the exact error
     elif not isinstance(obj, Mapping):
@@ -173,10 +202,6 @@ def canonicalize_reference(obj: Mapping[str, Any]) -> bytes:
     if not isinstance(obj, Mapping):
         _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
     return _reference(obj)
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    _reject("number-not-finite", "$", f"{name} is not JSON")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -207,11 +232,15 @@ def check_entry_bytes(data: bytes, max_size: int) -> None:
     except UnicodeDecodeError as e:
         _reject("not-utf8", "$", f"invalid UTF-8 at byte {e.start}")
     try:
-        obj = json.loads(text, parse_constant=_refuse_constant)
+        # The scanner behind json.loads, without its per-call set-up; it allows no surrounding
+        # whitespace (which canonical bytes never have) and accepts NaN/Infinity, refused below.
+        obj, end = _DECODER.scan_once(text, 0)
+    except StopIteration as e:
+        _reject("not-json", "$", f"not JSON at char {e.value}")
     except (ValueError, RecursionError) as e:
-        if isinstance(e, EntryRejected):
-            raise
         _reject("not-json", "$", f"not JSON ({type(e).__name__} at char {getattr(e, 'pos', '?')})")
+    if end != len(text):
+        _reject("not-canonical", "$", f"data after the JSON object at char {end}")
     if type(obj) is not dict:
         _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
     if canonicalize(obj) != data:
