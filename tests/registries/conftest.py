@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
-from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from drawsvc.calendar.service import ensure_bundled
-from drawsvc.journal import Actor
-from drawsvc.registries import experts, service
-from drawsvc.registries.expert_rules import PoolRules
+sys.path.insert(0, str(Path(__file__).parent))  # tests import reg_support (importlib mode)
 
-BUREAU = Actor(role="bureau", department="SCJG", name="op-1")
-TODAY = date(2026, 3, 2)  # a Monday inside the bundled calendar (2004–2026)
+from reg_support import BUREAU  # noqa: E402
+
+from drawsvc.calendar.service import ensure_bundled  # noqa: E402
+from drawsvc.registries import experts, service  # noqa: E402
+from drawsvc.registries.expert_rules import PoolRules  # noqa: E402
 
 
 @pytest.fixture
@@ -31,20 +32,3 @@ def rt(runtime: Any) -> Iterator[Any]:
                            groups=("机械", "电子", "化工", "轻工", "纺织", "食品")),
             actor=BUREAU)
     yield runtime
-
-
-def log_bytes(runtime: Any) -> bytes:
-    """Every log entry's bytes, concatenated."""
-    with runtime.transaction() as s:
-        conn = s.connection()
-        size = runtime.log.size(conn)
-        return b"\n".join(runtime.log.entries(conn, 0, size))
-
-
-def log_entries(runtime: Any) -> list[dict[str, Any]]:
-    import json
-
-    with runtime.transaction() as s:
-        conn = s.connection()
-        size = runtime.log.size(conn)
-        return [json.loads(b) for b in runtime.log.entries(conn, 0, size)]
