@@ -111,10 +111,11 @@ def create(
     ratio_bp: int | None = typer.Option(None, help="Share of targets in basis points (300 = 3%)."),
     count: int | None = typer.Option(None, help="Number of targets."),
     strata: str = typer.Option("", help="Stratify by region,authority,scale,credit."),
-    team_size: int | None = typer.Option(None, help="Inspectors per team (omit: no teams)."),
-    leader: bool = typer.Option(False, help="Each team needs a leader-eligible inspector."),
+    team_size: int | None = typer.Option(None, help="Inspectors per team, one team per target (omit: no teams)."),
+    team_departments: str = typer.Option("", help="Joint teams: one member of each listed department."),
     experts: int | None = typer.Option(None, help="Expert headcount (omit: no experts)."),
-    expert_groups: str = typer.Option(""),
+    expert_pool: str = typer.Option("", help="Expert pool code."),
+    expert_group: str = typer.Option("", help="Expert group (专业组)."),
     prefer_uninspected: bool = typer.Option(False),
     params_file: Path | None = typer.Option(None, help="Draw parameters as JSON (entries.md §3)."),
     code: str | None = typer.Option(None),
@@ -131,9 +132,9 @@ def create(
             params["targets"] = {"ratio_bp": ratio_bp, "count": count, "strata": _split(strata),
                                  "prefer_uninspected": prefer_uninspected}
         if team_size is not None:
-            params["teams"] = {"size": team_size, "leader": leader}
+            params["teams"] = {"size": team_size, "departments": _split(team_departments)}
         if experts is not None:
-            params["experts"] = {"headcount": experts, "groups": _split(expert_groups)}
+            params["experts"] = {"headcount": experts, "pool": expert_pool, "group": expert_group}
     items = [{"department": i.split("/", 1)[0], "code": i.split("/", 1)[1]} for i in _split(check_items)
              if "/" in i]
     task = _run(lambda s, j: service.create_task(
@@ -150,6 +151,7 @@ def _split(value: str) -> list[str]:
 def show(task: str) -> None:
     """Show a task, its current draw and its sub-draws."""
     from drawsvc.tasks import repository as repo
+    from drawsvc.tasks.replay import summary
 
     def go(s: Session, _j: Journal) -> dict[str, Any]:
         t = repo.get_task(s, task)
@@ -158,7 +160,7 @@ def show(task: str) -> None:
                 "organiser": t.organiser, "departments": t.departments, "unit": t.unit, "params": t.params,
                 "pools": {p: len(repo.pool_member_ids(s, task, p)) for p in ("targets", "inspectors", "experts")},
                 "draw": None if d is None else {"log_index": d.log_index, "seed": d.seed, "locked": d.locked,
-                                                "result": d.result, "dispatch": d.dispatch},
+                                                "result": summary(d.result), "dispatch": d.dispatch},
                 "subdraws": [x.code for x in repo.subtasks(s, task)]}
 
     _print(_run(go))
@@ -294,9 +296,11 @@ def draw(
             reveals.append({"party": "discipline", "secret": discipline_secret})
         d = service.draw_task(s, j, task=task, reveals=reveals, beacon_value=beacon_value,
                               actor=_actor(department, operator))
+        from drawsvc.tasks.replay import summary
+
+        view = summary(d.result)
         return {"log_index": d.log_index, "round": d.round, "seed": d.seed,
-                "targets": len(d.result["targets"]), "teams": d.result["teams"][:20],
-                "experts": d.result["experts"]}
+                "targets": len(view["targets"]), "teams": view["teams"][:20], "experts": view["experts"]}
 
     _print(_run(go))
 
@@ -313,38 +317,30 @@ def respond(task: str, expert: str = typer.Option(...), response: str = typer.Op
 
 
 @app.command()
-def replace(task: str, inspector: str = typer.Option(...), reason: str = typer.Option(...),
-            approver: str = typer.Option(...), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
-    """Replace a drawn inspector from the continued stream (approver + reason)."""
+def replace(task: str, target: str = typer.Option(..., help="USCC of the team's target."),
+            inspector: str = typer.Option(...), reason: str = typer.Option(...),
+            approver: str = typer.Option(...),
+            avoidance: bool = typer.Option(False, help="The inspector declared an interest after the draw "
+                                           "(a swap with another team is tried first)."),
+            department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Replace a drawn inspector (approver + reason): swap or refill from the continued stream."""
     from drawsvc.tasks import service
 
-    new = _run(lambda s, j: service.replace_inspector(s, j, task=task, inspector=inspector, reason=reason,
-                                                      approver=approver, actor=_actor(department, operator)))
-    console.print(f"task {task}: {inspector} replaced by {new}")
+    record = _run(lambda s, j: service.replace_inspector(
+        s, j, task=task, target=target, inspector=inspector, reason=reason, approver=approver,
+        avoidance=avoidance, actor=_actor(department, operator)))
+    console.print(f"task {task}: {inspector} replaced by {record['replacement']} ({record['mode']})")
 
 
 @app.command()
-def swap(task: str, targets: str = typer.Option(..., help="USCC_A,USCC_B"), reason: str = typer.Option(...),
-         approver: str = typer.Option(...), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
-    """Swap two targets between teams to resolve an avoidance conflict (approver + reason)."""
+def designate(task: str, expert: str = typer.Option(...), reason: str = typer.Option(...),
+              approver: str = typer.Option(...), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+    """Designate an expert without a draw, before the commitment (written reason + approver)."""
     from drawsvc.tasks import service
 
-    a, b = _split(targets)[:2]
-    _run(lambda s, j: service.swap_targets(s, j, task=task, targets=(a, b), reason=reason, approver=approver,
-                                           actor=_actor(department, operator)))
-    console.print(f"task {task}: {a} and {b} swapped")
-
-
-@app.command()
-def designate(task: str, person: str = typer.Option(...), role: str = typer.Option("expert"),
-              reason: str = typer.Option(...), approver: str = typer.Option(...), department: str = DeptOpt,
-              operator: str = OperatorOpt) -> None:
-    """Designate an expert/inspector without a draw (written reason + approver; logged as such)."""
-    from drawsvc.tasks import service
-
-    _run(lambda s, j: service.designate(s, j, task=task, role=role, person=person, reason=reason,
-                                        approver=approver, actor=_actor(department, operator)))
-    console.print(f"task {task}: {person} designated")
+    _run(lambda s, j: service.designate(s, j, task=task, person=expert, reason=reason, approver=approver,
+                                        actor=_actor(department, operator)))
+    console.print(f"task {task}: {expert} designated")
 
 
 @app.command()
@@ -368,12 +364,12 @@ def dispatch(task: str, by: str = typer.Option("region", help="region or authori
 
 @app.command()
 def subdraw(parent: str, unit: str = typer.Option(...), team_size: int = typer.Option(2),
-            leader: bool = typer.Option(False), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+            department: str = DeptOpt, operator: str = OperatorOpt) -> None:
     """Create a sub-draw of a locked task for a department / implementing unit (then commit + draw it)."""
     from drawsvc.tasks import service
 
     code = _run(lambda s, j: service.create_subdraw(
-        s, j, parent=parent, unit=unit, params={"teams": {"size": team_size, "leader": leader}},
+        s, j, parent=parent, unit=unit, params={"teams": {"size": team_size}},
         actor=_actor(department, operator)).code)
     console.print(f"sub-draw {code} created; commit and draw it with `drawsvc task commit {code}`")
 

@@ -109,19 +109,20 @@ def inputs_from_entries(read: EntryReader, commit_index: int) -> DrawInputs:
 
 
 def result_of(read: EntryReader, draw_index: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(draw.result body, the full result object, parts joined) of the entry at ``draw_index``."""
+    """(the ``draw.result`` body, its result object) — parts joined (entries.md §4, E-6)."""
     body = expect(read(draw_index, draw_index + 1)[0], "draw.result", draw_index)
     if body.get("result") is not None:
         return body, body["result"]
     first, count = body["parts"]
-    result: dict[str, Any] = {}
+    texts = []
     for i, entry in enumerate(read(first, first + count)):
         part = expect(entry, "draw.result.part", first + i, body["task"])
         if part.get("chunk") != i or part.get("chunks") != count or part.get("round") != body["round"]:
-            raise LogMismatch(f"log entry {first + i}: result part out of order")
-        for key, value in part["result"].items():
-            if isinstance(value, list):
-                result.setdefault(key, []).extend(value)
-            else:
-                result[key] = value
+            raise LogMismatch(f"log entry {first + i}: result part {part.get('chunk')}/{part.get('chunks')} "
+                              f"out of order (expected {i}/{count})")
+        texts.append(part["text"])
+    try:
+        result = json.loads("".join(texts))
+    except ValueError:
+        raise LogMismatch(f"log entry {draw_index}: the joined result parts are not JSON") from None
     return body, result

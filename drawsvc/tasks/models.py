@@ -33,7 +33,7 @@ POOLS = ("targets", "inspectors", "experts")
 POOL_ORIGINS = ("filter", "import", "manual")
 DRAW_STATUSES = ("current", "superseded")
 INSPECTION_KINDS = ("random", "complaint", "assigned", "patrol")
-SLOT_STATUSES = ("invited", "accepted", "declined", "no_answer", "designated")
+SLOT_STATUSES = ("invited", "accepted", "declined", "no_answer", "designated", "superseded")
 
 
 class Task(Base):
@@ -88,12 +88,14 @@ class Commitment(Base):
     pools: Mapped[dict[str, Any]] = mapped_column(JSON)  # {pool: {root, size, entries: [first, count]}}
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    avoidance_salt: Mapped[str | None] = mapped_column(String(64), nullable=True)  # secret until the draw
     log_index: Mapped[int] = mapped_column(Integer)
     drawn: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Draw(Base):
-    """A logged ``draw.result``: the current state after responses, top-ups and replacements."""
+    """A logged ``draw.result``; ``result`` is the current state after top-ups and replacements
+    (``{"inspection": engine result | None, "experts": engine result | None}``, draw-spec §11)."""
 
     __tablename__ = "task_draws"
     __table_args__ = (UniqueConstraint("task_code", "round", name="uq_task_draws_round"),)
@@ -102,8 +104,9 @@ class Draw(Base):
     task_code: Mapped[str] = mapped_column(ForeignKey("tasks.code"), index=True)
     round: Mapped[int] = mapped_column(Integer)
     seed: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)  # entries.md §4 result object (current)
-    stream_position: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reveals: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{party, secret}] as logged
+    beacon: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="current")
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatch: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)  # unit → USCCs
@@ -112,7 +115,7 @@ class Draw(Base):
 
 
 class ExpertSlot(Base):
-    """One invitation of an expert by a draw (or a designation without a draw)."""
+    """One invitation of an expert by a draw, or (round 0) a designation without a draw."""
 
     __tablename__ = "task_expert_slots"
     __table_args__ = (Index("ix_task_expert_slots_task_round", "task_code", "round"),)
@@ -121,9 +124,10 @@ class ExpertSlot(Base):
     task_code: Mapped[str] = mapped_column(ForeignKey("tasks.code"))
     round: Mapped[int] = mapped_column(Integer)
     expert_code: Mapped[str] = mapped_column(String(64))
-    position: Mapped[int | None] = mapped_column(Integer, nullable=True)  # stream position; None: designated
     status: Mapped[str] = mapped_column(String(20), default="invited")
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # designation
+    approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
     log_index: Mapped[int] = mapped_column(Integer)
 
 

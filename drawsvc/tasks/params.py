@@ -21,8 +21,8 @@ DEFAULT_RESPONSE_DAYS = 2
 _TOP = frozenset({"spec", "targets", "teams", "experts"})
 _TARGETS = frozenset({"mode", "ratio_bp", "min_ratio_bp", "count", "class_ratios_bp", "strata",
                       "cap_per_year", "prefer_uninspected"})
-_TEAMS = frozenset({"size", "leader", "departments", "max_targets_per_inspector"})
-_EXPERTS = frozenset({"headcount", "groups", "response_working_days"})
+_TEAMS = frozenset({"size", "departments", "specialty"})
+_EXPERTS = frozenset({"headcount", "pool", "group", "response_working_days"})
 
 
 def _bad(field: str, rule: str, message: str) -> InvalidInput:
@@ -97,28 +97,31 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         }
     if obj.get("teams") is not None:
         m = _keys(obj["teams"], _TEAMS, "params.teams")
-        leader = m.get("leader", False)
-        if not isinstance(leader, bool):
-            raise _bad("params.teams.leader", "params.boolean", "must be true or false")
         depts = _str_list(m, "departments", "params.teams")
-        size = _int(m, "size", "params.teams", lo=1, hi=50, default=2)
+        size = _int(m, "size", "params.teams", lo=2, hi=50, default=2)
         assert size is not None
         if depts and len(depts) > size:
             raise _bad("params.teams.departments", "params.team-departments",
                        "a team needs at least one member per listed department")
-        out["teams"] = {"size": size, "leader": leader, "departments": depts,
-                        "max_targets_per_inspector": _int(m, "max_targets_per_inspector", "params.teams",
-                                                          lo=1, hi=100_000, default=None)}
+        spec = m.get("specialty")
+        if spec is not None and (not isinstance(spec, str) or not spec):
+            raise _bad("params.teams.specialty", "params.string", "must be a non-empty string")
+        out["teams"] = {"size": size, "departments": sorted(depts), "specialty": spec}
     if obj.get("experts") is not None:
         e = _keys(obj["experts"], _EXPERTS, "params.experts")
+        for key in ("pool", "group"):
+            if not isinstance(e.get(key), str) or not e[key]:
+                raise _bad(f"params.experts.{key}", "params.required", "is required (one pool, one group)")
         out["experts"] = {
             "headcount": _int(e, "headcount", "params.experts", lo=1, hi=1000, default=None),
-            "groups": _str_list(e, "groups", "params.experts"),
+            "pool": e["pool"], "group": e["group"],
             "response_working_days": _int(e, "response_working_days", "params.experts", lo=0, hi=60,
                                           default=DEFAULT_RESPONSE_DAYS),
         }
         if out["experts"]["headcount"] is None:
             raise _bad("params.experts.headcount", "params.required", "is required")
+    if out["teams"] is not None and out["targets"] is None:
+        raise _bad("params.teams", "params.teams-need-targets", "teams are formed for drawn targets")
     if out["targets"] is None and out["teams"] is None and out["experts"] is None:
         raise _bad("params", "params.empty", "a task draws targets, teams or experts")
     return out

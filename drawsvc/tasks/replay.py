@@ -1,8 +1,9 @@
-"""The one adapter between logged pool rows and the draw/v1 engine (docs/draw-spec.md).
+"""The one adapter between what the log holds and the draw/v1 engine (docs/draw-spec.md §11).
 
-Pure: rows in, engine records out, engine called, plain JSON out. The service draws through
-these functions and the verifier recomputes through the same ones, so there is exactly one
-mapping between what the log holds and what the engine consumes (entries.md §4).
+Pure: logged rows and parameters in, engine requests built, ``drawsvc.draw.engine`` called,
+plain JSON out. The service draws through these functions and the verifier recomputes through
+the same ones, so there is exactly one mapping between log entries and engine inputs
+(docs/specs/entries.md §4). Nothing here re-implements the algorithm.
 """
 
 from __future__ import annotations
@@ -11,19 +12,27 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from drawsvc.draw import engine
 from drawsvc.draw import pool as dpool
-from drawsvc.draw import seed as dseed
-from drawsvc.errors import InvalidInput, RevealMismatch
+from drawsvc.draw.experts import Decline
+from drawsvc.draw.seed import Beacon
+from drawsvc.draw.stratify import StratifiedRule
+from drawsvc.draw.targets import RatioRule
+from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule, avoidance_tag
+from drawsvc.errors import DrawInfeasible, InvalidInput, RevealMismatch, RuleViolation
 
-# Logged row layout per pool (entries.md §4 ``draw.pool.members``). The first columns are the
-# engine's record fields (bound by the pool root); trailing columns are informative
-# (``region``, ``authority`` drive dispatch only and are not part of the root).
+# Logged row layout per pool (entries.md §4 ``draw.pool.members``). The leading columns are the
+# engine's record fields (bound by the pool root); ``region`` and ``authority`` of targets are
+# informative (they drive dispatch only) and not part of the root.
 FIELDS: dict[str, list[str]] = {
     "targets": ["id", "stratum", "checks", "risk", "region", "authority"],
     "inspectors": ["id", "dept", "leader", "specialties"],
     "experts": ["id"],
 }
-PURPOSE = "task"
+PURPOSE_INSPECTION = "inspection"
+PURPOSE_EXPERTS = "experts"
+ALL_CAP = 10_001  # a sub-draw takes every target of its share: no cap applies (checks <= 10000)
+TEXT_BUDGET = 16_000  # characters of result text per draw.result.part (escaped, well below 64 KiB)
 
 
 def encoded(obj: Any) -> bytes:
@@ -41,132 +50,30 @@ def inspector_records(rows: Iterable[Sequence[Any]]) -> list[dpool.InspectorReco
     return [dpool.InspectorRecord(r[0], r[1], r[2], tuple(r[3])) for r in rows]
 
 
-def expert_records(rows: Iterable[Sequence[Any]]) -> list[dpool.ExpertRecord]:
-    return [dpool.ExpertRecord(r[0]) for r in rows]
-
-
 def freeze(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
     if pool == "targets":
         return dpool.freeze_targets(target_records(rows))
     if pool == "inspectors":
         return dpool.freeze_inspectors(inspector_records(rows))
-    return dpool.freeze_experts(expert_records(rows))
+    return dpool.freeze_experts(dpool.ExpertRecord(r[0]) for r in rows)
 
 
 def pool_root(pool: str, rows: Sequence[Sequence[Any]]) -> str:
     return freeze(pool, rows).root.hex()
 
 
-def avoidance_tags(task: str, pairs: Sequence[Sequence[str]]) -> list[str]:
-    """Avoidance pairs (person, USCC) → the engine's tags (draw-spec §8.4), sorted."""
-    if not pairs:
-        return []
-    raise NotImplementedError("avoidance tags: waiting for drawsvc.draw.teams")
+def avoidance_tags(salt: bytes, pairs: Iterable[Sequence[str]]) -> list[str]:
+    """Declared (person, USCC) pairs → sorted tags (draw-spec §8.4); the pairs are never logged."""
+    return sorted({avoidance_tag(salt, p, t) for p, t in pairs})
 
 
 def avoidance_root(tags: Sequence[str]) -> str:
     return dpool.freeze_avoidance(tags).root.hex()
 
 
-# --- commit / reveal / seed ------------------------------------------------------------------
-
-
-def secret_bytes(value: Any, field: str) -> bytes:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field}: a secret is hex", field=field, rule="DRAW-5")
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise InvalidInput(f"{field}: a secret is hex", field=field, rule="DRAW-5") from None
-
-
-def check_reveals(commitments: Sequence[Mapping[str, Any]], reveals: Sequence[Mapping[str, Any]]
-                  ) -> list[dict[str, str]]:
-    """Match reveals to commitments by party; raise ``RevealMismatch`` (DRAW-6). Commitment order out."""
-    by_party = {}
-    for i, r in enumerate(reveals):
-        party = r.get("party")
-        if party in by_party:
-            raise InvalidInput(f"reveals[{i}].party: {party} revealed twice", field=f"reveals[{i}].party",
-                               rule="DRAW-6")
-        by_party[party] = secret_bytes(r.get("secret"), f"reveals[{i}].secret").hex()
-    out = []
-    for c in commitments:
-        if c["party"] not in by_party:
-            raise RevealMismatch(f"the {c['party']} secret is not revealed", rule="DRAW-6", subject=c["party"])
-        out.append({"party": c["party"], "secret": by_party.pop(c["party"])})
-    if by_party:
-        raise RevealMismatch(f"secret revealed for a party without a commitment: {sorted(by_party)[0]}",
-                             rule="DRAW-6", subject=str(sorted(by_party)[0]))
-    try:
-        dseed.verify_reveal([c["commitment"] for c in commitments], [bytes.fromhex(s["secret"]) for s in out])
-    except RevealMismatch as exc:
-        i = int(str(exc.subject).split("[")[-1].rstrip("]")) if exc.subject and "[" in str(exc.subject) else 0
-        raise RevealMismatch(f"the {commitments[i]['party']} secret does not match its commitment",
-                             rule=exc.rule, subject=commitments[i]["party"]) from None
-    return out
-
-
-def derive_seed(*, task: str, round_: int, commitments: Sequence[Mapping[str, Any]],
-                secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-                pools: Mapping[str, Mapping[str, Any]]) -> str:
-    """draw/v1 seed (DRAW-7, DRAW-8) from the reveals, the beacon, the task and the pool roots."""
-    roots = {name: dseed.PoolRoot(root=p["root"], size=p["size"]) for name, p in pools.items()}
-    b = dseed.Beacon(round=beacon["round"], randomness=beacon["value"]) if beacon else None
-    return dseed.derive_seed(task_id=task, round=round_, purpose=PURPOSE, pools=roots,
-                             commitments=[c["commitment"] for c in commitments],
-                             secrets=[bytes.fromhex(s["secret"]) for s in secrets], beacon=b).hex()
-
-
-# --- results ---------------------------------------------------------------------------------
-
-
-def split_result(result: Mapping[str, Any], budget: int) -> list[dict[str, Any]]:
-    """Split a result's lists into parts of at most ``budget`` bytes each (E-5)."""
-    parts: list[dict[str, Any]] = []
-    current: dict[str, Any] = {}
-    size = 0
-    for key in ("targets", "teams", "experts"):
-        for item in result.get(key, []):
-            n = len(encoded(item)) + 1
-            if size + n > budget and size:
-                parts.append(current)
-                current, size = {}, 0
-            current.setdefault(key, []).append(item)
-            size += n
-    scalars = {k: v for k, v in result.items() if not isinstance(v, list)}
-    current.update(scalars)
-    parts.append(current)
-    return parts
-
-
-# --- the draw --------------------------------------------------------------------------------
-
-
-class Outcome:
-    """The result object of a draw (entries.md §4) and the engine's detail."""
-
-    __slots__ = ("result",)
-
-    def __init__(self, result: dict[str, Any]) -> None:
-        self.result = result
-
-
-def target_rule(t: Mapping[str, Any]) -> Any:
-    """Map logged target parameters (entries.md §3) to the engine's rule (draw-spec §6, §7)."""
-    from drawsvc.draw.stratify import StratifiedRule
-    from drawsvc.draw.targets import RatioRule
-
-    common = {"min_ratio_bp": t.get("min_ratio_bp") or 0, "cap": t["cap_per_year"],
-              "uninspected_first": t["prefer_uninspected"]}
-    if t["strata"] or t["count"] is not None:
-        return StratifiedRule(count=t["count"], ratio_bp=t["ratio_bp"], **common)
-    return RatioRule(ratio_bp=t["ratio_bp"] or 0, class_ratio_bp=dict(t["class_ratios_bp"] or {}), **common)
-
-
 def stratum_of(t: Mapping[str, Any] | None, attrs: Mapping[str, str]) -> str:
-    """The stratum key of a target at freeze time: its credit class for per-class ratios, else the
-    chosen strata attributes ``"region=330102|scale=小型"``, else ``""``."""
+    """A target's stratum at freeze time: its credit class under per-class ratios, else the chosen
+    strata attributes joined (``"region=330102|scale=小型"``), else ``""`` (entries.md §4)."""
     if t is None or t["mode"] != "sample":
         return ""
     if t["class_ratios_bp"]:
@@ -174,57 +81,189 @@ def stratum_of(t: Mapping[str, Any] | None, attrs: Mapping[str, str]) -> str:
     return "|".join(f"{a}={attrs[a]}" for a in t["strata"])
 
 
-def _strip_selected(out: Mapping[str, Any]) -> dict[str, Any]:
-    detail = {k: v for k, v in out.items() if k != "selected"}
-    for key in ("groups", "strata"):
-        if key in detail:
-            detail[key] = [{k: v for k, v in g.items() if k != "selected"} for g in detail[key]]
-    return detail
+# --- reveal ----------------------------------------------------------------------------------
 
 
-def draw_targets(inputs: Any, seed: bytes) -> tuple[list[str], dict[str, Any] | None]:
-    from drawsvc.draw.stratify import StratifiedRule, draw_stratified
-    from drawsvc.draw.targets import draw_ratio
-
-    t = inputs.params.get("targets")
-    rows = inputs.pools.get("targets", [])
-    if t is None or t["mode"] == "all":
-        return [r[0] for r in rows], None
-    records = target_records(rows)
-    rule = target_rule(t)
-    out = draw_stratified(seed, records, rule) if isinstance(rule, StratifiedRule) else \
-        draw_ratio(seed, records, rule)
-    return list(out["selected"]), _strip_selected(out)
-
-
-def run_draw(inputs: Any, seed_hex: str) -> Outcome:
-    """Run the engine on the logged inputs (pure). Raises ``DrawInfeasible`` naming task and rule."""
-    from drawsvc.errors import DrawInfeasible
-
-    seed = bytes.fromhex(seed_hex)
+def _secret_hex(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field}: a secret is hex", field=field, rule="DRAW-5")
     try:
-        targets, target_detail = draw_targets(inputs, seed)
-        teams, team_detail = draw_teams(inputs, seed, targets)
-        experts, expert_detail = draw_experts(inputs, seed)
+        return bytes.fromhex(value).hex()
+    except ValueError:
+        raise InvalidInput(f"{field}: a secret is hex", field=field, rule="DRAW-5") from None
+
+
+def check_reveals(commitments: Sequence[Mapping[str, Any]], reveals: Sequence[Mapping[str, Any]]
+                  ) -> list[dict[str, str]]:
+    """Match reveals to commitments by party; ``RevealMismatch`` naming the party (DRAW-6).
+
+    Returns ``[{"party", "secret"}]`` in commitment order.
+    """
+    from drawsvc.draw.seed import verify_reveal
+
+    by_party: dict[Any, str] = {}
+    for i, r in enumerate(reveals):
+        party = r.get("party")
+        if party in by_party:
+            raise InvalidInput(f"reveals[{i}].party: revealed twice", field=f"reveals[{i}].party", rule="DRAW-6")
+        by_party[party] = _secret_hex(r.get("secret"), f"reveals[{i}].secret")
+    out = []
+    for c in commitments:
+        if c["party"] not in by_party:
+            raise RevealMismatch(f"the {c['party']} secret is not revealed", rule="DRAW-6", subject=c["party"])
+        out.append({"party": c["party"], "secret": by_party.pop(c["party"])})
+    if by_party:
+        extra = sorted(str(p) for p in by_party)[0]
+        raise RevealMismatch(f"a secret is revealed for {extra}, who made no commitment", rule="DRAW-6",
+                             subject=extra)
+    for c, s in zip(commitments, out, strict=True):
+        try:
+            verify_reveal([c["commitment"]], [bytes.fromhex(s["secret"])])
+        except RevealMismatch as exc:
+            raise RevealMismatch(f"the {c['party']} secret does not match its commitment", rule=exc.rule,
+                                 subject=c["party"]) from None
+    return out
+
+
+def _reveal(inputs: Any, purpose: str, secrets: Sequence[Mapping[str, str]],
+            beacon: Mapping[str, Any] | None) -> engine.Reveal:
+    commitments = inputs.commit["commitments"]
+    return engine.Reveal(task_id=inputs.task, round=inputs.round, purpose=purpose,
+                         commitments=tuple(c["commitment"] for c in commitments),
+                         secrets=tuple(bytes.fromhex(s["secret"]) for s in secrets),
+                         beacon=Beacon(round=beacon["round"], randomness=beacon["value"]) if beacon else None)
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def target_rule(t: Mapping[str, Any]) -> RatioRule | StratifiedRule:
+    """Logged target parameters (entries.md §3) → the engine's rule (draw-spec §6, §7)."""
+    if t["mode"] == "all":
+        return RatioRule(ratio_bp=10_000, cap=ALL_CAP)
+    common = {"min_ratio_bp": t.get("min_ratio_bp") or 0, "cap": t["cap_per_year"],
+              "uninspected_first": t["prefer_uninspected"]}
+    if t["strata"] or t["count"] is not None:
+        return StratifiedRule(count=t["count"], ratio_bp=t["ratio_bp"], **common)
+    return RatioRule(ratio_bp=t["ratio_bp"] or 0, class_ratio_bp=dict(t["class_ratios_bp"] or {}), **common)
+
+
+def team_rule(m: Mapping[str, Any], targets: Sequence[str]) -> TeamRule:
+    spec = m.get("specialty")
+    return TeamRule(size=m["size"], departments=tuple(m["departments"]),
+                    specialty={t: spec for t in targets} if spec else {})
+
+
+def inspection_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
+                       salt: str | None) -> engine.InspectionRequest | None:
+    p = inputs.params
+    if p.get("targets") is None:
+        return None
+    rows = inputs.pools["targets"]
+    teams = p.get("teams")
+    return engine.InspectionRequest(
+        reveal=_reveal(inputs, PURPOSE_INSPECTION, secrets, beacon),
+        targets=freeze("targets", rows),
+        target_rule=target_rule(p["targets"]),
+        inspectors=freeze("inspectors", inputs.pools["inspectors"]) if teams is not None else None,
+        teams=team_rule(teams, [r[0] for r in rows]) if teams is not None else None,
+        avoidance=Avoidance(bytes.fromhex(salt), inputs.avoidance) if teams is not None and salt
+        else Avoidance.empty(),
+    )
+
+
+def expert_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None
+                   ) -> engine.ExpertRequest | None:
+    e = inputs.params.get("experts")
+    if e is None:
+        return None
+    rotation = inputs.commit.get("rotation") or []
+    return engine.ExpertRequest(
+        reveal=_reveal(inputs, PURPOSE_EXPERTS, secrets, beacon),
+        experts=freeze("experts", inputs.pools["experts"]),
+        pool_id=e["pool"], group=e["group"], headcount=e["headcount"],
+        previous=tuple(tuple(r["panel"]) for r in rotation),
+        designated=tuple(Designation.from_json(d) for d in inputs.commit.get("designated") or []),
+    )
+
+
+def _named(inputs: Any, fn: Any, *args: Any) -> Any:
+    """Run an engine step; add the task to a ``DrawInfeasible`` (it already names target and rule)."""
+    try:
+        return fn(*args)
     except DrawInfeasible as exc:
         raise DrawInfeasible(f"task {inputs.task}: {exc.message}", rule=exc.rule, subject=exc.subject,
-                             task=inputs.task) from None
-    result: dict[str, Any] = {"targets": targets, "teams": teams, "experts": experts,
-                              "position": expert_detail.get("position", 0) if expert_detail else 0}
-    if target_detail is not None:
-        result["target_draw"] = target_detail
-    if team_detail is not None:
-        result["team_draw"] = team_detail
-    return Outcome(result)
+                             task=inputs.task, **{k: v for k, v in exc.detail.items()
+                                                  if k not in ("rule", "subject")}) from None
 
 
-def draw_teams(inputs: Any, seed: bytes, targets: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    if inputs.params.get("teams") is None:
-        return [], None
-    raise NotImplementedError("teams: waiting for drawsvc.draw.teams")
+def run_draw(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
+             salt: str | None) -> dict[str, Any]:
+    """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``."""
+    ins = inspection_request(inputs, secrets, beacon, salt)
+    exp = expert_request(inputs, secrets, beacon)
+    return {"inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,
+            "experts": _named(inputs, engine.draw_experts, exp) if exp is not None else None}
 
 
-def draw_experts(inputs: Any, seed: bytes) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    if inputs.params.get("experts") is None:
-        return [], None
-    raise NotImplementedError("experts: waiting for drawsvc.draw.experts")
+def replace(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
+            salt: str | None, result: Mapping[str, Any], *, target: str, person: str, reason: str,
+            approver: str) -> dict[str, Any]:
+    """One replacement (draw-spec §9) applied to the current inspection result."""
+    req = inspection_request(inputs, secrets, beacon, salt)
+    if req is None or result.get("inspection") is None:
+        raise InvalidInput("this draw has no teams", field="teams", rule="DRAW-72")
+    event = Replacement(target=target, person=person, reason=reason, approver=approver)
+    return {**result, "inspection": _named(inputs, engine.replace_inspector, req, result["inspection"], event)}
+
+
+def top_up(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
+           result: Mapping[str, Any], *, expert: str, reason: str) -> dict[str, Any]:
+    """A decline / no-answer (DRAW-63): the resumed experts stream fills the seat."""
+    req = expert_request(inputs, secrets, beacon)
+    if req is None or result.get("experts") is None:
+        raise InvalidInput("this draw has no experts", field="experts", rule="DRAW-63")
+    return {**result, "experts": _named(inputs, engine.top_up_experts, req, result["experts"],
+                                        Decline(expert=expert, reason=reason))}
+
+
+def compare(logged: Mapping[str, Any], recomputed: Mapping[str, Any]) -> str | None:
+    """The first differing path (DRAW-73), or None when the canonical bytes are equal."""
+    try:
+        engine.verify_result(logged, recomputed)
+    except RuleViolation as exc:
+        return str(exc.subject)
+    return None
+
+
+# --- result views ----------------------------------------------------------------------------
+
+
+def drawn_targets(result: Mapping[str, Any]) -> list[str]:
+    ins = result.get("inspection")
+    return list(ins["targets"]["selected"]) if ins else []
+
+
+def teams_of(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    ins = result.get("inspection")
+    return list(ins["teams"]["assignments"]) if ins and ins.get("teams") else []
+
+
+def panel_of(result: Mapping[str, Any]) -> list[str]:
+    exp = result.get("experts")
+    return list(exp["experts"]["panel"]) if exp else []
+
+
+def summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A flat view for records and screens: targets, teams (target → members), expert panel."""
+    return {"targets": drawn_targets(result),
+            "teams": [{"target": a["target"], "members": [m["id"] for m in a["members"]],
+                       "leader": next((m["id"] for m in a["members"] if m["leader"]), None)}
+                      for a in teams_of(result)],
+            "experts": panel_of(result)}
+
+
+def split_text(result: Mapping[str, Any]) -> list[str]:
+    """The result's canonical JSON text cut into slices for ``draw.result.part`` (E-5)."""
+    text = engine.result_bytes(result).decode("utf-8")
+    return [text[i:i + TEXT_BUDGET] for i in range(0, len(text), TEXT_BUDGET)] or [""]

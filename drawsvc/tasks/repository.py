@@ -92,6 +92,11 @@ def current_draw(session: Session, task_code: str) -> Draw | None:
         Draw.task_code == task_code, Draw.status == "current")).one_or_none()
 
 
+def recent_draws(session: Session, *, exclude_task: str, limit: int = 200) -> list[Draw]:
+    return list(session.scalars(sa.select(Draw).where(Draw.status == "current", Draw.task_code != exclude_task)
+                                .order_by(Draw.log_index.desc()).limit(limit)))
+
+
 def draws(session: Session, task_code: str) -> list[Draw]:
     return list(session.scalars(sa.select(Draw).where(Draw.task_code == task_code).order_by(Draw.round)))
 

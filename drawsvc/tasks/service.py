@@ -9,7 +9,9 @@ only through :mod:`drawsvc.tasks.replay`, which the verifier shares.
 
 from __future__ import annotations
 
+import json
 import re
+import secrets as pysecrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +55,8 @@ RULE_LOCKED = "task.locked"
 RULE_REASON = "task.reason-required"
 RULE_POOL_EMPTY = "task.pool-empty"
 RULE_BEACON = "draw.beacon-value"
+AVOIDANCE_SALT_BYTES = 32
+AVOIDANCE_REASON = "avoidance"  # draw-spec §9: the engine's reason for a post-draw declaration
 
 
 # --- small validators -------------------------------------------------------------------------
@@ -120,6 +124,7 @@ def create_task(
             raise NotFound(f"departments[{i}]: no department {d}", field="departments", subject=d)
     items = _check_items(session, check_items)
     parsed = _apply_check_items(parse_params(params), items)
+    parsed = _apply_specialty(session, parsed, check_items)
     start = period_start or date(year, 1, 1)
     end = period_end or date(year, 12, 31)
     if not (start <= end and start.year == year and end.year == year):
@@ -191,6 +196,19 @@ def _apply_check_items(params: dict[str, Any], items: Sequence[Any]) -> dict[str
     return {**params, "targets": t}
 
 
+def _apply_specialty(session: Session, params: dict[str, Any], refs: Sequence[Mapping[str, str]]
+                     ) -> dict[str, Any]:
+    """DRAW-42: a check item's required specialty applies to every team of the task."""
+    m = params.get("teams")
+    if m is None or m.get("specialty") is not None:
+        return params
+    specs = sorted({i.required_specialty for i in _check_items(session, refs) if i.required_specialty})
+    if len(specs) > 1:
+        raise InvalidInput("check_items: more than one required specialty; set params.teams.specialty",
+                           field="params.teams.specialty", rule="task.specialty")
+    return {**params, "teams": {**m, "specialty": specs[0]}} if specs else params
+
+
 def get_task(session: Session, code: str) -> Task:
     return repo.get_task(session, code)
 
@@ -236,6 +254,8 @@ def build_pool(
         elif pool == "inspectors":
             ids = repo.inspector_rows(session, flt, on)
         else:
+            e = t.params.get("experts") or {}
+            flt = flt or {"pools": [e["pool"]], "groups": [e["group"]]} if e else flt
             ids = repo.expert_rows(session, flt, on)
         source = "filter"
     repo.delete_built_members(session, task, pool)
@@ -305,9 +325,9 @@ def commit_task(
     """Freeze the pools and commit to the seed (``draw.pool.members``, ``draw.avoidance``, ``draw.commit``).
 
     ``commitments``: ``[{"party": "operator"|"discipline", "commitment": hex, "department"?}]``,
-    each SHA-256(secret) (draw-spec, seed). ``beacon``: ``{"source", "round"}`` of a future
-    public randomness round. A second commitment (redraw) needs ``reason`` and ``approver``
-    and keeps the frozen pools of round 1.
+    each ``hex(SHA-256(secret))`` (draw-spec §3, DRAW-5). ``beacon``: ``{"source", "round"}`` of a
+    future public randomness round. A later round (a redraw) needs ``reason`` and ``approver``,
+    keeps the pools frozen by round 1 and leaves the earlier draw in the log.
     """
     t = repo.get_task(session, task)
     _check_scope(t, actor)
@@ -326,25 +346,31 @@ def commit_task(
     parsed = _parse_commitments(commitments)
     bcn = _parse_beacon(beacon)
     on = on or journal.clock().date()
+    salt = pysecrets.token_bytes(AVOIDANCE_SALT_BYTES) if t.params.get("teams") is not None else None
 
     if round_ == 1:
-        pools, avoidance = _freeze(session, journal, t, on, actor)
+        pools, avoidance = _freeze(session, journal, t, on, salt, actor)
     else:
         first = repo.first_commitment(session, task)
         assert first is not None
         pools, avoidance = first.pools["pools"], first.pools["avoidance"]
+        salt = bytes.fromhex(first.avoidance_salt) if first.avoidance_salt else None
     parent_draw = None
     if t.parent_code is not None:
         pd = repo.current_draw(session, t.parent_code)
         parent_draw = pd.log_index if pd else None
+    designated = [{"id": s.expert_code, "reason": s.reason or "", "approver": s.approver or ""}
+                  for s in repo.expert_slots(session, task, 0) if s.status == "designated"]
     body = {"task": task, "round": round_, "spec": t.params["spec"], "params": t.params,
             "pools": pools, "avoidance": avoidance, "commitments": parsed, "beacon": bcn,
-            "manual": repo.manual_counts(session, task), "redraw": redraw, "parent_draw": parent_draw}
+            "manual": repo.manual_counts(session, task), "redraw": redraw, "parent_draw": parent_draw,
+            "rotation": _rotation(session, t), "designated": designated}
     index = journal.record(session, "draw.commit", body, actor=actor)
     row = Commitment(task_code=task, round=round_, commitments=parsed, beacon=bcn,
                      pools={"pools": pools, "avoidance": avoidance},
                      reason=redraw["reason"] if redraw else None,
-                     approver=redraw["approver"] if redraw else None, log_index=index)
+                     approver=redraw["approver"] if redraw else None,
+                     avoidance_salt=salt.hex() if salt else None, log_index=index)
     session.add(row)
     t.round, t.status = round_, "committed"
     session.flush()
@@ -380,12 +406,27 @@ def _parse_beacon(beacon: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {"source": source, "round": rnd}
 
 
-def _freeze(session: Session, journal: Journal, t: Task, on: date, actor: Actor
-            ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Log the frozen pools and avoidance pairs as chunk entries; return what the commit cites."""
+def _rotation(session: Session, t: Task) -> list[dict[str, Any]]:
+    """DRAW-61: panels of the two previous expert draws of the same pool and group (other tasks)."""
+    e = t.params.get("experts")
+    if e is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for d in repo.recent_draws(session, exclude_task=t.code):
+        exp = d.result.get("experts")
+        if exp and exp.get("pool") == e["pool"] and exp.get("group") == e["group"]:
+            out.append({"draw": d.log_index, "panel": list(exp["experts"]["panel"])})
+            if len(out) == 2:
+                break
+    return out
+
+
+def _freeze(session: Session, journal: Journal, t: Task, on: date, salt: bytes | None, actor: Actor
+            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Log the frozen pools and avoidance tags as chunk entries; return what the commit cites."""
     p = t.params
     needed = [name for name, key in (("targets", "targets"), ("inspectors", "teams"), ("experts", "experts"))
-              if p.get(key) is not None or (name == "targets" and p.get("teams") is not None)]
+              if p.get(key) is not None]
     rows_by_pool: dict[str, list[list[Any]]] = {}
     for pool in needed:
         ids = repo.pool_member_ids(session, t.code, pool)
@@ -400,12 +441,12 @@ def _freeze(session: Session, journal: Journal, t: Task, on: date, actor: Actor
         res = journal.record_many(session, "draw.pool.members", bodies, actor=actor)
         pools[pool] = {"root": replay.pool_root(pool, rows), "size": len(rows),
                        "entries": [res.first_index, len(bodies)]}
-    tags = replay.avoidance_tags(t.code, _avoidance_pairs(session, rows_by_pool, on))
+    if salt is None:
+        return pools, None
+    tags = replay.avoidance_tags(salt, _avoidance_pairs(session, rows_by_pool, on))
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in _chunks(tags)]
     res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
-    avoidance = {"root": replay.avoidance_root(tags), "size": len(tags),
-                 "entries": [res.first_index, len(bodies)]}
-    return pools, avoidance
+    return pools, {"root": replay.avoidance_root(tags), "size": len(tags), "entries": [res.first_index, len(bodies)]}
 
 
 def _pool_rows(session: Session, t: Task, pool: str, ids: list[str]) -> list[list[Any]]:
@@ -423,28 +464,23 @@ def _pool_rows(session: Session, t: Task, pool: str, ids: list[str]) -> list[lis
     return [[c] for c in ids]
 
 
-def _avoidance_pairs(session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date) -> list[list[str]]:
+def _avoidance_pairs(session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date
+                     ) -> list[tuple[str, str]]:
     targets = {r[0] for r in rows_by_pool.get("targets", [])}
-    pairs: set[tuple[str, str]] = set()
-    for pool, kind in (("inspectors", "inspector"), ("experts", "expert")):
-        people = {r[0] for r in rows_by_pool.get(pool, [])}
-        if not people or not targets:
-            continue
-        for person, uscc in repo.declarations_in_force(session, kind, on):
-            if person in people and uscc in targets:
-                pairs.add((person, uscc))
-    return [list(p) for p in sorted(pairs)]
+    people = {r[0] for r in rows_by_pool.get("inspectors", [])}
+    if not people or not targets:
+        return []
+    return [(p, u) for p, u in repo.declarations_in_force(session, "inspector", on) if p in people and u in targets]
 
 
 def _chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
     """Split ``items`` into chunks whose JSON stays under ``CHUNK_BYTES`` (E-5); at least one chunk."""
-    import json
-
     groups: list[list[Any]] = []
     current: list[Any] = []
     size = 0
+    dumps = json.dumps
     for item in items:
-        n = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        n = len(dumps(item, ensure_ascii=False, separators=(",", ":")).encode()) + 1
         if current and size + n > CHUNK_BYTES:
             groups.append(current)
             current, size = [], 0
@@ -470,7 +506,9 @@ def draw_task(
     """Reveal the secrets and draw (``draw.result``, preceded by ``draw.result.part`` when large).
 
     A reveal that does not match its commitment raises ``RevealMismatch`` and nothing is logged;
-    rules that cannot be met raise ``DrawInfeasible`` (the transaction rolls back).
+    rules that cannot be met raise ``DrawInfeasible`` naming the task, target and rule (the
+    transaction rolls back, nothing is logged). A redraw supersedes the earlier draw, which
+    stays in the log.
     """
     t = repo.get_task(session, task)
     _check_scope(t, actor)
@@ -482,26 +520,25 @@ def draw_task(
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = None
     if c.beacon is not None:
-        if not beacon_value or not re.fullmatch(r"[0-9a-f]{2,256}", beacon_value.lower()):
+        if not beacon_value or not re.fullmatch(r"(?:[0-9a-f]{2}){1,128}", beacon_value.lower()):
             raise InvalidInput(f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
                                field="beacon_value", rule=RULE_BEACON)
         beacon = {**c.beacon, "value": beacon_value.lower()}
     inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
-    seed = replay.derive_seed(task=task, round_=t.round, commitments=c.commitments, secrets=secrets,
-                              beacon=beacon, pools=c.pools["pools"])
-    outcome = replay.run_draw(inputs, seed)
-    result = outcome.result
+    result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt)
+    seed = (result["inspection"] or result["experts"])["seed"]
+    summary = replay.summary(result)
     body: dict[str, Any] = {"task": task, "round": t.round, "commit": c.log_index, "spec": t.params["spec"],
-                            "reveals": secrets, "beacon": beacon, "seed": seed, "result": result,
-                            "parts": None, "counts": {"targets": len(result["targets"]),
-                                                      "teams": len(result["teams"]),
-                                                      "experts": len(result["experts"])}}
+                            "reveals": secrets, "beacon": beacon, "avoidance_salt": c.avoidance_salt,
+                            "seed": seed, "result": result, "parts": None,
+                            "counts": {"targets": len(summary["targets"]), "teams": len(summary["teams"]),
+                                       "experts": len(summary["experts"])}}
     if len(replay.encoded(body)) > CHUNK_BYTES:
-        parts = replay.split_result(result, CHUNK_BYTES)
+        texts = replay.split_text(result)
         res = journal.record_many(session, "draw.result.part", [
-            {"task": task, "round": t.round, "chunk": i, "chunks": len(parts), "result": part}
-            for i, part in enumerate(parts)], actor=actor)
-        body["result"], body["parts"] = None, [res.first_index, len(parts)]
+            {"task": task, "round": t.round, "chunk": i, "chunks": len(texts), "text": text}
+            for i, text in enumerate(texts)], actor=actor)
+        body["result"], body["parts"] = None, [res.first_index, len(texts)]
     index = journal.record(session, "draw.result", body, actor=actor)
 
     previous = repo.current_draw(session, task)
@@ -511,25 +548,26 @@ def draw_task(
         session.execute(sa.update(ExpertSlot).where(ExpertSlot.task_code == task,
                                                     ExpertSlot.round == previous.round,
                                                     ExpertSlot.status == "invited")
-                        .values(status="no_answer"))
+                        .values(status="superseded"))
     on = on or journal.clock().date()
-    draw = Draw(task_code=task, round=t.round, seed=seed, result=result, stream_position=result["position"],
+    draw = Draw(task_code=task, round=t.round, seed=seed, result=result, reveals=secrets, beacon=beacon,
                 status="current", locked=False, log_index=index, drawn_at=journal.clock())
     session.add(draw)
     c.drawn = True
     t.status = "drawn"
-    if t.parent_code is None and result["targets"]:
+    if t.parent_code is None and summary["targets"]:
+        day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
         session.execute(sa.insert(Inspection), [
-            {"target_uscc": u, "year": t.year, "on": max(on, t.period_start) if on.year == t.year
-             else t.period_start, "kind": "random", "department": t.organiser, "task_code": task,
-             "round": t.round, "check_items": t.check_items, "reason": None, "superseded": False,
-             "log_index": index} for u in result["targets"]])
-    if result["experts"]:
+            {"target_uscc": u, "year": t.year, "on": day, "kind": "random", "department": t.organiser,
+             "task_code": task, "round": t.round, "check_items": t.check_items, "reason": None,
+             "superseded": False, "log_index": index} for u in summary["targets"]])
+    if result["experts"] is not None:
         deadline = _response_deadline(session, t, on)
-        for e in result["experts"]:
-            session.add(ExpertSlot(task_code=task, round=t.round, expert_code=e["code"],
-                                   position=e["position"], status="invited", deadline=deadline,
-                                   log_index=index))
+        designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
+        for code in summary["experts"]:
+            if code not in designated:
+                session.add(ExpertSlot(task_code=task, round=t.round, expert_code=code, status="invited",
+                                       deadline=deadline, log_index=index))
     session.flush()
     return draw
 
@@ -548,6 +586,12 @@ def current_draw(session: Session, task: str) -> Draw:
     return d
 
 
+def _draw_inputs(session: Session, journal: Journal, draw: Draw) -> tuple[logread.DrawInputs, Commitment]:
+    c = repo.commitment(session, draw.task_code, draw.round)
+    assert c is not None
+    return logread.inputs_from_log(journal.log, session.connection(), c.log_index), c
+
+
 # --- experts ----------------------------------------------------------------------------------
 
 
@@ -561,11 +605,12 @@ def respond_expert(
     on: date | None = None,
     actor: Actor,
 ) -> list[ExpertSlot]:
-    """Record an invited expert's answer (``draw.expert.response``); on a decline or no answer
-    top up from the same stream until the headcount is met (``draw.expert.topup``).
+    """Record an invited expert's answer (``draw.expert.response``); a decline or no answer is
+    fed to the registries' three-strikes rule and topped up from the same stream
+    (``draw.expert.topup``, DRAW-63) so the headcount stays met.
 
-    ``no_answer`` is accepted only after the deadline (working days, the calendar); an
-    acceptance after it raises ``DeadlineMissed``. Returns the new invitations.
+    ``no_answer`` is accepted only after the deadline (working days, the calendar); an answer
+    after it raises ``DeadlineMissed``. Returns the new invitations.
     """
     if response not in ("accepted", "declined", "no_answer"):
         raise InvalidInput("response: accepted, declined or no_answer", field="response",
@@ -595,12 +640,23 @@ def respond_expert(
     if response == "accepted":
         session.flush()
         return []
-    return _top_up(session, journal, t, draw, on, actor)
+    inputs, _c = _draw_inputs(session, journal, draw)
+    reason = "declined" if response == "declined" else "no-answer"
+    result = replay.top_up(inputs, draw.reveals, draw.beacon, draw.result, expert=expert, reason=reason)
+    record = result["experts"]["events"][-1]
+    journal.record(session, "draw.expert.topup", {"task": task, "round": draw.round, "event": record},
+                   actor=actor)
+    draw.result = result
+    new = ExpertSlot(task_code=task, round=draw.round, expert_code=record["replacement"], status="invited",
+                     deadline=_response_deadline(session, t, on), log_index=0)
+    session.add(new)
+    session.flush()
+    return [new]
 
 
 def expire_invitations(session: Session, journal: Journal, *, task: str, today: date,
                        actor: Actor) -> list[ExpertSlot]:
-    """Mark every invitation past its deadline as no answer, then top up. Returns new invitations."""
+    """Record no answer for every invitation past its deadline, topping up each. Returns new invitations."""
     draw = current_draw(session, task)
     new: list[ExpertSlot] = []
     for s in repo.expert_slots(session, task, draw.round):
@@ -618,103 +674,57 @@ def _record_outcome(session: Session, journal: Journal, *, expert: str, task: st
     record_invitation_outcome(session, journal, expert, outcome, actor=actor, task_ref=task)
 
 
-def _top_up(session: Session, journal: Journal, t: Task, draw: Draw, on: date, actor: Actor) -> list[ExpertSlot]:
-    slots = repo.expert_slots(session, t.code, draw.round)
-    active = [s for s in slots if s.status in ("invited", "accepted", "designated")]
-    needed = t.params["experts"]["headcount"] - len(active)
-    if needed <= 0:
-        return []
-    c = repo.commitment(session, t.code, draw.round)
-    assert c is not None
-    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
-    taken = {s.expert_code for s in slots}
-    picked, position = replay.top_up_experts(inputs, draw.seed, start=draw.stream_position,
-                                             exclude=taken, needed=needed)
-    journal.record(session, "draw.expert.topup", {
-        "task": t.code, "round": draw.round, "from": draw.stream_position,
-        "experts": [{"code": code, "position": pos} for code, pos in picked], "position": position},
-        actor=actor)
-    draw.stream_position = position
-    result = dict(draw.result)
-    result["experts"] = [*result["experts"], *({"code": code, "position": pos} for code, pos in picked)]
-    draw.result = result
-    deadline = _response_deadline(session, t, on)
-    new = [ExpertSlot(task_code=t.code, round=draw.round, expert_code=code, position=pos, status="invited",
-                      deadline=deadline, log_index=0) for code, pos in picked]
-    session.add_all(new)
-    session.flush()
-    return new
+def designate(session: Session, journal: Journal, *, task: str, person: str, reason: str, approver: str,
+              actor: Actor) -> None:
+    """Designate an expert without a draw (DRAW-64), with written reason and approver (``draw.designate``).
 
-
-def designate(session: Session, journal: Journal, *, task: str, role: str, person: str, reason: str,
-              approver: str, actor: Actor) -> None:
-    """Designation without a draw, with written reason and approver (``draw.designate``)."""
-    if role not in ("expert", "inspector"):
-        raise InvalidInput("role: expert or inspector", field="role", rule="draw.designate-role")
+    Only before the commitment: the designation is part of what the commitment freezes, so the
+    draw seats the designated expert first and draws the other seats.
+    """
     t = repo.get_task(session, task)
     _check_scope(t, actor)
+    _check_draft(t, f"designating {person}")
+    if t.params.get("experts") is None:
+        raise RuleViolation(f"task {task}: draws no experts", rule="draw.designate-role", subject=task)
     why, who = _reason(reason), _reason(approver, "approver")
-    pool = "experts" if role == "expert" else "inspectors"
-    if person not in repo.existing(session, pool, [person]):
-        raise NotFound(f"{role} {person}: not in the registry", field="person", subject=person)
-    round_ = t.round
-    journal.record(session, "draw.designate", {"task": task, "round": round_, "role": role, "person": person,
+    if person not in repo.existing(session, "experts", [person]):
+        raise NotFound(f"expert {person}: not in the registry", field="person", subject=person)
+    if any(s.expert_code == person for s in repo.expert_slots(session, task, 0)):
+        raise Conflict(f"task {task}: {person} is already designated", subject=person)
+    journal.record(session, "draw.designate", {"task": task, "role": "expert", "person": person,
                                                "reason": why, "approver": who}, actor=actor)
-    if role == "expert":
-        session.add(ExpertSlot(task_code=task, round=round_, expert_code=person, position=None,
-                               status="designated", deadline=None, log_index=0))
+    session.add(ExpertSlot(task_code=task, round=0, expert_code=person, status="designated", deadline=None,
+                           reason=why, approver=who, log_index=0))
     session.flush()
 
 
 # --- replacement ------------------------------------------------------------------------------
 
 
-def replace_inspector(session: Session, journal: Journal, *, task: str, inspector: str, reason: str,
-                      approver: str, actor: Actor) -> str:
-    """Replace a drawn inspector by the next eligible one of the continued stream (``draw.replace``)."""
+def replace_inspector(session: Session, journal: Journal, *, task: str, target: str, inspector: str,
+                      reason: str, approver: str, avoidance: bool = False, actor: Actor) -> dict[str, Any]:
+    """Replace a drawn inspector of ``target``'s team (draw-spec §9; ``draw.replace``).
+
+    ``avoidance=True``: the inspector declared an interest in the target after the draw; the
+    engine first tries a swap with a member of another team that resolves it (DRAW-52), else
+    refills from the continued stream (DRAW-51). Returns the engine's event record.
+    """
     t = repo.get_task(session, task)
     _check_scope(t, actor)
     why, who = _reason(reason), _reason(approver, "approver")
     draw = current_draw(session, task)
     if draw.locked:
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
-    team = next((tm for tm in draw.result["teams"] if inspector in tm["members"]), None)
-    if team is None:
-        raise NotFound(f"task {task}: inspector {inspector} is not in a drawn team", subject=inspector)
-    c = repo.commitment(session, task, draw.round)
-    assert c is not None
-    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
-    new_code, position = replay.replace_from_stream(inputs, draw.seed, draw.result, team=team["no"],
-                                                    out=inspector, start=draw.stream_position)
-    journal.record(session, "draw.replace", {
-        "task": task, "round": draw.round, "method": "stream", "reason": why, "approver": who,
-        "out": inspector, "in": new_code, "team": team["no"], "from": draw.stream_position,
-        "position": position, "swap": None}, actor=actor)
-    draw.result = replay.apply_replace(draw.result, team=team["no"], out=inspector, in_=new_code,
-                                       position=position)
-    draw.stream_position = position
+    inputs, c = _draw_inputs(session, journal, draw)
+    engine_reason = AVOIDANCE_REASON if avoidance else why
+    result = replay.replace(inputs, draw.reveals, draw.beacon, c.avoidance_salt, draw.result, target=target,
+                            person=inspector, reason=engine_reason, approver=who)
+    record = result["inspection"]["events"][-1]
+    journal.record(session, "draw.replace", {"task": task, "round": draw.round, "reason": why,
+                                             "avoidance": avoidance, "event": record}, actor=actor)
+    draw.result = result
     session.flush()
-    return new_code
-
-
-def swap_targets(session: Session, journal: Journal, *, task: str, targets: tuple[str, str], reason: str,
-                 approver: str, actor: Actor) -> None:
-    """Swap two targets between two teams when that resolves an avoidance conflict (``draw.replace``)."""
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
-    why, who = _reason(reason), _reason(approver, "approver")
-    draw = current_draw(session, task)
-    if draw.locked:
-        raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
-    on = journal.clock().date()
-    pairs = {(p, u) for p, u in repo.declarations_in_force(session, "inspector", on)}
-    teams = replay.check_swap(draw.result, targets, pairs)
-    journal.record(session, "draw.replace", {
-        "task": task, "round": draw.round, "method": "swap", "reason": why, "approver": who,
-        "out": None, "in": None, "team": None, "from": None, "position": None,
-        "swap": {"teams": list(teams), "targets": list(targets)}}, actor=actor)
-    draw.result = replay.apply_swap(draw.result, teams=teams, targets=targets)
-    session.flush()
+    return dict(record)
 
 
 # --- lock, dispatch, sub-draws ----------------------------------------------------------------
@@ -737,7 +747,8 @@ def lock_draw(session: Session, journal: Journal, *, task: str, actor: Actor) ->
 
 def dispatch_draw(session: Session, journal: Journal, *, task: str, by: str = "region",
                   actor: Actor) -> dict[str, list[str]]:
-    """Dispatch the locked draw's targets to implementing units by region or registration authority."""
+    """Dispatch the locked draw's targets to implementing units by region or registration
+    authority (``task.dispatch``). An unlocked draw is refused."""
     if by not in ("region", "authority"):
         raise InvalidInput("by: region or authority", field="by", rule="task.dispatch-by")
     t = repo.get_task(session, task)
@@ -747,10 +758,12 @@ def dispatch_draw(session: Session, journal: Journal, *, task: str, by: str = "r
         raise RuleViolation(f"task {task}: dispatching needs a locked draw", rule=RULE_UNLOCKED, subject=task)
     if draw.dispatch is not None:
         raise Conflict(f"task {task}: already dispatched", subject=task)
-    c = repo.commitment(session, task, draw.round)
-    assert c is not None
-    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
-    units = replay.dispatch_units(inputs, draw.result["targets"], by=by)
+    inputs, _c = _draw_inputs(session, journal, draw)
+    column = replay.FIELDS["targets"].index(by)
+    unit_of = {r[0]: r[column] for r in inputs.pools["targets"]}
+    units: dict[str, list[str]] = {}
+    for u in replay.drawn_targets(draw.result):
+        units.setdefault(unit_of[u], []).append(u)
     items = sorted(units.items())
     bodies = [{"task": task, "round": draw.round, "by": by, "units": dict(chunk), "chunk": i, "chunks": n}
               for i, n, chunk in _chunks(items)]
@@ -773,13 +786,14 @@ def create_subdraw(
 ) -> Task:
     """A sub-draw of a locked parent for ``unit`` (a participating department or a dispatch unit).
 
-    Its targets pool is the unit's share of the parent's draw (all of it for a participating
-    department of a joint task that was not dispatched to it); it draws its own teams with its
-    own commitment. Its entries carry ``actor.department == unit``.
+    Its targets pool is the unit's share of the parent's draw (the dispatched share, or every
+    drawn target for a participating department of a joint task); it forms its own teams with its
+    own commitment (``params``: ``teams``, optionally ``experts``). Only ``unit`` acts on it
+    (``actor.department``), so its entries are attributable to it.
     """
     p = repo.get_task(session, parent)
     if p.parent_code is not None:
-        raise RuleViolation(f"task {parent}: a sub-draw cannot have sub-draws", rule=RULE_UNIT, subject=parent)
+        raise RuleViolation(f"task {parent}: a sub-draw has no sub-draws", rule=RULE_UNIT, subject=parent)
     draw = repo.current_draw(session, parent)
     if draw is None or not draw.locked:
         raise RuleViolation(f"task {parent}: sub-draws need the parent's locked draw", rule=RULE_UNLOCKED,
@@ -788,7 +802,7 @@ def create_subdraw(
     if unit in dispatch:
         share = sorted(dispatch[unit])
     elif unit in p.departments:
-        share = sorted(draw.result["targets"])
+        share = sorted(replay.drawn_targets(draw.result))
     else:
         raise RuleViolation(f"task {parent}: {unit} is not a department or implementing unit of the task",
                             rule=RULE_UNIT, subject=unit, task=parent)
@@ -800,17 +814,19 @@ def create_subdraw(
     code = f"{parent}/{unit}"
     if session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.code == code)):
         raise Conflict(f"task {code}: already exists", subject=code)
+    items = [i for i in p.check_items if i["department"] == unit] or list(p.check_items)
+    parsed = _apply_specialty(session, parsed, items)
     sub = _insert_task(session, journal, code=code, parent=parent, unit=unit,
-                       title=_reason(title or f"{p.title} — {unit}", "title"), year=p.year,
-                       start=p.period_start, end=p.period_end, organiser=p.organiser,
-                       departments=[unit], items=[i for i in p.check_items if i["department"] == unit]
-                       or p.check_items, params=parsed, actor=actor)
+                       title=_reason(title or f"{p.title}（{unit}）", "title"), year=p.year,
+                       start=p.period_start, end=p.period_end, organiser=p.organiser, departments=[unit],
+                       items=items, params=parsed, actor=actor)
     repo.insert_pool_members(session, code, "targets", share, "filter")
     journal.record(session, "task.pool.build", {"task": code, "pool": "targets", "source": "parent",
-                                                "filters": {"parent_draw": draw.log_index}, "file_sha256": None,
-                                                "count": len(share)}, actor=actor)
+                                                "filters": {"parent_draw": draw.log_index},
+                                                "file_sha256": None, "count": len(share)}, actor=actor)
     if parsed["teams"] is not None and repo.department_exists(session, unit):
-        build_pool(session, journal, task=code, pool="inspectors", filters={"departments": [unit]}, actor=actor)
+        build_pool(session, journal, task=code, pool="inspectors", filters={"departments": [unit]},
+                   actor=actor)
     return sub
 
 

@@ -9,9 +9,10 @@ Checks, in order (each failure raises a ``VerificationError`` naming what differ
 V-1. the entry is a ``draw.result``; its ``commit`` is a ``draw.commit`` of the same task and round;
 V-2. each frozen pool's chunk entries rebuild the committed root and size (draw-spec §5);
 V-3. the revealed secrets open the commitments (DRAW-6) and the logged seed is the derived seed;
-V-4. the engine, run on the logged inputs, gives exactly the logged result;
-V-5. every later top-up and stream replacement of that round is the engine's continuation of the
-     stream from the logged position; swaps are applied as logged;
+V-4. the engine, run on the logged inputs, gives exactly the logged result (DRAW-73), whose seed
+     is the logged seed;
+V-5. every later ``draw.expert.topup`` / ``draw.replace`` of that round, replayed in log order
+     through the engine, gives exactly the logged event record;
 V-6. a sub-draw's targets are its unit's share of the parent's verified draw.
 """
 
@@ -49,36 +50,20 @@ class Verified:
     counts: dict[str, int]
     events: list[int] = field(default_factory=list)  # log indices of replayed follow-ups
     subdraws: list[Verified] = field(default_factory=list)
+    final: dict[str, Any] = field(default_factory=dict)  # replay.summary of the state after the events
 
     def as_dict(self) -> dict[str, Any]:
         return {"task": self.task, "round": self.round, "draw": self.draw_index, "seed": self.seed,
                 "counts": self.counts, "events": self.events, "subdraws": [s.as_dict() for s in self.subdraws]}
 
 
-def _first_difference(expected: Any, got: Any, path: str = "result") -> str | None:
-    if type(expected) is not type(got):
-        return path
-    if isinstance(expected, dict):
-        for key in sorted(set(expected) | set(got)):
-            if key not in expected or key not in got:
-                return f"{path}.{key}"
-            d = _first_difference(expected[key], got[key], f"{path}.{key}")
-            if d:
-                return d
-        return None
-    if isinstance(expected, list):
-        for i, (a, b) in enumerate(zip(expected, got, strict=False)):
-            d = _first_difference(a, b, f"{path}[{i}]")
-            if d:
-                return d
-        return f"{path} (length {len(expected)} vs {len(got)})" if len(expected) != len(got) else None
-    return None if expected == got else path
-
-
 def _compare(what: str, logged: Any, recomputed: Any, index: int) -> None:
-    diff = _first_difference(recomputed, logged, what)
+    """DRAW-73: canonical bytes equal, else name the first differing path."""
+    if not isinstance(logged, dict):
+        raise DrawMismatch(what, "the logged value is not an object", index=index)
+    diff = replay.compare(logged, recomputed)
     if diff is not None:
-        raise DrawMismatch(diff, "the logged value differs from the recomputed one", index=index)
+        raise DrawMismatch(f"{what}{diff[1:]}", "the logged value differs from the recomputation", index=index)
 
 
 def scan(read: EntryReader, start: int, size: int) -> list[tuple[int, dict[str, Any]]]:
@@ -111,77 +96,58 @@ def verify_draw(read: EntryReader, draw_index: int, *, size: int,
             raise DrawMismatch(f"pools.{pool}.root", "the logged members do not rebuild the committed root",
                                index=inputs.commit_index)
     av = commit.get("avoidance")
-    if av is not None and replay.avoidance_root(inputs.avoidance) != av["root"]:
+    if av is not None and (len(inputs.avoidance) != av["size"]
+                           or replay.avoidance_root(inputs.avoidance) != av["root"]):
         raise DrawMismatch("avoidance.root", "the logged avoidance tags do not rebuild the committed root",
                            index=inputs.commit_index)
     # V-3
     try:
         secrets = replay.check_reveals(commit["commitments"], body["reveals"])
     except RevealMismatch as exc:
-        raise DrawMismatch("reveals", str(exc), index=draw_index) from None
+        raise DrawMismatch("reveals", exc.message, index=draw_index) from None
     beacon = body.get("beacon")
     if (commit.get("beacon") is None) != (beacon is None) or (
-            beacon is not None and {k: beacon[k] for k in ("source", "round")} != commit["beacon"]):
+            beacon is not None and {k: beacon.get(k) for k in ("source", "round")} != commit["beacon"]):
         raise DrawMismatch("beacon", "the beacon used is not the committed one", index=draw_index)
-    seed = replay.derive_seed(task=task, round_=round_, commitments=commit["commitments"], secrets=secrets,
-                              beacon=beacon, pools=commit["pools"])
-    if seed != body["seed"]:
-        raise DrawMismatch("seed", "the logged seed is not derived from the reveals and pool roots",
-                           index=draw_index)
-    # V-4
-    outcome = replay.run_draw(inputs, seed)
-    _compare("result", logged, outcome.result, draw_index)
+    salt = body.get("avoidance_salt")
+    # V-4 (the engine derives the seed from reveals, beacon and pool roots, DRAW-7)
+    recomputed = replay.run_draw(inputs, secrets, beacon, salt)
+    _compare("result", logged, recomputed, draw_index)
+    seed = (recomputed["inspection"] or recomputed["experts"])["seed"]
+    if body.get("seed") != seed:
+        raise DrawMismatch("seed", "the logged seed is not the derived one", index=draw_index)
     verified = Verified(task=task, round=round_, draw_index=draw_index, seed=seed,
                         counts=dict(body.get("counts") or {}))
-    # V-5
+    # V-5: replay every follow-up of this round in log order
     if later is None:
         later = scan(read, draw_index + 1, size)
-    state = dict(outcome.result)
+    state: dict[str, Any] = recomputed
     for index, entry in later:
         b = entry["body"]
         if b.get("task") != task or b.get("round") != round_:
             continue
         kind = entry["kind"]
         if kind == "draw.expert.topup":
-            invited = {e["code"] for e in state["experts"]} | _designated(later, task, round_, index)
-            if b["from"] != state["position"]:
-                raise DrawMismatch("topup.from", f"continues at {b['from']}, the stream is at {state['position']}",
-                                   index=index)
-            picked, position = replay.top_up_experts(inputs, seed, start=b["from"], exclude=invited,
-                                                     needed=len(b["experts"]))
-            _compare("topup.experts", b["experts"], [{"code": c, "position": p} for c, p in picked], index)
-            _compare("topup.position", b["position"], position, index)
-            state["experts"] = [*state["experts"], *b["experts"]]
-            state["position"] = position
-        elif kind == "draw.replace" and b["method"] == "stream":
-            if b["from"] != state["position"]:
-                raise DrawMismatch("replace.from", f"continues at {b['from']}, the stream is at "
-                                   f"{state['position']}", index=index)
-            new, position = replay.replace_from_stream(inputs, seed, state, team=b["team"], out=b["out"],
-                                                       start=b["from"])
-            _compare("replace.in", b["in"], new, index)
-            _compare("replace.position", b["position"], position, index)
-            state = replay.apply_replace(state, team=b["team"], out=b["out"], in_=new, position=position)
-        elif kind == "draw.replace" and b["method"] == "swap":
-            state = replay.apply_swap(state, teams=tuple(b["swap"]["teams"]), targets=tuple(b["swap"]["targets"]))
+            ev = b["event"]
+            state = replay.top_up(inputs, secrets, beacon, state, expert=ev["expert"], reason=ev["reason"])
+            _compare("topup", ev, state["experts"]["events"][-1], index)
+        elif kind == "draw.replace":
+            ev = b["event"]
+            state = replay.replace(inputs, secrets, beacon, salt, state, target=ev["target"], person=ev["person"],
+                                   reason=ev["reason"], approver=ev["approver"])
+            _compare("replace", ev, state["inspection"]["events"][-1], index)
         else:
             continue
         verified.events.append(index)
+    verified.final = replay.summary(state)
     # V-6
     parent_draw = commit.get("parent_draw")
     if parent_draw is not None:
-        _check_share(read, inputs, int(parent_draw), size, later)
+        _check_share(read, inputs, int(parent_draw))
     return verified
 
 
-def _designated(later: list[tuple[int, dict[str, Any]]], task: str, round_: int, before: int) -> set[str]:
-    return {e["body"]["person"] for i, e in later if i < before and e["kind"] == "draw.designate"
-            and e["body"].get("task") == task and e["body"].get("round") == round_
-            and e["body"].get("role") == "expert"}
-
-
-def _check_share(read: EntryReader, inputs: Any, parent_draw: int, size: int,
-                 later: list[tuple[int, dict[str, Any]]]) -> None:
+def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
     """V-6: the sub-draw's targets pool is its unit's share of the parent's (locked) draw."""
     task = inputs.task
     parent_body, parent_result = result_of(read, parent_draw)
@@ -191,13 +157,12 @@ def _check_share(read: EntryReader, inputs: Any, parent_draw: int, size: int,
         raise DrawMismatch("parent", f"sub-draw {task} cites a draw of {parent}", index=inputs.commit_index)
     unit = create["unit"]
     dispatched: dict[str, list[str]] = {}
-    for i, e in scan(read, parent_draw + 1, inputs.commit_index):
+    for _i, e in scan(read, parent_draw + 1, inputs.commit_index):
         if e["kind"] == "task.dispatch" and e["body"].get("task") == parent \
                 and e["body"].get("round") == parent_body["round"]:
             for u, targets in e["body"]["units"].items():
                 dispatched.setdefault(u, []).extend(targets)
-            del i
-    share = sorted(dispatched[unit]) if unit in dispatched else sorted(parent_result["targets"])
+    share = sorted(dispatched[unit]) if unit in dispatched else sorted(replay.drawn_targets(parent_result))
     ids = [r[0] for r in inputs.pools.get("targets", [])]
     if ids != share:
         raise DrawMismatch("pools.targets", f"sub-draw {task} targets are not {unit}'s share of {parent}",
