@@ -35,12 +35,11 @@ from drawsvc.api.schemas.tasks import (
     ResponseIn,
     SlotOut,
     SubdrawIn,
-    SwapIn,
     TaskIn,
     TaskOut,
 )
+from drawsvc.tasks import replay, service
 from drawsvc.tasks import repository as task_repo
-from drawsvc.tasks import service
 from drawsvc.tasks.models import Draw, Task
 
 router = api_router(tags=["tasks"])
@@ -69,8 +68,8 @@ def _readable(principal: Principal, session: SessionDep, code: str) -> Task:
 
 def _draw_out(d: Draw) -> DrawOut:
     return DrawOut(task=d.task_code, round=d.round, status=d.status, locked=d.locked, seed=d.seed,
-                   log_index=d.log_index, stream_position=d.stream_position, drawn_at=d.drawn_at,
-                   result=d.result, dispatch=d.dispatch)
+                   log_index=d.log_index, drawn_at=d.drawn_at, targets=list(replay.drawn_targets(d.result)),
+                   result=d.result, beacon=d.beacon, dispatch=d.dispatch)
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -94,7 +93,8 @@ def build_pool(code: TaskCode, pool: Pool, body: PoolBuildIn, principal: Princip
                session: SessionDep) -> PoolBuilt:
     """Build the pool from the registries by filters, or from explicit members."""
     _writer(principal)
-    n = service.build_pool(session, runtime.journal, task=code, pool=pool, filters=body.filters,
+    n = service.build_pool(session, runtime.journal, task=code, pool=pool,
+                           filters=body.filters.raw() if body.filters is not None else None,
                            members=body.members, file_sha256=body.file_sha256, actor=principal.actor)
     return PoolBuilt(task=code, pool=pool, count=n)
 
@@ -176,31 +176,22 @@ def respond(code: TaskCode, expert: ExpertCode, body: ResponseIn, principal: Pri
 @router.post("/v1/tasks/{code:path}/designations", response_model=list[SlotOut], status_code=201)
 def designate(code: TaskCode, body: DesignationIn, principal: PrincipalDep, runtime: RuntimeDep,
               session: SessionDep) -> list[SlotOut]:
-    """Designate without a draw (written reason and approver)."""
+    """Designate an expert without a draw, before the commitment (written reason and approver)."""
     _writer(principal)
-    service.designate(session, runtime.journal, task=code, role=body.role, person=body.person,
-                      reason=body.reason, approver=body.approver, actor=principal.actor)
-    return []
+    service.designate(session, runtime.journal, task=code, person=body.person, reason=body.reason,
+                      approver=body.approver, actor=principal.actor)
+    return [SlotOut.model_validate(s) for s in task_repo.expert_slots(session, code, 0)]
 
 
 @router.post("/v1/tasks/{code:path}/replacements", response_model=ReplacementOut, status_code=201)
 def replace_inspector(code: TaskCode, body: ReplacementIn, principal: PrincipalDep, runtime: RuntimeDep,
                       session: SessionDep) -> ReplacementOut:
-    """Replace a drawn inspector by the next eligible one from the continued stream."""
+    """Replace a drawn inspector of a target's team (stream refill, or a swap for avoidance)."""
     _writer(principal)
-    new = service.replace_inspector(session, runtime.journal, task=code, inspector=body.inspector,
-                                    reason=body.reason, approver=body.approver, actor=principal.actor)
-    return ReplacementOut(task=code, out=body.inspector, in_=new)
-
-
-@router.post("/v1/tasks/{code:path}/swaps", response_model=DrawOut, status_code=201)
-def swap_targets(code: TaskCode, body: SwapIn, principal: PrincipalDep, runtime: RuntimeDep,
-                 session: SessionDep) -> DrawOut:
-    """Swap two targets between teams to resolve an avoidance conflict."""
-    _writer(principal)
-    service.swap_targets(session, runtime.journal, task=code, targets=(body.targets[0], body.targets[1]),
-                         reason=body.reason, approver=body.approver, actor=principal.actor)
-    return _draw_out(service.current_draw(session, code))
+    event = service.replace_inspector(session, runtime.journal, task=code, target=body.target.upper(),
+                                      inspector=body.inspector, reason=body.reason, approver=body.approver,
+                                      avoidance=body.avoidance, actor=principal.actor)
+    return ReplacementOut(task=code, event=event)
 
 
 @router.post("/v1/tasks/{code:path}/lock", response_model=DrawOut)

@@ -55,8 +55,29 @@ class TaskOut(BaseModel):
     log_index: int
 
 
+Word = Annotated[str, StringConstraints(max_length=200)]
+Words = Annotated[list[Word], Field(max_length=200)]
+
+
+class PoolFilters(Body):
+    """Registry filters of ``task.pool.build`` (entries.md §2); a list means any of."""
+
+    target_type: Word | None = None
+    scale: Word | Words | None = None
+    region_code: Word | Words | None = Field(default=None, description="prefixes of 行政区划代码")
+    industry: Word | Words | None = None
+    credit_class: Word | Words | None = None
+    registration_authority: Word | Words | None = None
+    risk_flags: Words | None = None
+    departments: Word | Words | None = None
+    leader_eligible: bool | None = None
+    specialty: Word | None = None
+    pools: Word | Words | None = None
+    groups: Word | Words | None = None
+
+
 class PoolBuildIn(Body):
-    filters: dict[str, Any] | None = Field(default=None, description="registry filters (docs/tasks.md)")
+    filters: PoolFilters | None = Field(default=None, description="registry filters (docs/tasks.md)")
     members: Annotated[list[Code], Field(max_length=1_000_000)] | None = Field(
         default=None, description="explicit member ids instead of filters")
     file_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -123,10 +144,11 @@ class DrawOut(BaseModel):
     status: str
     locked: bool
     seed: str
-    log_index: int
-    stream_position: int
+    log_index: int = Field(description="index of the draw.result entry in the log")
     drawn_at: datetime
-    result: dict[str, Any]
+    targets: list[str] = Field(description="drawn targets (USCC), for convenience")
+    result: dict[str, Any] = Field(description="current result (draw-spec §11), after replacements")
+    beacon: dict[str, Any] | None
     dispatch: dict[str, list[str]] | None
 
 
@@ -144,30 +166,22 @@ class SlotOut(BaseModel):
 
 
 class DesignationIn(Body):
-    role: Literal["expert", "inspector"]
-    person: Code
+    person: Code = Field(description="expert code (designation before the commitment)")
     reason: Reason
     approver: Reason
 
 
 class ReplacementIn(Body):
+    target: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     inspector: Code
     reason: Reason
     approver: Reason
+    avoidance: bool = Field(default=False, description="an interest declared after the draw (swap first)")
 
 
 class ReplacementOut(BaseModel):
     task: str
-    out: str
-    in_: str = Field(alias="in")
-
-    model_config = ConfigDict(populate_by_name=True)
-
-
-class SwapIn(Body):
-    targets: Annotated[list[Code], Field(min_length=2, max_length=2)]
-    reason: Reason
-    approver: Reason
+    event: dict[str, Any] = Field(description="the engine's replacement record, as logged")
 
 
 class DispatchIn(Body):
