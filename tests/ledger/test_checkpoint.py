@@ -48,7 +48,7 @@ def test_checkpoint_body_vector(case: dict) -> None:
     want = case["checkpoint"]
     assert cp == Checkpoint(
         origin=want["origin"],
-        size=want["size"],
+        size=int(want["size"]),
         root=base64.b64decode(want["root"]),
         extensions=tuple(want["extensions"]),
     )

@@ -5,8 +5,9 @@ Deterministic (fixed-seed keys, deterministic Ed25519); tests/ledger/test_checkp
 committed file is up to date.
 
 ``bodies``: note texts for ``parse_checkpoint``: ``expect`` "ok" (with the parsed fields, root in
-base64) or "malformed". ``signed``: signed notes for ``verify_checkpoint(note, verifier, origin=)``:
-``expect`` "ok", "malformed", "bad-signature" or "origin-mismatch".
+base64, size as a decimal string so that JavaScript can read it into a BigInt) or "malformed".
+``signed``: signed notes for ``verify_checkpoint(note, verifier, origin=)``: ``expect`` "ok",
+"malformed", "bad-signature" or "origin-mismatch".
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ C2SP_EXAMPLE = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xaj
 def body_cases() -> list[dict]:
     def ok(name: str, text: str, origin: str, size: int, root: str, ext: tuple[str, ...] = ()) -> dict:
         return {"name": name, "text": text, "expect": "ok",
-                "checkpoint": {"origin": origin, "size": size, "root": root, "extensions": list(ext)}}
+                "checkpoint": {"origin": origin, "size": str(size), "root": root, "extensions": list(ext)}}
 
     def bad(name: str, text: str) -> dict:
         return {"name": name, "text": text, "expect": "malformed"}
