@@ -15,8 +15,13 @@ from drawsvc.sample import generate_targets
 
 # Codes as published in the National Enterprise Credit Information Publicity System
 # (阿里巴巴（中国）, 腾讯科技（深圳）, 华为技术, the GB 32100 textbook example, 中国石油化工).
-PUBLISHED_USCCS = ["91330100799655058B", "9144030071526726XG", "914403001922038216",
-                   "91350100M000100Y43", "91110000100017643K"]
+PUBLISHED_USCCS = [
+    "91330100799655058B",
+    "9144030071526726XG",
+    "914403001922038216",
+    "91350100M000100Y43",
+    "91110000100017643K",
+]
 
 
 @pytest.mark.parametrize("code", PUBLISHED_USCCS)
@@ -44,8 +49,18 @@ def test_single_character_substitution_is_detected(data: st.DataObject) -> None:
         validate_uscc(mutated)
 
 
-@pytest.mark.parametrize("bad", ["", "91330100799655058", "91330100799655058BB", "91330100799655058I",
-                                 "9133010079965505OB", "91AB0100799655058B", "91330100 99655058B"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "91330100799655058",
+        "91330100799655058BB",
+        "91330100799655058I",
+        "9133010079965505OB",
+        "91AB0100799655058B",
+        "91330100 99655058B",
+    ],
+)
 def test_malformed_codes_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput) as exc:
         validate_uscc(bad)
@@ -83,8 +98,11 @@ def test_commitment_opens_and_binds_field_salt_value() -> None:
     salt = "00" * 16
     c = commit("phone", salt, "10000000001")
     verify_commitment("phone", salt, "10000000001", c)
-    for field, s, value in [("phone", salt, "10000000002"), ("id_number", salt, "10000000001"),
-                            ("phone", "01" + "00" * 15, "10000000001")]:
+    for field, s, value in [
+        ("phone", salt, "10000000002"),
+        ("id_number", salt, "10000000001"),
+        ("phone", "01" + "00" * 15, "10000000001"),
+    ]:
         with pytest.raises(ValueError):
             verify_commitment(field, s, value, c)
 
