@@ -18,6 +18,7 @@ leaves are built by hand with a fixed key order (checked against JCS in tests/dr
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +28,7 @@ from typing import Generic, NamedTuple, TypeVar
 from drawsvc.draw.canonical import json_string
 from drawsvc.draw.seed import PoolRoot
 from drawsvc.errors import InvalidInput
-from ledger.hashing import leaf_hash, root_from_leaf_hashes
+from ledger.hashing import LEAF_PREFIX, leaf_hash, root_from_leaf_hashes
 
 USCC_LENGTH = 18
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -137,31 +138,47 @@ def _encoder() -> Callable[[str], bytes]:
 
 def target_leaf(r: TargetRecord) -> bytes:
     """RFC 8785 bytes of a target record (DRAW-18)."""
-    return _target_leaves([r])[0]
+    _check_targets([r])
+    return b'{"checks":%d,"id":"%s","risk":%s,"stratum":%s}' % (
+        r.checks, r.id.encode(), b"true" if r.risk else b"false", json_string(r.stratum))
 
 
-def _target_leaves(records: Sequence[TargetRecord]) -> list[bytes]:
-    enc = _encoder()
-    ids = [r.id for r in records]
+def _check_targets(records: Sequence[TargetRecord]) -> None:
+    """DRAW-16/DRAW-18 field checks with C-level passes (no per-record Python branches)."""
+    ids = [r[0] for r in records]
+    if {type(x) for x in ids} - {str}:
+        raise InvalidInput("target ids are strings", field="targets.id", rule="DRAW-16")
     joined = "".join(ids)
     if len(joined) != USCC_LENGTH * len(ids) or not _USCC_RUN.fullmatch(joined) or any(
         len(x) != USCC_LENGTH for x in ids
     ):
         for i, x in enumerate(ids):
-            if type(x) is not str or len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
+            if len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
                 raise InvalidInput(f"target at position {i} has no valid 18-character USCC",
                                    field="targets.id", rule="DRAW-16")
     checks = [r[2] for r in records]
-    if not all(type(c) is int and 0 <= c <= MAX_CHECKS for c in checks) or not all(
-        type(r[3]) is bool for r in records
-    ):
-        raise InvalidInput("target checks is an integer 0..10000 and risk a boolean",
-                           field="targets.checks", rule="DRAW-18")
-    risk = (b"false", b"true")
-    return [
-        b'{"checks":%d,"id":"%s","risk":%s,"stratum":%s}' % (c, i.encode(), risk[f], enc(s))
-        for i, s, c, f in records
-    ]
+    if checks and ({type(c) for c in checks} != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS):
+        raise InvalidInput("target checks is an integer 0..10000", field="targets.checks", rule="DRAW-18")
+    if {type(r[3]) for r in records} - {bool}:
+        raise InvalidInput("target risk is a boolean", field="targets.risk", rule="DRAW-18")
+    if {type(r[1]) for r in records} - {str}:
+        raise InvalidInput("target stratum is a string", field="targets.stratum", rule="DRAW-18")
+
+
+def _target_leaf_hashes(records: Sequence[TargetRecord]) -> list[bytes]:
+    """``leaf_hash(target_leaf(r))`` for every record, in one tight hashlib loop.
+
+    A leaf is ``prefix(checks) || id || suffix(risk, stratum)``; the few distinct prefixes and
+    suffixes are encoded once. tests/draw/test_pool.py checks this against ``leaf_hash`` and JCS.
+    """
+    _check_targets(records)
+    prefix = {c: LEAF_PREFIX + b'{"checks":%d,"id":"' % c for c in {r[2] for r in records}}
+    suffix = {
+        (f, st): b'","risk":%s,"stratum":%s}' % (b"true" if f else b"false", json_string(st))
+        for f, st in {(r[3], r[1]) for r in records}
+    }
+    sha = hashlib.sha256
+    return [sha(prefix[c] + i.encode() + suffix[f, st]).digest() for i, st, c, f in records]
 
 
 def inspector_leaf(r: InspectorRecord) -> bytes:
@@ -186,8 +203,7 @@ def avoidance_leaf(r: AvoidanceRecord) -> bytes:
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
     """Sort, refuse duplicates, hash leaves, root (DRAW-16 .. DRAW-19)."""
     recs = _sorted_unique("targets", records)
-    leaves = _target_leaves(recs)
-    return Pool("targets", tuple(recs), root_from_leaf_hashes([leaf_hash(b) for b in leaves]))
+    return Pool("targets", tuple(recs), root_from_leaf_hashes(_target_leaf_hashes(recs)))
 
 
 def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecord]:

@@ -1,0 +1,90 @@
+"""Pure draw/v1 engine benchmark (no database, no log): prints ONE JSON line.
+
+Scenario (docs/draw-spec.md; end-to-end goal <= 3 s on 2 cores, pure engine well under 2 s):
+1,000,000 targets, 5 % undirected ratio draw (50,000 targets), teams of 2 from 5,000 inspectors
+with 10,000 interest declarations. Phases timed separately: pool roots (targets, inspectors,
+avoidance), seed, target sampling, team assignment. Input generation is not timed.
+
+Usage: .venv/bin/python benchmarks/draw_engine_bench.py [--targets N] [--inspectors N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import random
+import time
+
+from drawsvc.draw.pool import (
+    USCC_ALPHABET,
+    InspectorRecord,
+    TargetRecord,
+    freeze_avoidance,
+    freeze_inspectors,
+    freeze_targets,
+)
+from drawsvc.draw.seed import commitment, derive_seed
+from drawsvc.draw.targets import RatioRule, draw_ratio
+from drawsvc.draw.teams import Avoidance, TeamRule, assign_teams
+
+
+def make_targets(n: int, rnd: random.Random) -> list[TargetRecord]:
+    alphabet = USCC_ALPHABET
+    ids: set[str] = set()
+    while len(ids) < n:
+        ids.add("91" + "".join(rnd.choices(alphabet, k=16)))
+    return [TargetRecord(i, "ABCD"[k % 4], k % 3, k % 97 == 0) for k, i in enumerate(sorted(ids))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--targets", type=int, default=1_000_000)
+    ap.add_argument("--inspectors", type=int, default=5_000)
+    ap.add_argument("--declarations", type=int, default=10_000)
+    ap.add_argument("--ratio-bp", type=int, default=500)
+    args = ap.parse_args()
+    rnd = random.Random(20261126)
+    targets = make_targets(args.targets, rnd)
+    rnd.shuffle(targets)  # the engine sorts; shuffled input is the worst case
+    inspectors = [InspectorRecord(f"ZF{i:06d}", f"D{i % 7}", i % 3 == 0, ("general",))
+                  for i in range(args.inspectors)]
+    salt = hashlib.sha256(b"bench salt").digest()
+    pairs = {(rnd.choice(inspectors).id, rnd.choice(targets).id) for _ in range(args.declarations)}
+    avoid = Avoidance.from_pairs(salt, pairs)
+    secrets = [hashlib.sha256(bytes([k])).digest() for k in range(3)]
+    rule = RatioRule(ratio_bp=args.ratio_bp)
+
+    t0 = time.perf_counter()
+    tpool = freeze_targets(targets)
+    t1 = time.perf_counter()
+    ipool = freeze_inspectors(inspectors)
+    apool = freeze_avoidance(avoid.hex_tags())
+    t2 = time.perf_counter()
+    seed = derive_seed(task_id="bench", round=1, purpose="inspection",
+                       pools={"targets": tpool.pool_root(), "inspectors": ipool.pool_root(),
+                              "avoidance": apool.pool_root()},
+                       commitments=[commitment(s) for s in secrets], secrets=secrets)
+    t3 = time.perf_counter()
+    part = draw_ratio(seed, tpool.records, rule)
+    t4 = time.perf_counter()
+    teams = assign_teams(seed, part["selected"], ipool.records, TeamRule(size=2), avoid)
+    t5 = time.perf_counter()
+    loads: dict[str, int] = {}
+    for a in teams["assignments"]:
+        for m in a["members"]:
+            loads[m["id"]] = loads.get(m["id"], 0) + 1
+    print(json.dumps({
+        "bench": "draw_engine", "python": platform.python_version(),
+        "targets": args.targets, "drawn": len(part["selected"]), "inspectors": args.inspectors,
+        "declarations": len(pairs),
+        "seconds": {"pool_root_targets": round(t1 - t0, 3), "pool_roots_inspectors_avoidance":
+                    round(t2 - t1, 3), "seed": round(t3 - t2, 4), "sampling": round(t4 - t3, 3),
+                    "teams": round(t5 - t4, 3), "total": round(t5 - t0, 3)},
+        "load_min": min(loads.values()), "load_max": max(loads.values()),
+    }))
+
+
+if __name__ == "__main__":
+    main()

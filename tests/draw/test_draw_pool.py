@@ -1,0 +1,146 @@
+"""Pools: ordering, duplicates, canonical leaves, RFC 9162 roots (docs/draw-spec.md §5)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import rfc8785
+from draw_reference import ref_mth
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drawsvc.draw.pool import (
+    USCC_ALPHABET,
+    ExpertRecord,
+    InspectorRecord,
+    TargetRecord,
+    _target_leaf_hashes,
+    expert_leaf,
+    freeze_avoidance,
+    freeze_experts,
+    freeze_inspectors,
+    freeze_targets,
+    inspector_leaf,
+    target_leaf,
+)
+from drawsvc.errors import InvalidInput
+from ledger.hashing import leaf_hash
+
+uscc = st.text(alphabet=USCC_ALPHABET, min_size=18, max_size=18)
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+targets = st.builds(TargetRecord, uscc, text, st.integers(0, 10_000), st.booleans())
+inspectors = st.builds(InspectorRecord, text.filter(bool), text, st.booleans(),
+                       st.lists(text, unique=True, max_size=3).map(tuple))
+
+
+def _jcs(record) -> bytes:
+    d = record._asdict()
+    if "specialties" in d:
+        d["specialties"] = sorted(d["specialties"])
+    return rfc8785.dumps(d)
+
+
+@settings(max_examples=150, deadline=None)
+@given(targets)
+def test_target_leaf_is_the_jcs_of_the_record(r):
+    assert target_leaf(r) == _jcs(r)
+    assert _target_leaf_hashes([r]) == [leaf_hash(_jcs(r))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(inspectors)
+def test_inspector_leaf_is_the_jcs_of_the_record(r):
+    r = r._replace(specialties=tuple(sorted(r.specialties)))
+    assert inspector_leaf(r) == _jcs(r)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text.filter(bool))
+def test_expert_leaf_is_the_jcs_of_the_record(x):
+    assert expert_leaf(ExpertRecord(x)) == rfc8785.dumps({"id": x})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(targets, max_size=40, unique_by=lambda r: r.id))
+def test_target_pool_root_is_the_recursive_mth_over_sorted_leaves(recs):
+    pool = freeze_targets(recs)
+    ordered = sorted(recs, key=lambda r: r.id.encode())
+    assert [r.id for r in pool.records] == [r.id for r in ordered]
+    assert pool.root == ref_mth([_jcs(r) for r in ordered])
+    assert pool.size == len(recs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(inspectors, max_size=20, unique_by=lambda r: r.id))
+def test_inspector_pool_is_in_utf8_byte_order(recs):
+    pool = freeze_inspectors(recs)
+    assert [r.id for r in pool.records] == sorted((r.id for r in recs), key=lambda s: s.encode())
+
+
+def test_utf8_order_differs_from_utf16_order_and_utf8_wins():
+    # U+FF5E sorts before U+1F600 in UTF-8/code-point order but after it in UTF-16 code units.
+    pool = freeze_experts([ExpertRecord("\U0001f600"), ExpertRecord("\uff5e")])
+    assert pool.ids == ["\uff5e", "\U0001f600"]
+
+
+def test_input_order_does_not_change_the_root():
+    rnd = random.Random(4)
+    recs = [TargetRecord("91" + "".join(rnd.choices(USCC_ALPHABET, k=16)), "A") for _ in range(100)]
+    shuffled = list(recs)
+    rnd.shuffle(shuffled)
+    assert freeze_targets(recs).root == freeze_targets(shuffled).root
+
+
+def test_duplicate_candidates_are_refused():
+    r = TargetRecord("91350100M000100Y43")
+    with pytest.raises(InvalidInput) as e:
+        freeze_targets([r, TargetRecord("91350100M000100Y44"), r._replace(checks=1)])
+    assert e.value.rule == "DRAW-17"
+
+
+@pytest.mark.parametrize("bad", ["91350100M000100Y4", "91350100M000100Y43X", "91350100I000100Y43",
+                                 "91350100m000100Y43"])
+def test_target_ids_must_be_18_character_usccs(bad):
+    with pytest.raises(InvalidInput) as e:
+        freeze_targets([TargetRecord("91350100M000100Y43"), TargetRecord(bad)])
+    assert e.value.rule == "DRAW-16"
+
+
+@pytest.mark.parametrize("change", [{"checks": -1}, {"checks": 10_001}, {"checks": True},
+                                    {"risk": 1}, {"stratum": 5}])
+def test_target_fields_are_typed(change):
+    with pytest.raises(InvalidInput):
+        freeze_targets([TargetRecord("91350100M000100Y43")._replace(**change)])
+
+
+@pytest.mark.parametrize("mutation", ["checks", "risk", "stratum", "id", "drop", "add"])
+def test_tampered_pool_has_a_different_root(mutation):
+    recs = [TargetRecord(f"9135010{k}M000100Y4{k}", "B", 0, False) for k in range(8)]
+    base = freeze_targets(recs).root
+    bad = list(recs)
+    if mutation == "checks":
+        bad[3] = bad[3]._replace(checks=1)
+    elif mutation == "risk":
+        bad[3] = bad[3]._replace(risk=True)
+    elif mutation == "stratum":
+        bad[3] = bad[3]._replace(stratum="C")
+    elif mutation == "id":
+        bad[3] = bad[3]._replace(id="91350103M000100Y49")
+    elif mutation == "drop":
+        del bad[3]
+    else:
+        bad.append(TargetRecord("91350109M000100Y49", "B"))
+    assert freeze_targets(bad).root != base
+
+
+def test_empty_pool_root_is_sha256_of_nothing():
+    assert freeze_experts([]).root == ref_mth([])
+
+
+def test_avoidance_tags_must_be_64_lowercase_hex():
+    freeze_avoidance(["ab" * 32])
+    with pytest.raises(InvalidInput):
+        freeze_avoidance(["AB" * 32])
+    with pytest.raises(InvalidInput):
+        freeze_avoidance(["ab" * 31])

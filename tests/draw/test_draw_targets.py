@@ -1,0 +1,120 @@
+"""Target draws, ratio mode (docs/draw-spec.md §6)."""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+from math import ceil
+
+import pytest
+from draw_reference import RefStream, ref_substream_seed
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drawsvc.draw.pool import TargetRecord, freeze_targets
+from drawsvc.draw.targets import RatioRule, draw_ratio, target_count, target_eligible
+from drawsvc.errors import InvalidInput
+
+SEED = hashlib.sha256(b"targets").digest()
+
+
+def _pool(n: int, **kw):
+    recs = [TargetRecord(f"91350100M{k:09d}", kw.get("stratum", "ABCD"[k % 4]), k % 3, k % 11 == 0)
+            for k in range(n)]
+    return freeze_targets(recs).records
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 10_000), st.integers(0, 10_000))
+def test_count_is_ceil_of_the_max_ratio_in_exact_arithmetic(n, r, m):
+    assert target_count(n, r, m) == ceil(Fraction(max(r, m) * n, 10_000))
+
+
+def test_minimum_ratio_is_a_floor():
+    assert target_count(1000, 100, 300) == 30
+    assert target_count(1000, 500, 300) == 50
+    assert target_count(1, 1, 0) == 1  # any positive ratio of a non-empty group draws one
+    assert target_count(0, 5000, 0) == 0
+
+
+@pytest.mark.parametrize("bad", [-1, 10_001, 2.5, True])
+def test_ratios_are_integer_basis_points(bad):
+    with pytest.raises(InvalidInput):
+        RatioRule(ratio_bp=bad)
+
+
+def test_cap_excludes_targets_checked_cap_times_unless_risk_flagged():
+    assert target_eligible(TargetRecord("9" * 18, checks=1), cap=2)
+    assert not target_eligible(TargetRecord("9" * 18, checks=2), cap=2)
+    assert target_eligible(TargetRecord("9" * 18, checks=5, risk=True), cap=2)
+    assert not target_eligible(TargetRecord("9" * 18, checks=3), cap=3)
+
+
+def test_cap_must_be_positive():
+    with pytest.raises(InvalidInput):
+        RatioRule(ratio_bp=100, cap=0)
+
+
+def test_capped_targets_are_never_drawn():
+    recs = _pool(300)
+    part = draw_ratio(SEED, recs, RatioRule(ratio_bp=10_000))
+    by_id = {r.id: r for r in recs}
+    assert part["selected"], "a 100 % draw selected nothing"
+    assert all(by_id[i].checks < 2 or by_id[i].risk for i in part["selected"])
+    assert part["eligible"] == sum(1 for r in recs if r.checks < 2 or r.risk) == len(part["selected"])
+
+
+def test_single_group_draw_is_sample_on_the_targets_default_substream():
+    recs = _pool(500)
+    part = draw_ratio(SEED, recs, RatioRule(ratio_bp=500, cap=100))
+    ref = RefStream(ref_substream_seed(SEED, ["targets", "default"]))
+    assert part["selected"] == [recs[i].id for i in ref.sample(500, 25)]
+    assert part["groups"][0]["position"] == ref.pos
+
+
+def test_risk_and_class_groups_use_their_own_ratios():
+    recs = _pool(1000)
+    rule = RatioRule(ratio_bp=300, class_ratio_bp={"D": 2000}, risk_ratio_bp=5000, min_ratio_bp=500)
+    part = draw_ratio(SEED, recs, rule)
+    groups = {g["group"]: g for g in part["groups"]}
+    assert list(groups) == ["default", "risk", "stratum:D"]
+    eligible = [r for r in recs if r.checks < 2 or r.risk]
+    risk = [r for r in eligible if r.risk]
+    d = [r for r in eligible if not r.risk and r.stratum == "D"]
+    assert groups["risk"]["count"] == target_count(len(risk), 5000)
+    assert groups["stratum:D"]["count"] == target_count(len(d), 2000)
+    assert groups["default"]["ratio_bp"] == 500  # the minimum ratio floors the 3 % default
+    by_id = {r.id: r for r in recs}
+    assert all(by_id[i].risk for i in groups["risk"]["selected"])
+    assert all(by_id[i].stratum == "D" and not by_id[i].risk for i in groups["stratum:D"]["selected"])
+    assert part["selected"] == [i for g in part["groups"] for i in g["selected"]]
+
+
+def test_uninspected_first_takes_tier_one_before_tier_two():
+    recs = _pool(300)
+    part = draw_ratio(SEED, recs, RatioRule(ratio_bp=5000, uninspected_first=True))
+    by_id = {r.id: r for r in recs}
+    checks = [by_id[i].checks for i in part["selected"]]
+    n0 = sum(1 for r in recs if r.checks == 0)
+    assert len(checks) > n0, "the test needs a count above tier 1"
+    assert checks[:n0] == [0] * n0 and all(c > 0 for c in checks[n0:])
+
+
+def test_uninspected_first_small_count_uses_only_tier_one():
+    recs = _pool(300)
+    part = draw_ratio(SEED, recs, RatioRule(ratio_bp=100, uninspected_first=True))
+    by_id = {r.id: r for r in recs}
+    assert part["selected"] and all(by_id[i].checks == 0 for i in part["selected"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 200), st.integers(0, 10_000), st.booleans(), st.binary(min_size=32, max_size=32))
+def test_ratio_draw_is_deterministic_distinct_and_within_counts(n, bp, tiers, seed):
+    recs = _pool(n)
+    rule = RatioRule(ratio_bp=bp, class_ratio_bp={"A": 10_000 - bp}, risk_ratio_bp=bp // 2,
+                     uninspected_first=tiers)
+    a, b = draw_ratio(seed, recs, rule), draw_ratio(seed, recs, rule)
+    assert a == b
+    assert len(set(a["selected"])) == len(a["selected"])
+    for g in a["groups"]:
+        assert len(g["selected"]) == g["count"] == target_count(g["eligible"], g["ratio_bp"])
