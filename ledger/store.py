@@ -37,8 +37,16 @@ entries_table = sa.Table(
     sa.Column("idx", _Index, primary_key=True, autoincrement=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("leaf_hash", sa.LargeBinary(HASH_SIZE), nullable=False),
-    sa.Index("ix_ledger_entries_leaf_hash", "leaf_hash"),
 )
+
+# The leaf-hash index is partitioned by generation, ``idx >> 16`` (65,536 entries): leaf hashes
+# are random, so a plain index on them makes every batch dirty pages all over the index (at
+# 1M entries, ~25 MB written per 10,000-entry commit; 24k appends/s measured). Keyed on
+# (generation, leaf_hash), a batch only touches the newest generation's pages; a lookup
+# probes each generation (O(n / 65536 * log n)). See docs/specs/ledger.md §Tables.
+LEAF_GENERATION_BITS = 16
+_generation = entries_table.c.idx.op(">>")(sa.literal_column(str(LEAF_GENERATION_BITS)))
+sa.Index("ix_ledger_entries_generation_leaf_hash", _generation, entries_table.c.leaf_hash)
 
 tiles_table = sa.Table(
     "ledger_tiles",
@@ -224,5 +232,11 @@ def read_entries(conn: sa.Connection, start: int, stop: int) -> list[bytes]:
 def find_leaf(conn: sa.Connection, leaf_hash: bytes) -> int | None:
     """Lowest index whose leaf hash is ``leaf_hash``, or None."""
     e = entries_table.c
-    row = conn.execute(sa.select(sa.func.min(e.idx)).where(e.leaf_hash == leaf_hash)).first()
+    size = read_state(conn).size
+    if size == 0:
+        return None
+    generations = list(range(((size - 1) >> LEAF_GENERATION_BITS) + 1))
+    row = conn.execute(
+        sa.select(sa.func.min(e.idx)).where(_generation.in_(generations), e.leaf_hash == leaf_hash)
+    ).first()
     return None if row is None or row[0] is None else int(row[0])

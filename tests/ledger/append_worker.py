@@ -40,6 +40,9 @@ def main() -> None:
         with engine.begin() as conn:
             res = log.append_encoded(conn, batch)
         done.append([res.first_index, res.size])
+        # Pause outside the transaction: SQLite's busy handler backs off while a waiting
+        # writer sleeps, so without a gap one process could take every batch in a row.
+        time.sleep(rng.uniform(0.005, 0.03))
     engine.dispose()
     print(json.dumps({"worker": worker, "batches": done, "count": seq}))
 
