@@ -9,6 +9,7 @@ only through :mod:`drawsvc.tasks.replay`, which the verifier shares.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets as pysecrets
@@ -446,7 +447,8 @@ def _freeze(session: Session, journal: Journal, t: Task, on: date, salt: bytes |
     tags = replay.avoidance_tags(salt, _avoidance_pairs(session, rows_by_pool, on))
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in _chunks(tags)]
     res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
-    return pools, {"root": replay.avoidance_root(tags), "size": len(tags), "entries": [res.first_index, len(bodies)]}
+    return pools, {"root": replay.avoidance_root(tags), "size": len(tags), "entries": [res.first_index, len(bodies)],
+                   "salt_commitment": hashlib.sha256(salt).hexdigest()}
 
 
 def _pool_rows(session: Session, t: Task, pool: str, ids: list[str]) -> list[list[Any]]:

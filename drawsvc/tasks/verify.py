@@ -8,7 +8,8 @@ Checks, in order (each failure raises a ``VerificationError`` naming what differ
 
 V-1. the entry is a ``draw.result``; its ``commit`` is a ``draw.commit`` of the same task and round;
 V-2. each frozen pool's chunk entries rebuild the committed root and size (draw-spec §5);
-V-3. the revealed secrets open the commitments (DRAW-6) and the logged seed is the derived seed;
+V-3. the revealed secrets open the commitments (DRAW-6), the beacon is the committed round and the
+     revealed avoidance salt opens its commitment;
 V-4. the engine, run on the logged inputs, gives exactly the logged result (DRAW-73), whose seed
      is the logged seed;
 V-5. every later ``draw.expert.topup`` / ``draw.replace`` of that round, replayed in log order
@@ -18,6 +19,8 @@ V-6. a sub-draw's targets are its unit's share of the parent's verified draw.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +31,11 @@ from drawsvc.tasks.logread import EntryReader, LogMismatch, expect, inputs_from_
 from ledger.errors import VerificationError
 
 SCAN_BATCH = 1000
+_HEX = re.compile(r"(?:[0-9a-f]{2})+")
+
+
+def _is_hex(value: str) -> bool:
+    return _HEX.fullmatch(value) is not None
 
 
 class DrawMismatch(VerificationError):
@@ -110,6 +118,10 @@ def verify_draw(read: EntryReader, draw_index: int, *, size: int,
             beacon is not None and {k: beacon.get(k) for k in ("source", "round")} != commit["beacon"]):
         raise DrawMismatch("beacon", "the beacon used is not the committed one", index=draw_index)
     salt = body.get("avoidance_salt")
+    if av is not None and (not isinstance(salt, str) or not _is_hex(salt)
+                           or hashlib.sha256(bytes.fromhex(salt)).hexdigest() != av.get("salt_commitment")):
+        raise DrawMismatch("avoidance.salt", "the revealed avoidance salt does not match its commitment",
+                           index=draw_index)
     # V-4 (the engine derives the seed from reveals, beacon and pool roots, DRAW-7)
     recomputed = replay.run_draw(inputs, secrets, beacon, salt)
     _compare("result", logged, recomputed, draw_index)
