@@ -350,12 +350,13 @@ def replace_member(
       two exchange teams and keep their flags, so no load changes. A partner ``q`` sits in the
       team of another target ``u``, is not a designated leader, has the same leader flag as the
       person ``p`` (and the same department in a joint task), holds ``t``'s required specialty
-      while ``p`` holds ``u``'s, ``q`` is not in ``t``'s team nor ``p`` in ``u``'s, and neither
-      ``(q, t)`` nor ``(p, u)`` is avoided.
+      while ``p`` holds ``u``'s, ``q`` is not in (or removed from) ``t``'s team nor ``p`` in (or
+      removed from) ``u``'s, and neither ``(q, t)`` nor ``(p, u)`` is avoided.
     - DRAW-51 refill otherwise: ``p`` leaves (its load drops by one); the slot is refilled by the
-      DRAW-47 walk with ``p``'s slot filter (leader slot if ``p`` led, else its department if the
-      team would lose its only member of it, else plain), excluding current members and everyone
-      in ``removed[t]``; the newcomer takes ``p``'s place and leader flag (not designated).
+      DRAW-47 walk with the filter: leader-eligible if ``p`` led, and department ``dept(p)`` if
+      the team would lose its only member of it (both may apply), plus the specialty; excluding
+      current members and everyone in ``removed[t]``; the newcomer takes ``p``'s place and leader
+      flag (not designated).
     """
     index = {r.id: i for i, r in enumerate(pool)}
     assignments = [{"target": a["target"], "members": [dict(m) for m in a["members"]]}
@@ -386,11 +387,13 @@ def replace_member(
                     continue
                 spec_u = _spec_of(rule, u)
                 team_u = {m["id"] for m in other["members"]}
-                if p in team_u or (spec_u is not None and spec_u not in pr.specialties) or avoid.avoids(p, u):
+                if (p in team_u or p in removed.get(u, ()) or avoid.avoids(p, u)
+                        or (spec_u is not None and spec_u not in pr.specialties)):
                     continue
                 for k, q in enumerate(other["members"]):
                     qr = pool[index[q["id"]]]
                     if (q["designated"] or q["leader"] != me["leader"] or q["id"] in team_t
+                            or q["id"] in removed.get(t, ())
                             or (rule.departments and qr.dept != pr.dept)
                             or (spec_t is not None and spec_t not in qr.specialties)
                             or avoid.avoids(q["id"], t)):
@@ -413,12 +416,8 @@ def replace_member(
     del team["members"][slot]
     assigner = _Assigner(pool, avoid, load)
     remaining = [index[m["id"]] for m in team["members"]]
-    if me["leader"]:
-        key: _Key = (True, None, spec_t)
-    elif rule.departments and not any(pool[i].dept == pr.dept for i in remaining):
-        key = (False, pr.dept, spec_t)
-    else:
-        key = (False, None, spec_t)
+    loses_dept = bool(rule.departments) and not any(pool[i].dept == pr.dept for i in remaining)
+    key: _Key = (bool(me["leader"]), pr.dept if loses_dept else None, spec_t)
     excluded = set(remaining) | {index[x] for x in removed.get(t, ()) if x in index} | {index[p]}
     got = assigner.pick(stream, key, t, excluded)
     if got is None:
