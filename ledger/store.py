@@ -3,9 +3,10 @@
 Tables (all prefixed ``ledger_``; see docs/specs/ledger.md §Tables)::
 
     ledger_entries(idx PK, data, leaf_hash)   one row per entry; leaf_hash indexed
-    ledger_tiles(level, idx, hashes)           C2SP tlog-tiles of height 8: full tiles (8,192
-                                               bytes, immutable) and the partial right edge
-                                               (one row per level, grown in place)
+    ledger_tiles(level, idx, hashes, interior) C2SP tlog-tiles of height 8: full tiles (8,192
+                                               bytes, immutable, + their 255 interior hashes)
+                                               and the partial right edge (one row per
+                                               level, grown in place)
     ledger_state(id = 1, size, root, checkpoint)  current tree size, root, signed checkpoint
 
 Everything runs in the caller's transaction; nothing here commits. One writer at a time:
@@ -54,6 +55,9 @@ tiles_table = sa.Table(
     sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
     sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("hashes", sa.LargeBinary, nullable=False),
+    # Full tiles only: their 255 interior hashes (``tree.tile_interior``), so proofs read
+    # rather than recompute them. NULL for the partial right edge.
+    sa.Column("interior", sa.LargeBinary, nullable=True),
 )
 
 state_table = sa.Table(
@@ -96,26 +100,42 @@ def lock_for_append(conn: sa.Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
 
 
+_STATE_QUERY = sa.select(state_table.c.size, state_table.c.root, state_table.c.checkpoint).where(
+    state_table.c.id == STATE_ID
+)
+
+
 def read_state(conn: sa.Connection) -> State:
-    row = conn.execute(
-        sa.select(state_table.c.size, state_table.c.root, state_table.c.checkpoint).where(
-            state_table.c.id == STATE_ID
-        )
-    ).first()
+    row = conn.execute(_STATE_QUERY).first()
     if row is None:
         return State(0, EMPTY_ROOT, None)
     return State(int(row.size), bytes(row.root), bytes(row.checkpoint))
 
 
-def read_tiles(conn: sa.Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Stored tiles by ``(tile_level, tile_index)``; absent keys are simply missing."""
+def read_tiles_with_interior(
+    conn: sa.Connection, keys: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[bytes, bytes | None]]:
+    """Stored tiles and their interior hashes by ``(tile_level, tile_index)``; absent keys are missing.
+
+    One statement, written as plain SQL: this is the hot path of every proof.
+    """
     keys = sorted(set(keys))
     if not keys:
         return {}
-    t = tiles_table.c
-    cond = sa.or_(*[sa.and_(t.level == lvl, t.idx == idx) for lvl, idx in keys])
-    rows = conn.execute(sa.select(t.level, t.idx, t.hashes).where(cond))
-    return {(int(r.level), int(r.idx)): bytes(r.hashes) for r in rows}
+    ph = _placeholders(conn, 2).split(", ")
+    where = " OR ".join([f"(level = {ph[0]} AND idx = {ph[1]})"] * len(keys))
+    params = tuple(v for key in keys for v in key)
+    sql = f"SELECT level, idx, hashes, interior FROM ledger_tiles WHERE {where}"
+    rows = conn.exec_driver_sql(sql, params)
+    return {
+        (int(lvl), int(idx)): (bytes(h), None if interior is None else bytes(interior))
+        for lvl, idx, h, interior in rows
+    }
+
+
+def read_tiles(conn: sa.Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """Stored tiles by ``(tile_level, tile_index)``; absent keys are simply missing."""
+    return {k: v[0] for k, v in read_tiles_with_interior(conn, keys).items()}
 
 
 def read_edge(conn: sa.Connection, size: int) -> dict[int, bytes]:
@@ -141,16 +161,16 @@ def node_reader(conn: sa.Connection, size: int) -> tree.HashReader:
 
     def read(nodes: Sequence[tree.Node]) -> list[bytes]:
         where = [tree.node_tile(n) for n in nodes]
-        tiles = read_tiles(conn, [(lvl, idx) for lvl, idx, _, _ in where])
+        tiles = read_tiles_with_interior(conn, [(lvl, idx) for lvl, idx, _, _ in where])
         out = []
         for node, (lvl, idx, _, _) in zip(nodes, where, strict=True):
             if (node[1] + 1) << node[0] > size:
                 raise StorageError(f"node {node} lies beyond tree size {size}")
-            blob = tiles.get((lvl, idx))
-            if blob is None:
+            got = tiles.get((lvl, idx))
+            if got is None:
                 raise StorageError(f"tile {lvl}/{idx} missing for node {node}")
             try:
-                out.append(tree.node_from_tile(node, blob))
+                out.append(tree.node_from_tile(node, *got))
             except ValueError as exc:
                 raise StorageError(f"tile {lvl}/{idx} too short for node {node}") from exc
         return out
@@ -191,21 +211,22 @@ def write_append(
             list(zip(range(first_index, first_index + len(entries)), entries, leaf_hashes, strict=True)),
         )
     inserts = []
-    for lvl, idx, blob in integration.tiles:
+    for lvl, idx, blob, interior in integration.tiles:
         grown = lvl in old_edge and idx == old_size >> (tree.TILE_HEIGHT * (lvl + 1))
         if grown:
             res = conn.execute(
                 sa.update(tiles_table)
                 .where(tiles_table.c.level == lvl, tiles_table.c.idx == idx)
-                .values(hashes=blob)
+                .values(hashes=blob, interior=interior)
             )
             if res.rowcount != 1:
                 raise StorageError(f"partial tile {lvl}/{idx} vanished during append")
         else:
-            inserts.append((lvl, idx, blob))
+            inserts.append((lvl, idx, blob, interior))
     if inserts:
         conn.exec_driver_sql(
-            f"INSERT INTO ledger_tiles (level, idx, hashes) VALUES ({_placeholders(conn, 3)})", inserts
+            f"INSERT INTO ledger_tiles (level, idx, hashes, interior) VALUES ({_placeholders(conn, 4)})",
+            inserts,
         )
     values = {"size": integration.size, "root": integration.root, "checkpoint": checkpoint}
     if not state_exists:

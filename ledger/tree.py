@@ -164,6 +164,23 @@ def perfect_root(blob: bytes) -> bytes:
     return blob
 
 
+def tile_interior(blob: bytes) -> bytes:
+    """The 255 interior hashes of a full tile, levels 1 to 8 concatenated (8,160 bytes).
+
+    Level ``k`` (1..8) holds ``256 >> k`` hashes starting at hash ``256 - (512 >> k)``; the
+    last hash is the tile's root. Stored beside full tiles so that proofs read hashes
+    instead of recomputing up to 255 of them per tile.
+    """
+    if len(blob) != FULL_TILE_BYTES:
+        raise ValueError("only full tiles have stored interior hashes")
+    sha256, prefix, step = hashlib.sha256, NODE_PREFIX, 2 * HASH_SIZE
+    levels = []
+    while len(blob) > HASH_SIZE:
+        blob = b"".join([sha256(prefix + blob[i : i + step]).digest() for i in range(0, len(blob), step)])
+        levels.append(blob)
+    return b"".join(levels)
+
+
 def tile_width(size: int, tile_level: int) -> int:
     """Width of the partial (right edge) tile at ``tile_level`` for a tree of ``size``."""
     return (size >> (TILE_HEIGHT * tile_level)) & (TILE_WIDTH - 1)
@@ -193,12 +210,22 @@ def node_tile(node: Node) -> tuple[int, int, int, int]:
     return tile_level, first >> TILE_HEIGHT, first & (TILE_WIDTH - 1), 1 << r
 
 
-def node_from_tile(node: Node, tile: bytes) -> bytes:
-    """Hash of ``node`` from the tile that holds its bottom hashes (see :func:`node_tile`)."""
+def node_from_tile(node: Node, tile: bytes, interior: bytes | None = None) -> bytes:
+    """Hash of ``node`` from the tile that holds its bottom hashes (see :func:`node_tile`).
+
+    With the tile's stored ``interior`` (:func:`tile_interior`) it is a slice; otherwise
+    the ``2**r`` bottom hashes are hashed up (at most 127 SHA-256 calls).
+    """
     _, _, offset, count = node_tile(node)
     start, end = offset * HASH_SIZE, (offset + count) * HASH_SIZE
     if len(tile) < end:
         raise ValueError(f"tile of {len(tile) // HASH_SIZE} hashes lacks node {node}")
+    if count == 1:
+        return tile[start:end]
+    if interior:
+        r = count.bit_length() - 1
+        pos = TILE_WIDTH - (2 * TILE_WIDTH >> r) + (offset >> r)
+        return interior[pos * HASH_SIZE : (pos + 1) * HASH_SIZE]
     return perfect_root(tile[start:end])
 
 
@@ -220,7 +247,7 @@ class Integration:
 
     size: int
     root: bytes
-    tiles: list[tuple[int, int, bytes]]  # (tile_level, tile_index, hashes) new or grown
+    tiles: list[tuple[int, int, bytes, bytes | None]]  # (level, index, hashes, interior if full)
     edge: dict[int, bytes]  # the new partial tiles by tile level (non-empty only)
 
 
@@ -229,14 +256,15 @@ def integrate(size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
 
     ``edge[L]`` must hold the ``tile_width(size, L)`` hashes of the partial tile at tile level
     ``L`` (absent or empty when that width is 0). Interior hashes are computed only for the
-    tiles that become full (255 hashes each, straight off the concatenated tile), so an
-    append of ``k`` leaves costs about ``2 k`` SHA-256 calls whatever the tree size.
+    tiles that become full (255 hashes each, straight off the concatenated tile, returned for
+    storage), so an append of ``k`` leaves costs about ``2 k`` SHA-256 calls whatever the
+    tree size.
     """
     for level, _, width in edge_tiles(size):
         if len(edge.get(level, b"")) != width * HASH_SIZE:
             raise ValueError(f"edge tile at level {level} does not hold {width} hashes")
     new_size = size + len(leaf_hashes)
-    tiles: list[tuple[int, int, bytes]] = []
+    tiles: list[tuple[int, int, bytes, bytes | None]] = []
     new_edge = {lvl: blob for lvl, blob in edge.items() if blob}
     incoming = b"".join(leaf_hashes)
     level = 0
@@ -247,11 +275,13 @@ def integrate(size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
         completed = []
         for off in range(0, len(buf), FULL_TILE_BYTES):
             blob = buf[off : off + FULL_TILE_BYTES]
-            tiles.append((level, first_tile + off // FULL_TILE_BYTES, blob))
             if len(blob) == FULL_TILE_BYTES:
-                completed.append(perfect_root(blob))
+                interior = tile_interior(blob)
+                completed.append(interior[-HASH_SIZE:])
             else:
+                interior = None
                 new_edge[level] = blob
+            tiles.append((level, first_tile + off // FULL_TILE_BYTES, blob, interior))
         incoming = b"".join(completed)
         level += 1
     return Integration(new_size, root_from_edge(new_size, new_edge), tiles, new_edge)

@@ -104,8 +104,14 @@ def test_integrate_in_batches_equals_one_pass(batches: list[int]) -> None:
         leaves += new
         size, edge = got.size, got.edge
         assert got.root == root_from_leaf_hashes(leaves)
-        for lvl, idx, blob in got.tiles:
+        for lvl, idx, blob, interior in got.tiles:
             stored[(lvl, idx)] = blob
+            assert (interior is not None) == (len(blob) == 8192)
+            if interior is not None:
+                for r in range(1, 8):  # every stored interior node is the MTH of its leaves
+                    for j in range(0, 256 >> r, 37):
+                        node = (8 * lvl + r, (idx * 256 >> r) + j)
+                        assert tree.node_from_tile(node, blob, interior) == tree.node_from_tile(node, blob)
     # Every stored level-0 tile is the leaf hashes; level-1 tiles are roots of full level-0 tiles.
     for (lvl, idx), blob in stored.items():
         if lvl == 0:
