@@ -125,10 +125,10 @@ def parse_target_fast(raw: Mapping[str, Any]) -> TargetRecord | None:
         if type(v) is not str:
             return None
         v = v.strip()
-        if len(v) > limit or not _PLAIN_RE.match(v):
+        if len(v) > limit:
             return None
         values[name] = v
-    if not values["name"]:
+    if not values["name"] or not _PLAIN_RE.match("".join(values.values())):
         return None
     flags_cell = raw.get("risk_flags") or ""
     credit = raw.get("credit_class") or "B"

@@ -8,6 +8,8 @@ Spec: docs/specs/registries.md §3 (rules RG-06, RG-07).
 
 from __future__ import annotations
 
+from operator import mul
+
 from drawsvc.errors import InvalidInput
 from drawsvc.registries import rules
 
@@ -24,7 +26,7 @@ def check_character(first17: str) -> str:
     if len(first17) != USCC_LENGTH - 1:
         raise InvalidInput("need 17 characters", field="uscc", rule=rules.USCC_FORMAT)
     try:
-        total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
+        total = sum(map(mul, map(_VALUE.__getitem__, first17), WEIGHTS))
     except KeyError:
         raise InvalidInput(
             "character outside the GB 32100 set", field="uscc", rule=rules.USCC_FORMAT

@@ -251,3 +251,16 @@ def test_no_private_field_reaches_the_log_after_imports_and_changes(rt: Any) -> 
     assert leaked == []
     # one commitment per inspector phone logged, three per expert (phone, birth date, ID number)
     assert data.count(b'"commitment"') == 20 + second.updated + 20 * 3
+
+
+def test_entry_size_bounds_are_upper_bounds_of_the_canonical_bytes() -> None:
+    from ledger.entries import canonicalize
+
+    from drawsvc.registries.records import parse_target
+
+    for raw in generate_targets(300, seed=12):
+        rec, _ = parse_target({**raw, "risk_flags": "投诉举报多；列入经营异常名录；失信；严重违法违规"})
+        body = {**rec.__dict__, "version": 10**6}
+        exact = len(canonicalize(body))
+        assert imports._target_size_bound(body) >= exact
+        assert imports._size_bound(body) >= exact
