@@ -254,9 +254,8 @@ def test_no_private_field_reaches_the_log_after_imports_and_changes(rt: Any) -> 
 
 
 def test_entry_size_bounds_are_upper_bounds_of_the_canonical_bytes() -> None:
-    from ledger.entries import canonicalize
-
     from drawsvc.registries.records import parse_target
+    from ledger.entries import canonicalize
 
     for raw in generate_targets(300, seed=12):
         rec, _ = parse_target({**raw, "risk_flags": "投诉举报多；列入经营异常名录；失信；严重违法违规"})

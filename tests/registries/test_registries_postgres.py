@@ -1,0 +1,84 @@
+"""The same import and life-cycle paths on PostgreSQL (the non-SQLite code paths of imports.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from reg_support import BUREAU, TODAY, log_bytes
+
+from drawsvc.calendar.service import ensure_bundled
+from drawsvc.errors import ImportRejected
+from drawsvc.registries import experts, imports, repository, service
+from drawsvc.registries.expert_rules import PoolRules
+from drawsvc.sample import generate_experts, generate_inspectors, generate_targets
+
+pytestmark = pytest.mark.postgres
+
+
+def _csv(kind: str, rows: list[dict[str, Any]]) -> bytes:
+    import csv
+    import io
+
+    from drawsvc.registries.formats import LAYOUTS
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    cols = LAYOUTS[kind].columns
+    w.writerow([c.header for c in cols])
+    for r in rows:
+        w.writerow([r.get(c.field, "") for c in cols])
+    return out.getvalue().encode()
+
+
+def test_imports_and_life_cycle_on_postgres(pg_runtime: Any) -> None:
+    rt = pg_runtime
+    with rt.transaction() as s:
+        ensure_bundled(s, rt.journal)
+        service.upsert_department(s, rt.journal, code="SCJG", name="市场监督管理局", actor=BUREAU)
+        experts.upsert_pool(
+            s,
+            rt.journal,
+            code="ZLZJ",
+            name="产品质量专家库",
+            department="SCJG",
+            pool=PoolRules(groups=("机械", "电子", "化工", "轻工", "纺织", "食品")),
+            actor=BUREAU,
+        )
+    targets = list(generate_targets(300, seed=1))
+
+    def run(kind: str, rows: list[dict[str, Any]], **kw: Any) -> imports.ImportReport:
+        with rt.transaction() as s:
+            return imports.import_file(
+                s,
+                rt.journal,
+                _csv(kind, rows),
+                kind=kind,
+                fmt="csv",
+                actor=BUREAU,
+                on=TODAY,
+                batch_rows=100,
+                **kw,
+            )
+
+    assert run("targets", targets).created == 300
+    changed = [dict(t) for t in targets]
+    changed[7]["credit_class"] = "D"
+    report = run("targets", changed)
+    assert (report.updated, report.unchanged) == (1, 299)
+    before = log_bytes(rt)
+    with pytest.raises(ImportRejected) as exc:
+        run("targets", [*targets[:150], targets[3]])
+    assert [(e.row, e.rule) for e in exc.value.rows] == [(152, "RG-12")]
+    assert log_bytes(rt) == before
+    assert run("inspectors", list(generate_inspectors(10, seed=1, on=TODAY)), department="SCJG").created == 10
+    assert run("experts", list(generate_experts(10, seed=1, on=TODAY)), department="SCJG").created == 10
+    with rt.transaction() as s:
+        assert repository.get_target(s, targets[7]["uscc"]).credit_class == "D"
+        assert len(repository.eligible_inspectors(s, department_code="SCJG", on=TODAY)) == 10
+        experts.record_invitation_outcome(
+            s, rt.journal, "ZLZJ-0001", "no_answer", actor=BUREAU, task_ref="T1"
+        )
+        assert repository.get_expert(s, "ZLZJ-0001").consecutive_no_answer == 1
+        assert experts.flag_over_age(s, rt.journal, on=date(2026, 6, 1), actor=BUREAU) == []
