@@ -20,6 +20,11 @@ def default_base_url(log_origin: str) -> str:
     return "https://" + log_origin.split("/", 1)[0]
 
 
+@app.callback()
+def record() -> None:
+    """Draw records (抽取记录表): printable pages built from the log."""
+
+
 @app.command()
 def show(
     task_or_index: str = typer.Argument(

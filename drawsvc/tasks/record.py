@@ -117,6 +117,7 @@ class Frozen:
     root: str
     first: int | None  # first chunk entry (entries.md E-5)
     count: int | None  # number of chunk entries
+    salt_commitment: str | None = None  # avoidance only: hex(SHA-256(salt)), opened by draw.result
 
     @property
     def label(self) -> str:
@@ -145,16 +146,48 @@ class Beacon:
 
 @dataclass(frozen=True)
 class Team:
-    no: int
+    """One inspection team (draw-spec §8): its target, members in slot order, the leader."""
+
+    no: int  # 1-based, in the order of the draw's target list
+    target: str
     leader: str | None
     members: tuple[str, ...]
-    targets: tuple[str, ...]
+    designated: tuple[str, ...]  # members seated without a draw (DRAW-44)
 
 
 @dataclass(frozen=True)
-class ExpertPick:
-    code: str
-    position: int
+class Inspection:
+    """The inspection part of a draw result (DRAW-70), as far as the record shows it."""
+
+    seed: str
+    eligible: int | None
+    selected: tuple[str, ...]  # drawn targets, in draw order
+    teams: tuple[Team, ...]
+    teams_position: int | None
+
+
+@dataclass(frozen=True)
+class Experts:
+    """The expert part of a draw result (DRAW-65, DRAW-71)."""
+
+    seed: str
+    pool: str
+    group: str
+    headcount: int
+    designated: tuple[str, ...]
+    sat_out: tuple[str, ...]
+    sequence: tuple[str, ...]  # drawn, in draw order
+    panel: tuple[str, ...]
+    position: int | None
+
+
+@dataclass(frozen=True)
+class Designation:
+    """An expert seated without a draw (``draw.commit`` ``designated``; DRAW-64)."""
+
+    id: str
+    reason: str
+    approver: str
 
 
 @dataclass(frozen=True)
@@ -172,11 +205,10 @@ class Result:
     commit: int
     reveals: tuple[PartyValue, ...]
     beacon: Beacon | None
+    avoidance_salt: str | None
     seed: str
-    targets: tuple[str, ...]
-    teams: tuple[Team, ...]
-    experts: tuple[ExpertPick, ...]
-    position: int | None
+    inspection: Inspection | None
+    experts: Experts | None
     counts: tuple[tuple[str, int], ...]
     parts: tuple[int, int] | None
 
@@ -187,8 +219,9 @@ class ExpertLine:
 
     code: str
     source: str  # "draw" | "topup" | "designate"
-    position: int | None  # stream position; None when designated
-    index: int  # log index of the draw.result / draw.expert.topup / draw.designate
+    order: str  # "第 k 位" for the draw sequence, "随机流 a→b" for a top-up, "" when designated
+    index: int  # log index of the draw.result / draw.expert.topup
+    replaces: str | None = None  # top-up: the expert whose seat it takes
     response: str | None = None  # accepted | declined | no_answer (None: none logged yet)
     response_index: int | None = None
 
@@ -215,6 +248,8 @@ class Round:
     redraw: Redraw | None
     parent_draw: int | None
     manual: tuple[tuple[str, int, int], ...]  # (pool, added, removed)
+    designated: tuple[Designation, ...] = ()
+    rotation: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (draw index, panel) of earlier panels (DRAW-61)
     result: Result | None = None
     experts: tuple[ExpertLine, ...] = ()  # who was invited in this round, how, and what they answered
 
@@ -494,6 +529,7 @@ def _frozen(body: _Body, name: str, value: Any) -> Frozen:
         root=sub.hex("root") or "",
         first=span[0] if span else None,
         count=span[1] if span else None,
+        salt_commitment=sub.hex("salt_commitment", optional=True),
     )
 
 
@@ -523,14 +559,16 @@ def _beacon(body: _Body, key: str, with_value: bool) -> Beacon | None:
     )
 
 
-def _commit(ref: Ref, body: _Body, chunks: Mapping[int, tuple[Ref, Mapping[str, Any]]]) -> Round:
+Chunks = Mapping[int, tuple[Ref, Mapping[str, Any]]]  # chunk entries of the task by log index
+
+
+def _commit(ref: Ref, body: _Body, chunks: Chunks) -> Round:
+    """A ``draw.commit`` (entries.md §4): frozen pools, commitments, announced beacon, redraw."""
     pools_obj = body.obj("pools") or {}
     pools_body = body.sub("pools", pools_obj)
     order = {name: n for n, name in enumerate(POOL_LABELS)}
-    pools = tuple(
-        _frozen(pools_body, name, v)
-        for name, v in sorted(pools_obj.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
-    )
+    ordered = sorted(pools_obj.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    pools = tuple(_frozen(pools_body, name, v) for name, v in ordered)
     avoid_obj = body.obj("avoidance", optional=True)
     avoidance = _frozen(body, "avoidance", avoid_obj) if avoid_obj is not None else None
     for frozen in (*pools, *((avoidance,) if avoidance else ())):
@@ -547,12 +585,20 @@ def _commit(ref: Ref, body: _Body, chunks: Mapping[int, tuple[Ref, Mapping[str, 
     manual: list[tuple[str, int, int]] = []
     for pool, counts in sorted((body.obj("manual", optional=True) or {}).items()):
         sub = body.sub(f"manual.{pool}", counts)
-        manual.append((pool, sub.req_int("added"), sub.req_int("removed")))
+        added, removed = sub.req_int("added"), sub.req_int("removed")
+        if added or removed:
+            manual.append((pool, added, removed))
+    designated = []
+    for n, item in enumerate(body.list("designated", optional=True) or []):
+        sub = body.sub(f"designated[{n}]", item)
+        designated.append(Designation(sub.req_str("id"), sub.req_str("reason"), sub.req_str("approver")))
+    rotation = []
+    for n, item in enumerate(body.list("rotation", optional=True) or []):
+        sub = body.sub(f"rotation[{n}]", item)
+        rotation.append((sub.req_int("draw"), sub.codes("panel")))
     number = body.req_int("round", minimum=1)
     if number > 1 and redraw is None:
-        raise body.fail(
-            "redraw", "record.redraw-reason", "is required for round > 1 (a redraw needs an approved reason)"
-        )
+        raise body.fail("redraw", "record.redraw-reason", "is required for round > 1 (an approved reason)")
     return Round(
         number=number,
         commit=ref,
@@ -564,37 +610,48 @@ def _commit(ref: Ref, body: _Body, chunks: Mapping[int, tuple[Ref, Mapping[str, 
         redraw=redraw,
         parent_draw=body.int("parent_draw", optional=True),
         manual=tuple(manual),
+        designated=tuple(designated),
+        rotation=tuple(rotation),
     )
 
 
-def _check_chunks(ref: Ref, frozen: Frozen, chunks: Mapping[int, tuple[Ref, Mapping[str, Any]]]) -> None:
-    """The chunk entries a commit cites exist, are in order, and hold ``size`` rows (DR-3)."""
-    if frozen.first is None or frozen.count is None:
-        return
-    kind = "draw.avoidance" if frozen.name == "avoidance" else "draw.pool.members"
-    rows_key = "pairs" if frozen.name == "avoidance" else "rows"
-    total = 0
-    for n in range(frozen.count):
-        index = frozen.first + n
+def _chunk_bodies(ref: Ref, where: str, kind: str, span: tuple[int, int], chunks: Chunks) -> list[_Body]:
+    """The chunks ``span = (first, count)`` cited at ``where``: present, of ``kind``, in order (DR-3)."""
+    first, count = span
+    out = []
+    for n in range(count):
+        index = first + n
         if index not in chunks or chunks[index][0].kind != kind:
-            where = "avoidance" if frozen.name == "avoidance" else f"pools.{frozen.name}"
             raise InvalidInput(
-                f"log entry {ref.index}: {frozen.name} cites entry {index}, not a {kind} chunk of this task",
-                field=f"log[{ref.index}].body.{where}.entries",
+                f"log entry {ref.index}: {where} cites entry {index}, not a {kind} chunk of this task",
+                field=f"log[{ref.index}].body.{where}",
                 rule="record.chunk-missing",
                 index=ref.index,
                 cited=index,
             )
         body = _Body(index, kind, chunks[index][1])
-        if kind == "draw.pool.members" and body.req_str("pool") != frozen.name:
+        if body.req_int("chunk") != n or body.req_int("chunks", minimum=1) != count:
+            raise body.fail("chunk", "record.chunk-order", f"must be chunk {n} of {count}")
+        out.append(body)
+    return out
+
+
+def _check_chunks(ref: Ref, frozen: Frozen, chunks: Chunks) -> None:
+    """A frozen pool's chunks hold exactly ``size`` rows (avoidance: ``size`` tags) (DR-3)."""
+    if frozen.first is None or frozen.count is None:
+        return
+    avoidance = frozen.name == "avoidance"
+    where = "avoidance.entries" if avoidance else f"pools.{frozen.name}.entries"
+    kind = "draw.avoidance" if avoidance else "draw.pool.members"
+    total = 0
+    for body in _chunk_bodies(ref, where, kind, (frozen.first, frozen.count), chunks):
+        if not avoidance and body.req_str("pool") != frozen.name:
             raise body.fail("pool", "record.chunk-order", f"must be {frozen.name}")
-        if body.req_int("chunk") != n or body.req_int("chunks", minimum=1) != frozen.count:
-            raise body.fail("chunk", "record.chunk-order", f"must be chunk {n} of {frozen.count}")
-        total += len(body.list(rows_key) or [])
+        total += len(body.list("tags" if avoidance else "rows") or [])
     if total != frozen.size:
         raise InvalidInput(
-            f"log entry {ref.index}: {frozen.name} size {frozen.size} but its chunks hold {total} rows",
-            field=f"log[{ref.index}].body.pools.{frozen.name}.size",
+            f"log entry {ref.index}: {frozen.name} size {frozen.size} but its chunks hold {total}",
+            field=f"log[{ref.index}].body.{where.removesuffix('.entries')}.size",
             rule="record.pool-size",
             index=ref.index,
             size=frozen.size,
@@ -602,54 +659,93 @@ def _check_chunks(ref: Ref, frozen: Frozen, chunks: Mapping[int, tuple[Ref, Mapp
         )
 
 
-def _joined_result(
-    ref: Ref, body: _Body, chunks: Mapping[int, tuple[Ref, Mapping[str, Any]]]
-) -> dict[str, Any]:
+def _joined_result(ref: Ref, body: _Body, chunks: Chunks) -> Mapping[str, Any]:
+    """``result``, or the RFC 8785 JSON text of the cited ``draw.result.part`` entries joined (E-6)."""
     span = body.span("parts", optional=True)
     if span is None:
-        return dict(body.obj("result") or {})
-    joined: dict[str, Any] = {}
-    for n in range(span[1]):
-        index = span[0] + n
-        if index not in chunks or chunks[index][0].kind != "draw.result.part":
-            raise InvalidInput(
-                f"log entry {ref.index}: parts cite entry {index}, not a draw.result.part",
-                field=f"log[{ref.index}].body.parts",
-                rule="record.chunk-missing",
-                index=ref.index,
-                cited=index,
-            )
-        part = _Body(index, "draw.result.part", chunks[index][1])
-        if part.req_int("chunk") != n or part.req_int("chunks", minimum=1) != span[1]:
-            raise part.fail("chunk", "record.chunk-order", f"must be chunk {n} of {span[1]}")
-        for key, value in (part.obj("result") or {}).items():
-            if isinstance(value, list):
-                joined.setdefault(key, []).extend(value)
-            else:
-                joined[key] = value
+        return body.obj("result") or {}
+    text = []
+    for part in _chunk_bodies(ref, "parts", "draw.result.part", span, chunks):
+        if part.req_int("round", minimum=1) != body.req_int("round", minimum=1):
+            raise part.fail("round", "record.chunk-order", "must be the round of the result it belongs to")
+        text.append(part.req_str("text"))
+    try:
+        joined = json.loads("".join(text))
+    except json.JSONDecodeError:
+        joined = None
+    if not isinstance(joined, dict):
+        raise body.fail("parts", "record.result-text", "cite parts whose text is not one JSON object")
     return joined
 
 
-def _result(ref: Ref, body: _Body, chunks: Mapping[int, tuple[Ref, Mapping[str, Any]]]) -> Result:
-    res = body.sub("result", _joined_result(ref, body, chunks))
+def _inspection(res: _Body) -> Inspection | None:
+    obj = res.obj("inspection", optional=True)
+    if obj is None:
+        return None
+    ins = res.sub("inspection", obj)
+    targets = ins.sub("targets", ins.obj("targets"))
     teams: list[Team] = []
-    for n, item in enumerate(res.list("teams", optional=True) or []):
-        t = res.sub(f"teams[{n}]", item)
-        teams.append(
-            Team(
-                no=t.req_int("no", minimum=1),
-                leader=t.str("leader", optional=True),
-                members=t.codes("members"),
-                targets=t.codes("targets", optional=True),
+    teams_position = None
+    teams_obj = ins.obj("teams", optional=True)
+    if teams_obj is not None:
+        tm = ins.sub("teams", teams_obj)
+        teams_position = tm.int("position", optional=True)
+        for n, item in enumerate(tm.list("assignments") or []):
+            a = tm.sub(f"assignments[{n}]", item)
+            members, leaders, designated = [], [], []
+            for k, m in enumerate(a.list("members") or []):
+                mb = a.sub(f"members[{k}]", m)
+                code = mb.req_str("id")
+                members.append(code)
+                if mb.get("leader") is True:
+                    leaders.append(code)
+                if mb.get("designated", optional=True) is True:
+                    designated.append(code)
+            teams.append(
+                Team(
+                    no=n + 1,
+                    target=a.req_str("target"),
+                    leader=leaders[0] if leaders else None,
+                    members=tuple(members),
+                    designated=tuple(designated),
+                )
             )
-        )
-    experts: list[ExpertPick] = []
-    for n, item in enumerate(res.list("experts", optional=True) or []):
-        x = res.sub(f"experts[{n}]", item)
-        experts.append(ExpertPick(code=x.req_str("code"), position=x.req_int("position")))
-    counts_obj = body.obj("counts", optional=True) or {}
+    return Inspection(
+        seed=ins.hex("seed") or "",
+        eligible=targets.int("eligible", optional=True),
+        selected=targets.codes("selected"),
+        teams=tuple(teams),
+        teams_position=teams_position,
+    )
+
+
+def _experts(res: _Body) -> Experts | None:
+    obj = res.obj("experts", optional=True)
+    if obj is None:
+        return None
+    exp = res.sub("experts", obj)
+    part = exp.sub("experts", exp.obj("experts"))
+    designated = []
+    for n, item in enumerate(part.list("designated") or []):
+        designated.append(part.sub(f"designated[{n}]", item).req_str("id"))
+    return Experts(
+        seed=exp.hex("seed") or "",
+        pool=exp.req_str("pool"),
+        group=exp.req_str("group"),
+        headcount=part.req_int("headcount"),
+        designated=tuple(designated),
+        sat_out=part.codes("sat_out"),
+        sequence=part.codes("sequence"),
+        panel=part.codes("panel"),
+        position=part.int("position", optional=True),
+    )
+
+
+def _result(ref: Ref, body: _Body, chunks: Chunks) -> Result:
+    """A ``draw.result`` (entries.md §4) with the parts of the engine result the record shows."""
+    res = body.sub("result", _joined_result(ref, body, chunks))
     counts = []
-    for key, value in sorted(counts_obj.items()):
+    for key, value in sorted((body.obj("counts", optional=True) or {}).items()):
         if isinstance(value, bool) or not isinstance(value, int):
             raise body.fail(f"counts.{key}", "record.field-type", "must be an integer")
         counts.append((key, value))
@@ -658,20 +754,23 @@ def _result(ref: Ref, body: _Body, chunks: Mapping[int, tuple[Ref, Mapping[str, 
         commit=body.req_int("commit"),
         reveals=_party_values(body, "reveals", "secret"),
         beacon=_beacon(body, "beacon", with_value=True),
+        avoidance_salt=body.hex("avoidance_salt", optional=True, digest=False),
         seed=body.hex("seed") or "",
-        targets=res.codes("targets", optional=True),
-        teams=tuple(teams),
-        experts=tuple(experts),
-        position=res.int("position", optional=True),
+        inspection=_inspection(res),
+        experts=_experts(res),
         counts=tuple(counts),
         parts=body.span("parts"),
     )
 
 
+REPLACE_MODES = {"refill": "补位", "swap": "互换"}
+TOPUP_REASONS = {"declined": "拒绝", "no-answer": "未应答"}
+
+
 def _event(ref: Ref, body: _Body) -> Event:
     """One row of the events table; fields per entries.md §2, §5."""
     category, label = EVENT_KINDS.get(ref.kind, ("other", ref.kind))
-    rnd = body.int("round", optional=True, minimum=1) if "round" in body.body else None
+    rnd = body.int("round", optional=True, minimum=1)
     kind = ref.kind
     if kind == "task.create":
         return Event(ref, category, label, detail=body.str("title"))
@@ -697,6 +796,7 @@ def _event(ref: Ref, body: _Body) -> Event:
         if redraw is not None:
             sub = body.sub("redraw", redraw)
             replaces = sub.int("replaces", optional=True)
+            detail = f"取代日志 #{replaces} 的抽取结果" if replaces is not None else "前一轮未抽取"
             return Event(
                 ref,
                 "redraw",
@@ -704,7 +804,7 @@ def _event(ref: Ref, body: _Body) -> Event:
                 round=rnd,
                 reason=sub.str("reason"),
                 approver=sub.str("approver"),
-                detail=f"取代日志 #{replaces} 的抽取结果" if replaces is not None else "前一轮未抽取",
+                detail=detail,
             )
         return Event(ref, category, label, round=rnd)
     if kind == "draw.result":
@@ -714,6 +814,7 @@ def _event(ref: Ref, body: _Body) -> Event:
         response = body.req_str("response")
         if response not in RESPONSES:
             raise body.fail("response", "record.field-enum", "must be accepted, declined or no_answer")
+        deadline = body.str("deadline", optional=True)
         return Event(
             ref,
             response,
@@ -721,20 +822,20 @@ def _event(ref: Ref, body: _Body) -> Event:
             round=rnd,
             subject=body.str("expert"),
             reason=body.str("reason", optional=True),
-            detail=f"答复期限 {deadline}" if (deadline := body.str("deadline", optional=True)) else None,
+            detail=f"答复期限 {deadline}" if deadline else None,
         )
     if kind == "draw.expert.topup":
-        picks = []
-        for n, item in enumerate(body.list("experts") or []):
-            x = body.sub(f"experts[{n}]", item)
-            picks.append(f"{x.req_str('code')}@{x.req_int('position')}")
+        ev = body.sub("event", body.obj("event"))
+        why = ev.req_str("reason")
         return Event(
             ref,
             category,
             label,
             round=rnd,
-            items=tuple(picks),
-            detail=f"自随机流位置 {body.int('from')} 续抽",
+            subject=ev.req_str("expert"),
+            replacement=ev.req_str("replacement"),
+            detail=f"{TOPUP_REASONS.get(why, why)}后补抽；随机流 {ev.int('position_before')}→"
+            f"{ev.int('position')}",
         )
     if kind == "draw.designate":
         return Event(
@@ -748,25 +849,22 @@ def _event(ref: Ref, body: _Body) -> Event:
             detail=body.str("role"),
         )
     if kind == "draw.replace":
-        method = body.req_str("method")
-        detail = f"方式 {method}"
-        swap = body.obj("swap", optional=True)
-        if swap is not None:
-            s = body.sub("swap", swap)
-            detail += f" · 组 {'/'.join(str(t) for t in (s.list('teams') or []))} 互换 " + "/".join(
-                s.codes("targets")
-            )
-        if body.int("team", optional=True) is not None:
-            detail += f" · 第 {body.int('team', optional=True)} 组"
+        ev = body.sub("event", body.obj("event"))
+        mode = ev.req_str("mode")
+        detail = f"检查对象 {ev.req_str('target')} · {REPLACE_MODES.get(mode, mode)}"
+        if (swap := ev.str("swap_target", optional=True)) is not None:
+            detail += f"（与 {swap} 组互换）"
+        if body.get("avoidance", optional=True) is True:
+            detail += " · 回避"
         return Event(
             ref,
             category,
             label,
             round=rnd,
-            subject=body.str("out", optional=True),
-            replacement=body.str("in", optional=True),
-            reason=body.str("reason"),
-            approver=body.str("approver"),
+            subject=ev.req_str("person"),
+            replacement=ev.req_str("replacement"),
+            reason=ev.req_str("reason"),
+            approver=ev.req_str("approver"),
             detail=detail,
         )
     if kind == "task.lock":
@@ -786,7 +884,7 @@ def _event(ref: Ref, body: _Body) -> Event:
             reason=body.str("reason", optional=True),
             detail=body.str("kind"),
         )
-    return Event(ref, "other", kind, round=rnd if isinstance(rnd, int) else None)
+    return Event(ref, "other", kind, round=rnd)
 
 
 def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord:
@@ -796,7 +894,7 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
     duplicates and entries of another task are refused. Raises ``NotFound`` without a
     ``task.create`` entry, ``InvalidInput`` (field ``log[i].body.x``) for a malformed figure.
     """
-    items = sorted(((i, e) for i, e in indexed), key=lambda p: p[0] if isinstance(p[0], int) else -1)
+    items = sorted(indexed, key=lambda p: p[0] if isinstance(p[0], int) else -1)
     if not items:
         raise NotFound("no log entries for this task", field="entries", rule="record.empty")
     refs: list[tuple[Ref, _Body]] = []
@@ -831,7 +929,7 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
     task: TaskInfo | None = None
     rounds: dict[int, Round] = {}
     events: list[Event] = []
-    experts: dict[int, list[ExpertLine]] = {}  # round → lines, in log order
+    topups: dict[int, list[ExpertLine]] = {}
     responses: dict[tuple[int, str], tuple[str, int]] = {}
     for ref, body in refs:
         if ref.kind in CHUNK_KINDS:
@@ -847,8 +945,6 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
             task = _task(ref, body)
         elif ref.kind == "draw.commit":
             rnd = _commit(ref, body, chunks)
-            if rnd.number in rounds:
-                raise body.fail("round", "record.round-order", f"round {rnd.number} committed twice")
             if rnd.number != len(rounds) + 1:
                 raise body.fail("round", "record.round-order", f"must be {len(rounds) + 1}")
             rounds[rnd.number] = rnd
@@ -861,19 +957,14 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
             if result.commit != committed.commit.index:
                 raise body.fail("commit", "record.commit-index", f"must be {committed.commit.index}")
             rounds[number] = replace(committed, result=result)
-            experts[number] = [ExpertLine(x.code, "draw", x.position, ref.index) for x in result.experts]
         event = _event(ref, body)
         if ref.kind == "draw.expert.response" and event.round is not None and event.subject is not None:
             responses[(event.round, event.subject)] = (event.category, ref.index)
         elif ref.kind == "draw.expert.topup" and event.round is not None:
-            for n, item in enumerate(body.list("experts") or []):
-                x = body.sub(f"experts[{n}]", item)
-                experts.setdefault(event.round, []).append(
-                    ExpertLine(x.req_str("code"), "topup", x.req_int("position"), ref.index)
-                )
-        elif ref.kind == "draw.designate" and body.str("role") == "expert" and event.round is not None:
-            experts.setdefault(event.round, []).append(
-                ExpertLine(body.req_str("person"), "designate", None, ref.index)
+            ev = body.sub("event", body.obj("event"))
+            order = f"随机流 {ev.int('position_before')}→{ev.int('position')}"
+            topups.setdefault(event.round, []).append(
+                ExpertLine(event.replacement or "", "topup", order, ref.index, replaces=event.subject)
             )
         events.append(event)
     if task is None:
@@ -882,18 +973,8 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
             field="entries",
             rule="record.no-create",
         )
-
-    for number, lines in experts.items():
-        if number in rounds:
-            answered = [
-                replace(
-                    x, response=responses[(number, x.code)][0], response_index=responses[(number, x.code)][1]
-                )
-                if (number, x.code) in responses
-                else x
-                for x in lines
-            ]
-            rounds[number] = replace(rounds[number], experts=tuple(answered))
+    for number, rnd in rounds.items():
+        rounds[number] = replace(rnd, experts=_roster(rnd, topups.get(number, []), responses))
     ordered_rounds = tuple(rounds[n] for n in sorted(rounds))
     return DrawRecord(
         spec=RECORD_SPEC,
@@ -908,6 +989,23 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
         entry_count=len(refs),
         anchor_index=_anchor(ordered_rounds, task),
     )
+
+
+def _roster(
+    rnd: Round, topups: Sequence[ExpertLine], responses: Mapping[tuple[int, str], tuple[str, int]]
+) -> tuple[ExpertLine, ...]:
+    """The round's experts (DR-4): designated, drawn in sequence, topped up; each with its answer."""
+    if rnd.result is None or rnd.result.experts is None:
+        return ()
+    exp, index = rnd.result.experts, rnd.result.ref.index
+    lines = [ExpertLine(code, "designate", "", index) for code in exp.designated]
+    lines += [ExpertLine(code, "draw", f"第 {k} 位", index) for k, code in enumerate(exp.sequence, 1)]
+    lines += topups
+    out = []
+    for line in lines:
+        answer = responses.get((rnd.number, line.code))
+        out.append(replace(line, response=answer[0], response_index=answer[1]) if answer else line)
+    return tuple(out)
 
 
 def _task(ref: Ref, body: _Body) -> TaskInfo:

@@ -44,8 +44,7 @@ HEX_PT = 8
 
 
 VERIFY_NOTE = (
-    "扫码核验：在公开网站上核对本记录——候选池根哈希、承诺、揭示、信标、种子与抽取结果"
-    "均可由公开日志独立复算。"
+    "扫码核验：在公开网站上核对本记录——候选池根哈希、承诺、揭示、信标、种子与抽取结果均可由公开日志独立复算。"
 )
 FOOTNOTE = (
     "本表仅由公开日志条目生成，不含个人电话、身份证号等个人信息；"
@@ -63,10 +62,10 @@ class CjkFontMissing(DrawsvcError):
 class CjkFont:
     path: Path
     index: int  # face number inside a .ttc/.otc collection (0 for a single font)
-    name: str  # PostScript name of the face (embedded in the PDF after a subset tag)
+    family: str  # e.g. "Noto Sans CJK SC" (the PDF embeds it, spaces removed, after a subset tag)
 
 
-def _faces(path: Path) -> list[tuple[int, str, str, set[int]]]:
+def _faces(path: Path) -> list[tuple[int, str, set[int]]]:
     from fontTools.ttLib import TTCollection, TTFont
 
     if path.suffix.lower() in (".ttc", ".otc"):
@@ -76,9 +75,7 @@ def _faces(path: Path) -> list[tuple[int, str, str, set[int]]]:
     out = []
     for n, font in enumerate(fonts):
         names = font["name"]
-        family = str(names.getDebugName(1) or "")
-        postscript = str(names.getDebugName(6) or family).replace(" ", "")
-        out.append((n, family, postscript, set(font.getBestCmap() or {})))
+        out.append((n, str(names.getDebugName(1) or ""), set(font.getBestCmap() or {})))
     return out
 
 
@@ -89,12 +86,12 @@ def pick_face(path: Path) -> CjkFont | None:
     except Exception:  # an unreadable or foreign file is simply not a candidate
         return None
     needed = {ord(c) for c in PROBE_TEXT}
-    usable = [f for f in faces if needed <= f[3] and "Mono" not in f[1]]
+    usable = [f for f in faces if needed <= f[2] and "Mono" not in f[1]]
     if not usable:
         return None
     preferred = [f for f in usable if re.search(r"\b(SC|CN|GB)\b", f[1])]
-    n, _family, postscript, _cmap = (preferred or usable)[0]
-    return CjkFont(path=path, index=n, name=postscript)
+    n, family, _cmap = (preferred or usable)[0]
+    return CjkFont(path=path, index=n, family=family)
 
 
 def _fc_match() -> Path | None:
@@ -333,6 +330,10 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
                 "前一轮未抽取" if rnd.redraw.replaces is None else f"日志 {rnd.redraw.replaces} 的抽取结果",
             ],
         ]
+    for d in rnd.designated:
+        rows.append(["指定专家", f"{d.id}：{d.reason}（批准：{d.approver}）"])
+    for draw, panel in rnd.rotation:
+        rows.append(["前次专家组", f"日志 #{draw}：{' '.join(panel)}"])
     if rnd.parent_draw is not None:
         rows.append(["上级抽取", f"日志 {rnd.parent_draw}"])
     table(rows, (22, 164), headings=False)
@@ -371,27 +372,35 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
         rows += [["信标来源", beacon.source], ["信标轮次", str(beacon.round)], ["信标值", beacon.value or ""]]
     else:
         rows.append(["信标", "本轮不使用公共信标"])
-    rows.append(["种子", rnd.result.seed if rnd.result else "尚未抽取"])
-    table(rows, (22, 164), headings=False)
-
     res = rnd.result
+    rows.append(["种子", res.seed if res else "尚未抽取"])
+    if res and res.inspection:
+        rows.append(["检查抽取种子", res.inspection.seed])
+    if res and res.experts:
+        rows.append(["专家抽取种子", res.experts.seed])
+    if res and res.avoidance_salt:
+        rows.append(["回避标签盐值", res.avoidance_salt])
+    if rnd.avoidance and rnd.avoidance.salt_commitment:
+        rows.append(["盐值承诺", rnd.avoidance.salt_commitment])
+    table(rows, (24, 162), headings=False)
+
     if res is not None:
         _result(res, table, text)
     if rnd.experts:
-        text("专家（抽取、补抽、指定及答复）")
-        rows = [["专家编号", "来源", "随机流位置", "日志", "答复", "答复日志"]]
+        text("专家（指定、抽取、补抽及答复）")
+        rows = [["专家编号", "来源", "顺序 / 随机流", "日志", "答复", "答复日志"]]
         rows += [
             [
                 x.code,
-                x.source_label,
-                str(x.position) if x.position is not None else "—",
+                x.source_label + (f"（接替 {x.replaces}）" if x.replaces else ""),
+                x.order or "—",
                 f"#{x.index}",
                 x.response_label,
                 f"#{x.response_index}" if x.response_index is not None else "",
             ]
             for x in rnd.experts
         ]
-        table(rows, (40, 24, 28, 26, 40, 28))
+        table(rows, (34, 42, 32, 20, 30, 28))
 
 
 def _result(res: Result, table, text) -> None:  # type: ignore[no-untyped-def]
@@ -399,16 +408,22 @@ def _result(res: Result, table, text) -> None:  # type: ignore[no-untyped-def]
     text(f"抽取结果（日志 #{res.ref.index} {res.ref.at}{parts}）")
     labels = {"targets": "检查对象数", "teams": "检查组数", "experts": "专家数"}
     rows = [[labels.get(k, k), str(n)] for k, n in res.counts]
-    if res.position is not None:
-        rows.append(["随机流位置", str(res.position)])
+    ins, exp = res.inspection, res.experts
+    if ins and ins.eligible is not None:
+        rows.append(["符合条件对象", str(ins.eligible)])
+    if ins and ins.teams_position is not None:
+        rows.append(["组队随机流位置", str(ins.teams_position)])
+    if exp:
+        sat_out = f"；轮空 {' '.join(exp.sat_out)}" if exp.sat_out else ""
+        rows.append(["专家库 / 组别", f"{exp.pool} / {exp.group}，应选 {exp.headcount} 人{sat_out}"])
     if rows:
         table(rows, (30, 156), headings=False)
-    if res.teams:
-        rows = [["组", "组长", "组员", "检查对象（统一社会信用代码）"]]
-        rows += [[str(t.no), t.leader or "", " ".join(t.members), " ".join(t.targets)] for t in res.teams]
-        table(rows, (10, 26, 60, 90))
-    if res.targets:
-        text("抽中检查对象（按抽取顺序）：" + " ".join(res.targets))
+    if ins and ins.teams:
+        rows = [["组", "检查对象（统一社会信用代码）", "组长", "组员（按席位）"]]
+        rows += [[str(t.no), t.target, t.leader or "", " ".join(t.members)] for t in ins.teams]
+        table(rows, (10, 56, 30, 90))
+    elif ins and ins.selected:
+        text("抽中检查对象（按抽取顺序）：" + " ".join(ins.selected))
 
 
 def _short_time(at: str) -> str:

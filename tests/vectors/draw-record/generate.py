@@ -1,9 +1,11 @@
 """Generate ``log.json``: a small log holding one whole task life cycle (docs/specs/entries.md).
 
 Run ``.venv/bin/python tests/vectors/draw-record/generate.py`` to rewrite it. The entry at list
-position i is the log entry at index i. Values are made up but well formed: commitments are
-SHA-256 of their secrets (draw-spec DRAW-5); roots, seeds and beacon values are SHA-256 of
-labels, so they do NOT replay under draw/v1: this vector tests the draw record, not the draw.
+position i is the log entry at index i. Shapes follow entries.md (§4 engine results, E-6 result
+parts as text). Values are made up but well formed: commitments are SHA-256 of their secrets
+(draw-spec DRAW-5); roots, seeds, salts, tags and beacon values are SHA-256 of labels, so they do
+NOT replay under draw/v1: this vector tests the draw record, not the draw (the service-made log
+of tests/tasks/test_record_service.py covers real draws).
 """
 
 from __future__ import annotations
@@ -47,24 +49,84 @@ def entry(kind: str, at: str, actor: dict[str, Any], body: dict[str, Any]) -> di
     }
 
 
+def teams(assignments: list[tuple[str, list[str]]], position: int) -> dict[str, Any]:
+    return {
+        "size": 2,
+        "position": position,
+        "assignments": [
+            {
+                "target": t,
+                "members": [{"id": m, "leader": k == 0, "designated": False} for k, m in enumerate(ms)],
+            }
+            for t, ms in assignments
+        ],
+    }
+
+
+def inspection(
+    round_: int,
+    seed: str,
+    selected: list[str],
+    assignments: list[tuple[str, list[str]]],
+    pools: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "spec": "draw/v1",
+        "kind": "inspection",
+        "task": TASK,
+        "round": round_,
+        "purpose": "inspection",
+        "seed": seed,
+        "pools": {k: {"root": v["root"], "size": v["size"]} for k, v in pools.items()},
+        "rules": {"targets": {"mode": "stratified", "count": 2}, "teams": {"size": 2}},
+        "targets": {"mode": "stratified", "eligible": 7, "pool": 7, "selected": selected, "total": 2},
+        "teams": teams(assignments, 40 + round_),
+        "events": [],
+    }
+
+
+def experts(round_: int, seed: str, sequence: list[str], position: int) -> dict[str, Any]:
+    return {
+        "spec": "draw/v1",
+        "kind": "experts",
+        "task": TASK,
+        "round": round_,
+        "purpose": "experts",
+        "seed": seed,
+        "pools": {"experts": {"root": h("experts-root"), "size": 5}},
+        "pool": "ZJ",
+        "group": "食品",
+        "experts": {
+            "headcount": 3,
+            "designated": [{"id": "EXP-004", "reason": "专家库中仅此一名冷链专家", "approver": "李局长"}],
+            "sat_out": [],
+            "sequence": sequence,
+            "declined": [],
+            "panel": ["EXP-004", *sequence],
+            "position": position,
+        },
+        "events": [],
+    }
+
+
 def build() -> list[dict[str, Any]]:
     params = {
         "spec": "draw/v1",
         "targets": {
             "mode": "sample",
-            "ratio_bp": 300,
-            "count": None,
+            "ratio_bp": None,
+            "count": 2,
             "class_ratios_bp": None,
-            "strata": ["region"],
+            "strata": [],
             "cap_per_year": 2,
-            "prefer_uninspected": True,
+            "prefer_uninspected": False,
         },
-        "teams": {"size": 2, "leader": True, "departments": ["330100-SC"], "max_targets_per_inspector": None},
-        "experts": {"headcount": 2, "groups": ["food"], "response_working_days": 3},
+        "teams": {"size": 2, "departments": [], "specialty": None},
+        "experts": {"headcount": 3, "pool": "ZJ", "group": "食品", "response_working_days": 3},
     }
-    targets = [[uscc(n), "330102", "330100-SC", "small", "B", 0] for n in range(1, 8)]
-    inspectors = [[f"INS-{n:03d}", "330100-SC", n % 2 == 0, ["food"]] for n in range(1, 6)]
-    experts = [[f"EXP-{n:03d}", ["food"]] for n in range(1, 6)]
+    targets = [[uscc(n), "", 0, False, "330102", "AUTH-330102"] for n in range(1, 8)]
+    inspectors = [[f"INS-{n:03d}", "330100-SC", n % 2 == 0, ["食品"]] for n in range(1, 6)]
+    experts_rows = [[f"EXP-{n:03d}"] for n in range(1, 6)]
     s_op1, s_jw1, s_op2, s_jw2 = (secret(x) for x in ("op1", "jw1", "op2", "jw2"))
     log: list[dict[str, Any]] = []
 
@@ -80,7 +142,7 @@ def build() -> list[dict[str, Any]]:
             {"code": "330100-SC", "name": "杭州市市场监督管理局"},
         )
     )
-    create = add(
+    add(
         entry(
             "task.create",
             "02T09:10:00",
@@ -128,7 +190,7 @@ def build() -> list[dict[str, Any]]:
             "task.create",
             "02T09:30:00",
             BUREAU,
-            {  # another task interleaved in the log
+            {  # another task, interleaved in the log
                 "task": "T2026-0002",
                 "parent": None,
                 "unit": None,
@@ -142,19 +204,27 @@ def build() -> list[dict[str, Any]]:
             },
         )
     )
+    add(
+        entry(
+            "draw.designate",
+            "02T10:00:00",
+            BUREAU,
+            {
+                "task": TASK,
+                "role": "expert",
+                "person": "EXP-004",
+                "reason": "专家库中仅此一名冷链专家",
+                "approver": "李局长",
+            },
+        )
+    )
+    fields = ["id", "stratum", "checks", "risk", "region", "authority"]
     t0 = add(
         entry(
             "draw.pool.members",
             "03T10:00:00",
             BUREAU,
-            {
-                "task": TASK,
-                "pool": "targets",
-                "chunk": 0,
-                "chunks": 2,
-                "fields": ["id", "region", "authority", "scale", "credit", "n"],
-                "rows": targets[:4],
-            },
+            {"task": TASK, "pool": "targets", "chunk": 0, "chunks": 2, "fields": fields, "rows": targets[:4]},
         )
     )
     add(
@@ -162,14 +232,7 @@ def build() -> list[dict[str, Any]]:
             "draw.pool.members",
             "03T10:00:00",
             BUREAU,
-            {
-                "task": TASK,
-                "pool": "targets",
-                "chunk": 1,
-                "chunks": 2,
-                "fields": ["id", "region", "authority", "scale", "credit", "n"],
-                "rows": targets[4:],
-            },
+            {"task": TASK, "pool": "targets", "chunk": 1, "chunks": 2, "fields": fields, "rows": targets[4:]},
         )
     )
     i0 = add(
@@ -182,7 +245,7 @@ def build() -> list[dict[str, Any]]:
                 "pool": "inspectors",
                 "chunk": 0,
                 "chunks": 1,
-                "fields": ["id", "department", "leader", "specialties"],
+                "fields": ["id", "dept", "leader", "specialties"],
                 "rows": inspectors,
             },
         )
@@ -197,8 +260,8 @@ def build() -> list[dict[str, Any]]:
                 "pool": "experts",
                 "chunk": 0,
                 "chunks": 1,
-                "fields": ["id", "groups"],
-                "rows": experts,
+                "fields": ["id"],
+                "rows": experts_rows,
             },
         )
     )
@@ -207,15 +270,21 @@ def build() -> list[dict[str, Any]]:
             "draw.avoidance",
             "03T10:00:00",
             BUREAU,
-            {"task": TASK, "chunk": 0, "chunks": 1, "pairs": [["INS-002", uscc(3)]]},
+            {"task": TASK, "chunk": 0, "chunks": 1, "tags": [h("tag-INS-002-3")]},
         )
     )
     pools = {
         "targets": {"root": h("targets-root"), "size": len(targets), "entries": [t0, 2]},
         "inspectors": {"root": h("inspectors-root"), "size": len(inspectors), "entries": [i0, 1]},
-        "experts": {"root": h("experts-root"), "size": len(experts), "entries": [e0, 1]},
+        "experts": {"root": h("experts-root"), "size": len(experts_rows), "entries": [e0, 1]},
     }
-    avoidance = {"root": h("avoidance-root"), "size": 1, "entries": [a0, 1]}
+    avoidance = {
+        "root": h("avoidance-root"),
+        "size": 1,
+        "entries": [a0, 1],
+        "salt_commitment": hashlib.sha256(bytes.fromhex(h("salt"))).hexdigest(),
+    }
+    designated = [{"id": "EXP-004", "reason": "专家库中仅此一名冷链专家", "approver": "李局长"}]
     commit1 = add(
         entry(
             "draw.commit",
@@ -236,17 +305,21 @@ def build() -> list[dict[str, Any]]:
                 "manual": {"targets": {"added": 0, "removed": 1}},
                 "redraw": None,
                 "parent_draw": None,
+                "rotation": [],
+                "designated": designated,
             },
         )
     )
+    all_pools = {**pools, "avoidance": avoidance}
     result1 = {
-        "targets": [uscc(2), uscc(5)],
-        "teams": [
-            {"no": 1, "leader": "INS-002", "members": ["INS-002", "INS-004"], "targets": [uscc(2)]},
-            {"no": 2, "leader": "INS-004", "members": ["INS-001", "INS-003"], "targets": [uscc(5)]},
-        ],
-        "experts": [{"code": "EXP-003", "position": 11}, {"code": "EXP-001", "position": 12}],
-        "position": 12,
+        "inspection": inspection(
+            1,
+            h("seed-1-inspection"),
+            [uscc(2), uscc(5)],
+            [(uscc(2), ["INS-002", "INS-004"]), (uscc(5), ["INS-004", "INS-003"])],
+            {k: v for k, v in all_pools.items() if k != "experts"},
+        ),
+        "experts": experts(1, h("seed-1-experts"), ["EXP-003", "EXP-001"], 12),
     }
     draw1 = add(
         entry(
@@ -260,10 +333,11 @@ def build() -> list[dict[str, Any]]:
                 "spec": "draw/v1",
                 "reveals": [{"party": "operator", "secret": s_op1}, {"party": "discipline", "secret": s_jw1}],
                 "beacon": {"source": "drand-quicknet", "round": 1234567, "value": h("beacon-1234567")},
-                "seed": h("seed-1"),
+                "avoidance_salt": h("salt"),
+                "seed": h("seed-1-inspection"),
                 "result": result1,
                 "parts": None,
-                "counts": {"targets": 2, "teams": 2, "experts": 2},
+                "counts": {"targets": 2, "teams": 2, "experts": 3},
             },
         )
     )
@@ -279,6 +353,33 @@ def build() -> list[dict[str, Any]]:
                 "response": "declined",
                 "deadline": "2026-03-09",
                 "reason": "与被检查企业存在利害关系，申请回避",
+            },
+        )
+    )  # `reason`: requested in docs/dev/requests.md R-3
+    add(
+        entry(
+            "registry.expert.invitation",
+            "05T11:00:00",
+            BUREAU,
+            {"code": "EXP-003", "outcome": "declined", "pool": "ZJ", "task_ref": TASK},
+        )
+    )  # not a task entry
+    add(
+        entry(
+            "draw.expert.topup",
+            "05T11:00:01",
+            BUREAU,
+            {
+                "task": TASK,
+                "round": 1,
+                "event": {
+                    "kind": "decline",
+                    "expert": "EXP-003",
+                    "reason": "declined",
+                    "replacement": "EXP-005",
+                    "position_before": 12,
+                    "position": 14,
+                },
             },
         )
     )
@@ -304,10 +405,23 @@ def build() -> list[dict[str, Any]]:
             {
                 "task": TASK,
                 "round": 1,
-                "from": 12,
-                "experts": [{"code": "EXP-005", "position": 14}, {"code": "EXP-002", "position": 15}],
-                "position": 15,
+                "event": {
+                    "kind": "decline",
+                    "expert": "EXP-001",
+                    "reason": "no-answer",
+                    "replacement": "EXP-002",
+                    "position_before": 14,
+                    "position": 15,
+                },
             },
+        )
+    )
+    add(
+        entry(
+            "draw.expert.response",
+            "10T10:00:00",
+            BUREAU,
+            {"task": TASK, "round": 1, "expert": "EXP-005", "response": "accepted", "deadline": "2026-03-10"},
         )
     )
     add(
@@ -318,33 +432,58 @@ def build() -> list[dict[str, Any]]:
             {
                 "task": TASK,
                 "round": 1,
-                "method": "stream",
                 "reason": "INS-003 病假",
-                "approver": "王科长",
-                "out": "INS-003",
-                "in": "INS-005",
-                "team": 2,
-                "from": 15,
-                "position": 17,
-                "swap": None,
+                "avoidance": False,
+                "event": {
+                    "kind": "replace",
+                    "target": uscc(5),
+                    "person": "INS-003",
+                    "reason": "INS-003 病假",
+                    "approver": "王科长",
+                    "mode": "refill",
+                    "replacement": "INS-005",
+                    "swap_target": None,
+                    "position_before": 41,
+                    "position": 43,
+                },
             },
         )
     )
     add(
         entry(
-            "draw.designate",
+            "draw.replace",
             "10T15:00:00",
             BUREAU,
             {
                 "task": TASK,
                 "round": 1,
-                "role": "expert",
-                "person": "EXP-004",
-                "reason": "专家库中仅此一名冷链专家",
-                "approver": "李局长",
+                "reason": "avoidance",
+                "avoidance": True,
+                "event": {
+                    "kind": "replace",
+                    "target": uscc(2),
+                    "person": "INS-004",
+                    "reason": "avoidance",
+                    "approver": "王科长",
+                    "mode": "swap",
+                    "replacement": "INS-005",
+                    "swap_target": uscc(5),
+                    "position_before": 43,
+                    "position": 44,
+                },
             },
         )
     )
+    result2 = {
+        "inspection": inspection(
+            2,
+            h("seed-2-inspection"),
+            [uscc(7), uscc(1)],
+            [(uscc(7), ["INS-004", "INS-001"]), (uscc(1), ["INS-002", "INS-005"])],
+            {k: v for k, v in all_pools.items() if k != "experts"},
+        ),
+        "experts": experts(2, h("seed-2-experts"), ["EXP-002", "EXP-005"], 10),
+    }
     commit2 = add(
         entry(
             "draw.commit",
@@ -369,7 +508,27 @@ def build() -> list[dict[str, Any]]:
                     "approver": "局党组会议 2026-03-11",
                 },
                 "parent_draw": None,
+                "rotation": [{"draw": draw1, "panel": ["EXP-004", "EXP-005", "EXP-002"]}],
+                "designated": designated,
             },
+        )
+    )
+    text = json.dumps(result2, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    cut = len(text) // 2  # the result as two draw.result.part entries (E-6)
+    p0 = add(
+        entry(
+            "draw.result.part",
+            "12T10:30:00",
+            DISCIPLINE,
+            {"task": TASK, "round": 2, "chunk": 0, "chunks": 2, "text": text[:cut]},
+        )
+    )
+    add(
+        entry(
+            "draw.result.part",
+            "12T10:30:00",
+            DISCIPLINE,
+            {"task": TASK, "round": 2, "chunk": 1, "chunks": 2, "text": text[cut:]},
         )
     )
     draw2 = add(
@@ -384,28 +543,11 @@ def build() -> list[dict[str, Any]]:
                 "spec": "draw/v1",
                 "reveals": [{"party": "operator", "secret": s_op2}, {"party": "discipline", "secret": s_jw2}],
                 "beacon": None,
-                "seed": h("seed-2"),
-                "result": {
-                    "targets": [uscc(7), uscc(1)],
-                    "teams": [
-                        {
-                            "no": 1,
-                            "leader": "INS-004",
-                            "members": ["INS-004", "INS-001"],
-                            "targets": [uscc(7)],
-                        },
-                        {
-                            "no": 2,
-                            "leader": "INS-002",
-                            "members": ["INS-002", "INS-005"],
-                            "targets": [uscc(1)],
-                        },
-                    ],
-                    "experts": [{"code": "EXP-002", "position": 9}, {"code": "EXP-005", "position": 10}],
-                    "position": 10,
-                },
-                "parts": None,
-                "counts": {"targets": 2, "teams": 2, "experts": 2},
+                "avoidance_salt": h("salt"),
+                "seed": h("seed-2-inspection"),
+                "result": None,
+                "parts": [p0, 2],
+                "counts": {"targets": 2, "teams": 2, "experts": 3},
             },
         )
     )
@@ -425,7 +567,6 @@ def build() -> list[dict[str, Any]]:
             },
         )
     )
-    assert create == 1
     return log
 
 
