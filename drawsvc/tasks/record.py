@@ -647,7 +647,7 @@ def _check_chunks(ref: Ref, frozen: Frozen, chunks: Chunks) -> None:
     for body in _chunk_bodies(ref, where, kind, (frozen.first, frozen.count), chunks):
         if not avoidance and body.req_str("pool") != frozen.name:
             raise body.fail("pool", "record.chunk-order", f"must be {frozen.name}")
-        total += len(body.list("tags" if avoidance else "rows") or [])
+        total += len(body.list("tags") or []) if avoidance else _pool_chunk_size(body)
     if total != frozen.size:
         raise InvalidInput(
             f"log entry {ref.index}: {frozen.name} size {frozen.size} but its chunks hold {total}",
@@ -657,6 +657,20 @@ def _check_chunks(ref: Ref, frozen: Frozen, chunks: Chunks) -> None:
             size=frozen.size,
             rows=total,
         )
+
+
+USCC_LENGTH = 18
+
+
+def _pool_chunk_size(body: _Body) -> int:
+    """Members in one ``draw.pool.members`` chunk: ``rows``, or a targets chunk's ``ids`` column
+    (concatenated 18-character USCCs, entries.md §4)."""
+    if "rows" in body.body:
+        return len(body.list("rows") or [])
+    ids = body.req_str("ids")
+    if len(ids) % USCC_LENGTH:
+        raise body.fail("ids", "record.field-type", f"must be {USCC_LENGTH}-character USCCs, concatenated")
+    return len(ids) // USCC_LENGTH
 
 
 def _joined_result(ref: Ref, body: _Body, chunks: Chunks) -> Mapping[str, Any]:

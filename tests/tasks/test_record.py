@@ -708,3 +708,31 @@ def test_unknown_kind_of_the_task_is_listed_not_hidden() -> None:
     page = parse_page(render_html(build_record(task_entries(log)), verify_base_url=BASE))
     row = page.one(id="events").one(data_log_index=str(len(log) - 1))
     assert row.attrs["data-kind"] == "task.note" and row.attrs["data-category"] == "other"
+
+
+def columnar(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The targets chunks re-encoded as columns (``ids`` = concatenated USCCs), as tasks now logs them."""
+    for e in log:
+        b = e["body"]
+        if e["kind"] == "draw.pool.members" and b["pool"] == "targets":
+            ids = "".join(r[0] for r in b.pop("rows"))
+            b.pop("fields")
+            b.update({"ids": ids, "strata": [["", len(ids) // 18]], "checks": [], "risk": []})
+    return log
+
+
+def test_columnar_targets_chunks_are_counted_by_their_ids() -> None:
+    log = columnar(copy.deepcopy(LOG))
+    record = build_record(task_entries(log))
+    assert record.rounds[0].pools[0].name == "targets" and record.rounds[0].pools[0].size == 7
+    first = index_of("draw.pool.members")
+    log[first]["body"]["ids"] = log[first]["body"]["ids"][18:]  # one target fewer than the commit's size
+    with pytest.raises(InvalidInput) as err:
+        build_record(task_entries(log))
+    commit = index_of("draw.commit")
+    assert err.value.rule == "record.pool-size"
+    assert err.value.field == f"log[{commit}].body.pools.targets.size"
+    log[first]["body"]["ids"] += "X"  # not a whole number of USCCs
+    with pytest.raises(InvalidInput) as err:
+        build_record(task_entries(log))
+    assert err.value.rule == "record.field-type" and err.value.field == f"log[{first}].body.ids"
