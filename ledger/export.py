@@ -2,8 +2,8 @@
 
 Durability order (docs/specs/ledger.md §Export):
 
-1. read the stored size, checkpoint, tiles and entries in ONE database transaction (a
-   consistent snapshot of a committed tree);
+1. read the stored size and checkpoint (a committed tree), then the tiles and entries in
+   short read transactions (immutable rows; partial tiles cut to their width at that size);
 2. find what the directory already publishes from its ``checkpoint`` (size ``old``); write
    only the tiles and entry bundles that differ between ``old`` and the new size: new full
    tiles and the new partial right edge (``tiles.changed_tiles``);
@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from ledger import store, tiles
 from ledger.checkpoint import parse_checkpoint, verify_checkpoint
 from ledger.errors import MalformedError, RootMismatch, StorageError, TileConflict
-from ledger.hashing import leaf_hash
+from ledger.hashing import HASH_SIZE, leaf_hash
 from ledger.note import Verifier
 from ledger.tree import TILE_HEIGHT, TILE_WIDTH, perfect_root
 from ledger.verify import root_from_tiles, tiles_for_root
@@ -118,23 +119,24 @@ def _note_text(note: bytes) -> str:
     return text.decode("utf-8") + "\n"
 
 
+EXPORT_CHUNK_TILES = 64  # tiles read per short read transaction
+
+
 def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = True) -> ExportResult:
     """Publish the log's latest checkpoint and every tile and bundle it needs into ``directory``.
 
-    ``conn`` is read in one transaction (opened here if none is open). Only tiles changed
-    since the directory's current checkpoint are written.
+    Only tiles changed since the directory's current checkpoint are written. Reads happen in
+    short transactions (with ``ledger.database`` SQLite engines every transaction holds the
+    write lock), none of them open while files are written, unless the caller's ``conn`` is
+    already in a transaction, which is then used throughout. Reading in pieces is safe:
+    entries and full tiles never change, and a partial tile only grows, so its first ``w``
+    hashes are those of width ``w``.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     old_size = published_size(directory)
-    if conn.in_transaction():
-        return _export(conn, directory, old_size, fsync)
-    with conn.begin():
-        return _export(conn, directory, old_size, fsync)
-
-
-def _export(conn: sa.Connection, directory: Path, old_size: int, fsync: bool) -> ExportResult:
-    state = store.read_state(conn)
+    with _reading(conn):
+        state = store.read_state(conn)
     size = state.size
     if old_size > size:
         raise StorageError(f"directory publishes size {old_size}, the log has only {size}")
@@ -142,25 +144,15 @@ def _export(conn: sa.Connection, directory: Path, old_size: int, fsync: bool) ->
     if state.checkpoint is None or old_size == size:
         return result
     changed = tiles.changed_tiles(old_size, size)
-    blobs = _read_tiles(conn, changed)
     dirs: set[Path] = set()
-
-    def put(rel: str, data: bytes) -> None:
-        path = directory / rel
-        (result.written if write_once(path, data, fsync=fsync) else result.unchanged).append(rel)
-        dirs.add(path.parent)
-
-    for level, index, width in changed:
-        blob = blobs[(level, index)]
-        tiles.check_tile(blob, width)
-        put(tiles.tile_path(level, index, width), blob)
-    level0 = [(index, width) for level, index, width in changed if level == 0]
-    if level0:
-        first = level0[0][0] * TILE_WIDTH
-        data = store.read_entries(conn, first, min(size, (level0[-1][0] + 1) * TILE_WIDTH))
-        for index, width in level0:
-            start = index * TILE_WIDTH - first
-            put(tiles.entries_path(index, width), tiles.encode_bundle(data[start : start + width]))
+    for pos in range(0, len(changed), EXPORT_CHUNK_TILES):
+        chunk = changed[pos : pos + EXPORT_CHUNK_TILES]
+        with _reading(conn):
+            files = _read_chunk(conn, chunk, size)
+        for rel, data in files:
+            path = directory / rel
+            (result.written if write_once(path, data, fsync=fsync) else result.unchanged).append(rel)
+            dirs.add(path.parent)
     if fsync:
         for d in sorted(dirs):
             _fsync_dir(d)
@@ -174,20 +166,35 @@ def _export(conn: sa.Connection, directory: Path, old_size: int, fsync: bool) ->
     return result
 
 
-def _read_tiles(conn: sa.Connection, changed: list[tuple[int, int, int]]) -> dict[tuple[int, int], bytes]:
+def _reading(conn: sa.Connection) -> AbstractContextManager[object]:
+    return nullcontext() if conn.in_transaction() else conn.begin()
+
+
+def _read_chunk(conn: sa.Connection, chunk: list[tuple[int, int, int]], size: int) -> list[tuple[str, bytes]]:
+    """(path, bytes) of the tiles in ``chunk`` and of the entry bundles of its level-0 tiles."""
     by_level: dict[int, list[int]] = {}
-    for level, index, _ in changed:
+    for level, index, _ in chunk:
         by_level.setdefault(level, []).append(index)
-    out: dict[tuple[int, int], bytes] = {}
+    blobs: dict[tuple[int, int], bytes] = {}
     t = store.tiles_table.c
     for level, indexes in by_level.items():
         rows = conn.execute(
             sa.select(t.idx, t.hashes).where(t.level == level, t.idx >= min(indexes), t.idx <= max(indexes))
         )
-        out.update({(level, int(r.idx)): bytes(r.hashes) for r in rows})
-    missing = [(lvl, i) for lvl, i, _ in changed if (lvl, i) not in out]
-    if missing:
-        raise StorageError(f"tiles missing from storage: {missing[:5]}")
+        blobs.update({(level, int(r.idx)): bytes(r.hashes) for r in rows})
+    out = []
+    for level, index, width in chunk:
+        blob = blobs.get((level, index), b"")
+        if len(blob) < width * HASH_SIZE:
+            raise StorageError(f"tile {level}/{index} holds {len(blob) // HASH_SIZE} hashes, needs {width}")
+        out.append((tiles.tile_path(level, index, width), blob[: width * HASH_SIZE]))
+    level0 = [(index, width) for level, index, width in chunk if level == 0]
+    if level0:
+        first = level0[0][0] * TILE_WIDTH
+        data = store.read_entries(conn, first, min(size, (level0[-1][0] + 1) * TILE_WIDTH))
+        for index, width in level0:
+            start = index * TILE_WIDTH - first
+            out.append((tiles.entries_path(index, width), tiles.encode_bundle(data[start : start + width])))
     return out
 
 

@@ -137,3 +137,23 @@ def test_tampered_directory_fails_verification(grown) -> None:
     cp.write_bytes(cp.read_bytes().replace(b"\n600\n", b"\n601\n"))
     with pytest.raises(SignatureError):
         export.verify_directory(site, verifier(), origin=support.ORIGIN)
+
+
+def test_export_of_a_size_that_has_since_grown_cuts_partial_tiles(grown, monkeypatch) -> None:
+    """Reads are not one snapshot: a partial tile that grew meanwhile is cut to its width."""
+    engine, _, _, append, site = grown
+    append(280)
+    from ledger import store
+
+    with engine.connect() as conn:
+        state_280 = store.read_state(conn)
+    append(20)
+    monkeypatch.setattr(export.store, "read_state", lambda conn: state_280)
+    with engine.connect() as conn:
+        res = export.export_tiles(conn, site, fsync=False)
+    monkeypatch.undo()
+    assert "tile/0/001.p/24" in res.written and "tile/entries/001.p/24" in res.written
+    assert export.verify_directory(site, verifier(), origin=support.ORIGIN, full=True) == 280
+    with engine.connect() as conn:
+        export.export_tiles(conn, site, fsync=False)
+    assert export.verify_directory(site, verifier(), origin=support.ORIGIN, full=True) == 300
