@@ -80,12 +80,12 @@ class _Context:
     pool_code: str | None
     report: ImportReport
     errors: list[RowError] = field(default_factory=list)
-    bad_rows: set[int] = field(default_factory=set)
     bad_row_count: int = 0
+    last_bad_row: int = 0  # a row's errors are reported together, so counting needs no set
 
     def fail(self, row: int, fld: str, rule: str, message: str) -> None:
-        if row not in self.bad_rows:
-            self.bad_rows.add(row)
+        if row != self.last_bad_row:
+            self.last_bad_row = row
             self.bad_row_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(
@@ -678,6 +678,5 @@ def _rejected(ctx: _Context) -> ImportRejected:
     shown = len(ctx.errors)
     total = ctx.bad_row_count
     more = f" (first {shown} errors listed)" if shown >= MAX_LISTED_ERRORS else ""
-    return ImportRejected(
-        f"{total} bad row(s); nothing was imported{more}", rows=list(ctx.errors), bad_rows=total
-    )
+    rows = sorted(ctx.errors, key=lambda e: e.row)  # stable: a row's columns stay in order
+    return ImportRejected(f"{total} bad row(s); nothing was imported{more}", rows=rows, bad_rows=total)

@@ -149,12 +149,14 @@ def test_bad_rows_are_all_listed_and_nothing_is_imported(rt: Any) -> None:
     assert count(rt, "targets") == 0 and log_bytes(rt) == good_before
 
 
-def test_duplicate_inside_one_batch_names_the_first_row(rt: Any) -> None:
+def test_duplicate_inside_one_batch_names_the_first_row_and_rows_are_sorted(rt: Any) -> None:
     rows = list(generate_targets(5, seed=9))
+    broken = {**rows[0], "uscc": "91330100799655058C"}  # wrong check character
     with pytest.raises(ImportRejected) as exc:
-        run(rt, csv_bytes("targets", [*rows, rows[1]]), "targets")
-    assert [(e.row, e.rule) for e in exc.value.rows] == [(7, rules.DUPLICATE)]
+        run(rt, csv_bytes("targets", [*rows, rows[1], broken]), "targets")
+    assert [(e.row, e.rule) for e in exc.value.rows] == [(7, rules.DUPLICATE), (8, rules.USCC_CHECK)]
     assert "row 3" in exc.value.rows[0].message
+    assert exc.value.detail["bad_rows"] == 2
 
 
 def test_missing_required_column_is_reported_on_the_header_row(rt: Any) -> None:
