@@ -496,17 +496,24 @@ def select_entries(
 
     ``task_or_index``: a task id, or (all digits) the log index of one of the task's entries (DR-11).
     """
-    entries = [parse_entry(e) if isinstance(e, bytes) else e for e in log]
+    def entry(i: int) -> Mapping[str, Any]:
+        e = log[i]
+        return parse_entry(e) if isinstance(e, bytes) else e
+
     task = task_or_index.strip()
     if task.isdigit():
         index = int(task)
-        if index >= len(entries):
-            raise NotFound(f"no log entry {index} (log size {len(entries)})", field="index", subject=task)
-        found = task_of(entries[index])
+        if index >= len(log):
+            raise NotFound(f"no log entry {index} (log size {len(log)})", field="index", subject=task)
+        found = task_of(entry(index))
         if found is None:
             raise InvalidInput(f"log entry {index} belongs to no task", field="index", rule="record.no-task")
         task = found
-    selected = entries_of_task(enumerate(entries), task)
+    # RFC 8785 bytes hold the member exactly as ``"task":"<id>"`` (JSON escapes only ", \ and controls),
+    # so entries without that text are skipped unparsed; those with it are parsed and checked.
+    needle = ('"task":' + json.dumps(task, ensure_ascii=False)).encode("utf-8")
+    candidates = (i for i, e in enumerate(log) if not isinstance(e, bytes) or needle in e)
+    selected = [(i, e) for i in candidates if task_of(e := entry(i)) == task]
     if not selected:
         raise NotFound(f"no log entries for task {task}", field="task", subject=task)
     return selected

@@ -487,7 +487,10 @@ def test_text_is_escaped_and_personal_data_never_shown() -> None:
 
 
 def raw_log() -> list[bytes]:
-    return [json.dumps(e, ensure_ascii=False).encode() for e in LOG]
+    """The vector as the log stores it: RFC 8785 bytes."""
+    from ledger.entries import canonicalize
+
+    return [canonicalize(e) for e in LOG]
 
 
 def test_select_by_task_or_by_the_index_of_any_of_its_entries() -> None:
