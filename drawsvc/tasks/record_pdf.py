@@ -41,6 +41,7 @@ QR_MM = 34
 BODY_PT = 9
 SMALL_PT = 7.5
 HEX_PT = 8
+SUBHEAD_KEEP_MM = 25  # a sub-heading never ends a page: at least a table heading and a row follow it
 
 
 VERIFY_NOTE = (
@@ -157,7 +158,10 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
     pdf.add_page()
     heading_style = FontFace(emphasis="", fill_color=(235, 235, 235))
 
-    def text(line: str, size: float = BODY_PT, align: str = "L", h: float = 5) -> None:
+    def text(line: str, size: float = BODY_PT, align: str = "L", h: float = 5, keep: float = 0) -> None:
+        """A paragraph; ``keep``: start a new page unless that much room (mm) is left below it."""
+        if keep and pdf.will_page_break(keep):
+            pdf.add_page()
         pdf.set_font(FONT, size=size)
         pdf.multi_cell(0, h, line, align=align, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
 
@@ -338,7 +342,7 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
         rows.append(["上级抽取", f"日志 {rnd.parent_draw}"])
     table(rows, (22, 164), headings=False)
 
-    text("候选池（承诺时冻结）")
+    text("候选池（承诺时冻结）", keep=SUBHEAD_KEEP_MM)
     rows = [["池", "人数/户数", "根哈希（draw/v1）", "名单所在日志"]]
     for p in (*rnd.pools, *((rnd.avoidance,) if rnd.avoidance else ())):
         span = f"#{p.first}–#{p.first + p.count - 1}" if p.first is not None and p.count else "—"
@@ -349,7 +353,7 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
         )
     table(rows, (24, 18, 118, 26), size=HEX_PT)
 
-    text("承诺与揭示")
+    text("承诺与揭示", keep=SUBHEAD_KEEP_MM)
     rows = [
         [
             "方",
@@ -365,7 +369,7 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
         rows.append([c.label, c.department or "", c.value, reveal])
     table(rows, (16, 22, 74, 74), size=HEX_PT)
 
-    text("公共随机信标与种子")
+    text("公共随机信标与种子", keep=SUBHEAD_KEEP_MM)
     beacon = rnd.result.beacon if rnd.result and rnd.result.beacon else rnd.beacon
     rows = []
     if beacon:
@@ -387,7 +391,7 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
     if res is not None:
         _result(res, table, text)
     if rnd.experts:
-        text("专家（指定、抽取、补抽及答复）")
+        text("专家（指定、抽取、补抽及答复）", keep=SUBHEAD_KEEP_MM)
         rows = [["专家编号", "来源", "顺序 / 随机流", "日志", "答复", "答复日志"]]
         rows += [
             [
@@ -405,7 +409,7 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
 
 def _result(res: Result, table, text) -> None:  # type: ignore[no-untyped-def]
     parts = f"，分段 #{res.parts[0]}–#{res.parts[0] + res.parts[1] - 1}" if res.parts else ""
-    text(f"抽取结果（日志 #{res.ref.index} {res.ref.at}{parts}）")
+    text(f"抽取结果（日志 #{res.ref.index} {res.ref.at}{parts}）", keep=SUBHEAD_KEEP_MM)
     labels = {"targets": "检查对象数", "teams": "检查组数", "experts": "专家数"}
     rows = [[labels.get(k, k), str(n)] for k, n in res.counts]
     ins, exp = res.inspection, res.experts
