@@ -62,8 +62,9 @@ def reader_for(log: Log, conn: sa.Connection) -> EntryReader:
     return read
 
 
-def inputs_from_log(log: Log, conn: sa.Connection, commit_index: int) -> DrawInputs:
-    return inputs_from_entries(reader_for(log, conn), commit_index)
+def inputs_from_log(log: Log, conn: sa.Connection, commit_index: int, *,
+                    cached: set[str] | frozenset[str] = frozenset()) -> DrawInputs:
+    return inputs_from_entries(reader_for(log, conn), commit_index, cached=cached)
 
 
 def expect(entry: Mapping[str, Any], kind: str, index: int, task: str | None = None) -> dict[str, Any]:
@@ -93,12 +94,44 @@ def read_chunks(read: EntryReader, kind: str, task: str, span: list[int], key: s
     return out, head
 
 
-def inputs_from_entries(read: EntryReader, commit_index: int) -> DrawInputs:
-    """The inputs of the draw committed at ``commit_index``: params, pool rows, avoidance."""
+def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[list[Any]]:
+    """The targets pool from its column-encoded chunks (entries.md §4), in order."""
+    from drawsvc.errors import InvalidInput
+    from drawsvc.tasks.replay import decode_target_chunk
+
+    first, count = int(span[0]), int(span[1])
+    if count < 1 or first < 0:
+        raise LogMismatch(f"task {task}: bad chunk span {span}")
+    rows: list[list[Any]] = []
+    for i, entry in enumerate(read(first, first + count)):
+        body = expect(entry, "draw.pool.members", first + i, task)
+        if body.get("chunk") != i or body.get("chunks") != count or body.get("pool") != "targets":
+            raise LogMismatch(f"log entry {first + i}: chunk {body.get('chunk')}/{body.get('chunks')} "
+                              f"of the targets pool is out of order (expected {i}/{count})")
+        try:
+            rows.extend(decode_target_chunk(body))
+        except InvalidInput as exc:
+            raise LogMismatch(f"log entry {first + i}: {exc.message}") from None
+    return rows
+
+
+def inputs_from_entries(read: EntryReader, commit_index: int, *,
+                        cached: set[str] | frozenset[str] = frozenset()) -> DrawInputs:
+    """The inputs of the draw committed at ``commit_index``: params, pool rows, avoidance.
+
+    Pools named in ``cached`` are not read (the service holds them frozen under the committed
+    root, ``replay.cached_pools``); verifiers never pass it.
+    """
     commit = expect(read(commit_index, commit_index + 1)[0], "draw.commit", commit_index)
     task = commit["task"]
     inputs = DrawInputs(task=task, round=int(commit["round"]), commit_index=commit_index, commit=commit)
     for pool, ref in sorted(commit["pools"].items()):
+        if pool in cached:
+            continue
+        if pool == "targets":
+            inputs.pools[pool] = read_target_chunks(read, task, ref["entries"])
+            inputs.fields[pool] = ["id", "stratum", "checks", "risk"]
+            continue
         rows, head = read_chunks(read, "draw.pool.members", task, ref["entries"], "rows", pool)
         inputs.pools[pool] = rows
         inputs.fields[pool] = list(head["fields"]) if head else []

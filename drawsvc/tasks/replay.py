@@ -25,10 +25,12 @@ from drawsvc.errors import DrawInfeasible, InvalidInput, RevealMismatch, RuleVio
 # engine's record fields (bound by the pool root); ``region`` and ``authority`` of targets are
 # informative (they drive dispatch only) and not part of the root.
 FIELDS: dict[str, list[str]] = {
-    "targets": ["id", "stratum", "checks", "risk", "region", "authority"],
+    "targets": ["id", "stratum", "checks", "risk"],
     "inspectors": ["id", "dept", "leader", "specialties"],
     "experts": ["id"],
 }
+USCC_LENGTH = 18
+TARGET_CHUNK = 2_800  # targets per draw.pool.members chunk (halved while a chunk is too large)
 PURPOSE_INSPECTION = "inspection"
 PURPOSE_EXPERTS = "experts"
 ALL_CAP = 10_001  # a sub-draw takes every target of its share: no cap applies (checks <= 10000)
@@ -58,8 +60,105 @@ def freeze(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
     return dpool.freeze_experts(dpool.ExpertRecord(r[0]) for r in rows)
 
 
-def pool_root(pool: str, rows: Sequence[Sequence[Any]]) -> str:
-    return freeze(pool, rows).root.hex()
+_FROZEN: dict[tuple[str, str, int], dpool.Pool[Any]] = {}
+_FROZEN_MAX = 4
+
+
+def freeze_cached(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
+    """``freeze`` remembering the result by (pool, root, size) for the service's own next step."""
+    frozen = freeze(pool, rows)
+    if len(_FROZEN) >= _FROZEN_MAX:
+        _FROZEN.pop(next(iter(_FROZEN)))
+    _FROZEN[(pool, frozen.root.hex(), frozen.size)] = frozen
+    return frozen
+
+
+def cached_pools(pools: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """Names of committed pools whose frozen form this process still holds (root and size)."""
+    return {name for name, ref in pools.items() if (name, ref["root"], ref["size"]) in _FROZEN}
+
+
+def frozen_for(pool: str, rows: Sequence[Sequence[Any]], committed: Mapping[str, Any] | None,
+               *, trust_cache: bool) -> dpool.Pool[Any]:
+    """The frozen pool for ``rows``. With ``trust_cache`` (the service, same process as the
+    commit) a pool frozen earlier under the committed root and size is reused: equal roots mean
+    equal records (SHA-256). The verifier passes ``trust_cache=False`` and always rebuilds."""
+    if trust_cache and committed is not None:
+        hit = _FROZEN.get((pool, committed["root"], committed["size"]))
+        if hit is not None:
+            return hit
+    return freeze(pool, rows)
+
+
+# --- target chunk encoding (entries.md §4, columns) ------------------------------------------
+
+
+def encode_target_chunk(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Columns of a chunk of target rows: concatenated 18-character ids, run-length strata, the
+    non-zero checks as ``[offset, n]`` and the offsets of risk-flagged targets."""
+    strata: list[list[Any]] = []
+    checks: list[list[int]] = []
+    risk: list[int] = []
+    for k, r in enumerate(rows):
+        if strata and strata[-1][0] == r[1]:
+            strata[-1][1] += 1
+        else:
+            strata.append([r[1], 1])
+        if r[2]:
+            checks.append([k, r[2]])
+        if r[3]:
+            risk.append(k)
+    return {"ids": "".join(r[0] for r in rows), "strata": strata, "checks": checks, "risk": risk}
+
+
+def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
+    """Inverse of ``encode_target_chunk``; raises ``InvalidInput`` on a malformed chunk."""
+    ids_text, strata, checks, risk = body.get("ids"), body.get("strata"), body.get("checks"), body.get("risk")
+    if not isinstance(ids_text, str) or len(ids_text) % USCC_LENGTH or not isinstance(strata, list) \
+            or not isinstance(checks, list) or not isinstance(risk, list):
+        raise InvalidInput("a targets chunk needs ids, strata, checks and risk", field="ids",
+                           rule="entries.pool-chunk")
+    n = len(ids_text) // USCC_LENGTH
+    column: list[str] = []
+    for run in strata:
+        if not (isinstance(run, list) and len(run) == 2 and isinstance(run[0], str) and type(run[1]) is int
+                and run[1] > 0):
+            raise InvalidInput("a strata run is [stratum, count > 0]", field="strata", rule="entries.pool-chunk")
+        column.extend([run[0]] * run[1])
+    if len(column) != n:
+        raise InvalidInput("strata runs do not cover the ids", field="strata", rule="entries.pool-chunk")
+    counts = [0] * n
+    for item in checks:
+        if not (isinstance(item, list) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] < n
+                and type(item[1]) is int and item[1] > 0):
+            raise InvalidInput("checks are [offset, n > 0] within the chunk", field="checks",
+                               rule="entries.pool-chunk")
+        counts[item[0]] = item[1]
+    flags = [False] * n
+    for k in risk:
+        if type(k) is not int or not 0 <= k < n:
+            raise InvalidInput("risk offsets lie within the chunk", field="risk", rule="entries.pool-chunk")
+        flags[k] = True
+    return [[ids_text[k * USCC_LENGTH:(k + 1) * USCC_LENGTH], column[k], counts[k], flags[k]] for k in range(n)]
+
+
+def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, Any]]:
+    """Encoded chunks of at most ``budget`` bytes of JSON each, in row order (E-5)."""
+    out: list[dict[str, Any]] = []
+    stack = [(lo, min(len(rows), lo + TARGET_CHUNK)) for lo in range(0, len(rows), TARGET_CHUNK)][::-1]
+    while stack:
+        lo, hi = stack.pop()
+        body = encode_target_chunk(rows[lo:hi])
+        if hi - lo > 1 and len(encoded(body)) > budget:
+            mid = (lo + hi) // 2
+            stack.extend([(mid, hi), (lo, mid)])
+            continue
+        out.append(body)
+    return out or [encode_target_chunk([])]
+
+
+def pool_root(pool: str, rows: Sequence[Sequence[Any]], *, remember: bool = False) -> str:
+    return (freeze_cached(pool, rows) if remember else freeze(pool, rows)).root.hex()
 
 
 def avoidance_tags(salt: bytes, pairs: Iterable[Sequence[str]]) -> list[str]:
@@ -69,6 +168,10 @@ def avoidance_tags(salt: bytes, pairs: Iterable[Sequence[str]]) -> list[str]:
 
 def avoidance_root(tags: Sequence[str]) -> str:
     return dpool.freeze_avoidance(tags).root.hex()
+
+
+def stratum_needs_attributes(t: Mapping[str, Any] | None) -> bool:
+    return t is not None and t["mode"] == "sample" and bool(t["class_ratios_bp"] or t["strata"])
 
 
 def stratum_of(t: Mapping[str, Any] | None, attrs: Mapping[str, str]) -> str:
@@ -148,39 +251,42 @@ def target_rule(t: Mapping[str, Any]) -> RatioRule | StratifiedRule:
     return RatioRule(ratio_bp=t["ratio_bp"] or 0, class_ratio_bp=dict(t["class_ratios_bp"] or {}), **common)
 
 
-def team_rule(m: Mapping[str, Any], targets: Sequence[str]) -> TeamRule:
-    spec = m.get("specialty")
-    return TeamRule(size=m["size"], departments=tuple(m["departments"]),
-                    specialty={t: spec for t in targets} if spec else {})
+def _frozen(inputs: Any, pool: str, trust_cache: bool) -> dpool.Pool[Any]:
+    return frozen_for(pool, inputs.pools.get(pool, []), inputs.commit["pools"].get(pool), trust_cache=trust_cache)
 
 
 def inspection_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-                       salt: str | None) -> engine.InspectionRequest | None:
+                       salt: str | None, *, trust_cache: bool = False) -> engine.InspectionRequest | None:
     p = inputs.params
     if p.get("targets") is None:
         return None
-    rows = inputs.pools["targets"]
+    targets = _frozen(inputs, "targets", trust_cache)
     teams = p.get("teams")
+    rule = None
+    if teams is not None:
+        spec = teams.get("specialty")
+        rule = TeamRule(size=teams["size"], departments=tuple(teams["departments"]),
+                        specialty=dict.fromkeys(targets.ids, spec) if spec else {})
     return engine.InspectionRequest(
         reveal=_reveal(inputs, PURPOSE_INSPECTION, secrets, beacon),
-        targets=freeze("targets", rows),
+        targets=targets,
         target_rule=target_rule(p["targets"]),
-        inspectors=freeze("inspectors", inputs.pools["inspectors"]) if teams is not None else None,
-        teams=team_rule(teams, [r[0] for r in rows]) if teams is not None else None,
+        inspectors=_frozen(inputs, "inspectors", trust_cache) if teams is not None else None,
+        teams=rule,
         avoidance=Avoidance(bytes.fromhex(salt), inputs.avoidance) if teams is not None and salt
         else Avoidance.empty(),
     )
 
 
-def expert_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None
-                   ) -> engine.ExpertRequest | None:
+def expert_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
+                   *, trust_cache: bool = False) -> engine.ExpertRequest | None:
     e = inputs.params.get("experts")
     if e is None:
         return None
     rotation = inputs.commit.get("rotation") or []
     return engine.ExpertRequest(
         reveal=_reveal(inputs, PURPOSE_EXPERTS, secrets, beacon),
-        experts=freeze("experts", inputs.pools["experts"]),
+        experts=_frozen(inputs, "experts", trust_cache),
         pool_id=e["pool"], group=e["group"], headcount=e["headcount"],
         previous=tuple(tuple(r["panel"]) for r in rotation),
         designated=tuple(Designation.from_json(d) for d in inputs.commit.get("designated") or []),
@@ -198,19 +304,19 @@ def _named(inputs: Any, fn: Any, *args: Any) -> Any:
 
 
 def run_draw(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-             salt: str | None) -> dict[str, Any]:
+             salt: str | None, *, trust_cache: bool = False) -> dict[str, Any]:
     """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``."""
-    ins = inspection_request(inputs, secrets, beacon, salt)
-    exp = expert_request(inputs, secrets, beacon)
+    ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache)
+    exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache)
     return {"inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,
             "experts": _named(inputs, engine.draw_experts, exp) if exp is not None else None}
 
 
 def replace(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
             salt: str | None, result: Mapping[str, Any], *, target: str, person: str, reason: str,
-            approver: str) -> dict[str, Any]:
+            approver: str, trust_cache: bool = False) -> dict[str, Any]:
     """One replacement (draw-spec §9) applied to the current inspection result."""
-    req = inspection_request(inputs, secrets, beacon, salt)
+    req = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache)
     if req is None or result.get("inspection") is None:
         raise InvalidInput("this draw has no teams", field="teams", rule="DRAW-72")
     event = Replacement(target=target, person=person, reason=reason, approver=approver)
@@ -218,9 +324,9 @@ def replace(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[s
 
 
 def top_up(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-           result: Mapping[str, Any], *, expert: str, reason: str) -> dict[str, Any]:
+           result: Mapping[str, Any], *, expert: str, reason: str, trust_cache: bool = False) -> dict[str, Any]:
     """A decline / no-answer (DRAW-63): the resumed experts stream fills the seat."""
-    req = expert_request(inputs, secrets, beacon)
+    req = expert_request(inputs, secrets, beacon, trust_cache=trust_cache)
     if req is None or result.get("experts") is None:
         raise InvalidInput("this draw has no experts", field="experts", rule="DRAW-63")
     return {**result, "experts": _named(inputs, engine.top_up_experts, req, result["experts"],

@@ -14,6 +14,9 @@ from drawsvc.registries import models as reg
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
 
 
+LARGE_POOL = 20_000
+
+
 def get_task(session: Session, code: str) -> Task:
     task = session.scalars(sa.select(Task).where(Task.code == code)).one_or_none()
     if task is None:
@@ -38,9 +41,10 @@ def pool_members(session: Session, task_code: str, pool: str, *, include_removed
 
 
 def pool_member_ids(session: Session, task_code: str, pool: str) -> list[str]:
-    return list(session.scalars(
-        sa.select(PoolMember.member).where(PoolMember.task_code == task_code, PoolMember.pool == pool,
-                                           PoolMember.removed.is_(False)).order_by(PoolMember.member)))
+    """Current members, sorted by id (Core rows: a pool may hold a million)."""
+    q = sa.select(PoolMember.member).where(PoolMember.task_code == task_code, PoolMember.pool == pool,
+                                           PoolMember.removed.is_(False))
+    return sorted(session.connection().execute(q).scalars())
 
 
 def find_pool_member(session: Session, task_code: str, pool: str, member: str) -> PoolMember | None:
@@ -180,6 +184,34 @@ def target_attributes(session: Session, ids: Sequence[str] | None = None) -> dic
         for k in range(0, len(ids), 900):
             add(session.execute(sa.select(*cols).where(t.uscc.in_(ids[k:k + 900]))))
     return out
+
+
+def target_pool_attributes(session: Session, task_code: str, *, with_strata: bool) -> dict[str, dict[str, Any]]:
+    """uscc → {risk[, region, authority, scale, credit]} for the task's current targets pool.
+
+    Core rows only. A pool that is a large part of the directory is read with two sequential
+    scans (members, then targets) instead of one index lookup per member.
+    """
+    t = reg.Target
+    conn = session.connection()
+    members = set(conn.execute(sa.select(PoolMember.member).where(
+        PoolMember.task_code == task_code, PoolMember.pool == "targets", PoolMember.removed.is_(False))).scalars())
+    if not members:
+        return {}
+    risk = sa.func.json_array_length(t.risk_flags) > 0
+    cols: list[Any] = [t.uscc, risk]
+    if with_strata:
+        cols += [t.region_code, t.registration_authority, t.scale, t.credit_class]
+    if len(members) > LARGE_POOL:
+        rows = (r for r in conn.execute(sa.select(*cols)) if r[0] in members)
+    else:
+        ordered = sorted(members)
+        rows = (r for k in range(0, len(ordered), 900) for r in conn.execute(
+            sa.select(*cols).where(t.uscc.in_(ordered[k:k + 900]))))
+    if with_strata:
+        return {u: {"risk": bool(f), "region": r, "authority": a, "scale": s, "credit": c}
+                for u, f, r, a, s, c in rows}
+    return {u: {"risk": bool(f)} for u, f in rows}
 
 
 def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, bool, list[str]]]:

@@ -9,11 +9,13 @@ only through :mod:`drawsvc.tasks.replay`, which the verifier shares.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 import secrets as pysecrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -58,6 +60,20 @@ RULE_POOL_EMPTY = "task.pool-empty"
 RULE_BEACON = "draw.beacon-value"
 AVOIDANCE_SALT_BYTES = 32
 AVOIDANCE_REASON = "avoidance"  # draw-spec §9: the engine's reason for a post-draw declaration
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small objects are built (a frozen
+    pool: rows, records, leaves). They hold no reference cycles; without the pause each young
+    collection rescans the growing heap (docs/performance.md, tasks)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- small validators -------------------------------------------------------------------------
@@ -350,7 +366,8 @@ def commit_task(
     salt = pysecrets.token_bytes(AVOIDANCE_SALT_BYTES) if t.params.get("teams") is not None else None
 
     if round_ == 1:
-        pools, avoidance = _freeze(session, journal, t, on, salt, actor)
+        with _bulk():
+            pools, avoidance = _freeze(session, journal, t, on, salt, actor)
     else:
         first = repo.first_commitment(session, task)
         assert first is not None
@@ -430,17 +447,22 @@ def _freeze(session: Session, journal: Journal, t: Task, on: date, salt: bytes |
               if p.get(key) is not None]
     rows_by_pool: dict[str, list[list[Any]]] = {}
     for pool in needed:
-        ids = repo.pool_member_ids(session, t.code, pool)
-        if not ids:
+        rows = _pool_rows(session, t, pool)
+        if not rows:
             raise RuleViolation(f"task {t.code}: the {pool} pool is empty", rule=RULE_POOL_EMPTY,
                                 subject=t.code, pool=pool)
-        rows_by_pool[pool] = _pool_rows(session, t, pool, ids)
+        rows_by_pool[pool] = rows
     pools: dict[str, Any] = {}
     for pool, rows in rows_by_pool.items():
-        bodies = [{"task": t.code, "pool": pool, "chunk": i, "chunks": n, "fields": replay.FIELDS[pool],
-                   "rows": chunk} for i, n, chunk in _chunks(rows)]
+        if pool == "targets":
+            columns = replay.target_chunks(rows, CHUNK_BYTES)
+            bodies = [{"task": t.code, "pool": pool, "chunk": i, "chunks": len(columns),
+                       "fields": replay.FIELDS[pool], **c} for i, c in enumerate(columns)]
+        else:
+            bodies = [{"task": t.code, "pool": pool, "chunk": i, "chunks": n, "fields": replay.FIELDS[pool],
+                       "rows": chunk} for i, n, chunk in _chunks(rows)]
         res = journal.record_many(session, "draw.pool.members", bodies, actor=actor)
-        pools[pool] = {"root": replay.pool_root(pool, rows), "size": len(rows),
+        pools[pool] = {"root": replay.pool_root(pool, rows, remember=True), "size": len(rows),
                        "entries": [res.first_index, len(bodies)]}
     if salt is None:
         return pools, None
@@ -451,15 +473,18 @@ def _freeze(session: Session, journal: Journal, t: Task, on: date, salt: bytes |
                    "salt_commitment": hashlib.sha256(salt).hexdigest()}
 
 
-def _pool_rows(session: Session, t: Task, pool: str, ids: list[str]) -> list[list[Any]]:
-    """Rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
-    ids = sorted(ids)
+def _pool_rows(session: Session, t: Task, pool: str) -> list[list[Any]]:
+    """The current pool as rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
     if pool == "targets":
-        attrs = repo.target_attributes(session, None if len(ids) > 20_000 else ids)
-        counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
         spec = t.params.get("targets")
-        return [[u, replay.stratum_of(spec, a), counts.get(u, 0), a["risk"], a["region"], a["authority"]]
-                for u in ids for a in (attrs[u],)]
+        attrs = repo.target_pool_attributes(session, t.code, with_strata=replay.stratum_needs_attributes(spec))
+        counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
+        if replay.stratum_needs_attributes(spec):
+            stratum = replay.stratum_of
+            return [[u, stratum(spec, attrs[u]), counts.get(u, 0), attrs[u]["risk"]] for u in sorted(attrs)]
+        get = counts.get
+        return [[u, "", get(u, 0), attrs[u]["risk"]] for u in sorted(attrs)]
+    ids = repo.pool_member_ids(session, t.code, pool)
     if pool == "inspectors":
         ia = repo.inspector_attributes(session, ids)
         return [[c, ia[c][0], ia[c][1], ia[c][2]] for c in ids]
@@ -526,8 +551,11 @@ def draw_task(
             raise InvalidInput(f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
                                field="beacon_value", rule=RULE_BEACON)
         beacon = {**c.beacon, "value": beacon_value.lower()}
-    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index)
-    result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt)
+    with _bulk():
+        inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index,
+                                         cached=replay.cached_pools(c.pools["pools"]))
+        result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
+        del inputs
     seed = (result["inspection"] or result["experts"])["seed"]
     summary = replay.summary(result)
     body: dict[str, Any] = {"task": task, "round": t.round, "commit": c.log_index, "spec": t.params["spec"],
@@ -644,7 +672,8 @@ def respond_expert(
         return []
     inputs, _c = _draw_inputs(session, journal, draw)
     reason = "declined" if response == "declined" else "no-answer"
-    result = replay.top_up(inputs, draw.reveals, draw.beacon, draw.result, expert=expert, reason=reason)
+    result = replay.top_up(inputs, draw.reveals, draw.beacon, draw.result, expert=expert, reason=reason,
+                           trust_cache=True)
     record = result["experts"]["events"][-1]
     journal.record(session, "draw.expert.topup", {"task": task, "round": draw.round, "event": record},
                    actor=actor)
@@ -720,7 +749,7 @@ def replace_inspector(session: Session, journal: Journal, *, task: str, target: 
     inputs, c = _draw_inputs(session, journal, draw)
     engine_reason = AVOIDANCE_REASON if avoidance else why
     result = replay.replace(inputs, draw.reveals, draw.beacon, c.avoidance_salt, draw.result, target=target,
-                            person=inspector, reason=engine_reason, approver=who)
+                            person=inspector, reason=engine_reason, approver=who, trust_cache=True)
     record = result["inspection"]["events"][-1]
     journal.record(session, "draw.replace", {"task": task, "round": draw.round, "reason": why,
                                              "avoidance": avoidance, "event": record}, actor=actor)
@@ -760,12 +789,11 @@ def dispatch_draw(session: Session, journal: Journal, *, task: str, by: str = "r
         raise RuleViolation(f"task {task}: dispatching needs a locked draw", rule=RULE_UNLOCKED, subject=task)
     if draw.dispatch is not None:
         raise Conflict(f"task {task}: already dispatched", subject=task)
-    inputs, _c = _draw_inputs(session, journal, draw)
-    column = replay.FIELDS["targets"].index(by)
-    unit_of = {r[0]: r[column] for r in inputs.pools["targets"]}
+    drawn = replay.drawn_targets(draw.result)
+    attrs = repo.target_attributes(session, drawn)
     units: dict[str, list[str]] = {}
-    for u in replay.drawn_targets(draw.result):
-        units.setdefault(unit_of[u], []).append(u)
+    for u in drawn:
+        units.setdefault(attrs[u][by], []).append(u)
     items = sorted(units.items())
     bodies = [{"task": task, "round": draw.round, "by": by, "units": dict(chunk), "chunk": i, "chunks": n}
               for i, n, chunk in _chunks(items)]

@@ -81,3 +81,12 @@ def log_entries(runtime: Any) -> list[dict[str, Any]]:
 
 def kinds(runtime: Any) -> list[str]:
     return [e["kind"] for e in log_entries(runtime)]
+
+
+def target_rows(runtime: Any) -> dict[str, list[Any]]:
+    """uscc → logged row [id, stratum, checks, risk] of every targets pool chunk in the log."""
+    from drawsvc.tasks.replay import decode_target_chunk
+
+    return {r[0]: r for e in log_entries(runtime)
+            if e["kind"] == "draw.pool.members" and e["body"]["pool"] == "targets"
+            for r in decode_target_chunk(e["body"])}

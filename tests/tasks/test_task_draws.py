@@ -19,6 +19,7 @@ from tasks_support import (
     ops,
     reveal,
     seed_registries,
+    target_rows,
 )
 
 from drawsvc.draw.seed import commitment
@@ -161,7 +162,7 @@ def test_target_with_two_non_random_inspections_is_not_drawn_under_the_default_c
     assert ids[3] not in drawn          # two inspections: at the default cap of 2
     assert ids[4] in drawn              # one inspection: still eligible
     assert len(drawn) == 11
-    rows = {r[0]: r for e in log_entries(runtime) if e["kind"] == "draw.pool.members" for r in e["body"]["rows"]}
+    rows = target_rows(runtime)
     assert rows[ids[3]][2] == 2 and rows[ids[4]][2] == 1
     _verify(runtime, code)
 
@@ -184,7 +185,7 @@ def test_stratified_allocation_through_the_service(runtime: Any) -> None:
     assert part["mode"] == "stratified"
     assert {s["stratum"]: s["allocated"] for s in part["strata"]} == {
         "region=330102": 3, "region=330105": 3, "region=330106": 3}
-    rows = {r[0]: r for e in log_entries(runtime) if e["kind"] == "draw.pool.members" for r in e["body"]["rows"]}
+    rows = target_rows(runtime)
     for s in part["strata"]:
         assert all(rows[u][1] == s["stratum"] for u in s["selected"])
     _verify(runtime, code)

@@ -71,9 +71,14 @@ MUTATIONS: dict[str, tuple[str, Callable[[dict[int, Any]], None], str]] = {
                               ["selected"].__setitem__(0, "91330102MA00000000"), "result"),
     "team-member-changed": ("teams", lambda es: _body(es, "draw.result")["result"]["inspection"]["teams"]
                             ["assignments"][1]["members"][0].__setitem__("id", "SCJG-0099"), "result"),
-    "pool-member-checks-changed": ("teams", lambda es: _body(es, "draw.pool.members")["rows"][0]
-                                   .__setitem__(2, 1), "pools.targets.root"),
-    "pool-row-dropped": ("teams", lambda es: _body(es, "draw.pool.members")["rows"].pop(), "pools.targets.size"),
+    "pool-member-checks-changed": ("teams", lambda es: _body(es, "draw.pool.members")["checks"]
+                                   .append([0, 1]), "pools.targets.root"),
+    "pool-member-risk-flagged": ("teams", lambda es: _body(es, "draw.pool.members")["risk"]
+                                 .append(3), "pools.targets.root"),
+    "pool-member-id-changed": ("teams", lambda es: _body(es, "draw.pool.members").__setitem__(
+        "ids", "91330102MA00000000" + _body(es, "draw.pool.members")["ids"][18:]), "pools.targets.root"),
+    "pool-inspector-dropped": ("teams", lambda es: _body(es, "draw.pool.members", 1)["rows"].pop(),
+                               "pools.inspectors.size"),
     "avoidance-salt-changed": ("teams", lambda es: _body(es, "draw.result").__setitem__(
         "avoidance_salt", "00" * 32), "avoidance.salt"),
     "secret-changed": ("teams", lambda es: _body(es, "draw.result")["reveals"][0].__setitem__(
