@@ -32,12 +32,20 @@ KIND_LABELS = {
 }
 
 
+COUNT_LABELS = {"targets": "检查对象", "teams": "检查组", "experts": "专家"}
+
+
 @dataclass
 class DrawSummary:
     index: int
     round: int
     counts: dict[str, int]
     seed: str
+
+    @property
+    def figures(self) -> list[tuple[str, int]]:
+        """Non-zero counts with their Chinese labels, in a fixed order."""
+        return [(label, self.counts[k]) for k, label in COUNT_LABELS.items() if self.counts.get(k)]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from drawsvc.cli import db
+from drawsvc.cli.demo import demo_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.output import run_guarded
@@ -22,6 +23,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: ver
 # Sub-apps: one line each (area modules own their commands).
 # app.add_typer(module.app, name="area")
 app.add_typer(db.app, name="db")
+app.command("demo")(demo_command)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(task_app, name="task")
 app.command("verify-draw")(verify_draw_command)
