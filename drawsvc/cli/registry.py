@@ -76,21 +76,38 @@ def import_command(
     total = _count_lines(file) if fmt == "csv" else None
     rt = open_runtime()
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"importing {kind}", total=total)
             with rt.transaction() as session:
-                report = import_file(session, rt.journal, file, kind=kind, fmt=fmt, actor=actor, on=day,
-                                     department=department, pool_code=pool,
-                                     progress=lambda n: bar.update(task, completed=n))
+                report = import_file(
+                    session,
+                    rt.journal,
+                    file,
+                    kind=kind,
+                    fmt=fmt,
+                    actor=actor,
+                    on=day,
+                    department=department,
+                    pool_code=pool,
+                    progress=lambda n: bar.update(task, completed=n),
+                )
     except ImportRejected as exc:
         print_rejection(exc)
         raise typer.Exit(exit_code_for(exc)) from None
     finally:
         rt.close()
-    console.print(f"imported {report.rows} {kind}: {report.created} new, {report.updated} changed, "
-                  f"{report.unchanged} unchanged; log entries {report.log_first_index}"
-                  f"–{(report.log_first_index or 0) + report.log_entries - 1} (import {report.import_ref})")
+    console.print(
+        f"imported {report.rows} {kind}: {report.created} new, {report.updated} changed, "
+        f"{report.unchanged} unchanged; log entries {report.log_first_index}"
+        f"–{(report.log_first_index or 0) + report.log_entries - 1} (import {report.import_ref})"
+    )
 
 
 @app.command("export")
@@ -111,8 +128,14 @@ def export_command(
     rt = open_runtime()
     try:
         with rt.transaction() as session:
-            n = export_registry(session, file, kind=kind, department=department, pool_code=pool,
-                                include_private=include_private)
+            n = export_registry(
+                session,
+                file,
+                kind=kind,
+                department=department,
+                pool_code=pool,
+                include_private=include_private,
+            )
     finally:
         rt.close()
     console.print(f"wrote {n} {kind} to {file}")
@@ -142,3 +165,23 @@ def sample_command(
         data = sample.generate_declarations(people, targets, seed)
     n = sample.write_file(kind, data, file)
     console.print(f"wrote {n} sample {kind} to {file}")
+
+
+@app.command("flag-over-age")
+def flag_over_age_command(
+    on: str | None = typer.Option(None, help="Date of the check (default: today)."),
+    pool: str | None = typer.Option(None, help="Only this pool."),
+) -> None:
+    """Flag every admitted expert over their pool's age limit (a person then confirms the exit)."""
+    from drawsvc.journal import SYSTEM
+    from drawsvc.registries.experts import flag_over_age
+    from drawsvc.runtime import open_runtime
+
+    day = _day(on)
+    rt = open_runtime()
+    try:
+        with rt.transaction() as session:
+            flagged = flag_over_age(session, rt.journal, on=day, actor=SYSTEM, pool_code=pool)
+    finally:
+        rt.close()
+    console.print(f"flagged {len(flagged)} expert(s) over age on {day}: {', '.join(flagged) or '-'}")

@@ -7,7 +7,7 @@ working-day calendar.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from drawsvc.errors import InvalidInput
@@ -133,14 +133,3 @@ def poor_in_term(grades: Iterable[str]) -> bool:
 def next_no_answer_count(current: int, outcome: str) -> int:
     """Consecutive unanswered invitations after ``outcome`` (any answer resets, RG-33)."""
     return current + 1 if outcome == "no_answer" else 0
-
-
-@dataclass
-class ExitFlags:
-    reasons: list[str] = field(default_factory=list)
-
-    def add(self, reason: str) -> bool:
-        if reason in self.reasons:
-            return False
-        self.reasons.append(reason)
-        return True

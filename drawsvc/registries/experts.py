@@ -428,7 +428,8 @@ def record_invitation_outcome(
             "outcome must be accepted, declined or no_answer", field="outcome", rule=rules.INVITATIONS
         )
     expert, _ = require_expert(session, expert_code)
-    _require_status(expert, "admitted")
+    # Recorded whatever the status (an expert may exit between invitation and answer);
+    # only a member still admitted is flagged.
     expert.consecutive_no_answer = xr.next_no_answer_count(expert.consecutive_no_answer, outcome)
     session.add(
         ExpertInvitation(
@@ -445,7 +446,7 @@ def record_invitation_outcome(
         outcome=outcome,
         consecutive_no_answer=expert.consecutive_no_answer,
     )
-    if expert.consecutive_no_answer >= xr.NO_ANSWER_LIMIT:
+    if expert.status == "admitted" and expert.consecutive_no_answer >= xr.NO_ANSWER_LIMIT:
         _flag(session, journal, expert, "no_answer_x3", actor)
     return expert
 

@@ -440,3 +440,22 @@ def test_pool_of_another_department_is_forbidden(rt: Any) -> None:
     tax = Actor(role="bureau", department="SWJ", name="op-2")
     with pytest.raises(Forbidden), rt.transaction() as s:
         experts.apply(s, rt.journal, application(), pool_code="ZLZJ", department="SWJ", on=TODAY, actor=tax)
+
+
+def test_invitation_outcome_of_an_exited_expert_is_recorded_without_a_flag(rt: Any) -> None:
+    admitted(rt)
+    with rt.transaction() as s:
+        experts.confirm_exit(
+            s,
+            rt.journal,
+            expert_code="ZLZJ-0001",
+            reason="request",
+            on=date(2026, 5, 1),
+            department="SCJG",
+            actor=BUREAU,
+        )
+        for i in range(3):
+            e = experts.record_invitation_outcome(
+                s, rt.journal, "ZLZJ-0001", "no_answer", actor=SYSTEM, task_ref=f"T-{i}"
+            )
+    assert (e.status, e.consecutive_no_answer, e.exit_flags) == ("exited", 3, [])

@@ -80,3 +80,10 @@ def test_unknown_kind_and_bad_suffix(cli, tmp_path: Path) -> None:
     assert cli("registry", "import", "companies", str(tmp_path)).exit_code != 0
     (tmp_path / "x.txt").write_text("x")
     assert cli("registry", "import", "targets", str(tmp_path / "x.txt")).exit_code == EXIT_INVALID
+
+
+def test_flag_over_age_command(cli) -> None:
+    cli("calendar", "seed")
+    ran = cli("registry", "flag-over-age", "--on", "2026-03-02")
+    assert ran.exit_code == 0 and "flagged 0 expert(s) over age on 2026-03-02" in ran.output
+    assert cli("registry", "flag-over-age", "--on", "2026-13-01").exit_code == EXIT_INVALID
