@@ -63,7 +63,7 @@ def json_objects(chars, floats: bool):
 
 
 @given(json_objects(ANY_CHAR, floats=True))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 def test_canonicalize_equals_rfc8785_on_any_json(obj: dict) -> None:
     try:
         ours = canonicalize(obj)
@@ -100,7 +100,7 @@ def test_float_printing_as_unsafe_integer_is_refused() -> None:
 
 
 @given(json_objects(BMP_CHAR, floats=False))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 def test_fast_path_alone_equals_rfc8785(obj: dict) -> None:
     """Without floats and astral keys the fast path must answer alone, byte-identical."""
     expected = rfc8785.dumps(obj)
@@ -337,7 +337,7 @@ def test_bool_is_not_an_integer() -> None:
 
 
 @given(json_objects(ANY_CHAR, floats=True))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_canonical_bytes_are_accepted(obj: dict) -> None:
     try:
         data = canonicalize(obj)
@@ -347,7 +347,7 @@ def test_canonical_bytes_are_accepted(obj: dict) -> None:
 
 
 @given(json_objects(ANY_CHAR, floats=False))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_any_other_serialization_is_refused(obj: dict) -> None:
     canonical = canonicalize(obj)
     other = json.dumps(obj, ensure_ascii=True, indent=None).encode()
