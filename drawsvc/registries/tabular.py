@@ -78,6 +78,7 @@ def iter_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         raise InvalidInput("not a readable .xlsx workbook", field="file", rule="RG-02") from None
     try:
         ws = wb.worksheets[0]
+        ws.reset_dimensions()  # some writers store a wrong <dimension>; read every row there is
         for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
             yield n, ["" if v is None else v for v in row]
     finally:
