@@ -92,14 +92,17 @@ class Pool(Generic[R]):
 
 
 def _sorted_unique(kind: str, records: Iterable[R]) -> list[R]:
-    """Records in strictly increasing id order (DRAW-16), refusing duplicates (DRAW-17).
+    """Records in strictly increasing id order (DRAW-16), refusing duplicates (DRAW-17)."""
+    return _sorted_unique_ids(kind, records)[0]
 
-    Already-sorted input (the service may read the pool in id order) costs one C-level pass.
-    """
+
+def _sorted_unique_ids(kind: str, records: Iterable[R]) -> tuple[list[R], list[str]]:
+    """Sorted records and their ids. Already-sorted input (the service may read the pool in id
+    order) costs one C-level comparison pass and no sort."""
     out = list(records)
     ids = [r[0] for r in out]
     if all(map(operator.lt, ids, ids[1:])):
-        return out
+        return out, ids
     out.sort(key=operator.itemgetter(0))
     ids = [r[0] for r in out]
     if not all(map(operator.lt, ids, ids[1:])):
@@ -107,7 +110,7 @@ def _sorted_unique(kind: str, records: Iterable[R]) -> list[R]:
             if ids[i] == ids[i - 1]:
                 raise InvalidInput(f"{kind} id appears twice in the pool", field=f"{kind}.id",
                                    rule="DRAW-17", id=ids[i])
-    return out
+    return out, ids
 
 
 def _check_ids(kind: str, ids: Sequence[str]) -> None:
@@ -143,35 +146,35 @@ def target_leaf(r: TargetRecord) -> bytes:
         r.checks, r.id.encode(), b"true" if r.risk else b"false", json_string(r.stratum))
 
 
-def _check_targets(records: Sequence[TargetRecord]) -> None:
+def _check_targets(records: Sequence[TargetRecord], ids: Sequence[str] | None = None) -> None:
     """DRAW-16/DRAW-18 field checks with C-level passes (no per-record Python branches)."""
-    ids = [r[0] for r in records]
-    if {type(x) for x in ids} - {str}:
+    if ids is None:
+        ids = [r[0] for r in records]
+    if not ids:
+        return
+    if set(map(type, ids)) != {str}:
         raise InvalidInput("target ids are strings", field="targets.id", rule="DRAW-16")
-    joined = "".join(ids)
-    if len(joined) != USCC_LENGTH * len(ids) or not _USCC_RUN.fullmatch(joined) or any(
-        len(x) != USCC_LENGTH for x in ids
-    ):
+    if set(map(len, ids)) != {USCC_LENGTH} or not _USCC_RUN.fullmatch("".join(ids)):
         for i, x in enumerate(ids):
             if len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
                 raise InvalidInput(f"target at position {i} has no valid 18-character USCC",
                                    field="targets.id", rule="DRAW-16")
     checks = [r[2] for r in records]
-    if checks and ({type(c) for c in checks} != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS):
+    if set(map(type, checks)) != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS:
         raise InvalidInput("target checks is an integer 0..10000", field="targets.checks", rule="DRAW-18")
-    if {type(r[3]) for r in records} - {bool}:
+    if set(map(type, [r[3] for r in records])) != {bool}:
         raise InvalidInput("target risk is a boolean", field="targets.risk", rule="DRAW-18")
-    if {type(r[1]) for r in records} - {str}:
+    if set(map(type, [r[1] for r in records])) != {str}:
         raise InvalidInput("target stratum is a string", field="targets.stratum", rule="DRAW-18")
 
 
-def _target_leaf_hashes(records: Sequence[TargetRecord]) -> list[bytes]:
+def _target_leaf_hashes(records: Sequence[TargetRecord], ids: Sequence[str] | None = None) -> list[bytes]:
     """``leaf_hash(target_leaf(r))`` for every record, in one tight hashlib loop.
 
     A leaf is ``prefix(checks) || id || suffix(risk, stratum)``; the few distinct prefixes and
     suffixes are encoded once. tests/draw/test_pool.py checks this against ``leaf_hash`` and JCS.
     """
-    _check_targets(records)
+    _check_targets(records, ids)
     prefix = {c: LEAF_PREFIX + b'{"checks":%d,"id":"' % c for c in {r[2] for r in records}}
     suffix = {
         (f, st): b'","risk":%s,"stratum":%s}' % (b"true" if f else b"false", json_string(st))
@@ -202,8 +205,8 @@ def avoidance_leaf(r: AvoidanceRecord) -> bytes:
 
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
     """Sort, refuse duplicates, hash leaves, root (DRAW-16 .. DRAW-19)."""
-    recs = _sorted_unique("targets", records)
-    return Pool("targets", tuple(recs), root_from_leaf_hashes(_target_leaf_hashes(recs)))
+    recs, ids = _sorted_unique_ids("targets", records)
+    return Pool("targets", tuple(recs), root_from_leaf_hashes(_target_leaf_hashes(recs, ids)))
 
 
 def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecord]:
