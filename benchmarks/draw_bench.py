@@ -57,22 +57,58 @@ def load_directory(engine: object, n_targets: int, n_inspectors: int, n_declarat
         conn.execute(sa.insert(reg.Department), [{"code": "SCJG", "name": "市场监督管理局"}])
         batch = 50_000
         for lo in range(0, n_targets, batch):
-            conn.execute(sa.insert(reg.Target), [
-                {"uscc": ids[i], "name": f"企业{i}", "target_type": "企业", "scale": SCALES[i % 4],
-                 "region_code": REGIONS[i % len(REGIONS)],
-                 "registration_authority": f"杭州市{REGIONS[i % len(REGIONS)]}市场监督管理局",
-                 "industry": "餐饮", "risk_flags": [], "credit_class": CREDIT[i % len(CREDIT)],
-                 "status": "active", "version": 1}
-                for i in range(lo, min(n_targets, lo + batch))])
-        conn.execute(sa.insert(reg.Inspector), [
-            {"code": f"SCJG-{k + 1:05d}", "department_code": "SCJG", "name": f"检查员{k}",
-             "certificate_no": f"C{k}", "certificate_valid_until": date(2028, 1, 1), "specialties": ["食品"],
-             "leader_eligible": k % 3 == 0, "status": "active", "version": 1} for k in range(n_inspectors)])
-        conn.execute(sa.insert(reg.InterestDeclaration), [
-            {"code": f"D{k}", "person_kind": "inspector", "person_code": f"SCJG-{rng.randrange(n_inspectors) + 1:05d}",
-             "counterpart_uscc": ids[rng.randrange(n_targets)], "kind": "works_there",
-             "valid_from": date(2025, 1, 1), "valid_until": None, "withdrawn": False}
-            for k in range(n_declarations)])
+            conn.execute(
+                sa.insert(reg.Target),
+                [
+                    {
+                        "uscc": ids[i],
+                        "name": f"企业{i}",
+                        "target_type": "企业",
+                        "scale": SCALES[i % 4],
+                        "region_code": REGIONS[i % len(REGIONS)],
+                        "registration_authority": f"杭州市{REGIONS[i % len(REGIONS)]}市场监督管理局",
+                        "industry": "餐饮",
+                        "risk_flags": [],
+                        "credit_class": CREDIT[i % len(CREDIT)],
+                        "status": "active",
+                        "version": 1,
+                    }
+                    for i in range(lo, min(n_targets, lo + batch))
+                ],
+            )
+        conn.execute(
+            sa.insert(reg.Inspector),
+            [
+                {
+                    "code": f"SCJG-{k + 1:05d}",
+                    "department_code": "SCJG",
+                    "name": f"检查员{k}",
+                    "certificate_no": f"C{k}",
+                    "certificate_valid_until": date(2028, 1, 1),
+                    "specialties": ["食品"],
+                    "leader_eligible": k % 3 == 0,
+                    "status": "active",
+                    "version": 1,
+                }
+                for k in range(n_inspectors)
+            ],
+        )
+        conn.execute(
+            sa.insert(reg.InterestDeclaration),
+            [
+                {
+                    "code": f"D{k}",
+                    "person_kind": "inspector",
+                    "person_code": f"SCJG-{rng.randrange(n_inspectors) + 1:05d}",
+                    "counterpart_uscc": ids[rng.randrange(n_targets)],
+                    "kind": "works_there",
+                    "valid_from": date(2025, 1, 1),
+                    "valid_until": None,
+                    "withdrawn": False,
+                }
+                for k in range(n_declarations)
+            ],
+        )
     return ids
 
 
@@ -92,9 +128,15 @@ def main() -> None:
     from drawsvc.tasks.logread import reader_for
     from drawsvc.tasks.verify import verify_draw
 
-    figures: dict[str, object] = {"bench": "draw", "targets": args.targets, "inspectors": args.inspectors,
-                                  "declarations": args.declarations, "ratio_bp": args.ratio_bp,
-                                  "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+    figures: dict[str, object] = {
+        "bench": "draw",
+        "targets": args.targets,
+        "inspectors": args.inspectors,
+        "declarations": args.declarations,
+        "ratio_bp": args.ratio_bp,
+        "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         rt = open_runtime(Settings(data_dir=Path(tmp), log_origin="bench.drawsvc.example/log"))
         t0 = time.perf_counter()
@@ -105,9 +147,15 @@ def main() -> None:
         secret = hashlib.sha256(b"bench operator secret").digest()
         t0 = time.perf_counter()
         with rt.transaction() as s:
-            code = service.create_task(s, rt.journal, title="餐饮单位双随机抽查", year=2026, organiser="SCJG",
-                                       params={"targets": {"ratio_bp": args.ratio_bp}, "teams": {"size": 2}},
-                                       actor=bureau).code
+            code = service.create_task(
+                s,
+                rt.journal,
+                title="餐饮单位双随机抽查",
+                year=2026,
+                organiser="SCJG",
+                params={"targets": {"ratio_bp": args.ratio_bp}, "teams": {"size": 2}},
+                actor=bureau,
+            ).code
             service.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=bureau)
             service.build_pool(s, rt.journal, task=code, pool="inspectors", filters={}, actor=bureau)
         figures["pool_build_s"] = round(time.perf_counter() - t0, 3)
@@ -116,12 +164,22 @@ def main() -> None:
             size0 = rt.log.size(conn)
         t0 = time.perf_counter()
         with rt.transaction() as s:
-            service.commit_task(s, rt.journal, task=code, actor=bureau,
-                                commitments=[{"party": "operator", "commitment": commitment(secret)}])
+            service.commit_task(
+                s,
+                rt.journal,
+                task=code,
+                actor=bureau,
+                commitments=[{"party": "operator", "commitment": commitment(secret)}],
+            )
         t1 = time.perf_counter()
         with rt.transaction() as s:
-            draw = service.draw_task(s, rt.journal, task=code, actor=bureau,
-                                     reveals=[{"party": "operator", "secret": secret.hex()}])
+            draw = service.draw_task(
+                s,
+                rt.journal,
+                task=code,
+                actor=bureau,
+                reveals=[{"party": "operator", "secret": secret.hex()}],
+            )
             draw_index = draw.log_index
             view = replay.summary(draw.result)
         t2 = time.perf_counter()

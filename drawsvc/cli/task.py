@@ -89,8 +89,9 @@ def save_secret(task: str, round_: int, secret: bytes, party: str = "operator") 
 def load_secret(task: str, round_: int, party: str = "operator") -> str:
     path = _secret_path(task, round_, party)
     if not path.exists():
-        raise NotFound(f"task {task}: no saved {party} secret for round {round_} (pass --secret)",
-                       subject=task)
+        raise NotFound(
+            f"task {task}: no saved {party} secret for round {round_} (pass --secret)", subject=task
+        )
     return path.read_text().strip()
 
 
@@ -106,12 +107,16 @@ def create(
     title: str = typer.Option(...),
     year: int = typer.Option(...),
     department: str = DeptOpt,
-    departments: str = typer.Option("", help="Other participating departments, comma-separated (joint task)."),
+    departments: str = typer.Option(
+        "", help="Other participating departments, comma-separated (joint task)."
+    ),
     check_items: str = typer.Option("", help="Check items as DEPT/CODE, comma-separated."),
     ratio_bp: int | None = typer.Option(None, help="Share of targets in basis points (300 = 3%)."),
     count: int | None = typer.Option(None, help="Number of targets."),
     strata: str = typer.Option("", help="Stratify by region,authority,scale,credit."),
-    team_size: int | None = typer.Option(None, help="Inspectors per team, one team per target (omit: no teams)."),
+    team_size: int | None = typer.Option(
+        None, help="Inspectors per team, one team per target (omit: no teams)."
+    ),
     team_departments: str = typer.Option("", help="Joint teams: one member of each listed department."),
     experts: int | None = typer.Option(None, help="Expert headcount (omit: no experts)."),
     expert_pool: str = typer.Option("", help="Expert pool code."),
@@ -129,17 +134,37 @@ def create(
     else:
         params = {}
         if ratio_bp is not None or count is not None:
-            params["targets"] = {"ratio_bp": ratio_bp, "count": count, "strata": _split(strata),
-                                 "prefer_uninspected": prefer_uninspected}
+            params["targets"] = {
+                "ratio_bp": ratio_bp,
+                "count": count,
+                "strata": _split(strata),
+                "prefer_uninspected": prefer_uninspected,
+            }
         if team_size is not None:
             params["teams"] = {"size": team_size, "departments": _split(team_departments)}
         if experts is not None:
             params["experts"] = {"headcount": experts, "pool": expert_pool, "group": expert_group}
-    items = [{"department": i.split("/", 1)[0], "code": i.split("/", 1)[1]} for i in _split(check_items)
-             if "/" in i]
-    task = _run(lambda s, j: service.create_task(
-        s, j, title=title, year=year, organiser=department, departments=_split(departments),
-        check_items=items, params=params, code=code, actor=_actor(department, operator)).code)
+    items = [
+        {"department": i.split("/", 1)[0], "code": i.split("/", 1)[1]}
+        for i in _split(check_items)
+        if "/" in i
+    ]
+    task = _run(
+        lambda s, j: (
+            service.create_task(
+                s,
+                j,
+                title=title,
+                year=year,
+                organiser=department,
+                departments=_split(departments),
+                check_items=items,
+                params=params,
+                code=code,
+                actor=_actor(department, operator),
+            ).code
+        )
+    )
     console.print(f"task {task} created")
 
 
@@ -156,12 +181,27 @@ def show(task: str) -> None:
     def go(s: Session, _j: Journal) -> dict[str, Any]:
         t = repo.get_task(s, task)
         d = repo.current_draw(s, task)
-        return {"task": t.code, "title": t.title, "status": t.status, "round": t.round,
-                "organiser": t.organiser, "departments": t.departments, "unit": t.unit, "params": t.params,
-                "pools": {p: len(repo.pool_member_ids(s, task, p)) for p in ("targets", "inspectors", "experts")},
-                "draw": None if d is None else {"log_index": d.log_index, "seed": d.seed, "locked": d.locked,
-                                                "result": summary(d.result), "dispatch": d.dispatch},
-                "subdraws": [x.code for x in repo.subtasks(s, task)]}
+        return {
+            "task": t.code,
+            "title": t.title,
+            "status": t.status,
+            "round": t.round,
+            "organiser": t.organiser,
+            "departments": t.departments,
+            "unit": t.unit,
+            "params": t.params,
+            "pools": {p: len(repo.pool_member_ids(s, task, p)) for p in ("targets", "inspectors", "experts")},
+            "draw": None
+            if d is None
+            else {
+                "log_index": d.log_index,
+                "seed": d.seed,
+                "locked": d.locked,
+                "result": summary(d.result),
+                "dispatch": d.dispatch,
+            },
+            "subdraws": [x.code for x in repo.subtasks(s, task)],
+        }
 
     _print(_run(go))
 
@@ -184,19 +224,30 @@ def pool_build(
     for f in filter_:
         key, _, value = f.partition("=")
         values = _split(value)
-        filters[key.strip()] = values if len(values) != 1 or key.strip() in ("departments", "risk_flags",
-                                                                            "credit_class", "pools", "groups") \
+        filters[key.strip()] = (
+            values
+            if len(values) != 1
+            or key.strip() in ("departments", "risk_flags", "credit_class", "pools", "groups")
             else values[0]
+        )
         if key.strip() == "leader_eligible":
             filters["leader_eligible"] = value.lower() in ("1", "true", "yes")
-    n = _run(lambda s, j: service.build_pool(s, j, task=task, pool=pool, filters=filters,
-                                             actor=_actor(department, operator)))
+    n = _run(
+        lambda s, j: service.build_pool(
+            s, j, task=task, pool=pool, filters=filters, actor=_actor(department, operator)
+        )
+    )
     console.print(f"task {task}: {pool} pool built, {n} members")
 
 
 @pool_app.command("import")
-def pool_import(task: str, file: Path, pool: str = typer.Option("targets"), department: str = DeptOpt,
-                operator: str = OperatorOpt) -> None:
+def pool_import(
+    task: str,
+    file: Path,
+    pool: str = typer.Option("targets"),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Import a pool from a list file (one id per line)."""
     import hashlib
 
@@ -204,31 +255,57 @@ def pool_import(task: str, file: Path, pool: str = typer.Option("targets"), depa
 
     data = file.read_bytes()
     members = [line.strip() for line in data.decode("utf-8").splitlines() if line.strip()]
-    n = _run(lambda s, j: service.build_pool(s, j, task=task, pool=pool, members=members,
-                                             file_sha256=hashlib.sha256(data).hexdigest(),
-                                             actor=_actor(department, operator)))
+    n = _run(
+        lambda s, j: service.build_pool(
+            s,
+            j,
+            task=task,
+            pool=pool,
+            members=members,
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            actor=_actor(department, operator),
+        )
+    )
     console.print(f"task {task}: {pool} pool imported, {n} members")
 
 
 @pool_app.command("add")
-def pool_add(task: str, member: str, reason: str = typer.Option(...), pool: str = typer.Option("targets"),
-             department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+def pool_add(
+    task: str,
+    member: str,
+    reason: str = typer.Option(...),
+    pool: str = typer.Option("targets"),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Add one candidate by hand (with a reason)."""
     from drawsvc.tasks import service
 
-    _run(lambda s, j: service.add_pool_member(s, j, task=task, pool=pool, member=member, reason=reason,
-                                              actor=_actor(department, operator)))
+    _run(
+        lambda s, j: service.add_pool_member(
+            s, j, task=task, pool=pool, member=member, reason=reason, actor=_actor(department, operator)
+        )
+    )
     console.print(f"task {task}: {member} added to the {pool} pool")
 
 
 @pool_app.command("remove")
-def pool_remove(task: str, member: str, reason: str = typer.Option(...), pool: str = typer.Option("targets"),
-                department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+def pool_remove(
+    task: str,
+    member: str,
+    reason: str = typer.Option(...),
+    pool: str = typer.Option("targets"),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Remove one candidate by hand (with a reason)."""
     from drawsvc.tasks import service
 
-    _run(lambda s, j: service.remove_pool_member(s, j, task=task, pool=pool, member=member, reason=reason,
-                                                 actor=_actor(department, operator)))
+    _run(
+        lambda s, j: service.remove_pool_member(
+            s, j, task=task, pool=pool, member=member, reason=reason, actor=_actor(department, operator)
+        )
+    )
     console.print(f"task {task}: {member} removed from the {pool} pool")
 
 
@@ -239,8 +316,11 @@ def pool_remove(task: str, member: str, reason: str = typer.Option(...), pool: s
 def commit(
     task: str,
     department: str = DeptOpt,
-    commitment: str | None = typer.Option(None, help="The operator's SHA-256(secret); omit to generate "
-                                          "a secret and keep it in the data directory (0600)."),
+    commitment: str | None = typer.Option(
+        None,
+        help="The operator's SHA-256(secret); omit to generate "
+        "a secret and keep it in the data directory (0600).",
+    ),
     discipline_commitment: str | None = typer.Option(None, help="The discipline office's commitment."),
     beacon_source: str | None = typer.Option(None),
     beacon_round: int | None = typer.Option(None),
@@ -265,8 +345,16 @@ def commit(
         if discipline_commitment:
             parties.append({"party": "discipline", "department": None, "commitment": discipline_commitment})
         beacon = {"source": beacon_source, "round": beacon_round} if beacon_source else None
-        c = service.commit_task(s, j, task=task, commitments=parties, beacon=beacon, reason=reason,
-                                approver=approver, actor=_actor(department, operator))
+        c = service.commit_task(
+            s,
+            j,
+            task=task,
+            commitments=parties,
+            beacon=beacon,
+            reason=reason,
+            approver=approver,
+            actor=_actor(department, operator),
+        )
         path = save_secret(task, round_, saved[0]) if saved else None  # only once the commit succeeded
         return c.round, c.log_index, path
 
@@ -294,52 +382,109 @@ def draw(
         reveals = [{"party": "operator", "secret": secret or load_secret(task, round_)}]
         if discipline_secret:
             reveals.append({"party": "discipline", "secret": discipline_secret})
-        d = service.draw_task(s, j, task=task, reveals=reveals, beacon_value=beacon_value,
-                              actor=_actor(department, operator))
+        d = service.draw_task(
+            s, j, task=task, reveals=reveals, beacon_value=beacon_value, actor=_actor(department, operator)
+        )
         from drawsvc.tasks.replay import summary
 
         view = summary(d.result)
-        return {"log_index": d.log_index, "round": d.round, "seed": d.seed,
-                "targets": len(view["targets"]), "teams": view["teams"][:20], "experts": view["experts"]}
+        return {
+            "log_index": d.log_index,
+            "round": d.round,
+            "seed": d.seed,
+            "targets": len(view["targets"]),
+            "teams": view["teams"][:20],
+            "experts": view["experts"],
+        }
 
     _print(_run(go))
 
 
 @app.command()
-def respond(task: str, expert: str = typer.Option(...), response: str = typer.Option(...),
-            on: str | None = typer.Option(None), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+def respond(
+    task: str,
+    expert: str = typer.Option(...),
+    response: str = typer.Option(...),
+    on: str | None = typer.Option(None),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Record an expert's answer (accepted / declined / no_answer); tops up from the stream."""
     from drawsvc.tasks import service
 
-    new = _run(lambda s, j: [x.expert_code for x in service.respond_expert(
-        s, j, task=task, expert=expert, response=response, on=_day(on, "on"), actor=_actor(department, operator))])
+    new = _run(
+        lambda s, j: [
+            x.expert_code
+            for x in service.respond_expert(
+                s,
+                j,
+                task=task,
+                expert=expert,
+                response=response,
+                on=_day(on, "on"),
+                actor=_actor(department, operator),
+            )
+        ]
+    )
     console.print(f"task {task}: {expert} {response}" + (f"; topped up: {', '.join(new)}" if new else ""))
 
 
 @app.command()
-def replace(task: str, target: str = typer.Option(..., help="USCC of the team's target."),
-            inspector: str = typer.Option(...), reason: str = typer.Option(...),
-            approver: str = typer.Option(...),
-            avoidance: bool = typer.Option(False, help="The inspector declared an interest after the draw "
-                                           "(a swap with another team is tried first)."),
-            department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+def replace(
+    task: str,
+    target: str = typer.Option(..., help="USCC of the team's target."),
+    inspector: str = typer.Option(...),
+    reason: str = typer.Option(...),
+    approver: str = typer.Option(...),
+    avoidance: bool = typer.Option(
+        False,
+        help="The inspector declared an interest after the draw (a swap with another team is tried first).",
+    ),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Replace a drawn inspector (approver + reason): swap or refill from the continued stream."""
     from drawsvc.tasks import service
 
-    record = _run(lambda s, j: service.replace_inspector(
-        s, j, task=task, target=target, inspector=inspector, reason=reason, approver=approver,
-        avoidance=avoidance, actor=_actor(department, operator)))
+    record = _run(
+        lambda s, j: service.replace_inspector(
+            s,
+            j,
+            task=task,
+            target=target,
+            inspector=inspector,
+            reason=reason,
+            approver=approver,
+            avoidance=avoidance,
+            actor=_actor(department, operator),
+        )
+    )
     console.print(f"task {task}: {inspector} replaced by {record['replacement']} ({record['mode']})")
 
 
 @app.command()
-def designate(task: str, expert: str = typer.Option(...), reason: str = typer.Option(...),
-              approver: str = typer.Option(...), department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+def designate(
+    task: str,
+    expert: str = typer.Option(...),
+    reason: str = typer.Option(...),
+    approver: str = typer.Option(...),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Designate an expert without a draw, before the commitment (written reason + approver)."""
     from drawsvc.tasks import service
 
-    _run(lambda s, j: service.designate(s, j, task=task, person=expert, reason=reason, approver=approver,
-                                        actor=_actor(department, operator)))
+    _run(
+        lambda s, j: service.designate(
+            s,
+            j,
+            task=task,
+            person=expert,
+            reason=reason,
+            approver=approver,
+            actor=_actor(department, operator),
+        )
+    )
     console.print(f"task {task}: {expert} designated")
 
 
@@ -353,48 +498,91 @@ def lock(task: str, department: str = DeptOpt, operator: str = OperatorOpt) -> N
 
 
 @app.command()
-def dispatch(task: str, by: str = typer.Option("region", help="region or authority"), department: str = DeptOpt,
-             operator: str = OperatorOpt) -> None:
+def dispatch(
+    task: str,
+    by: str = typer.Option("region", help="region or authority"),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Dispatch the locked draw's targets to implementing units."""
     from drawsvc.tasks import service
 
-    units = _run(lambda s, j: service.dispatch_draw(s, j, task=task, by=by, actor=_actor(department, operator)))
+    units = _run(
+        lambda s, j: service.dispatch_draw(s, j, task=task, by=by, actor=_actor(department, operator))
+    )
     _print({u: len(v) for u, v in units.items()})
 
 
 @app.command()
-def subdraw(parent: str, unit: str = typer.Option(...), team_size: int = typer.Option(2),
-            department: str = DeptOpt, operator: str = OperatorOpt) -> None:
+def subdraw(
+    parent: str,
+    unit: str = typer.Option(...),
+    team_size: int = typer.Option(2),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Create a sub-draw of a locked task for a department / implementing unit (then commit + draw it)."""
     from drawsvc.tasks import service
 
-    code = _run(lambda s, j: service.create_subdraw(
-        s, j, parent=parent, unit=unit, params={"teams": {"size": team_size}},
-        actor=_actor(department, operator)).code)
+    code = _run(
+        lambda s, j: (
+            service.create_subdraw(
+                s,
+                j,
+                parent=parent,
+                unit=unit,
+                params={"teams": {"size": team_size}},
+                actor=_actor(department, operator),
+            ).code
+        )
+    )
     console.print(f"sub-draw {code} created; commit and draw it with `drawsvc task commit {code}`")
 
 
 @app.command()
-def inspect(target: str = typer.Option(...), kind: str = typer.Option(..., help="complaint, assigned, patrol"),
-            on: str = typer.Option(...), reason: str = typer.Option(...), department: str = DeptOpt,
-            operator: str = OperatorOpt) -> None:
+def inspect(
+    target: str = typer.Option(...),
+    kind: str = typer.Option(..., help="complaint, assigned, patrol"),
+    on: str = typer.Option(...),
+    reason: str = typer.Option(...),
+    department: str = DeptOpt,
+    operator: str = OperatorOpt,
+) -> None:
     """Record a non-random inspection of a target."""
     from drawsvc.tasks import service
 
     day = _day(on, "on")
     assert day is not None
-    index = _run(lambda s, j: service.record_inspection(
-        s, j, target=target, kind=kind, on=day, department=department, reason=reason,
-        actor=_actor(department, operator)).log_index)
+    index = _run(
+        lambda s, j: (
+            service.record_inspection(
+                s,
+                j,
+                target=target,
+                kind=kind,
+                on=day,
+                department=department,
+                reason=reason,
+                actor=_actor(department, operator),
+            ).log_index
+        )
+    )
     console.print(f"inspection of {target} recorded at log index {index}")
 
 
 @app.command("merge-report")
-def merge_report(year: int = typer.Option(...), start: str | None = typer.Option(None),
-                 end: str | None = typer.Option(None)) -> None:
+def merge_report(
+    year: int = typer.Option(...),
+    start: str | None = typer.Option(None),
+    end: str | None = typer.Option(None),
+) -> None:
     """Targets inspected by several tasks/departments in the period (进一次门、查多项事)."""
     from drawsvc.tasks import service
 
-    rows = _run(lambda s, _j: [{"target": m.target, "inspections": m.inspections} for m in service.merge_report(
-        s, year=year, start=_day(start, "start"), end=_day(end, "end"))])
+    rows = _run(
+        lambda s, _j: [
+            {"target": m.target, "inspections": m.inspections}
+            for m in service.merge_report(s, year=year, start=_day(start, "start"), end=_day(end, "end"))
+        ]
+    )
     _print(rows)

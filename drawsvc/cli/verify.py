@@ -12,8 +12,11 @@ from drawsvc.cli.output import console
 
 
 def verify_draw_command(
-    target: str = typer.Argument(..., metavar="INDEX|TASK",
-                                 help="Log index of a draw.result entry, or a task id (verifies its sub-draws too)."),
+    target: str = typer.Argument(
+        ...,
+        metavar="INDEX|TASK",
+        help="Log index of a draw.result entry, or a task id (verifies its sub-draws too).",
+    ),
 ) -> None:
     """Recompute a draw from the log alone and say whether it matches."""
     from drawsvc.runtime import open_runtime
@@ -29,9 +32,12 @@ def verify_draw_command(
         rt.close()
 
     def show(v: object, indent: str = "") -> None:
-        console.print(f"{indent}[green]OK[/] task {v.task} round {v.round}: draw at log index {v.draw_index} "  # type: ignore[attr-defined]
-                      f"recomputed from the log; seed {v.seed[:16]}…, "  # type: ignore[attr-defined]
-                      f"{len(v.events)} follow-up event(s) replayed", highlight=False)  # type: ignore[attr-defined]
+        console.print(
+            f"{indent}[green]OK[/] task {v.task} round {v.round}: draw at log index {v.draw_index} "  # type: ignore[attr-defined]
+            f"recomputed from the log; seed {v.seed[:16]}…, "  # type: ignore[attr-defined]
+            f"{len(v.events)} follow-up event(s) replayed",
+            highlight=False,
+        )  # type: ignore[attr-defined]
         for sub in v.subdraws:  # type: ignore[attr-defined]
             show(sub, indent + "  ")
 

@@ -62,8 +62,9 @@ def reader_for(log: Log, conn: sa.Connection) -> EntryReader:
     return read
 
 
-def inputs_from_log(log: Log, conn: sa.Connection, commit_index: int, *,
-                    cached: set[str] | frozenset[str] = frozenset()) -> DrawInputs:
+def inputs_from_log(
+    log: Log, conn: sa.Connection, commit_index: int, *, cached: set[str] | frozenset[str] = frozenset()
+) -> DrawInputs:
     return inputs_from_entries(reader_for(log, conn), commit_index, cached=cached)
 
 
@@ -76,8 +77,9 @@ def expect(entry: Mapping[str, Any], kind: str, index: int, task: str | None = N
     return dict(body)
 
 
-def read_chunks(read: EntryReader, kind: str, task: str, span: list[int], key: str,
-                pool: str | None = None) -> tuple[list[Any], dict[str, Any] | None]:
+def read_chunks(
+    read: EntryReader, kind: str, task: str, span: list[int], key: str, pool: str | None = None
+) -> tuple[list[Any], dict[str, Any] | None]:
     """Concatenate ``key`` of the chunk entries ``span = [first, count]`` (E-5), checking order."""
     first, count = int(span[0]), int(span[1])
     if count < 1 or first < 0:
@@ -86,9 +88,15 @@ def read_chunks(read: EntryReader, kind: str, task: str, span: list[int], key: s
     head: dict[str, Any] | None = None
     for i, entry in enumerate(read(first, first + count)):
         body = expect(entry, kind, first + i, task)
-        if body.get("chunk") != i or body.get("chunks") != count or (pool is not None and body.get("pool") != pool):
-            raise LogMismatch(f"log entry {first + i}: chunk {body.get('chunk')}/{body.get('chunks')} "
-                              f"of {kind} is out of order (expected {i}/{count})")
+        if (
+            body.get("chunk") != i
+            or body.get("chunks") != count
+            or (pool is not None and body.get("pool") != pool)
+        ):
+            raise LogMismatch(
+                f"log entry {first + i}: chunk {body.get('chunk')}/{body.get('chunks')} "
+                f"of {kind} is out of order (expected {i}/{count})"
+            )
         head = head or body
         out.extend(body[key])
     return out, head
@@ -106,8 +114,10 @@ def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[li
     for i, entry in enumerate(read(first, first + count)):
         body = expect(entry, "draw.pool.members", first + i, task)
         if body.get("chunk") != i or body.get("chunks") != count or body.get("pool") != "targets":
-            raise LogMismatch(f"log entry {first + i}: chunk {body.get('chunk')}/{body.get('chunks')} "
-                              f"of the targets pool is out of order (expected {i}/{count})")
+            raise LogMismatch(
+                f"log entry {first + i}: chunk {body.get('chunk')}/{body.get('chunks')} "
+                f"of the targets pool is out of order (expected {i}/{count})"
+            )
         try:
             rows.extend(decode_target_chunk(body))
         except InvalidInput as exc:
@@ -115,8 +125,9 @@ def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[li
     return rows
 
 
-def inputs_from_entries(read: EntryReader, commit_index: int, *,
-                        cached: set[str] | frozenset[str] = frozenset()) -> DrawInputs:
+def inputs_from_entries(
+    read: EntryReader, commit_index: int, *, cached: set[str] | frozenset[str] = frozenset()
+) -> DrawInputs:
     """The inputs of the draw committed at ``commit_index``: params, pool rows, avoidance.
 
     Pools named in ``cached`` are not read (the service holds them frozen under the committed
@@ -151,8 +162,10 @@ def result_of(read: EntryReader, draw_index: int) -> tuple[dict[str, Any], dict[
     for i, entry in enumerate(read(first, first + count)):
         part = expect(entry, "draw.result.part", first + i, body["task"])
         if part.get("chunk") != i or part.get("chunks") != count or part.get("round") != body["round"]:
-            raise LogMismatch(f"log entry {first + i}: result part {part.get('chunk')}/{part.get('chunks')} "
-                              f"out of order (expected {i}/{count})")
+            raise LogMismatch(
+                f"log entry {first + i}: result part {part.get('chunk')}/{part.get('chunks')} "
+                f"out of order (expected {i}/{count})"
+            )
         texts.append(part["text"])
     try:
         result = json.loads("".join(texts))

@@ -19,8 +19,18 @@ DEFAULT_CAP = 2
 DEFAULT_RESPONSE_DAYS = 2
 
 _TOP = frozenset({"spec", "targets", "teams", "experts"})
-_TARGETS = frozenset({"mode", "ratio_bp", "min_ratio_bp", "count", "class_ratios_bp", "strata",
-                      "cap_per_year", "prefer_uninspected"})
+_TARGETS = frozenset(
+    {
+        "mode",
+        "ratio_bp",
+        "min_ratio_bp",
+        "count",
+        "class_ratios_bp",
+        "strata",
+        "cap_per_year",
+        "prefer_uninspected",
+    }
+)
 _TEAMS = frozenset({"size", "departments", "specialty"})
 _EXPERTS = frozenset({"headcount", "pool", "group", "response_working_days"})
 
@@ -29,7 +39,9 @@ def _bad(field: str, rule: str, message: str) -> InvalidInput:
     return InvalidInput(f"{field}: {message}", field=field, rule=rule)
 
 
-def _int(obj: Mapping[str, Any], key: str, field: str, *, lo: int, hi: int, default: int | None) -> int | None:
+def _int(
+    obj: Mapping[str, Any], key: str, field: str, *, lo: int, hi: int, default: int | None
+) -> int | None:
     value = obj.get(key, default)
     if value is None:
         return None
@@ -47,7 +59,9 @@ def _keys(obj: Any, allowed: frozenset[str], field: str) -> Mapping[str, Any]:
     return obj
 
 
-def _str_list(obj: Mapping[str, Any], key: str, field: str, allowed: tuple[str, ...] | None = None) -> list[str]:
+def _str_list(
+    obj: Mapping[str, Any], key: str, field: str, allowed: tuple[str, ...] | None = None
+) -> list[str]:
     value = obj.get(key) or []
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise _bad(f"{field}.{key}", "params.list", "must be a list of non-empty strings")
@@ -88,7 +102,9 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         if not isinstance(prefer, bool):
             raise _bad("params.targets.prefer_uninspected", "params.boolean", "must be true or false")
         out["targets"] = {
-            "mode": mode, "ratio_bp": ratio, "count": count,
+            "mode": mode,
+            "ratio_bp": ratio,
+            "count": count,
             "min_ratio_bp": _int(t, "min_ratio_bp", "params.targets", lo=0, hi=MAX_BP, default=0),
             "class_ratios_bp": {k: classes[k] for k in sorted(classes)} if classes is not None else None,
             "strata": _str_list(t, "strata", "params.targets", STRATA),
@@ -101,8 +117,11 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         size = _int(m, "size", "params.teams", lo=2, hi=50, default=2)
         assert size is not None
         if depts and len(depts) > size:
-            raise _bad("params.teams.departments", "params.team-departments",
-                       "a team needs at least one member per listed department")
+            raise _bad(
+                "params.teams.departments",
+                "params.team-departments",
+                "a team needs at least one member per listed department",
+            )
         spec = m.get("specialty")
         if spec is not None and (not isinstance(spec, str) or not spec):
             raise _bad("params.teams.specialty", "params.string", "must be a non-empty string")
@@ -114,9 +133,11 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
                 raise _bad(f"params.experts.{key}", "params.required", "is required (one pool, one group)")
         out["experts"] = {
             "headcount": _int(e, "headcount", "params.experts", lo=1, hi=1000, default=None),
-            "pool": e["pool"], "group": e["group"],
-            "response_working_days": _int(e, "response_working_days", "params.experts", lo=0, hi=60,
-                                          default=DEFAULT_RESPONSE_DAYS),
+            "pool": e["pool"],
+            "group": e["group"],
+            "response_working_days": _int(
+                e, "response_working_days", "params.experts", lo=0, hi=60, default=DEFAULT_RESPONSE_DAYS
+            ),
         }
         if out["experts"]["headcount"] is None:
             raise _bad("params.experts.headcount", "params.required", "is required")

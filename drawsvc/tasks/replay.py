@@ -78,8 +78,9 @@ def cached_pools(pools: Mapping[str, Mapping[str, Any]]) -> set[str]:
     return {name for name, ref in pools.items() if (name, ref["root"], ref["size"]) in _FROZEN}
 
 
-def frozen_for(pool: str, rows: Sequence[Sequence[Any]], committed: Mapping[str, Any] | None,
-               *, trust_cache: bool) -> dpool.Pool[Any]:
+def frozen_for(
+    pool: str, rows: Sequence[Sequence[Any]], committed: Mapping[str, Any] | None, *, trust_cache: bool
+) -> dpool.Pool[Any]:
     """The frozen pool for ``rows``. With ``trust_cache`` (the service, same process as the
     commit) a pool frozen earlier under the committed root and size is reused: equal roots mean
     equal records (SHA-256). The verifier passes ``trust_cache=False`` and always rebuilds."""
@@ -114,32 +115,54 @@ def encode_target_chunk(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
 def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
     """Inverse of ``encode_target_chunk``; raises ``InvalidInput`` on a malformed chunk."""
     ids_text, strata, checks, risk = body.get("ids"), body.get("strata"), body.get("checks"), body.get("risk")
-    if not isinstance(ids_text, str) or len(ids_text) % USCC_LENGTH or not isinstance(strata, list) \
-            or not isinstance(checks, list) or not isinstance(risk, list):
-        raise InvalidInput("a targets chunk needs ids, strata, checks and risk", field="ids",
-                           rule="entries.pool-chunk")
+    if (
+        not isinstance(ids_text, str)
+        or len(ids_text) % USCC_LENGTH
+        or not isinstance(strata, list)
+        or not isinstance(checks, list)
+        or not isinstance(risk, list)
+    ):
+        raise InvalidInput(
+            "a targets chunk needs ids, strata, checks and risk", field="ids", rule="entries.pool-chunk"
+        )
     n = len(ids_text) // USCC_LENGTH
     column: list[str] = []
     for run in strata:
-        if not (isinstance(run, list) and len(run) == 2 and isinstance(run[0], str) and type(run[1]) is int
-                and run[1] > 0):
-            raise InvalidInput("a strata run is [stratum, count > 0]", field="strata", rule="entries.pool-chunk")
+        if not (
+            isinstance(run, list)
+            and len(run) == 2
+            and isinstance(run[0], str)
+            and type(run[1]) is int
+            and run[1] > 0
+        ):
+            raise InvalidInput(
+                "a strata run is [stratum, count > 0]", field="strata", rule="entries.pool-chunk"
+            )
         column.extend([run[0]] * run[1])
     if len(column) != n:
         raise InvalidInput("strata runs do not cover the ids", field="strata", rule="entries.pool-chunk")
     counts = [0] * n
     for item in checks:
-        if not (isinstance(item, list) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] < n
-                and type(item[1]) is int and item[1] > 0):
-            raise InvalidInput("checks are [offset, n > 0] within the chunk", field="checks",
-                               rule="entries.pool-chunk")
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and type(item[0]) is int
+            and 0 <= item[0] < n
+            and type(item[1]) is int
+            and item[1] > 0
+        ):
+            raise InvalidInput(
+                "checks are [offset, n > 0] within the chunk", field="checks", rule="entries.pool-chunk"
+            )
         counts[item[0]] = item[1]
     flags = [False] * n
     for k in risk:
         if type(k) is not int or not 0 <= k < n:
             raise InvalidInput("risk offsets lie within the chunk", field="risk", rule="entries.pool-chunk")
         flags[k] = True
-    return [[ids_text[k * USCC_LENGTH:(k + 1) * USCC_LENGTH], column[k], counts[k], flags[k]] for k in range(n)]
+    return [
+        [ids_text[k * USCC_LENGTH : (k + 1) * USCC_LENGTH], column[k], counts[k], flags[k]] for k in range(n)
+    ]
 
 
 def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, Any]]:
@@ -196,8 +219,9 @@ def _secret_hex(value: Any, field: str) -> str:
         raise InvalidInput(f"{field}: a secret is hex", field=field, rule="DRAW-5") from None
 
 
-def check_reveals(commitments: Sequence[Mapping[str, Any]], reveals: Sequence[Mapping[str, Any]]
-                  ) -> list[dict[str, str]]:
+def check_reveals(
+    commitments: Sequence[Mapping[str, Any]], reveals: Sequence[Mapping[str, Any]]
+) -> list[dict[str, str]]:
     """Match reveals to commitments by party; ``RevealMismatch`` naming the party (DRAW-6).
 
     Returns ``[{"party", "secret"}]`` in commitment order.
@@ -208,33 +232,44 @@ def check_reveals(commitments: Sequence[Mapping[str, Any]], reveals: Sequence[Ma
     for i, r in enumerate(reveals):
         party = r.get("party")
         if party in by_party:
-            raise InvalidInput(f"reveals[{i}].party: revealed twice", field=f"reveals[{i}].party", rule="DRAW-6")
+            raise InvalidInput(
+                f"reveals[{i}].party: revealed twice", field=f"reveals[{i}].party", rule="DRAW-6"
+            )
         by_party[party] = _secret_hex(r.get("secret"), f"reveals[{i}].secret")
     out = []
     for c in commitments:
         if c["party"] not in by_party:
-            raise RevealMismatch(f"the {c['party']} secret is not revealed", rule="DRAW-6", subject=c["party"])
+            raise RevealMismatch(
+                f"the {c['party']} secret is not revealed", rule="DRAW-6", subject=c["party"]
+            )
         out.append({"party": c["party"], "secret": by_party.pop(c["party"])})
     if by_party:
         extra = sorted(str(p) for p in by_party)[0]
-        raise RevealMismatch(f"a secret is revealed for {extra}, who made no commitment", rule="DRAW-6",
-                             subject=extra)
+        raise RevealMismatch(
+            f"a secret is revealed for {extra}, who made no commitment", rule="DRAW-6", subject=extra
+        )
     for c, s in zip(commitments, out, strict=True):
         try:
             verify_reveal([c["commitment"]], [bytes.fromhex(s["secret"])])
         except RevealMismatch as exc:
-            raise RevealMismatch(f"the {c['party']} secret does not match its commitment", rule=exc.rule,
-                                 subject=c["party"]) from None
+            raise RevealMismatch(
+                f"the {c['party']} secret does not match its commitment", rule=exc.rule, subject=c["party"]
+            ) from None
     return out
 
 
-def _reveal(inputs: Any, purpose: str, secrets: Sequence[Mapping[str, str]],
-            beacon: Mapping[str, Any] | None) -> engine.Reveal:
+def _reveal(
+    inputs: Any, purpose: str, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None
+) -> engine.Reveal:
     commitments = inputs.commit["commitments"]
-    return engine.Reveal(task_id=inputs.task, round=inputs.round, purpose=purpose,
-                         commitments=tuple(c["commitment"] for c in commitments),
-                         secrets=tuple(bytes.fromhex(s["secret"]) for s in secrets),
-                         beacon=Beacon(round=beacon["round"], randomness=beacon["value"]) if beacon else None)
+    return engine.Reveal(
+        task_id=inputs.task,
+        round=inputs.round,
+        purpose=purpose,
+        commitments=tuple(c["commitment"] for c in commitments),
+        secrets=tuple(bytes.fromhex(s["secret"]) for s in secrets),
+        beacon=Beacon(round=beacon["round"], randomness=beacon["value"]) if beacon else None,
+    )
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -244,19 +279,30 @@ def target_rule(t: Mapping[str, Any]) -> RatioRule | StratifiedRule:
     """Logged target parameters (entries.md §3) → the engine's rule (draw-spec §6, §7)."""
     if t["mode"] == "all":
         return RatioRule(ratio_bp=10_000, cap=ALL_CAP)
-    common = {"min_ratio_bp": t.get("min_ratio_bp") or 0, "cap": t["cap_per_year"],
-              "uninspected_first": t["prefer_uninspected"]}
+    common = {
+        "min_ratio_bp": t.get("min_ratio_bp") or 0,
+        "cap": t["cap_per_year"],
+        "uninspected_first": t["prefer_uninspected"],
+    }
     if t["strata"] or t["count"] is not None:
         return StratifiedRule(count=t["count"], ratio_bp=t["ratio_bp"], **common)
     return RatioRule(ratio_bp=t["ratio_bp"] or 0, class_ratio_bp=dict(t["class_ratios_bp"] or {}), **common)
 
 
 def _frozen(inputs: Any, pool: str, trust_cache: bool) -> dpool.Pool[Any]:
-    return frozen_for(pool, inputs.pools.get(pool, []), inputs.commit["pools"].get(pool), trust_cache=trust_cache)
+    return frozen_for(
+        pool, inputs.pools.get(pool, []), inputs.commit["pools"].get(pool), trust_cache=trust_cache
+    )
 
 
-def inspection_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-                       salt: str | None, *, trust_cache: bool = False) -> engine.InspectionRequest | None:
+def inspection_request(
+    inputs: Any,
+    secrets: Sequence[Mapping[str, str]],
+    beacon: Mapping[str, Any] | None,
+    salt: str | None,
+    *,
+    trust_cache: bool = False,
+) -> engine.InspectionRequest | None:
     p = inputs.params
     if p.get("targets") is None:
         return None
@@ -265,21 +311,30 @@ def inspection_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon
     rule = None
     if teams is not None:
         spec = teams.get("specialty")
-        rule = TeamRule(size=teams["size"], departments=tuple(teams["departments"]),
-                        specialty=dict.fromkeys(targets.ids, spec) if spec else {})
+        rule = TeamRule(
+            size=teams["size"],
+            departments=tuple(teams["departments"]),
+            specialty=dict.fromkeys(targets.ids, spec) if spec else {},
+        )
     return engine.InspectionRequest(
         reveal=_reveal(inputs, PURPOSE_INSPECTION, secrets, beacon),
         targets=targets,
         target_rule=target_rule(p["targets"]),
         inspectors=_frozen(inputs, "inspectors", trust_cache) if teams is not None else None,
         teams=rule,
-        avoidance=Avoidance(bytes.fromhex(salt), inputs.avoidance) if teams is not None and salt
+        avoidance=Avoidance(bytes.fromhex(salt), inputs.avoidance)
+        if teams is not None and salt
         else Avoidance.empty(),
     )
 
 
-def expert_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-                   *, trust_cache: bool = False) -> engine.ExpertRequest | None:
+def expert_request(
+    inputs: Any,
+    secrets: Sequence[Mapping[str, str]],
+    beacon: Mapping[str, Any] | None,
+    *,
+    trust_cache: bool = False,
+) -> engine.ExpertRequest | None:
     e = inputs.params.get("experts")
     if e is None:
         return None
@@ -287,7 +342,9 @@ def expert_request(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Ma
     return engine.ExpertRequest(
         reveal=_reveal(inputs, PURPOSE_EXPERTS, secrets, beacon),
         experts=_frozen(inputs, "experts", trust_cache),
-        pool_id=e["pool"], group=e["group"], headcount=e["headcount"],
+        pool_id=e["pool"],
+        group=e["group"],
+        headcount=e["headcount"],
         previous=tuple(tuple(r["panel"]) for r in rotation),
         designated=tuple(Designation.from_json(d) for d in inputs.commit.get("designated") or []),
     )
@@ -298,39 +355,76 @@ def _named(inputs: Any, fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
     except DrawInfeasible as exc:
-        raise DrawInfeasible(f"task {inputs.task}: {exc.message}", rule=exc.rule, subject=exc.subject,
-                             task=inputs.task, **{k: v for k, v in exc.detail.items()
-                                                  if k not in ("rule", "subject")}) from None
+        raise DrawInfeasible(
+            f"task {inputs.task}: {exc.message}",
+            rule=exc.rule,
+            subject=exc.subject,
+            task=inputs.task,
+            **{k: v for k, v in exc.detail.items() if k not in ("rule", "subject")},
+        ) from None
 
 
-def run_draw(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-             salt: str | None, *, trust_cache: bool = False) -> dict[str, Any]:
+def run_draw(
+    inputs: Any,
+    secrets: Sequence[Mapping[str, str]],
+    beacon: Mapping[str, Any] | None,
+    salt: str | None,
+    *,
+    trust_cache: bool = False,
+) -> dict[str, Any]:
     """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``."""
     ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache)
     exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache)
-    return {"inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,
-            "experts": _named(inputs, engine.draw_experts, exp) if exp is not None else None}
+    return {
+        "inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,
+        "experts": _named(inputs, engine.draw_experts, exp) if exp is not None else None,
+    }
 
 
-def replace(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-            salt: str | None, result: Mapping[str, Any], *, target: str, person: str, reason: str,
-            approver: str, trust_cache: bool = False) -> dict[str, Any]:
+def replace(
+    inputs: Any,
+    secrets: Sequence[Mapping[str, str]],
+    beacon: Mapping[str, Any] | None,
+    salt: str | None,
+    result: Mapping[str, Any],
+    *,
+    target: str,
+    person: str,
+    reason: str,
+    approver: str,
+    trust_cache: bool = False,
+) -> dict[str, Any]:
     """One replacement (draw-spec §9) applied to the current inspection result."""
     req = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache)
     if req is None or result.get("inspection") is None:
         raise InvalidInput("this draw has no teams", field="teams", rule="DRAW-72")
     event = Replacement(target=target, person=person, reason=reason, approver=approver)
-    return {**result, "inspection": _named(inputs, engine.replace_inspector, req, result["inspection"], event)}
+    return {
+        **result,
+        "inspection": _named(inputs, engine.replace_inspector, req, result["inspection"], event),
+    }
 
 
-def top_up(inputs: Any, secrets: Sequence[Mapping[str, str]], beacon: Mapping[str, Any] | None,
-           result: Mapping[str, Any], *, expert: str, reason: str, trust_cache: bool = False) -> dict[str, Any]:
+def top_up(
+    inputs: Any,
+    secrets: Sequence[Mapping[str, str]],
+    beacon: Mapping[str, Any] | None,
+    result: Mapping[str, Any],
+    *,
+    expert: str,
+    reason: str,
+    trust_cache: bool = False,
+) -> dict[str, Any]:
     """A decline / no-answer (DRAW-63): the resumed experts stream fills the seat."""
     req = expert_request(inputs, secrets, beacon, trust_cache=trust_cache)
     if req is None or result.get("experts") is None:
         raise InvalidInput("this draw has no experts", field="experts", rule="DRAW-63")
-    return {**result, "experts": _named(inputs, engine.top_up_experts, req, result["experts"],
-                                        Decline(expert=expert, reason=reason))}
+    return {
+        **result,
+        "experts": _named(
+            inputs, engine.top_up_experts, req, result["experts"], Decline(expert=expert, reason=reason)
+        ),
+    }
 
 
 def compare(logged: Mapping[str, Any], recomputed: Mapping[str, Any]) -> str | None:
@@ -362,14 +456,21 @@ def panel_of(result: Mapping[str, Any]) -> list[str]:
 
 def summary(result: Mapping[str, Any]) -> dict[str, Any]:
     """A flat view for records and screens: targets, teams (target → members), expert panel."""
-    return {"targets": drawn_targets(result),
-            "teams": [{"target": a["target"], "members": [m["id"] for m in a["members"]],
-                       "leader": next((m["id"] for m in a["members"] if m["leader"]), None)}
-                      for a in teams_of(result)],
-            "experts": panel_of(result)}
+    return {
+        "targets": drawn_targets(result),
+        "teams": [
+            {
+                "target": a["target"],
+                "members": [m["id"] for m in a["members"]],
+                "leader": next((m["id"] for m in a["members"] if m["leader"]), None),
+            }
+            for a in teams_of(result)
+        ],
+        "experts": panel_of(result),
+    }
 
 
 def split_text(result: Mapping[str, Any]) -> list[str]:
     """The result's canonical JSON text cut into slices for ``draw.result.part`` (E-5)."""
     text = engine.result_bytes(result).decode("utf-8")
-    return [text[i:i + TEXT_BUDGET] for i in range(0, len(text), TEXT_BUDGET)] or [""]
+    return [text[i : i + TEXT_BUDGET] for i in range(0, len(text), TEXT_BUDGET)] or [""]

@@ -13,7 +13,6 @@ from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
 
-
 LARGE_POOL = 20_000
 
 
@@ -25,15 +24,26 @@ def get_task(session: Session, code: str) -> Task:
 
 
 def next_task_number(session: Session, year: int) -> int:
-    return int(session.scalar(sa.select(sa.func.count()).select_from(Task).where(
-        Task.year == year, Task.parent_code.is_(None))) or 0) + 1
+    return (
+        int(
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Task)
+                .where(Task.year == year, Task.parent_code.is_(None))
+            )
+            or 0
+        )
+        + 1
+    )
 
 
 def subtasks(session: Session, parent_code: str) -> list[Task]:
     return list(session.scalars(sa.select(Task).where(Task.parent_code == parent_code).order_by(Task.code)))
 
 
-def pool_members(session: Session, task_code: str, pool: str, *, include_removed: bool = False) -> list[PoolMember]:
+def pool_members(
+    session: Session, task_code: str, pool: str, *, include_removed: bool = False
+) -> list[PoolMember]:
     q = sa.select(PoolMember).where(PoolMember.task_code == task_code, PoolMember.pool == pool)
     if not include_removed:
         q = q.where(PoolMember.removed.is_(False))
@@ -42,26 +52,36 @@ def pool_members(session: Session, task_code: str, pool: str, *, include_removed
 
 def pool_member_ids(session: Session, task_code: str, pool: str) -> list[str]:
     """Current members, sorted by id (Core rows: a pool may hold a million)."""
-    q = sa.select(PoolMember.member).where(PoolMember.task_code == task_code, PoolMember.pool == pool,
-                                           PoolMember.removed.is_(False))
+    q = sa.select(PoolMember.member).where(
+        PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.removed.is_(False)
+    )
     return sorted(session.connection().execute(q).scalars())
 
 
 def find_pool_member(session: Session, task_code: str, pool: str, member: str) -> PoolMember | None:
-    return session.scalars(sa.select(PoolMember).where(
-        PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.member == member)
+    return session.scalars(
+        sa.select(PoolMember).where(
+            PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.member == member
+        )
     ).one_or_none()
 
 
 def delete_built_members(session: Session, task_code: str, pool: str) -> None:
     """Drop filter/import members (manual edits stay)."""
-    session.execute(sa.delete(PoolMember).where(
-        PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.origin != "manual"))
+    session.execute(
+        sa.delete(PoolMember).where(
+            PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.origin != "manual"
+        )
+    )
 
 
-def insert_pool_members(session: Session, task_code: str, pool: str, members: Iterable[str], origin: str) -> int:
-    rows = [{"task_code": task_code, "pool": pool, "member": m, "origin": origin, "removed": False}
-            for m in members]
+def insert_pool_members(
+    session: Session, task_code: str, pool: str, members: Iterable[str], origin: str
+) -> int:
+    rows = [
+        {"task_code": task_code, "pool": pool, "member": m, "origin": origin, "removed": False}
+        for m in members
+    ]
     if rows:
         session.execute(sa.insert(PoolMember), rows)
     return len(rows)
@@ -83,8 +103,9 @@ def manual_counts(session: Session, task_code: str) -> dict[str, dict[str, int]]
 
 
 def commitment(session: Session, task_code: str, round_: int) -> Commitment | None:
-    return session.scalars(sa.select(Commitment).where(
-        Commitment.task_code == task_code, Commitment.round == round_)).one_or_none()
+    return session.scalars(
+        sa.select(Commitment).where(Commitment.task_code == task_code, Commitment.round == round_)
+    ).one_or_none()
 
 
 def first_commitment(session: Session, task_code: str) -> Commitment | None:
@@ -92,13 +113,20 @@ def first_commitment(session: Session, task_code: str) -> Commitment | None:
 
 
 def current_draw(session: Session, task_code: str) -> Draw | None:
-    return session.scalars(sa.select(Draw).where(
-        Draw.task_code == task_code, Draw.status == "current")).one_or_none()
+    return session.scalars(
+        sa.select(Draw).where(Draw.task_code == task_code, Draw.status == "current")
+    ).one_or_none()
 
 
 def recent_draws(session: Session, *, exclude_task: str, limit: int = 200) -> list[Draw]:
-    return list(session.scalars(sa.select(Draw).where(Draw.status == "current", Draw.task_code != exclude_task)
-                                .order_by(Draw.log_index.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            sa.select(Draw)
+            .where(Draw.status == "current", Draw.task_code != exclude_task)
+            .order_by(Draw.log_index.desc())
+            .limit(limit)
+        )
+    )
 
 
 def draws(session: Session, task_code: str) -> list[Draw]:
@@ -106,8 +134,13 @@ def draws(session: Session, task_code: str) -> list[Draw]:
 
 
 def expert_slots(session: Session, task_code: str, round_: int) -> list[ExpertSlot]:
-    return list(session.scalars(sa.select(ExpertSlot).where(
-        ExpertSlot.task_code == task_code, ExpertSlot.round == round_).order_by(ExpertSlot.id)))
+    return list(
+        session.scalars(
+            sa.select(ExpertSlot)
+            .where(ExpertSlot.task_code == task_code, ExpertSlot.round == round_)
+            .order_by(ExpertSlot.id)
+        )
+    )
 
 
 # --- registries ------------------------------------------------------------------------------
@@ -164,7 +197,7 @@ def existing(session: Session, pool: str, ids: Sequence[str]) -> set[str]:
     col = {"targets": reg.Target.uscc, "inspectors": reg.Inspector.code, "experts": reg.Expert.code}[pool]
     found: set[str] = set()
     for i in range(0, len(ids), 900):
-        found.update(session.scalars(sa.select(col).where(col.in_(ids[i:i + 900]))))
+        found.update(session.scalars(sa.select(col).where(col.in_(ids[i : i + 900]))))
     return found
 
 
@@ -182,11 +215,13 @@ def target_attributes(session: Session, ids: Sequence[str] | None = None) -> dic
         add(session.execute(sa.select(*cols)))
     else:
         for k in range(0, len(ids), 900):
-            add(session.execute(sa.select(*cols).where(t.uscc.in_(ids[k:k + 900]))))
+            add(session.execute(sa.select(*cols).where(t.uscc.in_(ids[k : k + 900]))))
     return out
 
 
-def target_pool_attributes(session: Session, task_code: str, *, with_strata: bool) -> dict[str, dict[str, Any]]:
+def target_pool_attributes(
+    session: Session, task_code: str, *, with_strata: bool
+) -> dict[str, dict[str, Any]]:
     """uscc → {risk[, region, authority, scale, credit]} for the task's current targets pool.
 
     Core rows only. A pool that is a large part of the directory is read with two sequential
@@ -194,8 +229,13 @@ def target_pool_attributes(session: Session, task_code: str, *, with_strata: boo
     """
     t = reg.Target
     conn = session.connection()
-    members = set(conn.execute(sa.select(PoolMember.member).where(
-        PoolMember.task_code == task_code, PoolMember.pool == "targets", PoolMember.removed.is_(False))).scalars())
+    members = set(
+        conn.execute(
+            sa.select(PoolMember.member).where(
+                PoolMember.task_code == task_code, PoolMember.pool == "targets", PoolMember.removed.is_(False)
+            )
+        ).scalars()
+    )
     if not members:
         return {}
     risk = sa.func.json_array_length(t.risk_flags) > 0
@@ -206,11 +246,16 @@ def target_pool_attributes(session: Session, task_code: str, *, with_strata: boo
         rows = (r for r in conn.execute(sa.select(*cols)) if r[0] in members)
     else:
         ordered = sorted(members)
-        rows = (r for k in range(0, len(ordered), 900) for r in conn.execute(
-            sa.select(*cols).where(t.uscc.in_(ordered[k:k + 900]))))
+        rows = (
+            r
+            for k in range(0, len(ordered), 900)
+            for r in conn.execute(sa.select(*cols).where(t.uscc.in_(ordered[k : k + 900])))
+        )
     if with_strata:
-        return {u: {"risk": bool(f), "region": r, "authority": a, "scale": s, "credit": c}
-                for u, f, r, a, s, c in rows}
+        return {
+            u: {"risk": bool(f), "region": r, "authority": a, "scale": s, "credit": c}
+            for u, f, r, a, s, c in rows
+        }
     return {u: {"risk": bool(f)} for u, f in rows}
 
 
@@ -220,7 +265,9 @@ def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tu
     for k in range(0, len(codes), 900):
         for c, d, lead, sp in session.execute(
             sa.select(i.code, i.department_code, i.leader_eligible, i.specialties).where(
-                i.code.in_(codes[k:k + 900]))):
+                i.code.in_(codes[k : k + 900])
+            )
+        ):
             out[c] = (d, bool(lead), sorted(sp or []))
     return out
 
@@ -229,15 +276,17 @@ def expert_attributes(session: Session, codes: Sequence[str]) -> dict[str, list[
     e = reg.Expert
     out: dict[str, list[str]] = {}
     for k in range(0, len(codes), 900):
-        for c, g in session.execute(sa.select(e.code, e.groups).where(e.code.in_(codes[k:k + 900]))):
+        for c, g in session.execute(sa.select(e.code, e.groups).where(e.code.in_(codes[k : k + 900]))):
             out[c] = sorted(g or [])
     return out
 
 
 def inspections_per_target(session: Session, year: int, *, exclude_task: str | None = None) -> dict[str, int]:
-    q = (sa.select(Inspection.target_uscc, sa.func.count())
-         .where(Inspection.year == year, Inspection.superseded.is_(False))
-         .group_by(Inspection.target_uscc))
+    q = (
+        sa.select(Inspection.target_uscc, sa.func.count())
+        .where(Inspection.year == year, Inspection.superseded.is_(False))
+        .group_by(Inspection.target_uscc)
+    )
     if exclude_task is not None:
         q = q.where(sa.or_(Inspection.task_code.is_(None), Inspection.task_code != exclude_task))
     return {u: n for u, n in session.execute(q)}
@@ -245,10 +294,17 @@ def inspections_per_target(session: Session, year: int, *, exclude_task: str | N
 
 def declarations_in_force(session: Session, person_kind: str, on: date) -> list[tuple[str, str]]:
     d = reg.InterestDeclaration
-    return [(p, u) for p, u in session.execute(
-        sa.select(d.person_code, d.counterpart_uscc).where(
-            d.person_kind == person_kind, d.withdrawn.is_(False), d.valid_from <= on,
-            sa.or_(d.valid_until.is_(None), d.valid_until >= on)))]
+    return [
+        (p, u)
+        for p, u in session.execute(
+            sa.select(d.person_code, d.counterpart_uscc).where(
+                d.person_kind == person_kind,
+                d.withdrawn.is_(False),
+                d.valid_from <= on,
+                sa.or_(d.valid_until.is_(None), d.valid_until >= on),
+            )
+        )
+    ]
 
 
 def inspections_in(session: Session, year: int, start: date | None, end: date | None) -> list[Inspection]:
@@ -261,14 +317,20 @@ def inspections_in(session: Session, year: int, start: date | None, end: date | 
 
 
 def supersede_inspections(session: Session, task_code: str, round_: int) -> None:
-    session.execute(sa.update(Inspection).where(
-        Inspection.task_code == task_code, Inspection.round == round_, Inspection.kind == "random"
-    ).values(superseded=True))
+    session.execute(
+        sa.update(Inspection)
+        .where(Inspection.task_code == task_code, Inspection.round == round_, Inspection.kind == "random")
+        .values(superseded=True)
+    )
 
 
 def department_exists(session: Session, code: str) -> bool:
-    return session.scalar(sa.select(sa.func.count()).select_from(reg.Department).where(
-        reg.Department.code == code)) == 1
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(reg.Department).where(reg.Department.code == code)
+        )
+        == 1
+    )
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -84,8 +84,9 @@ def _reason(value: str | None, field: str = "reason") -> str:
     if not text:
         raise InvalidInput(f"{field}: a written reason is required", field=field, rule=RULE_REASON)
     if len(text) > MAX_REASON or any(ord(c) < 0x20 and c not in "\n\t" for c in text):
-        raise InvalidInput(f"{field}: at most {MAX_REASON} characters, no control characters",
-                           field=field, rule="task.text")
+        raise InvalidInput(
+            f"{field}: at most {MAX_REASON} characters, no control characters", field=field, rule="task.text"
+        )
     return text
 
 
@@ -96,14 +97,20 @@ def _owner(task: Task) -> str:
 def _check_scope(task: Task, actor: Actor) -> None:
     """谁检查、谁录入: a bureau acts only on its own task or sub-draw."""
     if actor.role == "bureau" and actor.department != _owner(task):
-        raise Forbidden(f"task {task.code}: department {actor.department} may not act on it "
-                        f"(owned by {_owner(task)})", rule=RULE_SCOPE, subject=task.code)
+        raise Forbidden(
+            f"task {task.code}: department {actor.department} may not act on it (owned by {_owner(task)})",
+            rule=RULE_SCOPE,
+            subject=task.code,
+        )
 
 
 def _check_draft(task: Task, what: str) -> None:
     if task.status != "draft":
-        raise RuleViolation(f"task {task.code}: {what} refused, the pool is frozen by the commitment "
-                            f"(status {task.status})", rule=RULE_FROZEN, subject=task.code)
+        raise RuleViolation(
+            f"task {task.code}: {what} refused, the pool is frozen by the commitment (status {task.status})",
+            rule=RULE_FROZEN,
+            subject=task.code,
+        )
 
 
 def _pool(pool: str) -> str:
@@ -145,32 +152,86 @@ def create_task(
     start = period_start or date(year, 1, 1)
     end = period_end or date(year, 12, 31)
     if not (start <= end and start.year == year and end.year == year):
-        raise InvalidInput("period: must lie within the year, start <= end", field="period", rule="task.period")
+        raise InvalidInput(
+            "period: must lie within the year, start <= end", field="period", rule="task.period"
+        )
     if code is None:
         code = f"T{year}-{repo.next_task_number(session, year):04d}"
     if not _CODE.match(code) or "/" in code:
-        raise InvalidInput("code: letters, digits, '-', '_', '.' (at most 80)", field="code", rule="task.code")
+        raise InvalidInput(
+            "code: letters, digits, '-', '_', '.' (at most 80)", field="code", rule="task.code"
+        )
     if session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.code == code)):
         raise Conflict(f"task {code}: already exists", subject=code)
     if actor.role == "bureau" and actor.department != organiser:
-        raise Forbidden(f"task {code}: only the organiser {organiser} may create it", rule=RULE_SCOPE,
-                        subject=code)
-    return _insert_task(session, journal, code=code, parent=None, unit=None, title=title, year=year,
-                        start=start, end=end, organiser=organiser, departments=depts,
-                        items=[{"department": i.department_code, "code": i.code} for i in items],
-                        params=parsed, actor=actor)
+        raise Forbidden(
+            f"task {code}: only the organiser {organiser} may create it", rule=RULE_SCOPE, subject=code
+        )
+    return _insert_task(
+        session,
+        journal,
+        code=code,
+        parent=None,
+        unit=None,
+        title=title,
+        year=year,
+        start=start,
+        end=end,
+        organiser=organiser,
+        departments=depts,
+        items=[{"department": i.department_code, "code": i.code} for i in items],
+        params=parsed,
+        actor=actor,
+    )
 
 
-def _insert_task(session: Session, journal: Journal, *, code: str, parent: str | None, unit: str | None,
-                 title: str, year: int, start: date, end: date, organiser: str, departments: list[str],
-                 items: list[dict[str, str]], params: dict[str, Any], actor: Actor) -> Task:
-    body = {"task": code, "parent": parent, "unit": unit, "title": title, "year": year,
-            "period": {"start": start.isoformat(), "end": end.isoformat()}, "organiser": organiser,
-            "departments": departments, "check_items": items, "params": params}
+def _insert_task(
+    session: Session,
+    journal: Journal,
+    *,
+    code: str,
+    parent: str | None,
+    unit: str | None,
+    title: str,
+    year: int,
+    start: date,
+    end: date,
+    organiser: str,
+    departments: list[str],
+    items: list[dict[str, str]],
+    params: dict[str, Any],
+    actor: Actor,
+) -> Task:
+    body = {
+        "task": code,
+        "parent": parent,
+        "unit": unit,
+        "title": title,
+        "year": year,
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "organiser": organiser,
+        "departments": departments,
+        "check_items": items,
+        "params": params,
+    }
     index = journal.record(session, "task.create", body, actor=actor)
-    task = Task(code=code, parent_code=parent, unit=unit, title=title, year=year, period_start=start,
-                period_end=end, organiser=organiser, departments=departments, check_items=items,
-                params=params, status="draft", round=0, created_at=journal.clock(), log_index=index)
+    task = Task(
+        code=code,
+        parent_code=parent,
+        unit=unit,
+        title=title,
+        year=year,
+        period_start=start,
+        period_end=end,
+        organiser=organiser,
+        departments=departments,
+        check_items=items,
+        params=params,
+        status="draft",
+        round=0,
+        created_at=journal.clock(),
+        log_index=index,
+    )
     session.add(task)
     session.flush()
     return task
@@ -181,12 +242,17 @@ def _check_items(session: Session, refs: Sequence[Mapping[str, str]]) -> list[An
 
     out = []
     for i, ref in enumerate(refs):
-        item = session.scalars(sa.select(CheckItem).where(
-            CheckItem.department_code == ref.get("department"), CheckItem.code == ref.get("code"))
+        item = session.scalars(
+            sa.select(CheckItem).where(
+                CheckItem.department_code == ref.get("department"), CheckItem.code == ref.get("code")
+            )
         ).one_or_none()
         if item is None:
-            raise NotFound(f"check_items[{i}]: no such check item", field=f"check_items[{i}]",
-                           subject=f"{ref.get('department')}/{ref.get('code')}")
+            raise NotFound(
+                f"check_items[{i}]: no such check item",
+                field=f"check_items[{i}]",
+                subject=f"{ref.get('department')}/{ref.get('code')}",
+            )
         out.append(item)
     return out
 
@@ -200,8 +266,11 @@ def _apply_check_items(params: dict[str, Any], items: Sequence[Any]) -> dict[str
     t["cap_per_year"] = min([t["cap_per_year"], *[i.cap_per_target_per_year for i in items]])
     minimum = max(i.min_ratio_bp for i in items)
     if t["ratio_bp"] is not None and t["ratio_bp"] < minimum:
-        raise InvalidInput(f"params.targets.ratio_bp: below the check items' minimum of {minimum} bp",
-                           field="params.targets.ratio_bp", rule="task.ratio-below-minimum")
+        raise InvalidInput(
+            f"params.targets.ratio_bp: below the check items' minimum of {minimum} bp",
+            field="params.targets.ratio_bp",
+            rule="task.ratio-below-minimum",
+        )
     t["min_ratio_bp"] = max(t.get("min_ratio_bp") or 0, minimum)
     if t["class_ratios_bp"] is None:
         classes = [i.risk_class_ratios_bp for i in items if i.risk_class_ratios_bp]
@@ -213,16 +282,20 @@ def _apply_check_items(params: dict[str, Any], items: Sequence[Any]) -> dict[str
     return {**params, "targets": t}
 
 
-def _apply_specialty(session: Session, params: dict[str, Any], refs: Sequence[Mapping[str, str]]
-                     ) -> dict[str, Any]:
+def _apply_specialty(
+    session: Session, params: dict[str, Any], refs: Sequence[Mapping[str, str]]
+) -> dict[str, Any]:
     """DRAW-42: a check item's required specialty applies to every team of the task."""
     m = params.get("teams")
     if m is None or m.get("specialty") is not None:
         return params
     specs = sorted({i.required_specialty for i in _check_items(session, refs) if i.required_specialty})
     if len(specs) > 1:
-        raise InvalidInput("check_items: more than one required specialty; set params.teams.specialty",
-                           field="params.teams.specialty", rule="task.specialty")
+        raise InvalidInput(
+            "check_items: more than one required specialty; set params.teams.specialty",
+            field="params.teams.specialty",
+            rule="task.specialty",
+        )
     return {**params, "teams": {**m, "specialty": specs[0]}} if specs else params
 
 
@@ -260,8 +333,15 @@ def build_pool(
         if missing:
             from drawsvc.errors import ImportRejected, RowError
 
-            rows = [RowError(row=ids.index(m) + 1, column="id", rule="task.unknown-member",
-                             message=f"{m}: not in the registry") for m in missing[:100]]
+            rows = [
+                RowError(
+                    row=ids.index(m) + 1,
+                    column="id",
+                    rule="task.unknown-member",
+                    message=f"{m}: not in the registry",
+                )
+                for m in missing[:100]
+            ]
             raise ImportRejected(f"task {task}: {len(missing)} unknown {pool}", rows=rows)
         source, flt = "import", None
     else:
@@ -278,14 +358,25 @@ def build_pool(
     repo.delete_built_members(session, task, pool)
     manual = {m.member for m in repo.pool_members(session, task, pool, include_removed=True)}
     n = repo.insert_pool_members(session, task, pool, (m for m in ids if m not in manual), source)
-    journal.record(session, "task.pool.build", {
-        "task": task, "pool": pool, "source": source, "filters": flt, "file_sha256": file_sha256,
-        "count": len(ids)}, actor=actor)
+    journal.record(
+        session,
+        "task.pool.build",
+        {
+            "task": task,
+            "pool": pool,
+            "source": source,
+            "filters": flt,
+            "file_sha256": file_sha256,
+            "count": len(ids),
+        },
+        actor=actor,
+    )
     return n
 
 
-def add_pool_member(session: Session, journal: Journal, *, task: str, pool: str, member: str, reason: str,
-                    actor: Actor) -> None:
+def add_pool_member(
+    session: Session, journal: Journal, *, task: str, pool: str, member: str, reason: str, actor: Actor
+) -> None:
     """A clerk adds one candidate by hand, with a reason (``task.pool.add``)."""
     t = repo.get_task(session, task)
     _check_scope(t, actor)
@@ -301,12 +392,14 @@ def add_pool_member(session: Session, journal: Journal, *, task: str, pool: str,
         session.add(PoolMember(task_code=task, pool=pool, member=member, origin="manual", reason=why))
     else:
         row.removed, row.reason = False, why
-    journal.record(session, "task.pool.add", {"task": task, "pool": pool, "member": member,
-                                              "reason": why}, actor=actor)
+    journal.record(
+        session, "task.pool.add", {"task": task, "pool": pool, "member": member, "reason": why}, actor=actor
+    )
 
 
-def remove_pool_member(session: Session, journal: Journal, *, task: str, pool: str, member: str,
-                       reason: str, actor: Actor) -> None:
+def remove_pool_member(
+    session: Session, journal: Journal, *, task: str, pool: str, member: str, reason: str, actor: Actor
+) -> None:
     """A clerk removes one candidate by hand, with a reason (``task.pool.remove``)."""
     t = repo.get_task(session, task)
     _check_scope(t, actor)
@@ -320,8 +413,12 @@ def remove_pool_member(session: Session, journal: Journal, *, task: str, pool: s
         session.delete(row)
     else:
         row.removed, row.reason = True, why
-    journal.record(session, "task.pool.remove", {"task": task, "pool": pool, "member": member,
-                                                 "reason": why}, actor=actor)
+    journal.record(
+        session,
+        "task.pool.remove",
+        {"task": task, "pool": pool, "member": member, "reason": why},
+        actor=actor,
+    )
 
 
 # --- commitment -------------------------------------------------------------------------------
@@ -349,17 +446,24 @@ def commit_task(
     t = repo.get_task(session, task)
     _check_scope(t, actor)
     if t.status in ("locked", "dispatched"):
-        raise RuleViolation(f"task {task}: the draw is locked; no new commitment", rule=RULE_LOCKED,
-                            subject=task)
+        raise RuleViolation(
+            f"task {task}: the draw is locked; no new commitment", rule=RULE_LOCKED, subject=task
+        )
     round_ = t.round + 1
     redraw = None
     if round_ > 1:
         if not (reason or "").strip() or not (approver or "").strip():
-            raise RuleViolation(f"task {task}: a redraw needs an approved reason (approver and reason)",
-                                rule=RULE_REDRAW, subject=task)
+            raise RuleViolation(
+                f"task {task}: a redraw needs an approved reason (approver and reason)",
+                rule=RULE_REDRAW,
+                subject=task,
+            )
         previous = repo.current_draw(session, task)
-        redraw = {"replaces": previous.log_index if previous else None, "reason": _reason(reason),
-                  "approver": _reason(approver, "approver")}
+        redraw = {
+            "replaces": previous.log_index if previous else None,
+            "reason": _reason(reason),
+            "approver": _reason(approver, "approver"),
+        }
     parsed = _parse_commitments(commitments)
     bcn = _parse_beacon(beacon)
     on = on or journal.clock().date()
@@ -377,18 +481,38 @@ def commit_task(
     if t.parent_code is not None:
         pd = repo.current_draw(session, t.parent_code)
         parent_draw = pd.log_index if pd else None
-    designated = [{"id": s.expert_code, "reason": s.reason or "", "approver": s.approver or ""}
-                  for s in repo.expert_slots(session, task, 0) if s.status == "designated"]
-    body = {"task": task, "round": round_, "spec": t.params["spec"], "params": t.params,
-            "pools": pools, "avoidance": avoidance, "commitments": parsed, "beacon": bcn,
-            "manual": repo.manual_counts(session, task), "redraw": redraw, "parent_draw": parent_draw,
-            "rotation": _rotation(session, t), "designated": designated}
+    designated = [
+        {"id": s.expert_code, "reason": s.reason or "", "approver": s.approver or ""}
+        for s in repo.expert_slots(session, task, 0)
+        if s.status == "designated"
+    ]
+    body = {
+        "task": task,
+        "round": round_,
+        "spec": t.params["spec"],
+        "params": t.params,
+        "pools": pools,
+        "avoidance": avoidance,
+        "commitments": parsed,
+        "beacon": bcn,
+        "manual": repo.manual_counts(session, task),
+        "redraw": redraw,
+        "parent_draw": parent_draw,
+        "rotation": _rotation(session, t),
+        "designated": designated,
+    }
     index = journal.record(session, "draw.commit", body, actor=actor)
-    row = Commitment(task_code=task, round=round_, commitments=parsed, beacon=bcn,
-                     pools={"pools": pools, "avoidance": avoidance},
-                     reason=redraw["reason"] if redraw else None,
-                     approver=redraw["approver"] if redraw else None,
-                     avoidance_salt=salt.hex() if salt else None, log_index=index)
+    row = Commitment(
+        task_code=task,
+        round=round_,
+        commitments=parsed,
+        beacon=bcn,
+        pools={"pools": pools, "avoidance": avoidance},
+        reason=redraw["reason"] if redraw else None,
+        approver=redraw["approver"] if redraw else None,
+        avoidance_salt=salt.hex() if salt else None,
+        log_index=index,
+    )
     session.add(row)
     t.round, t.status = round_, "committed"
     session.flush()
@@ -400,16 +524,25 @@ def _parse_commitments(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
     for i, c in enumerate(raw):
         party, value = c.get("party"), str(c.get("commitment", "")).lower()
         if party not in PARTIES:
-            raise InvalidInput(f"commitments[{i}].party: must be operator or discipline",
-                               field=f"commitments[{i}].party", rule="draw.commitment-party")
+            raise InvalidInput(
+                f"commitments[{i}].party: must be operator or discipline",
+                field=f"commitments[{i}].party",
+                rule="draw.commitment-party",
+            )
         if not _HEX64.match(value):
-            raise InvalidInput(f"commitments[{i}].commitment: must be 64 hex digits (SHA-256)",
-                               field=f"commitments[{i}].commitment", rule="draw.commitment-format")
+            raise InvalidInput(
+                f"commitments[{i}].commitment: must be 64 hex digits (SHA-256)",
+                field=f"commitments[{i}].commitment",
+                rule="draw.commitment-format",
+            )
         out.append({"party": party, "department": c.get("department"), "commitment": value})
     parties = [c["party"] for c in out]
     if "operator" not in parties or len(set(parties)) != len(parties):
-        raise InvalidInput("commitments: exactly one operator commitment, at most one per party",
-                           field="commitments", rule="draw.commitment-party")
+        raise InvalidInput(
+            "commitments: exactly one operator commitment, at most one per party",
+            field="commitments",
+            rule="draw.commitment-party",
+        )
     return out
 
 
@@ -417,10 +550,14 @@ def _parse_beacon(beacon: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if beacon is None:
         return None
     source, rnd = beacon.get("source"), beacon.get("round")
-    if not isinstance(source, str) or not source or isinstance(rnd, bool) or not isinstance(rnd, int) \
-            or rnd < 0:
-        raise InvalidInput("beacon: needs a source name and a round number", field="beacon",
-                           rule=RULE_BEACON)
+    if (
+        not isinstance(source, str)
+        or not source
+        or isinstance(rnd, bool)
+        or not isinstance(rnd, int)
+        or rnd < 0
+    ):
+        raise InvalidInput("beacon: needs a source name and a round number", field="beacon", rule=RULE_BEACON)
     return {"source": source, "round": rnd}
 
 
@@ -439,45 +576,77 @@ def _rotation(session: Session, t: Task) -> list[dict[str, Any]]:
     return out
 
 
-def _freeze(session: Session, journal: Journal, t: Task, on: date, salt: bytes | None, actor: Actor
-            ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _freeze(
+    session: Session, journal: Journal, t: Task, on: date, salt: bytes | None, actor: Actor
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Log the frozen pools and avoidance tags as chunk entries; return what the commit cites."""
     p = t.params
-    needed = [name for name, key in (("targets", "targets"), ("inspectors", "teams"), ("experts", "experts"))
-              if p.get(key) is not None]
+    needed = [
+        name
+        for name, key in (("targets", "targets"), ("inspectors", "teams"), ("experts", "experts"))
+        if p.get(key) is not None
+    ]
     rows_by_pool: dict[str, list[list[Any]]] = {}
     for pool in needed:
         rows = _pool_rows(session, t, pool)
         if not rows:
-            raise RuleViolation(f"task {t.code}: the {pool} pool is empty", rule=RULE_POOL_EMPTY,
-                                subject=t.code, pool=pool)
+            raise RuleViolation(
+                f"task {t.code}: the {pool} pool is empty", rule=RULE_POOL_EMPTY, subject=t.code, pool=pool
+            )
         rows_by_pool[pool] = rows
     pools: dict[str, Any] = {}
     for pool, rows in rows_by_pool.items():
         if pool == "targets":
             columns = replay.target_chunks(rows, CHUNK_BYTES)
-            bodies = [{"task": t.code, "pool": pool, "chunk": i, "chunks": len(columns),
-                       "fields": replay.FIELDS[pool], **c} for i, c in enumerate(columns)]
+            bodies = [
+                {
+                    "task": t.code,
+                    "pool": pool,
+                    "chunk": i,
+                    "chunks": len(columns),
+                    "fields": replay.FIELDS[pool],
+                    **c,
+                }
+                for i, c in enumerate(columns)
+            ]
         else:
-            bodies = [{"task": t.code, "pool": pool, "chunk": i, "chunks": n, "fields": replay.FIELDS[pool],
-                       "rows": chunk} for i, n, chunk in _chunks(rows)]
+            bodies = [
+                {
+                    "task": t.code,
+                    "pool": pool,
+                    "chunk": i,
+                    "chunks": n,
+                    "fields": replay.FIELDS[pool],
+                    "rows": chunk,
+                }
+                for i, n, chunk in _chunks(rows)
+            ]
         res = journal.record_many(session, "draw.pool.members", bodies, actor=actor)
-        pools[pool] = {"root": replay.pool_root(pool, rows, remember=True), "size": len(rows),
-                       "entries": [res.first_index, len(bodies)]}
+        pools[pool] = {
+            "root": replay.pool_root(pool, rows, remember=True),
+            "size": len(rows),
+            "entries": [res.first_index, len(bodies)],
+        }
     if salt is None:
         return pools, None
     tags = replay.avoidance_tags(salt, _avoidance_pairs(session, rows_by_pool, on))
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in _chunks(tags)]
     res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
-    return pools, {"root": replay.avoidance_root(tags), "size": len(tags), "entries": [res.first_index, len(bodies)],
-                   "salt_commitment": hashlib.sha256(salt).hexdigest()}
+    return pools, {
+        "root": replay.avoidance_root(tags),
+        "size": len(tags),
+        "entries": [res.first_index, len(bodies)],
+        "salt_commitment": hashlib.sha256(salt).hexdigest(),
+    }
 
 
 def _pool_rows(session: Session, t: Task, pool: str) -> list[list[Any]]:
     """The current pool as rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
     if pool == "targets":
         spec = t.params.get("targets")
-        attrs = repo.target_pool_attributes(session, t.code, with_strata=replay.stratum_needs_attributes(spec))
+        attrs = repo.target_pool_attributes(
+            session, t.code, with_strata=replay.stratum_needs_attributes(spec)
+        )
         counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
         if replay.stratum_needs_attributes(spec):
             stratum = replay.stratum_of
@@ -491,13 +660,18 @@ def _pool_rows(session: Session, t: Task, pool: str) -> list[list[Any]]:
     return [[c] for c in ids]
 
 
-def _avoidance_pairs(session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date
-                     ) -> list[tuple[str, str]]:
+def _avoidance_pairs(
+    session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date
+) -> list[tuple[str, str]]:
     targets = {r[0] for r in rows_by_pool.get("targets", [])}
     people = {r[0] for r in rows_by_pool.get("inspectors", [])}
     if not people or not targets:
         return []
-    return [(p, u) for p, u in repo.declarations_in_force(session, "inspector", on) if p in people and u in targets]
+    return [
+        (p, u)
+        for p, u in repo.declarations_in_force(session, "inspector", on)
+        if p in people and u in targets
+    ]
 
 
 def _chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
@@ -540,34 +714,57 @@ def draw_task(
     t = repo.get_task(session, task)
     _check_scope(t, actor)
     if t.status != "committed":
-        raise RuleViolation(f"task {task}: nothing to draw (status {t.status}); commit first",
-                            rule=RULE_STATUS, subject=task)
+        raise RuleViolation(
+            f"task {task}: nothing to draw (status {t.status}); commit first", rule=RULE_STATUS, subject=task
+        )
     c = repo.commitment(session, task, t.round)
     assert c is not None
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = None
     if c.beacon is not None:
         if not beacon_value or not re.fullmatch(r"(?:[0-9a-f]{2}){1,128}", beacon_value.lower()):
-            raise InvalidInput(f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
-                               field="beacon_value", rule=RULE_BEACON)
+            raise InvalidInput(
+                f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
+                field="beacon_value",
+                rule=RULE_BEACON,
+            )
         beacon = {**c.beacon, "value": beacon_value.lower()}
     with _bulk():
-        inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index,
-                                         cached=replay.cached_pools(c.pools["pools"]))
+        inputs = logread.inputs_from_log(
+            journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
+        )
         result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
         del inputs
     seed = (result["inspection"] or result["experts"])["seed"]
     summary = replay.summary(result)
-    body: dict[str, Any] = {"task": task, "round": t.round, "commit": c.log_index, "spec": t.params["spec"],
-                            "reveals": secrets, "beacon": beacon, "avoidance_salt": c.avoidance_salt,
-                            "seed": seed, "result": result, "parts": None,
-                            "counts": {"targets": len(summary["targets"]), "teams": len(summary["teams"]),
-                                       "experts": len(summary["experts"])}}
+    body: dict[str, Any] = {
+        "task": task,
+        "round": t.round,
+        "commit": c.log_index,
+        "spec": t.params["spec"],
+        "reveals": secrets,
+        "beacon": beacon,
+        "avoidance_salt": c.avoidance_salt,
+        "seed": seed,
+        "result": result,
+        "parts": None,
+        "counts": {
+            "targets": len(summary["targets"]),
+            "teams": len(summary["teams"]),
+            "experts": len(summary["experts"]),
+        },
+    }
     if len(replay.encoded(body)) > CHUNK_BYTES:
         texts = replay.split_text(result)
-        res = journal.record_many(session, "draw.result.part", [
-            {"task": task, "round": t.round, "chunk": i, "chunks": len(texts), "text": text}
-            for i, text in enumerate(texts)], actor=actor)
+        res = journal.record_many(
+            session,
+            "draw.result.part",
+            [
+                {"task": task, "round": t.round, "chunk": i, "chunks": len(texts), "text": text}
+                for i, text in enumerate(texts)
+            ],
+            actor=actor,
+        )
         body["result"], body["parts"] = None, [res.first_index, len(texts)]
     index = journal.record(session, "draw.result", body, actor=actor)
 
@@ -575,29 +772,67 @@ def draw_task(
     if previous is not None:
         previous.status = "superseded"
         repo.supersede_inspections(session, task, previous.round)
-        session.execute(sa.update(ExpertSlot).where(ExpertSlot.task_code == task,
-                                                    ExpertSlot.round == previous.round,
-                                                    ExpertSlot.status == "invited")
-                        .values(status="superseded"))
+        session.execute(
+            sa.update(ExpertSlot)
+            .where(
+                ExpertSlot.task_code == task,
+                ExpertSlot.round == previous.round,
+                ExpertSlot.status == "invited",
+            )
+            .values(status="superseded")
+        )
     on = on or journal.clock().date()
-    draw = Draw(task_code=task, round=t.round, seed=seed, result=result, reveals=secrets, beacon=beacon,
-                status="current", locked=False, log_index=index, drawn_at=journal.clock())
+    draw = Draw(
+        task_code=task,
+        round=t.round,
+        seed=seed,
+        result=result,
+        reveals=secrets,
+        beacon=beacon,
+        status="current",
+        locked=False,
+        log_index=index,
+        drawn_at=journal.clock(),
+    )
     session.add(draw)
     c.drawn = True
     t.status = "drawn"
     if t.parent_code is None and summary["targets"]:
         day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
-        session.execute(sa.insert(Inspection), [
-            {"target_uscc": u, "year": t.year, "on": day, "kind": "random", "department": t.organiser,
-             "task_code": task, "round": t.round, "check_items": t.check_items, "reason": None,
-             "superseded": False, "log_index": index} for u in summary["targets"]])
+        session.execute(
+            sa.insert(Inspection),
+            [
+                {
+                    "target_uscc": u,
+                    "year": t.year,
+                    "on": day,
+                    "kind": "random",
+                    "department": t.organiser,
+                    "task_code": task,
+                    "round": t.round,
+                    "check_items": t.check_items,
+                    "reason": None,
+                    "superseded": False,
+                    "log_index": index,
+                }
+                for u in summary["targets"]
+            ],
+        )
     if result["experts"] is not None:
         deadline = _response_deadline(session, t, on)
         designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
         for code in summary["experts"]:
             if code not in designated:
-                session.add(ExpertSlot(task_code=task, round=t.round, expert_code=code, status="invited",
-                                       deadline=deadline, log_index=index))
+                session.add(
+                    ExpertSlot(
+                        task_code=task,
+                        round=t.round,
+                        expert_code=code,
+                        status="invited",
+                        deadline=deadline,
+                        log_index=index,
+                    )
+                )
     session.flush()
     return draw
 
@@ -643,28 +878,50 @@ def respond_expert(
     after it raises ``DeadlineMissed``. Returns the new invitations.
     """
     if response not in ("accepted", "declined", "no_answer"):
-        raise InvalidInput("response: accepted, declined or no_answer", field="response",
-                           rule="expert.response")
+        raise InvalidInput(
+            "response: accepted, declined or no_answer", field="response", rule="expert.response"
+        )
     t = repo.get_task(session, task)
     _check_scope(t, actor)
     draw = current_draw(session, task)
     if draw.locked:
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
-    slot = next((s for s in repo.expert_slots(session, task, draw.round)
-                 if s.expert_code == expert and s.status == "invited"), None)
+    slot = next(
+        (
+            s
+            for s in repo.expert_slots(session, task, draw.round)
+            if s.expert_code == expert and s.status == "invited"
+        ),
+        None,
+    )
     if slot is None:
         raise NotFound(f"task {task}: expert {expert} has no open invitation", subject=expert)
     on = on or journal.clock().date()
     if slot.deadline is not None:
         if response == "no_answer" and on <= slot.deadline:
-            raise RuleViolation(f"task {task}: expert {expert} may still answer until {slot.deadline}",
-                                rule="expert.deadline-not-passed", subject=expert)
+            raise RuleViolation(
+                f"task {task}: expert {expert} may still answer until {slot.deadline}",
+                rule="expert.deadline-not-passed",
+                subject=expert,
+            )
         if response != "no_answer" and on > slot.deadline:
-            raise DeadlineMissed(f"task {task}: expert {expert} answered after the deadline {slot.deadline}",
-                                 rule="expert.deadline", subject=expert)
-    journal.record(session, "draw.expert.response", {
-        "task": task, "round": draw.round, "expert": expert, "response": response,
-        "deadline": slot.deadline.isoformat() if slot.deadline else None}, actor=actor)
+            raise DeadlineMissed(
+                f"task {task}: expert {expert} answered after the deadline {slot.deadline}",
+                rule="expert.deadline",
+                subject=expert,
+            )
+    journal.record(
+        session,
+        "draw.expert.response",
+        {
+            "task": task,
+            "round": draw.round,
+            "expert": expert,
+            "response": response,
+            "deadline": slot.deadline.isoformat() if slot.deadline else None,
+        },
+        actor=actor,
+    )
     slot.status = response
     _record_outcome(session, journal, expert=expert, task=task, outcome=response, actor=actor)
     if response == "accepted":
@@ -672,41 +929,61 @@ def respond_expert(
         return []
     inputs, _c = _draw_inputs(session, journal, draw)
     reason = "declined" if response == "declined" else "no-answer"
-    result = replay.top_up(inputs, draw.reveals, draw.beacon, draw.result, expert=expert, reason=reason,
-                           trust_cache=True)
+    result = replay.top_up(
+        inputs, draw.reveals, draw.beacon, draw.result, expert=expert, reason=reason, trust_cache=True
+    )
     record = result["experts"]["events"][-1]
-    journal.record(session, "draw.expert.topup", {"task": task, "round": draw.round, "event": record},
-                   actor=actor)
+    journal.record(
+        session, "draw.expert.topup", {"task": task, "round": draw.round, "event": record}, actor=actor
+    )
     draw.result = result
-    new = ExpertSlot(task_code=task, round=draw.round, expert_code=record["replacement"], status="invited",
-                     deadline=_response_deadline(session, t, on), log_index=0)
+    new = ExpertSlot(
+        task_code=task,
+        round=draw.round,
+        expert_code=record["replacement"],
+        status="invited",
+        deadline=_response_deadline(session, t, on),
+        log_index=0,
+    )
     session.add(new)
     session.flush()
     return [new]
 
 
-def expire_invitations(session: Session, journal: Journal, *, task: str, today: date,
-                       actor: Actor) -> list[ExpertSlot]:
+def expire_invitations(
+    session: Session, journal: Journal, *, task: str, today: date, actor: Actor
+) -> list[ExpertSlot]:
     """Record no answer for every invitation past its deadline, topping up each. Returns new invitations."""
     draw = current_draw(session, task)
     new: list[ExpertSlot] = []
     for s in repo.expert_slots(session, task, draw.round):
         if s.status == "invited" and s.deadline is not None and today > s.deadline:
-            new.extend(respond_expert(session, journal, task=task, expert=s.expert_code, response="no_answer",
-                                      on=today, actor=actor))
+            new.extend(
+                respond_expert(
+                    session,
+                    journal,
+                    task=task,
+                    expert=s.expert_code,
+                    response="no_answer",
+                    on=today,
+                    actor=actor,
+                )
+            )
     return new
 
 
-def _record_outcome(session: Session, journal: Journal, *, expert: str, task: str, outcome: str,
-                    actor: Actor) -> None:
+def _record_outcome(
+    session: Session, journal: Journal, *, expert: str, task: str, outcome: str, actor: Actor
+) -> None:
     """Feed the registries' three-strikes rule (``registries.experts.record_invitation_outcome``)."""
     from drawsvc.registries.experts import record_invitation_outcome
 
     record_invitation_outcome(session, journal, expert, outcome, actor=actor, task_ref=task)
 
 
-def designate(session: Session, journal: Journal, *, task: str, person: str, reason: str, approver: str,
-              actor: Actor) -> None:
+def designate(
+    session: Session, journal: Journal, *, task: str, person: str, reason: str, approver: str, actor: Actor
+) -> None:
     """Designate an expert without a draw (DRAW-64), with written reason and approver (``draw.designate``).
 
     Only before the commitment: the designation is part of what the commitment freezes, so the
@@ -722,18 +999,42 @@ def designate(session: Session, journal: Journal, *, task: str, person: str, rea
         raise NotFound(f"expert {person}: not in the registry", field="person", subject=person)
     if any(s.expert_code == person for s in repo.expert_slots(session, task, 0)):
         raise Conflict(f"task {task}: {person} is already designated", subject=person)
-    journal.record(session, "draw.designate", {"task": task, "role": "expert", "person": person,
-                                               "reason": why, "approver": who}, actor=actor)
-    session.add(ExpertSlot(task_code=task, round=0, expert_code=person, status="designated", deadline=None,
-                           reason=why, approver=who, log_index=0))
+    journal.record(
+        session,
+        "draw.designate",
+        {"task": task, "role": "expert", "person": person, "reason": why, "approver": who},
+        actor=actor,
+    )
+    session.add(
+        ExpertSlot(
+            task_code=task,
+            round=0,
+            expert_code=person,
+            status="designated",
+            deadline=None,
+            reason=why,
+            approver=who,
+            log_index=0,
+        )
+    )
     session.flush()
 
 
 # --- replacement ------------------------------------------------------------------------------
 
 
-def replace_inspector(session: Session, journal: Journal, *, task: str, target: str, inspector: str,
-                      reason: str, approver: str, avoidance: bool = False, actor: Actor) -> dict[str, Any]:
+def replace_inspector(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    target: str,
+    inspector: str,
+    reason: str,
+    approver: str,
+    avoidance: bool = False,
+    actor: Actor,
+) -> dict[str, Any]:
     """Replace a drawn inspector of ``target``'s team (draw-spec §9; ``draw.replace``).
 
     ``avoidance=True``: the inspector declared an interest in the target after the draw; the
@@ -748,11 +1049,25 @@ def replace_inspector(session: Session, journal: Journal, *, task: str, target: 
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
     inputs, c = _draw_inputs(session, journal, draw)
     engine_reason = AVOIDANCE_REASON if avoidance else why
-    result = replay.replace(inputs, draw.reveals, draw.beacon, c.avoidance_salt, draw.result, target=target,
-                            person=inspector, reason=engine_reason, approver=who, trust_cache=True)
+    result = replay.replace(
+        inputs,
+        draw.reveals,
+        draw.beacon,
+        c.avoidance_salt,
+        draw.result,
+        target=target,
+        person=inspector,
+        reason=engine_reason,
+        approver=who,
+        trust_cache=True,
+    )
     record = result["inspection"]["events"][-1]
-    journal.record(session, "draw.replace", {"task": task, "round": draw.round, "reason": why,
-                                             "avoidance": avoidance, "event": record}, actor=actor)
+    journal.record(
+        session,
+        "draw.replace",
+        {"task": task, "round": draw.round, "reason": why, "avoidance": avoidance, "event": record},
+        actor=actor,
+    )
     draw.result = result
     session.flush()
     return dict(record)
@@ -768,16 +1083,18 @@ def lock_draw(session: Session, journal: Journal, *, task: str, actor: Actor) ->
     draw = current_draw(session, task)
     if draw.locked:
         raise Conflict(f"task {task}: already locked", subject=task)
-    journal.record(session, "task.lock", {"task": task, "round": draw.round, "draw": draw.log_index},
-                   actor=actor)
+    journal.record(
+        session, "task.lock", {"task": task, "round": draw.round, "draw": draw.log_index}, actor=actor
+    )
     draw.locked = True
     t.status = "locked"
     session.flush()
     return draw
 
 
-def dispatch_draw(session: Session, journal: Journal, *, task: str, by: str = "region",
-                  actor: Actor) -> dict[str, list[str]]:
+def dispatch_draw(
+    session: Session, journal: Journal, *, task: str, by: str = "region", actor: Actor
+) -> dict[str, list[str]]:
     """Dispatch the locked draw's targets to implementing units by region or registration
     authority (``task.dispatch``). An unlocked draw is refused."""
     if by not in ("region", "authority"):
@@ -795,8 +1112,10 @@ def dispatch_draw(session: Session, journal: Journal, *, task: str, by: str = "r
     for u in drawn:
         units.setdefault(attrs[u][by], []).append(u)
     items = sorted(units.items())
-    bodies = [{"task": task, "round": draw.round, "by": by, "units": dict(chunk), "chunk": i, "chunks": n}
-              for i, n, chunk in _chunks(items)]
+    bodies = [
+        {"task": task, "round": draw.round, "by": by, "units": dict(chunk), "chunk": i, "chunks": n}
+        for i, n, chunk in _chunks(items)
+    ]
     journal.record_many(session, "task.dispatch", bodies, actor=actor)
     draw.dispatch = units
     t.status = "dispatched"
@@ -826,16 +1145,21 @@ def create_subdraw(
         raise RuleViolation(f"task {parent}: a sub-draw has no sub-draws", rule=RULE_UNIT, subject=parent)
     draw = repo.current_draw(session, parent)
     if draw is None or not draw.locked:
-        raise RuleViolation(f"task {parent}: sub-draws need the parent's locked draw", rule=RULE_UNLOCKED,
-                            subject=parent)
+        raise RuleViolation(
+            f"task {parent}: sub-draws need the parent's locked draw", rule=RULE_UNLOCKED, subject=parent
+        )
     dispatch = draw.dispatch or {}
     if unit in dispatch:
         share = sorted(dispatch[unit])
     elif unit in p.departments:
         share = sorted(replay.drawn_targets(draw.result))
     else:
-        raise RuleViolation(f"task {parent}: {unit} is not a department or implementing unit of the task",
-                            rule=RULE_UNIT, subject=unit, task=parent)
+        raise RuleViolation(
+            f"task {parent}: {unit} is not a department or implementing unit of the task",
+            rule=RULE_UNIT,
+            subject=unit,
+            task=parent,
+        )
     if actor.role == "bureau" and actor.department != unit:
         raise Forbidden(f"task {parent}: only {unit} draws its own part", rule=RULE_SCOPE, subject=unit)
     raw = dict(params)
@@ -846,17 +1170,40 @@ def create_subdraw(
         raise Conflict(f"task {code}: already exists", subject=code)
     items = [i for i in p.check_items if i["department"] == unit] or list(p.check_items)
     parsed = _apply_specialty(session, parsed, items)
-    sub = _insert_task(session, journal, code=code, parent=parent, unit=unit,
-                       title=_reason(title or f"{p.title}（{unit}）", "title"), year=p.year,
-                       start=p.period_start, end=p.period_end, organiser=p.organiser, departments=[unit],
-                       items=items, params=parsed, actor=actor)
+    sub = _insert_task(
+        session,
+        journal,
+        code=code,
+        parent=parent,
+        unit=unit,
+        title=_reason(title or f"{p.title}（{unit}）", "title"),
+        year=p.year,
+        start=p.period_start,
+        end=p.period_end,
+        organiser=p.organiser,
+        departments=[unit],
+        items=items,
+        params=parsed,
+        actor=actor,
+    )
     repo.insert_pool_members(session, code, "targets", share, "filter")
-    journal.record(session, "task.pool.build", {"task": code, "pool": "targets", "source": "parent",
-                                                "filters": {"parent_draw": draw.log_index},
-                                                "file_sha256": None, "count": len(share)}, actor=actor)
+    journal.record(
+        session,
+        "task.pool.build",
+        {
+            "task": code,
+            "pool": "targets",
+            "source": "parent",
+            "filters": {"parent_draw": draw.log_index},
+            "file_sha256": None,
+            "count": len(share),
+        },
+        actor=actor,
+    )
     if parsed["teams"] is not None and repo.department_exists(session, unit):
-        build_pool(session, journal, task=code, pool="inspectors", filters={"departments": [unit]},
-                   actor=actor)
+        build_pool(
+            session, journal, task=code, pool="inspectors", filters={"departments": [unit]}, actor=actor
+        )
     return sub
 
 
@@ -885,17 +1232,42 @@ def record_inspection(
     if not repo.department_exists(session, department):
         raise NotFound(f"department {department}: unknown", field="department", subject=department)
     if actor.role == "bureau" and actor.department != department:
-        raise Forbidden(f"department {actor.department} may not record for {department}", rule=RULE_SCOPE,
-                        subject=department)
+        raise Forbidden(
+            f"department {actor.department} may not record for {department}",
+            rule=RULE_SCOPE,
+            subject=department,
+        )
     items = [{"department": i["department"], "code": i["code"]} for i in check_items]
     _check_items(session, items)
     if task is not None:
         repo.get_task(session, task)
-    index = journal.record(session, "inspection.record", {
-        "target": target, "kind": kind, "on": on.isoformat(), "department": department,
-        "check_items": items, "task": task, "reason": why}, actor=actor)
-    row = Inspection(target_uscc=target, year=on.year, on=on, kind=kind, department=department, task_code=task,
-                     round=None, check_items=items, reason=why, superseded=False, log_index=index)
+    index = journal.record(
+        session,
+        "inspection.record",
+        {
+            "target": target,
+            "kind": kind,
+            "on": on.isoformat(),
+            "department": department,
+            "check_items": items,
+            "task": task,
+            "reason": why,
+        },
+        actor=actor,
+    )
+    row = Inspection(
+        target_uscc=target,
+        year=on.year,
+        on=on,
+        kind=kind,
+        department=department,
+        task_code=task,
+        round=None,
+        check_items=items,
+        reason=why,
+        superseded=False,
+        log_index=index,
+    )
     session.add(row)
     session.flush()
     return row
@@ -909,8 +1281,9 @@ class MergeCandidate:
     inspections: list[dict[str, Any]]
 
 
-def merge_report(session: Session, *, year: int, start: date | None = None,
-                 end: date | None = None) -> list[MergeCandidate]:
+def merge_report(
+    session: Session, *, year: int, start: date | None = None, end: date | None = None
+) -> list[MergeCandidate]:
     """Targets with inspections from more than one task or department in the period (every kind)."""
     by_target: dict[str, list[Inspection]] = {}
     for row in repo.inspections_in(session, year, start, end):
@@ -919,6 +1292,18 @@ def merge_report(session: Session, *, year: int, start: date | None = None,
     for uscc, rows in by_target.items():
         sources = {(r.task_code or f"{r.kind}#{r.id}", r.department) for r in rows}
         if len(sources) > 1:
-            out.append(MergeCandidate(uscc, [{"task": r.task_code, "department": r.department, "kind": r.kind,
-                                              "on": r.on.isoformat()} for r in rows]))
+            out.append(
+                MergeCandidate(
+                    uscc,
+                    [
+                        {
+                            "task": r.task_code,
+                            "department": r.department,
+                            "kind": r.kind,
+                            "on": r.on.isoformat(),
+                        }
+                        for r in rows
+                    ],
+                )
+            )
     return out

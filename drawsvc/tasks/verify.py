@@ -61,8 +61,15 @@ class Verified:
     final: dict[str, Any] = field(default_factory=dict)  # replay.summary of the state after the events
 
     def as_dict(self) -> dict[str, Any]:
-        return {"task": self.task, "round": self.round, "draw": self.draw_index, "seed": self.seed,
-                "counts": self.counts, "events": self.events, "subdraws": [s.as_dict() for s in self.subdraws]}
+        return {
+            "task": self.task,
+            "round": self.round,
+            "draw": self.draw_index,
+            "seed": self.seed,
+            "counts": self.counts,
+            "events": self.events,
+            "subdraws": [s.as_dict() for s in self.subdraws],
+        }
 
 
 def _compare(what: str, logged: Any, recomputed: Any, index: int) -> None:
@@ -71,7 +78,9 @@ def _compare(what: str, logged: Any, recomputed: Any, index: int) -> None:
         raise DrawMismatch(what, "the logged value is not an object", index=index)
     diff = replay.compare(logged, recomputed)
     if diff is not None:
-        raise DrawMismatch(f"{what}{diff[1:]}", "the logged value differs from the recomputation", index=index)
+        raise DrawMismatch(
+            f"{what}{diff[1:]}", "the logged value differs from the recomputation", index=index
+        )
 
 
 def scan(read: EntryReader, start: int, size: int) -> list[tuple[int, dict[str, Any]]]:
@@ -82,8 +91,9 @@ def scan(read: EntryReader, start: int, size: int) -> list[tuple[int, dict[str, 
     return out
 
 
-def verify_draw(read: EntryReader, draw_index: int, *, size: int,
-                later: list[tuple[int, dict[str, Any]]] | None = None) -> Verified:
+def verify_draw(
+    read: EntryReader, draw_index: int, *, size: int, later: list[tuple[int, dict[str, Any]]] | None = None
+) -> Verified:
     """V-1 … V-6 for the draw logged at ``draw_index``; ``size`` is the log size to scan to."""
     if not 0 <= draw_index < size:
         raise LogMismatch(f"log index {draw_index} is not within the log (size {size})")
@@ -92,22 +102,35 @@ def verify_draw(read: EntryReader, draw_index: int, *, size: int,
     inputs = inputs_from_entries(read, int(body["commit"]))
     commit = inputs.commit
     if commit["task"] != task or commit["round"] != round_:
-        raise DrawMismatch("commit", f"draw of {task} round {round_} cites a commitment of "
-                           f"{commit['task']} round {commit['round']}", index=draw_index)
+        raise DrawMismatch(
+            "commit",
+            f"draw of {task} round {round_} cites a commitment of {commit['task']} round {commit['round']}",
+            index=draw_index,
+        )
     # V-2
     for pool, ref in commit["pools"].items():
         rows = inputs.pools[pool]
         if len(rows) != ref["size"]:
-            raise DrawMismatch(f"pools.{pool}.size", f"{len(rows)} rows logged, {ref['size']} committed",
-                               index=inputs.commit_index)
+            raise DrawMismatch(
+                f"pools.{pool}.size",
+                f"{len(rows)} rows logged, {ref['size']} committed",
+                index=inputs.commit_index,
+            )
         if replay.pool_root(pool, rows) != ref["root"]:
-            raise DrawMismatch(f"pools.{pool}.root", "the logged members do not rebuild the committed root",
-                               index=inputs.commit_index)
+            raise DrawMismatch(
+                f"pools.{pool}.root",
+                "the logged members do not rebuild the committed root",
+                index=inputs.commit_index,
+            )
     av = commit.get("avoidance")
-    if av is not None and (len(inputs.avoidance) != av["size"]
-                           or replay.avoidance_root(inputs.avoidance) != av["root"]):
-        raise DrawMismatch("avoidance.root", "the logged avoidance tags do not rebuild the committed root",
-                           index=inputs.commit_index)
+    if av is not None and (
+        len(inputs.avoidance) != av["size"] or replay.avoidance_root(inputs.avoidance) != av["root"]
+    ):
+        raise DrawMismatch(
+            "avoidance.root",
+            "the logged avoidance tags do not rebuild the committed root",
+            index=inputs.commit_index,
+        )
     # V-3
     try:
         secrets = replay.check_reveals(commit["commitments"], body["reveals"])
@@ -115,21 +138,27 @@ def verify_draw(read: EntryReader, draw_index: int, *, size: int,
         raise DrawMismatch("reveals", exc.message, index=draw_index) from None
     beacon = body.get("beacon")
     if (commit.get("beacon") is None) != (beacon is None) or (
-            beacon is not None and {k: beacon.get(k) for k in ("source", "round")} != commit["beacon"]):
+        beacon is not None and {k: beacon.get(k) for k in ("source", "round")} != commit["beacon"]
+    ):
         raise DrawMismatch("beacon", "the beacon used is not the committed one", index=draw_index)
     salt = body.get("avoidance_salt")
-    if av is not None and (not isinstance(salt, str) or not _is_hex(salt)
-                           or hashlib.sha256(bytes.fromhex(salt)).hexdigest() != av.get("salt_commitment")):
-        raise DrawMismatch("avoidance.salt", "the revealed avoidance salt does not match its commitment",
-                           index=draw_index)
+    if av is not None and (
+        not isinstance(salt, str)
+        or not _is_hex(salt)
+        or hashlib.sha256(bytes.fromhex(salt)).hexdigest() != av.get("salt_commitment")
+    ):
+        raise DrawMismatch(
+            "avoidance.salt", "the revealed avoidance salt does not match its commitment", index=draw_index
+        )
     # V-4 (the engine derives the seed from reveals, beacon and pool roots, DRAW-7)
     recomputed = replay.run_draw(inputs, secrets, beacon, salt)
     _compare("result", logged, recomputed, draw_index)
     seed = (recomputed["inspection"] or recomputed["experts"])["seed"]
     if body.get("seed") != seed:
         raise DrawMismatch("seed", "the logged seed is not the derived one", index=draw_index)
-    verified = Verified(task=task, round=round_, draw_index=draw_index, seed=seed,
-                        counts=dict(body.get("counts") or {}))
+    verified = Verified(
+        task=task, round=round_, draw_index=draw_index, seed=seed, counts=dict(body.get("counts") or {})
+    )
     # V-5: replay every follow-up of this round in log order
     if later is None:
         later = scan(read, draw_index + 1, size)
@@ -145,8 +174,17 @@ def verify_draw(read: EntryReader, draw_index: int, *, size: int,
             _compare("topup", ev, state["experts"]["events"][-1], index)
         elif kind == "draw.replace":
             ev = b["event"]
-            state = replay.replace(inputs, secrets, beacon, salt, state, target=ev["target"], person=ev["person"],
-                                   reason=ev["reason"], approver=ev["approver"])
+            state = replay.replace(
+                inputs,
+                secrets,
+                beacon,
+                salt,
+                state,
+                target=ev["target"],
+                person=ev["person"],
+                reason=ev["reason"],
+                approver=ev["approver"],
+            )
             _compare("replace", ev, state["inspection"]["events"][-1], index)
         else:
             continue
@@ -170,15 +208,21 @@ def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
     unit = create["unit"]
     dispatched: dict[str, list[str]] = {}
     for _i, e in scan(read, parent_draw + 1, inputs.commit_index):
-        if e["kind"] == "task.dispatch" and e["body"].get("task") == parent \
-                and e["body"].get("round") == parent_body["round"]:
+        if (
+            e["kind"] == "task.dispatch"
+            and e["body"].get("task") == parent
+            and e["body"].get("round") == parent_body["round"]
+        ):
             for u, targets in e["body"]["units"].items():
                 dispatched.setdefault(u, []).extend(targets)
     share = sorted(dispatched[unit]) if unit in dispatched else sorted(replay.drawn_targets(parent_result))
     ids = [r[0] for r in inputs.pools.get("targets", [])]
     if ids != share:
-        raise DrawMismatch("pools.targets", f"sub-draw {task} targets are not {unit}'s share of {parent}",
-                           index=inputs.commit_index)
+        raise DrawMismatch(
+            "pools.targets",
+            f"sub-draw {task} targets are not {unit}'s share of {parent}",
+            index=inputs.commit_index,
+        )
 
 
 def _task_create(read: EntryReader, task: str, before: int) -> dict[str, Any]:
@@ -198,14 +242,21 @@ def verify_task(read: EntryReader, task: str, *, size: int) -> Verified:
     return _verify_task(read, task, size, entries)
 
 
-def _verify_task(read: EntryReader, task: str, size: int, entries: list[tuple[int, dict[str, Any]]]) -> Verified:
+def _verify_task(
+    read: EntryReader, task: str, size: int, entries: list[tuple[int, dict[str, Any]]]
+) -> Verified:
     draws = find_draws(entries, task)
     if not draws:
         raise LogMismatch(f"task {task}: no draw.result in the log")
     index = draws[-1]
     verified = verify_draw(read, index, size=size, later=[(i, e) for i, e in entries if i > index])
-    subs = sorted({e["body"]["task"] for _i, e in entries
-                   if e["kind"] == "task.create" and e["body"].get("parent") == task})
+    subs = sorted(
+        {
+            e["body"]["task"]
+            for _i, e in entries
+            if e["kind"] == "task.create" and e["body"].get("parent") == task
+        }
+    )
     for sub in subs:
         if find_draws(entries, sub):
             verified.subdraws.append(_verify_task(read, sub, size, entries))

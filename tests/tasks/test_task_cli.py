@@ -55,8 +55,20 @@ def test_complete_two_level_task_through_the_cli(cli: Any, tmp_path: Path) -> No
         assert r.exit_code == 0, (args, r.output, r.exception)
         return r.output
 
-    assert "T2026-0001 created" in ok("task", "create", "--title", "联合抽查", "--year", "2026", "-d", "SCJG",
-                                      "--departments", "WSJ", "--ratio-bp", "2000")
+    assert "T2026-0001 created" in ok(
+        "task",
+        "create",
+        "--title",
+        "联合抽查",
+        "--year",
+        "2026",
+        "-d",
+        "SCJG",
+        "--departments",
+        "WSJ",
+        "--ratio-bp",
+        "2000",
+    )
     assert "30 members" in ok("task", "pool", "build", "T2026-0001", "-d", "SCJG")
     members = json.loads(ok("task", "show", "T2026-0001"))
     assert members["pools"]["targets"] == 30
@@ -75,19 +87,40 @@ def test_complete_two_level_task_through_the_cli(cli: Any, tmp_path: Path) -> No
     verified = ok("verify-draw", "T2026-0001")
     assert verified.count("OK") == 2 and "T2026-0001/WSJ" in verified
     target = json.loads(ok("task", "show", "T2026-0001"))["draw"]["result"]["targets"][0]
-    ok("task", "inspect", "--target", target, "--kind", "complaint", "--on", "2026-06-01", "--reason", "投诉",
-       "-d", "WSJ")
+    ok(
+        "task",
+        "inspect",
+        "--target",
+        target,
+        "--kind",
+        "complaint",
+        "--on",
+        "2026-06-01",
+        "--reason",
+        "投诉",
+        "-d",
+        "WSJ",
+    )
     report = json.loads(ok("task", "merge-report", "--year", "2026"))
     assert [r["target"] for r in report] == [target]
 
 
 def test_cli_refusals_exit_non_zero_without_traceback(cli: Any) -> None:
-    assert cli("task", "create", "--title", "抽查", "--year", "2026", "-d", "SCJG", "--ratio-bp", "2000").exit_code == 0
+    assert (
+        cli(
+            "task", "create", "--title", "抽查", "--year", "2026", "-d", "SCJG", "--ratio-bp", "2000"
+        ).exit_code
+        == 0
+    )
     assert cli.guarded("task", "pool", "build", "T2026-0001", "-d", "SCJG") == EXIT_OK
     assert cli.guarded("task", "commit", "T2026-0001", "-d", "SCJG") == EXIT_OK
     # pool frozen
-    assert cli.guarded("task", "pool", "remove", "T2026-0001", "91330102MA00000000", "--reason", "x",
-                       "-d", "SCJG") != EXIT_OK
+    assert (
+        cli.guarded(
+            "task", "pool", "remove", "T2026-0001", "91330102MA00000000", "--reason", "x", "-d", "SCJG"
+        )
+        != EXIT_OK
+    )
     # wrong secret
     assert cli.guarded("task", "draw", "T2026-0001", "--secret", "00" * 32, "-d", "SCJG") == EXIT_ERROR
     # dispatch before lock

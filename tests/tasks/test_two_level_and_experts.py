@@ -34,29 +34,42 @@ def test_joint_task_across_three_departments_with_two_level_draws_verifies_from_
     rt = runtime
     with rt.transaction() as s:
         seed_registries(s, targets=40, departments=(*DEPTS, "SWJ"), inspectors_per_dept=6)
-        parent = service.create_task(s, rt.journal, title="餐饮单位联合抽查", year=2026, organiser="SCJG",
-                                     departments=DEPTS[1:], params={"targets": {"ratio_bp": 1500}},
-                                     actor=actor()).code
+        parent = service.create_task(
+            s,
+            rt.journal,
+            title="餐饮单位联合抽查",
+            year=2026,
+            organiser="SCJG",
+            departments=DEPTS[1:],
+            params={"targets": {"ratio_bp": 1500}},
+            actor=actor(),
+        ).code
         service.build_pool(s, rt.journal, task=parent, pool="targets", filters={}, actor=actor())
     _commit_draw(rt, parent)
     with pytest.raises(RuleViolation) as err, rt.transaction() as s:  # sub-draw before the lock
-        service.create_subdraw(s, rt.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}},
-                               actor=actor("WSJ"))
+        service.create_subdraw(
+            s, rt.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}}, actor=actor("WSJ")
+        )
     assert err.value.rule == "task.dispatch-needs-lock"
     with rt.transaction() as s:
         service.lock_draw(s, rt.journal, task=parent, actor=actor())
     with pytest.raises(RuleViolation) as err, rt.transaction() as s:  # not part of the task
-        service.create_subdraw(s, rt.journal, parent=parent, unit="SWJ", params={"teams": {"size": 2}},
-                               actor=actor("SWJ"))
+        service.create_subdraw(
+            s, rt.journal, parent=parent, unit="SWJ", params={"teams": {"size": 2}}, actor=actor("SWJ")
+        )
     assert err.value.rule == "task.subdraw-unit" and err.value.subject == "SWJ"
     with pytest.raises(Forbidden), rt.transaction() as s:  # one department drawing for another
-        service.create_subdraw(s, rt.journal, parent=parent, unit="HBJ", params={"teams": {"size": 2}},
-                               actor=actor("WSJ"))
+        service.create_subdraw(
+            s, rt.journal, parent=parent, unit="HBJ", params={"teams": {"size": 2}}, actor=actor("WSJ")
+        )
     subs = []
     for dept in DEPTS:
         with rt.transaction() as s:
-            subs.append(service.create_subdraw(s, rt.journal, parent=parent, unit=dept,
-                                               params={"teams": {"size": 2}}, actor=actor(dept)).code)
+            subs.append(
+                service.create_subdraw(
+                    s, rt.journal, parent=parent, unit=dept, params={"teams": {"size": 2}}, actor=actor(dept)
+                ).code
+            )
         _commit_draw(rt, subs[-1], dept)
 
     verified = _verify(rt, parent)
@@ -78,8 +91,15 @@ def test_city_draws_counties_draw_their_dispatched_share(runtime: Any) -> None:
     units = ("AUTH-330102", "AUTH-330105", "AUTH-330106")  # registration authorities as units
     with rt.transaction() as s:
         seed_registries(s, targets=60, departments=("SCJG", *units), inspectors_per_dept=5)
-        parent = service.create_task(s, rt.journal, title="市抽县查", year=2026, organiser="SCJG",
-                                     params={"targets": {"count": 9, "strata": ["authority"]}}, actor=actor()).code
+        parent = service.create_task(
+            s,
+            rt.journal,
+            title="市抽县查",
+            year=2026,
+            organiser="SCJG",
+            params={"targets": {"count": 9, "strata": ["authority"]}},
+            actor=actor(),
+        ).code
         service.build_pool(s, rt.journal, task=parent, pool="targets", filters={}, actor=actor())
     _commit_draw(rt, parent)
     with rt.transaction() as s:
@@ -88,8 +108,9 @@ def test_city_draws_counties_draw_their_dispatched_share(runtime: Any) -> None:
     assert {u: len(v) for u, v in shares.items()} == dict.fromkeys(units, 3)
     for unit in units:
         with rt.transaction() as s:
-            sub = service.create_subdraw(s, rt.journal, parent=parent, unit=unit, params={"teams": {"size": 2}},
-                                         actor=actor(unit)).code
+            sub = service.create_subdraw(
+                s, rt.journal, parent=parent, unit=unit, params={"teams": {"size": 2}}, actor=actor(unit)
+            ).code
         _commit_draw(rt, sub, unit)
     verified = _verify(rt, parent)
     for v in verified.subdraws:
@@ -100,14 +121,23 @@ def test_subdraw_with_a_forged_share_fails_verification(runtime: Any) -> None:
     rt = runtime
     with rt.transaction() as s:
         seed_registries(s, targets=20, departments=("SCJG", "WSJ"), inspectors_per_dept=4)
-        parent = service.create_task(s, rt.journal, title="联合抽查", year=2026, organiser="SCJG",
-                                     departments=["WSJ"], params={"targets": {"count": 3}}, actor=actor()).code
+        parent = service.create_task(
+            s,
+            rt.journal,
+            title="联合抽查",
+            year=2026,
+            organiser="SCJG",
+            departments=["WSJ"],
+            params={"targets": {"count": 3}},
+            actor=actor(),
+        ).code
         service.build_pool(s, rt.journal, task=parent, pool="targets", filters={}, actor=actor())
     _commit_draw(rt, parent)
     with rt.transaction() as s:
         service.lock_draw(s, rt.journal, task=parent, actor=actor())
-        sub = service.create_subdraw(s, rt.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}},
-                                     actor=actor("WSJ"))
+        sub = service.create_subdraw(
+            s, rt.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}}, actor=actor("WSJ")
+        )
         # forge the share in the database (a target the parent did not draw)
         members = service.repo.pool_members(s, sub.code, "targets")
         drawn = {m.member for m in members}
@@ -125,13 +155,28 @@ def _expert_task(rt: Any, experts: int = 8, headcount: int = 3, designate: str |
     with rt.transaction() as s:
         ensure_bundled(s, rt.journal, actor=SYSTEM)
         seed_registries(s, targets=1, experts=experts)
-        code = service.create_task(s, rt.journal, title="评审专家抽取", year=2026, organiser="SCJG",
-                                   params={"experts": {"headcount": headcount, "pool": "ZJ", "group": "食品",
-                                                       "response_working_days": 2}}, actor=actor()).code
+        code = service.create_task(
+            s,
+            rt.journal,
+            title="评审专家抽取",
+            year=2026,
+            organiser="SCJG",
+            params={
+                "experts": {"headcount": headcount, "pool": "ZJ", "group": "食品", "response_working_days": 2}
+            },
+            actor=actor(),
+        ).code
         service.build_pool(s, rt.journal, task=code, pool="experts", actor=actor())
         if designate:
-            service.designate(s, rt.journal, task=code, person=designate, reason="唯一具备该领域资质",
-                              approver="分管局长", actor=actor())
+            service.designate(
+                s,
+                rt.journal,
+                task=code,
+                person=designate,
+                reason="唯一具备该领域资质",
+                approver="分管局长",
+                actor=actor(),
+            )
     return code
 
 
@@ -141,24 +186,56 @@ def test_expert_decline_tops_up_from_the_stream_and_the_verifier_replays_it(runt
     panel = replay.panel_of(draw.result)
     assert len(panel) == 3
     with runtime.transaction() as s:
-        new = service.respond_expert(s, runtime.journal, task=code, expert=panel[0], response="declined",
-                                     on=date(2026, 3, 3), actor=actor())
-        service.respond_expert(s, runtime.journal, task=code, expert=panel[1], response="accepted",
-                               on=date(2026, 3, 3), actor=actor())
+        new = service.respond_expert(
+            s,
+            runtime.journal,
+            task=code,
+            expert=panel[0],
+            response="declined",
+            on=date(2026, 3, 3),
+            actor=actor(),
+        )
+        service.respond_expert(
+            s,
+            runtime.journal,
+            task=code,
+            expert=panel[1],
+            response="accepted",
+            on=date(2026, 3, 3),
+            actor=actor(),
+        )
     assert len(new) == 1 and new[0].expert_code not in panel
     with runtime.transaction() as s:  # deadline 2 working days after Monday: Wednesday 4 March
         with pytest.raises(RuleViolation):
-            service.respond_expert(s, runtime.journal, task=code, expert=panel[2], response="no_answer",
-                                   on=date(2026, 3, 4), actor=actor())
+            service.respond_expert(
+                s,
+                runtime.journal,
+                task=code,
+                expert=panel[2],
+                response="no_answer",
+                on=date(2026, 3, 4),
+                actor=actor(),
+            )
     with pytest.raises(DeadlineMissed), runtime.transaction() as s:
-        service.respond_expert(s, runtime.journal, task=code, expert=panel[2], response="accepted",
-                               on=date(2026, 3, 5), actor=actor())
+        service.respond_expert(
+            s,
+            runtime.journal,
+            task=code,
+            expert=panel[2],
+            response="accepted",
+            on=date(2026, 3, 5),
+            actor=actor(),
+        )
     with runtime.transaction() as s:
-        more = service.expire_invitations(s, runtime.journal, task=code, today=date(2026, 3, 5), actor=actor())
+        more = service.expire_invitations(
+            s, runtime.journal, task=code, today=date(2026, 3, 5), actor=actor()
+        )
     assert {m.expert_code for m in more}.isdisjoint(panel)
     v = _verify(runtime, code)
     assert len(v.events) == 2  # declined, then panel[2]'s no answer (the top-up's deadline is 5 March)
-    assert len(v.final["experts"]) == 3 and panel[1] in v.final["experts"] and panel[0] not in v.final["experts"]
+    assert (
+        len(v.final["experts"]) == 3 and panel[1] in v.final["experts"] and panel[0] not in v.final["experts"]
+    )
     ks = kinds(runtime)
     assert ks.count("draw.expert.topup") == 2 and ks.count("registry.expert.invitation") == 3
     from drawsvc.registries.models import Expert

@@ -31,11 +31,24 @@ def logged(runtime: Any) -> dict[str, Any]:
     with rt.transaction() as s:
         ensure_bundled(s, rt.journal, actor=SYSTEM)
         seed_registries(s, targets=30, inspectors_per_dept=6, experts=6)
-        t = service.create_task(s, rt.journal, title="抽查", year=2026, organiser="SCJG",
-                                params={"targets": {"ratio_bp": 2000}, "teams": {"size": 2}}, actor=actor()).code
-        e = service.create_task(s, rt.journal, title="专家", year=2026, organiser="SCJG",
-                                params={"experts": {"headcount": 2, "pool": "ZJ", "group": "食品"}},
-                                actor=actor()).code
+        t = service.create_task(
+            s,
+            rt.journal,
+            title="抽查",
+            year=2026,
+            organiser="SCJG",
+            params={"targets": {"ratio_bp": 2000}, "teams": {"size": 2}},
+            actor=actor(),
+        ).code
+        e = service.create_task(
+            s,
+            rt.journal,
+            title="专家",
+            year=2026,
+            organiser="SCJG",
+            params={"experts": {"headcount": 2, "pool": "ZJ", "group": "食品"}},
+            actor=actor(),
+        ).code
         for pool in ("targets", "inspectors"):
             service.build_pool(s, rt.journal, task=t, pool=pool, filters={}, actor=actor())
         service.build_pool(s, rt.journal, task=e, pool="experts", actor=actor())
@@ -45,10 +58,25 @@ def logged(runtime: Any) -> dict[str, Any]:
         dt = service.draw_task(s, rt.journal, task=t, reveals=reveal(), actor=actor())
         de = service.draw_task(s, rt.journal, task=e, reveals=reveal(), on=date(2026, 3, 2), actor=actor())
         team = dt.result["inspection"]["teams"]["assignments"][0]
-        service.replace_inspector(s, rt.journal, task=t, target=team["target"], inspector=team["members"][1]["id"],
-                                  reason="病假", approver="科长", actor=actor())
-        service.respond_expert(s, rt.journal, task=e, expert=de.result["experts"]["experts"]["panel"][0],
-                               response="declined", on=date(2026, 3, 2), actor=actor())
+        service.replace_inspector(
+            s,
+            rt.journal,
+            task=t,
+            target=team["target"],
+            inspector=team["members"][1]["id"],
+            reason="病假",
+            approver="科长",
+            actor=actor(),
+        )
+        service.respond_expert(
+            s,
+            rt.journal,
+            task=e,
+            expert=de.result["experts"]["experts"]["panel"][0],
+            response="declined",
+            on=date(2026, 3, 2),
+            actor=actor(),
+        )
     entries = dict(enumerate(log_entries(rt)))
     return {"entries": entries, "teams": dt.log_index, "experts": de.log_index}
 
@@ -67,31 +95,73 @@ def _body(entries: dict[int, Any], kind: str, n: int = 0) -> dict[str, Any]:
 
 
 MUTATIONS: dict[str, tuple[str, Callable[[dict[int, Any]], None], str]] = {
-    "result-target-swapped": ("teams", lambda es: _body(es, "draw.result")["result"]["inspection"]["targets"]
-                              ["selected"].__setitem__(0, "91330102MA00000000"), "result"),
-    "team-member-changed": ("teams", lambda es: _body(es, "draw.result")["result"]["inspection"]["teams"]
-                            ["assignments"][1]["members"][0].__setitem__("id", "SCJG-0099"), "result"),
-    "pool-member-checks-changed": ("teams", lambda es: _body(es, "draw.pool.members")["checks"]
-                                   .append([0, 1]), "pools.targets.root"),
-    "pool-member-risk-flagged": ("teams", lambda es: _body(es, "draw.pool.members")["risk"]
-                                 .append(3), "pools.targets.root"),
-    "pool-member-id-changed": ("teams", lambda es: _body(es, "draw.pool.members").__setitem__(
-        "ids", "91330102MA00000000" + _body(es, "draw.pool.members")["ids"][18:]), "pools.targets.root"),
-    "pool-inspector-dropped": ("teams", lambda es: _body(es, "draw.pool.members", 1)["rows"].pop(),
-                               "pools.inspectors.size"),
-    "avoidance-salt-changed": ("teams", lambda es: _body(es, "draw.result").__setitem__(
-        "avoidance_salt", "00" * 32), "avoidance.salt"),
-    "secret-changed": ("teams", lambda es: _body(es, "draw.result")["reveals"][0].__setitem__(
-        "secret", "11" * 32), "reveals"),
+    "result-target-swapped": (
+        "teams",
+        lambda es: _body(es, "draw.result")["result"]["inspection"]["targets"]["selected"].__setitem__(
+            0, "91330102MA00000000"
+        ),
+        "result",
+    ),
+    "team-member-changed": (
+        "teams",
+        lambda es: _body(es, "draw.result")["result"]["inspection"]["teams"]["assignments"][1]["members"][
+            0
+        ].__setitem__("id", "SCJG-0099"),
+        "result",
+    ),
+    "pool-member-checks-changed": (
+        "teams",
+        lambda es: _body(es, "draw.pool.members")["checks"].append([0, 1]),
+        "pools.targets.root",
+    ),
+    "pool-member-risk-flagged": (
+        "teams",
+        lambda es: _body(es, "draw.pool.members")["risk"].append(3),
+        "pools.targets.root",
+    ),
+    "pool-member-id-changed": (
+        "teams",
+        lambda es: _body(es, "draw.pool.members").__setitem__(
+            "ids", "91330102MA00000000" + _body(es, "draw.pool.members")["ids"][18:]
+        ),
+        "pools.targets.root",
+    ),
+    "pool-inspector-dropped": (
+        "teams",
+        lambda es: _body(es, "draw.pool.members", 1)["rows"].pop(),
+        "pools.inspectors.size",
+    ),
+    "avoidance-salt-changed": (
+        "teams",
+        lambda es: _body(es, "draw.result").__setitem__("avoidance_salt", "00" * 32),
+        "avoidance.salt",
+    ),
+    "secret-changed": (
+        "teams",
+        lambda es: _body(es, "draw.result")["reveals"][0].__setitem__("secret", "11" * 32),
+        "reveals",
+    ),
     "seed-changed": ("teams", lambda es: _body(es, "draw.result").__setitem__("seed", "22" * 32), "seed"),
-    "params-ratio-changed": ("teams", lambda es: _body(es, "draw.commit")["params"]["targets"].__setitem__(
-        "ratio_bp", 3000), "result"),
-    "replacement-changed": ("teams", lambda es: _body(es, "draw.replace")["event"].__setitem__(
-        "replacement", "SCJG-0001"), "replace"),
-    "topup-changed": ("experts", lambda es: _body(es, "draw.expert.topup")["event"].__setitem__(
-        "replacement", "ZJ-0006"), "topup"),
-    "expert-panel-changed": ("experts", lambda es: _body(es, "draw.result", 1)["result"]["experts"]["experts"]
-                             ["panel"].reverse(), "result"),
+    "params-ratio-changed": (
+        "teams",
+        lambda es: _body(es, "draw.commit")["params"]["targets"].__setitem__("ratio_bp", 3000),
+        "result",
+    ),
+    "replacement-changed": (
+        "teams",
+        lambda es: _body(es, "draw.replace")["event"].__setitem__("replacement", "SCJG-0001"),
+        "replace",
+    ),
+    "topup-changed": (
+        "experts",
+        lambda es: _body(es, "draw.expert.topup")["event"].__setitem__("replacement", "ZJ-0006"),
+        "topup",
+    ),
+    "expert-panel-changed": (
+        "experts",
+        lambda es: _body(es, "draw.result", 1)["result"]["experts"]["experts"]["panel"].reverse(),
+        "result",
+    ),
 }
 
 
@@ -118,8 +188,9 @@ def test_index_that_is_not_a_draw_result_is_refused(logged: dict[str, Any]) -> N
         recompute(logged["entries"], 0)
 
 
-def test_cli_verify_draw_passes_then_fails_after_tampering_the_stored_log(runtime: Any, logged: dict[str, Any],
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_verify_draw_passes_then_fails_after_tampering_the_stored_log(
+    runtime: Any, logged: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlalchemy as sa
     from typer.testing import CliRunner
 
@@ -145,8 +216,11 @@ def test_cli_verify_draw_passes_then_fails_after_tampering_the_stored_log(runtim
     entry = copy.deepcopy(logged["entries"][logged["teams"]])
     entry["body"]["result"]["inspection"]["targets"]["selected"].reverse()
     with runtime.engine.begin() as conn:
-        conn.execute(sa.update(store.entries_table).where(store.entries_table.c.idx == logged["teams"])
-                     .values(data=json.dumps(entry, ensure_ascii=False).encode()))
+        conn.execute(
+            sa.update(store.entries_table)
+            .where(store.entries_table.c.idx == logged["teams"])
+            .values(data=json.dumps(entry, ensure_ascii=False).encode())
+        )
     from drawsvc.cli.output import run_guarded
 
     with pytest.raises(SystemExit) as ex:
