@@ -121,7 +121,8 @@ def site_context(
         if kind == "task.create":
             t.title = str(body.get("title", ""))
             t.year = body.get("year") if isinstance(body.get("year"), int) else None
-            t.organiser = body.get("organiser")
+            # 谁检查、谁公开: a sub-draw is shown under the unit that drew it.
+            t.organiser = body.get("unit") or body.get("organiser")
             t.departments = [d for d in body.get("departments", []) if isinstance(d, str)]
             t.parent = body.get("parent")
             t.created_index = index
