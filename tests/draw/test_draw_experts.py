@@ -163,3 +163,42 @@ def test_decline_of_someone_not_on_the_panel_is_refused():
 def test_bad_expert_requests_are_refused(kw):
     with pytest.raises(InvalidInput):
         draw_experts(SEED, POOL, subject="P/G", **kw)
+
+
+@st.composite
+def expert_registry(draw):
+    """Experts with random birth dates, terms and exits, and a draw date."""
+    on = draw(st.dates(date(2024, 1, 1), date(2030, 12, 31)))
+    people = []
+    for k in range(draw(st.integers(3, 25))):
+        start = draw(st.dates(date(2020, 1, 1), date(2031, 1, 1)))
+        people.append({
+            "id": f"ZJ{k:03d}",
+            "birth_date": draw(st.dates(date(1945, 1, 1), date(2000, 12, 31))),
+            "term_start": start, "term_end": draw(st.dates(start, date(2035, 1, 1))),
+            "exited_on": draw(st.none() | st.dates(date(2020, 1, 1), date(2035, 1, 1))),
+            "conflicted": draw(st.integers(0, 5)) == 0,
+        })
+    return on, draw(st.integers(55, 75)), people
+
+
+@settings(max_examples=120, deadline=None)
+@given(expert_registry(), st.integers(1, 5), st.binary(min_size=32, max_size=32), st.data())
+def test_no_panel_ever_seats_an_ineligible_expert(reg, headcount, seed, data):
+    on, limit, people = reg
+    pool = [p["id"] for p in people if expert_exclusion(
+        on=on, exited_on=p["exited_on"], term_start=p["term_start"], term_end=p["term_end"],
+        birth_date=p["birth_date"], age_limit=limit, conflicted=p["conflicted"]) is None]
+    try:
+        part = draw_experts(seed, pool, subject="P/G", headcount=headcount)
+        for _ in range(data.draw(st.integers(0, 3))):
+            part, _ = top_up(seed, part, pool, Decline(part["panel"][0], "declined"), subject="P/G")
+    except DrawInfeasible:
+        return
+    by_id = {p["id"]: p for p in people}
+    for x in part["panel"]:
+        p = by_id[x]
+        assert age_on(p["birth_date"], on) <= limit, "DRAW-60 age"
+        assert p["term_start"] <= on <= p["term_end"], "DRAW-60 term"
+        assert p["exited_on"] is None or p["exited_on"] > on, "DRAW-60 exited"
+        assert not p["conflicted"], "DRAW-60 conflict"

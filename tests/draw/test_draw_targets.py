@@ -118,3 +118,28 @@ def test_ratio_draw_is_deterministic_distinct_and_within_counts(n, bp, tiers, se
     assert len(set(a["selected"])) == len(a["selected"])
     for g in a["groups"]:
         assert len(g["selected"]) == g["count"] == target_count(g["eligible"], g["ratio_bp"])
+
+
+@st.composite
+def target_pools(draw):
+    n = draw(st.integers(0, 80))
+    recs = [TargetRecord(f"91350100M{k:09d}", draw(st.sampled_from("ABC")), draw(st.integers(0, 4)),
+                         draw(st.booleans())) for k in range(n)]
+    return freeze_targets(recs).records
+
+
+@settings(max_examples=120, deadline=None)
+@given(target_pools(), st.integers(1, 4), st.integers(0, 10_000), st.booleans(),
+       st.binary(min_size=32, max_size=32))
+def test_no_draw_ever_selects_a_capped_target(recs, cap, bp, stratified, seed):
+    from drawsvc.draw.stratify import StratifiedRule, draw_stratified
+
+    if stratified:
+        part = draw_stratified(seed, recs, StratifiedRule(ratio_bp=bp, cap=cap))
+    else:
+        part = draw_ratio(seed, recs, RatioRule(ratio_bp=bp, risk_ratio_bp=bp // 3, cap=cap))
+    by_id = {r.id: r for r in recs}
+    eligible = [r for r in recs if r.checks < cap or r.risk]
+    assert part["eligible"] == len(eligible)
+    assert all(by_id[i].checks < cap or by_id[i].risk for i in part["selected"]), "DRAW-20 cap"
+    assert len(set(part["selected"])) == len(part["selected"])
