@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from drawsvc.errors import Conflict, DeadlineMissed, Forbidden, InvalidInput, NotFound, RuleViolation
+from drawsvc.errors import (
+    Conflict,
+    DeadlineMissed,
+    DrawInfeasible,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+)
 from drawsvc.tasks import logread, replay
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import (
@@ -733,7 +741,10 @@ def draw_task(
         inputs = logread.inputs_from_log(
             journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
         )
-        result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
+        try:
+            result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
+        except DrawInfeasible as exc:
+            raise _with_department(exc, t) from None
         del inputs
     seed = (result["inspection"] or result["experts"])["seed"]
     summary = replay.summary(result)
@@ -835,6 +846,14 @@ def draw_task(
                 )
     session.flush()
     return draw
+
+
+def _with_department(exc: DrawInfeasible, t: Task) -> DrawInfeasible:
+    """Name the department drawing (the organiser, or a sub-draw's unit) beside task, subject, rule."""
+    detail = {k: v for k, v in exc.detail.items() if k not in ("rule", "subject")}
+    detail.setdefault("department", _owner(t))
+    return DrawInfeasible(f"{exc.message} (department {detail['department']})", rule=exc.rule,
+                          subject=exc.subject, **detail)
 
 
 def _response_deadline(session: Session, t: Task, on: date) -> date:

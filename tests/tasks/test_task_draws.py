@@ -276,6 +276,7 @@ def test_infeasible_stratified_allocation_is_refused_naming_task_and_rule(runtim
     with pytest.raises(DrawInfeasible) as err, runtime.transaction() as s:
         service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
     assert code in err.value.message and err.value.rule.startswith("DRAW-3")
+    assert err.value.detail["department"] == "SCJG" and err.value.detail["task"] == code
     assert _log_size(runtime) == size
 
 
