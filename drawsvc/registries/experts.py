@@ -24,6 +24,7 @@ from drawsvc.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViol
 from drawsvc.journal import Actor, Journal, now_shanghai
 from drawsvc.privacy import Sealed, new_salt, public_body
 from drawsvc.registries import expert_rules as xr
+from drawsvc.registries import fields as f
 from drawsvc.registries import records, repository, rules
 from drawsvc.registries.models import (
     EXIT_REASONS,
@@ -80,8 +81,6 @@ def upsert_pool(
     actor: Actor,
 ) -> ExpertPool:
     """Create or reconfigure a pool (``department`` None: a shared pool)."""
-    from drawsvc.registries import fields as f
-
     c = f.Checker()
     code = c(f.code, {"code": code}, "code")
     name = c(f.text, {"name": name}, "name")
