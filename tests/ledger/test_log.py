@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import log as log_module
-from ledger import store
+from ledger import store, tree
 from ledger.checkpoint import verify_checkpoint
 from ledger.errors import (
     EntryNotFound,
@@ -47,7 +47,7 @@ def check_whole_log(engine: sa.Engine, log: log_module.Log, entries: list[bytes]
                 leaves[row.idx * 256 : row.idx * 256 + len(row.hashes) // 32]
             )
     assert {(r.level, r.idx) for r in rows if len(r.hashes) < 8192} == {
-        (lvl, idx) for lvl, idx, _ in __import__("ledger.tree").tree.edge_tiles(len(entries))
+        (lvl, idx) for lvl, idx, _ in tree.edge_tiles(len(entries))
     }
 
 
