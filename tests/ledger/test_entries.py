@@ -112,6 +112,26 @@ def test_fast_path_alone_equals_rfc8785(obj: dict) -> None:
         entries._reference = original
 
 
+@given(
+    st.one_of(
+        st.integers().filter(lambda n: abs(n) > MAX_SAFE_INTEGER),
+        st.text(min_size=1, max_size=5).map(lambda t: t + "\ud800"),
+        st.sampled_from([math.nan, math.inf, -math.inf]),
+    ),
+    st.lists(st.sampled_from(["a", "é", "\U0001f600", "0"]), max_size=3),
+)
+@settings(max_examples=150, deadline=None)
+def test_values_rfc8785_refuses_are_refused_too(bad: object, keys: list[str]) -> None:
+    obj: object = bad
+    for k in keys:
+        obj = {k: [obj]}
+    obj = {"x": obj}
+    with pytest.raises(rfc8785.CanonicalizationError):
+        rfc8785.dumps(obj)
+    with pytest.raises(EntryRejected):
+        canonicalize(obj)  # type: ignore[arg-type]
+
+
 def _fail_reference(obj: object) -> bytes:
     raise AssertionError("the fast path should have handled this input")
 
