@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from drawsvc.cli.output import console
 
@@ -58,10 +57,10 @@ def show(
     _summary(record, url)
     if html and page is not None:
         html.write_text(page, encoding="utf-8")
-        console.print(f"HTML written to {html}", highlight=False)
+        console.print(f"HTML written to {html}", highlight=False, markup=False, soft_wrap=True)
     if pdf and document is not None:
         pdf.write_bytes(document)
-        console.print(f"PDF written to {pdf}", highlight=False)
+        console.print(f"PDF written to {pdf}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _summary(record: object, url: str) -> None:
@@ -69,20 +68,18 @@ def _summary(record: object, url: str) -> None:
 
     assert isinstance(record, DrawRecord)
     t = record.task
-    console.print(f"[bold]抽取记录表[/] {t.task} {t.title}", highlight=False)
-    console.print(
+
+    def say(line: str) -> None:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    say(f"抽取记录表 {t.task} {t.title}")
+    say(
         f"log entries {record.first_index}–{record.last_index} ({record.entry_count} of this task); "
-        f"anchor index {record.anchor_index}",
-        highlight=False,
+        f"anchor index {record.anchor_index}"
     )
-    table = Table("round", "commit", "draw", "seed", "redraw reason")
     for rnd in record.rounds:
-        table.add_row(
-            str(rnd.number),
-            f"#{rnd.commit.index}",
-            f"#{rnd.result.ref.index}" if rnd.result else "—",
-            rnd.result.seed if rnd.result else "—",
-            rnd.redraw.reason if rnd.redraw else "",
-        )
-    console.print(table)
-    console.print(f"verify: {url}", highlight=False, soft_wrap=True)
+        drawn = f"draw #{rnd.result.ref.index}, seed {rnd.result.seed}" if rnd.result else "not drawn"
+        say(f"round {rnd.number}: commit #{rnd.commit.index}, {drawn}")
+        if rnd.redraw:
+            say(f"  redraw: {rnd.redraw.reason} (approved by {rnd.redraw.approver})")
+    say(f"verify: {url}")
