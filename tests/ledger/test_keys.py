@@ -125,3 +125,31 @@ def test_private_key_never_appears_in_repr_str_or_logs(tmp_path: Path, caplog) -
         for text in shown:
             assert part not in text
     assert NAME in repr(signer) and f"{signer.key_id:08x}" in repr(signer)
+
+
+def test_concurrent_creators_end_up_with_one_key(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "k" / "log.key"
+    barrier = threading.Barrier(4)
+    results: list[bytes] = []
+
+    def create() -> None:
+        barrier.wait()
+        results.append(load_or_create_signer(path, NAME).public_key)
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and len(set(results)) == 1
+    assert load_signer(path).public_key == results[0]
+
+
+def test_invalid_name_is_refused(tmp_path: Path) -> None:
+    from ledger.errors import MalformedError
+
+    with pytest.raises(MalformedError):
+        load_or_create_signer(tmp_path / "k", "not a key name")
+    assert not (tmp_path / "k").exists()
