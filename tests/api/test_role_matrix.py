@@ -1,0 +1,159 @@
+"""Every role × every endpoint family: allowed or refused (401 without a key, 403 with the
+wrong one). A refused write leaves the log (and so the database state it records) unchanged.
+
+Roles: ``public`` (no key), ``admin``, ``discipline``, ``bureau_a`` (the owning department)
+and ``bureau_b`` (another department).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from api_support import YEAR, create_drawable_task, log_size, reveal_body
+
+from drawsvc.sample.generator import make_uscc
+
+ROLES = ("public", "admin", "discipline", "bureau_b", "bureau_a")
+ALL = frozenset(ROLES)
+KEYED = ALL - {"public"}
+READERS = frozenset({"discipline", "bureau_a", "bureau_b"})
+OWNER = frozenset({"bureau_a"})
+OWNER_READERS = frozenset({"bureau_a", "discipline"})
+BUREAUS = frozenset({"bureau_a", "bureau_b"})
+ADMIN = frozenset({"admin"})
+
+NEW_USCC = make_uscc("91", "330102", 999)
+TARGET = {"uscc": NEW_USCC, "name": "新企业", "region_code": "330102"}
+TASK = {"title": "抽查", "year": YEAR, "organiser": "dept-a", "params": {"targets": {"count": 1}}}
+
+
+@dataclass(frozen=True)
+class Case:
+    family: str
+    method: str
+    path: str
+    allowed: frozenset[str]
+    json: Any = None
+    files: Callable[[], dict[str, Any]] | None = None
+    needs_task: bool = False
+    ok: tuple[int, ...] = (200, 201)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _csv() -> dict[str, Any]:
+    data = f"统一社会信用代码,名称,行政区划代码\n{NEW_USCC},新企业,330102\n".encode()
+    return {"file": ("targets.csv", io.BytesIO(data), "text/csv")}
+
+
+CASES = [
+    Case("log", "GET", "/v1/log/checkpoint", ALL),
+    Case("log", "GET", "/v1/log/entries/0", ALL),
+    Case("log", "GET", "/v1/log/proofs/consistency?first=1", ALL),
+    Case("keys", "POST", "/v1/admin/keys", ADMIN, json={"role": "discipline"}),
+    Case("keys", "GET", "/v1/admin/keys", ADMIN),
+    Case("calendar", "GET", "/v1/calendar", ALL),
+    Case("calendar", "POST", "/v1/admin/calendar", ADMIN, json={"arrangement": {"year": 1}}, ok=(422,)),
+    Case("departments", "POST", "/v1/departments", ADMIN, json={"code": "dept-c", "name": "C 局"}),
+    Case("departments", "GET", "/v1/departments", ALL),
+    Case("check items", "POST", "/v1/check-items/dept-a", OWNER, json={"code": "CI-1", "name": "食品经营"}),
+    Case("check items", "GET", "/v1/check-items", ALL),
+    Case("targets", "POST", "/v1/targets", BUREAUS, json=TARGET),
+    Case("targets", "GET", "/v1/targets", READERS),
+    Case("inspectors", "POST", "/v1/inspectors", BUREAUS, json={
+        "staff_no": "0999", "name": "张三", "certificate_no": "C999",
+        "certificate_valid_until": "2030-01-01"}),
+    Case("inspectors", "GET", "/v1/inspectors/dept-a-0000", OWNER_READERS),
+    Case("inspectors", "GET", "/v1/inspectors/dept-a-0000/private", OWNER_READERS),
+    Case("inspectors", "GET", "/v1/inspectors", READERS),
+    Case("experts", "POST", "/v1/expert-pools", BUREAUS,
+         json=lambda role: {"code": f"ZJ-{role}", "name": "专家库"}),
+    Case("experts", "POST", "/v1/expert-pools", ADMIN,
+         json={"code": "ZJ-S", "name": "共享库", "shared": True}),
+    Case("experts", "GET", "/v1/expert-pools", KEYED),
+    Case("experts", "GET", "/v1/experts", READERS),
+    Case("declarations", "GET", "/v1/declarations", READERS),
+    Case("declarations", "POST", "/v1/declarations", OWNER, json={
+        "person_kind": "inspector", "person_code": "dept-a-0001", "counterpart_uscc": NEW_USCC,
+        "kind": "works_there", "valid_from": "2025-01-01"}),
+    Case("imports", "POST", "/v1/imports/targets", BUREAUS, files=_csv),
+    Case("tasks", "POST", "/v1/tasks", OWNER, json=TASK),
+    Case("tasks", "GET", "/v1/tasks/{task}", OWNER_READERS, needs_task=True),
+    Case("tasks", "GET", "/v1/tasks/{task}/pools/targets", OWNER_READERS, needs_task=True),
+    Case("draw", "POST", "/v1/tasks/{task}/draw", OWNER, json=reveal_body(), needs_task=True),
+    Case("reports", "GET", f"/v1/reports/merge?year={YEAR}", READERS),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.family}:{c.method} {c.path}" for c in CASES])
+def test_role_matrix(case: Case, client, runtime, keys, world):
+    task = create_drawable_task(client, keys.headers("bureau_a")) if case.needs_task else ""
+    if case.path == "/v1/declarations" and case.method == "POST":
+        client.post("/v1/targets", json=TARGET, headers=keys.headers("bureau_a"))
+    path = case.path.format(task=task)
+    # Refused roles first (each must leave the log untouched), then the allowed ones.
+    for role in sorted(ROLES, key=lambda r: r in case.allowed):
+        before = log_size(runtime)
+        kwargs: dict[str, Any] = {"headers": keys.headers(role)}
+        if case.json is not None:
+            kwargs["json"] = case.json(role) if callable(case.json) else case.json
+        if case.files is not None:
+            kwargs["files"] = case.files()
+        resp = client.request(case.method, path, **kwargs)
+        if role in case.allowed:
+            assert resp.status_code in case.ok, (role, resp.status_code, resp.text)
+        else:
+            expected = 401 if role == "public" else 403
+            assert resp.status_code == expected, (role, resp.status_code, resp.text)
+            assert resp.headers["content-type"].startswith("application/problem+json")
+            assert log_size(runtime) == before, (role, "a refused request changed the log")
+
+
+def test_bureau_b_never_sees_bureau_a_private_fields(client, keys, world):
+    assert client.get("/v1/inspectors/dept-a-0000", headers=keys.headers("bureau_b")).status_code == 403
+    listed = client.get("/v1/inspectors", headers=keys.headers("bureau_b")).json()
+    assert listed and {i["department_code"] for i in listed} == {"dept-b"}
+    own = client.get("/v1/inspectors/dept-a-0000", headers=keys.headers("bureau_a")).json()
+    assert own["phone"] == "13800000000"
+    opening = client.get("/v1/inspectors/dept-a-0000/private", headers=keys.headers("discipline")).json()
+    assert opening[0]["field"] == "phone" and opening[0]["value"] == "13800000000"
+
+
+def test_public_sees_only_published_check_items(client, keys, world):
+    a = keys.headers("bureau_a")
+    client.post("/v1/check-items/dept-a", json={"code": "HIDDEN", "name": "未公开"}, headers=a)
+    shown = {"code": "SHOWN", "name": "已公开", "published": True}
+    client.post("/v1/check-items/dept-a", json=shown, headers=a)
+    public = {i["code"] for i in client.get("/v1/check-items").json()}
+    assert public == {"SHOWN"}
+    assert {i["code"] for i in client.get("/v1/check-items", headers=a).json()} == {"HIDDEN", "SHOWN"}
+    assert client.get("/v1/check-items/dept-a/HIDDEN").status_code == 404
+    other = {i["code"] for i in client.get("/v1/check-items", headers=keys.headers("bureau_b")).json()}
+    assert other == {"SHOWN"}
+
+
+def test_revoked_key_stops_working(client, keys):
+    key_id = keys.bureau_a.split("_")[1]
+    assert client.get("/v1/me", headers=keys.headers("bureau_a")).status_code == 200
+    resp = client.post(f"/v1/admin/keys/{key_id}/revoke", headers=keys.headers("admin"))
+    assert resp.status_code == 200 and resp.json()["revoked_at"]
+    refused = client.get("/v1/me", headers=keys.headers("bureau_a"))
+    assert refused.status_code == 401 and refused.json()["rule"] == "auth.key-revoked"
+
+
+def test_created_key_is_shown_once_and_stored_hashed(client, runtime, keys):
+    resp = client.post("/v1/admin/keys", json={"role": "bureau", "department": "dept-a"},
+                       headers=keys.headers("admin"))
+    assert resp.status_code == 201
+    token = resp.json()["key"]
+    assert client.get("/v1/me", headers={"X-API-Key": token}).json()["department"] == "dept-a"
+    listed = client.get("/v1/admin/keys", headers=keys.headers("admin")).text
+    assert token not in listed and token.split("_")[2] not in listed
+    import sqlalchemy as sa
+
+    with runtime.engine.connect() as conn:
+        stored = " ".join(str(r) for r in conn.execute(sa.text("SELECT * FROM api_keys")))
+    assert token.split("_")[2] not in stored
