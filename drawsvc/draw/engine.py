@@ -17,9 +17,10 @@ Entry points:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from drawsvc.draw import experts as experts_mod
 from drawsvc.draw import teams as teams_mod
@@ -42,6 +43,24 @@ from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule
 from drawsvc.errors import InvalidInput, RuleViolation
 
 TargetRule = RatioRule | StratifiedRule
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _parsing(what: str) -> Callable[[F], F]:
+    """Turn a malformed JSON request into InvalidInput (never a KeyError/ValueError traceback)."""
+
+    def deco(fn: F) -> F:
+        @wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise InvalidInput(f"malformed {what}: {type(exc).__name__}", field=what,
+                                   rule="DRAW-73") from None
+
+        return inner  # type: ignore[return-value]
+
+    return deco
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class Reveal:
                 "beacon": self.beacon.as_json() if self.beacon else None}
 
     @classmethod
+    @_parsing("reveal")
     def from_json(cls, obj: Mapping[str, Any]) -> Reveal:
         b = obj.get("beacon")
         return cls(task_id=obj["task"], round=obj["round"], purpose=obj["purpose"],
@@ -98,6 +118,7 @@ class InspectionRequest:
         return out
 
     @classmethod
+    @_parsing("request")
     def from_json(cls, obj: Mapping[str, Any]) -> InspectionRequest:
         """The vector/verifier form: records inline (see tests/vectors/draw/README.md)."""
         rule_obj = obj["target_rule"]
@@ -148,6 +169,7 @@ def _draw_inspection(req: InspectionRequest, seed: bytes, pools: Mapping[str, Po
     return out
 
 
+@_parsing("result")
 def replace_inspector(
     req: InspectionRequest, result: Mapping[str, Any], event: Replacement
 ) -> dict[str, Any]:
@@ -189,6 +211,11 @@ class ExpertRequest:
     previous: tuple[tuple[str, ...], ...] = ()
     designated: tuple[Designation, ...] = ()
 
+    def __post_init__(self) -> None:
+        for name in ("pool_id", "group"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise InvalidInput(f"the expert request names its {name}", field=name, rule="DRAW-71")
+
     @property
     def subject(self) -> str:
         return f"{self.pool_id}/{self.group}"
@@ -197,6 +224,7 @@ class ExpertRequest:
         return {"experts": self.experts.pool_root()}
 
     @classmethod
+    @_parsing("request")
     def from_json(cls, obj: Mapping[str, Any]) -> ExpertRequest:
         return cls(reveal=Reveal.from_json(obj["reveal"]),
                    experts=freeze_experts(ExpertRecord(e["id"]) for e in obj["experts"]),
@@ -220,6 +248,7 @@ def draw_experts(req: ExpertRequest) -> dict[str, Any]:
     return out
 
 
+@_parsing("result")
 def top_up_experts(req: ExpertRequest, result: Mapping[str, Any], event: Decline) -> dict[str, Any]:
     """DRAW-63: a decline or no-answer; the resumed ``["experts"]`` stream fills the seat."""
     seed = bytes.fromhex(result["seed"])

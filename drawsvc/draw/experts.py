@@ -67,6 +67,9 @@ def sit_outs(previous: Sequence[Sequence[str]]) -> list[str]:
     """DRAW-61: ids selected in each of the two previous draws (sorted); none with fewer draws."""
     if len(previous) > ROTATION_DRAWS:
         raise InvalidInput("give at most the two previous selections", field="previous", rule="DRAW-61")
+    if not all(isinstance(p, Sequence) and not isinstance(p, str) and all(isinstance(x, str) for x in p)
+               for p in previous):
+        raise InvalidInput("a previous selection is a list of expert ids", field="previous", rule="DRAW-61")
     if len(previous) < ROTATION_DRAWS:
         return []
     return sorted(set(previous[0]) & set(previous[1]))
@@ -78,6 +81,11 @@ class Decline:
 
     expert: str
     reason: str  # "declined" | "no-answer"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.expert, str) or self.reason not in DECLINE_REASONS:
+            raise InvalidInput("a decline names an expert and 'declined' or 'no-answer'", field="event",
+                               rule="DRAW-63")
 
     def as_json(self) -> dict[str, Any]:
         return {"expert": self.expert, "reason": self.reason}
@@ -115,6 +123,8 @@ def draw_experts(
     """
     if type(headcount) is not int or headcount < 1:
         raise InvalidInput("the headcount is an integer >= 1", field="headcount", rule="DRAW-62")
+    if not isinstance(subject, str) or not all(isinstance(d, Designation) for d in designated):
+        raise InvalidInput("designations are Designation values", field="designated", rule="DRAW-64")
     if len({d.id for d in designated}) != len(designated):
         raise InvalidInput("an expert is designated twice", field="designated", rule="DRAW-64")
     if len(designated) > headcount:
@@ -143,8 +153,6 @@ def top_up(
     subject: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """DRAW-63: remove the declining expert; the next draw of the resumed stream takes the seat."""
-    if event.reason not in DECLINE_REASONS:
-        raise InvalidInput("a decline is 'declined' or 'no-answer'", field="event.reason", rule="DRAW-63")
     panel = list(part["panel"])
     if event.expert not in panel:
         raise InvalidInput("the expert who declined is not on the panel", field="event.expert",

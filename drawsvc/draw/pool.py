@@ -100,7 +100,13 @@ def _sorted_unique_ids(kind: str, records: Iterable[R]) -> tuple[list[R], list[s
     """Sorted records and their ids. Already-sorted input (the service may read the pool in id
     order) costs one C-level comparison pass and no sort."""
     out = list(records)
-    ids = [r[0] for r in out]
+    try:
+        ids = [r[0] for r in out]
+    except (TypeError, IndexError, KeyError):
+        raise InvalidInput(f"{kind} records are tuples with an id first", field=kind,
+                           rule="DRAW-18") from None
+    if ids and set(map(type, ids)) != {str}:
+        raise InvalidInput(f"{kind} ids are strings", field=f"{kind}.id", rule="DRAW-16")
     if all(map(operator.lt, ids, ids[1:])):
         return out, ids
     out.sort(key=operator.itemgetter(0))

@@ -116,6 +116,13 @@ class StratifiedRule:
             _bp("ratio_bp", self.ratio_bp)
         _bp("min_ratio_bp", self.min_ratio_bp)
         _check_cap(self.cap)
+        if not isinstance(self.minimums, Mapping) or not all(
+            isinstance(k, str) and type(v) is int and v >= 0 for k, v in self.minimums.items()
+        ):
+            raise InvalidInput("minimums map strata to non-negative integers", field="minimums",
+                               rule="DRAW-31")
+        if type(self.uninspected_first) is not bool:
+            raise InvalidInput("uninspected_first is a boolean", field="uninspected_first", rule="DRAW-24")
 
     def as_json(self) -> dict[str, Any]:
         return {"mode": "stratified", "count": self.count, "ratio_bp": self.ratio_bp,

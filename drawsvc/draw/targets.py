@@ -65,6 +65,11 @@ class RatioRule:
     def __post_init__(self) -> None:
         _bp("ratio_bp", self.ratio_bp)
         _bp("min_ratio_bp", self.min_ratio_bp)
+        if not isinstance(self.class_ratio_bp, Mapping):
+            raise InvalidInput("class ratios map classes to basis points", field="class_ratio_bp",
+                               rule="DRAW-22")
+        if type(self.uninspected_first) is not bool:
+            raise InvalidInput("uninspected_first is a boolean", field="uninspected_first", rule="DRAW-24")
         for k, v in self.class_ratio_bp.items():
             if type(k) is not str:
                 raise InvalidInput("class names are strings", field="class_ratio_bp", rule="DRAW-22")

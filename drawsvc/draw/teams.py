@@ -57,6 +57,12 @@ def _tag(salt: bytes, person_json: bytes, target_json: bytes) -> bytes:
     return hmac.digest(salt, b'{"person":' + person_json + b',"target":' + target_json + b"}", "sha256")
 
 
+def _tag_bytes(tag: str) -> bytes:
+    if not isinstance(tag, str) or len(tag) != 64 or tag != tag.lower():
+        raise ValueError("bad tag")
+    return bytes.fromhex(tag)
+
+
 class Avoidance:
     """The avoidance set of one task: a salt and tags (§8.4). Pairs never leave the service."""
 
@@ -67,7 +73,11 @@ class Avoidance:
             raise InvalidInput("the avoidance salt is at least 16 bytes", field="avoidance.salt",
                                rule="DRAW-46")
         self.salt = salt
-        self.tags: frozenset[bytes] = frozenset(bytes.fromhex(t) for t in tags)
+        try:
+            self.tags: frozenset[bytes] = frozenset(_tag_bytes(t) for t in tags)
+        except (TypeError, ValueError):
+            raise InvalidInput("an avoidance tag is 64 lowercase hex digits", field="avoidance.tags",
+                               rule="DRAW-49") from None
         self._enc: dict[str, bytes] = {}
         self._extra: set[tuple[str, str]] = set()
 
@@ -113,6 +123,13 @@ class Designation:
     reason: str
     approver: str
 
+    def __post_init__(self) -> None:
+        for name in ("id", "reason", "approver"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise InvalidInput(f"a designation has a non-empty {name}", field=f"designation.{name}",
+                                   rule="DRAW-44")
+
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "reason": self.reason, "approver": self.approver}
 
@@ -139,6 +156,18 @@ class TeamRule:
         if len(self.departments) > self.size:
             raise InvalidInput("more participating departments than team members",
                                field="teams.departments", rule="DRAW-45")
+        if not all(isinstance(d, str) for d in self.departments):
+            raise InvalidInput("departments are strings", field="teams.departments", rule="DRAW-45")
+        if not isinstance(self.specialty, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.specialty.items()
+        ):
+            raise InvalidInput("specialty maps target ids to strings", field="teams.specialty",
+                               rule="DRAW-42")
+        if not isinstance(self.leaders, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, Designation) for k, v in self.leaders.items()
+        ):
+            raise InvalidInput("leaders maps target ids to designations", field="teams.leaders",
+                               rule="DRAW-44")
 
     def as_json(self) -> dict[str, Any]:
         return {"size": self.size, "departments": sorted(self.departments),
@@ -320,6 +349,13 @@ class Replacement:
     reason: str
     approver: str
 
+    def __post_init__(self) -> None:
+        for name in ("target", "person", "reason", "approver"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise InvalidInput(f"a replacement has a non-empty {name}", field=f"event.{name}",
+                                   rule="DRAW-50")
+
     def as_json(self) -> dict[str, Any]:
         return {"target": self.target, "person": self.person, "reason": self.reason,
                 "approver": self.approver}
@@ -359,8 +395,7 @@ def replace_member(
       flag (not designated).
     """
     index = {r.id: i for i, r in enumerate(pool)}
-    assignments = [{"target": a["target"], "members": [dict(m) for m in a["members"]]}
-                   for a in teams["assignments"]]
+    assignments = _checked_assignments(teams, index, rule)
     by_target = {a["target"]: a for a in assignments}
     t, p = event.target, event.person
     team = by_target.get(t)
@@ -425,3 +460,23 @@ def replace_member(
     team["members"].insert(slot, {"id": pool[got].id, "leader": me["leader"], "designated": False})
     record.update(mode="refill", replacement=pool[got].id, swap_target=None, position=stream.position)
     return {**teams, "assignments": assignments, "position": stream.position}, record
+
+
+def _checked_assignments(teams: Mapping[str, Any], index: Mapping[str, int], rule: TeamRule
+                         ) -> list[dict[str, Any]]:
+    """A copy of a logged "teams" part, refusing shapes the engine never produces (DRAW-50)."""
+    try:
+        position = teams["position"]
+        out = [{"target": a["target"], "members": [dict(m) for m in a["members"]]}
+               for a in teams["assignments"]]
+        ok = type(position) is int and position >= 0 and all(
+            isinstance(a["target"], str) and len(a["members"]) == rule.size
+            and all(m.get("id") in index and type(m.get("leader")) is bool
+                    and type(m.get("designated")) is bool for m in a["members"])
+            for a in out)
+    except (KeyError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        raise InvalidInput("the teams part is not a draw/v1 teams result for this pool", field="teams",
+                           rule="DRAW-50")
+    return out

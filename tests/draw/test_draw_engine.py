@@ -172,3 +172,75 @@ def test_same_inputs_always_same_output(secret, bp):
     except DrawInfeasible:
         return
     assert engine.result_bytes(a) == engine.result_bytes(engine.draw_inspection(req))
+
+
+def _vector_input(name: str) -> dict:
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "vectors" / "draw" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))["input"]
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list) and obj:
+        yield from _paths(obj[0], (*prefix, 0))
+
+
+def _mutated(obj, path, value):
+    obj = copy.deepcopy(obj)
+    if not path:
+        return value
+    cur = obj
+    for p in path[:-1]:
+        cur = cur[p]
+    if value is KeyError:
+        del cur[path[-1]]
+    else:
+        cur[path[-1]] = value
+    return obj
+
+
+@pytest.mark.parametrize("name,kind", [("replacement-refill", "inspection"),
+                                       ("experts-rotation-topups", "experts")])
+def test_malformed_requests_raise_domain_errors_only(name, kind):
+    """Every field deleted or replaced by a wrong type: a DrawsvcError, never another exception."""
+    from drawsvc.errors import DrawsvcError
+
+    inp = _vector_input(name)
+    parse = engine.InspectionRequest.from_json if kind == "inspection" else engine.ExpertRequest.from_json
+    run = engine.draw_inspection if kind == "inspection" else engine.draw_experts
+    tried = 0
+    for path in _paths(inp):
+        if path and path[0] == "events":
+            continue
+        for value in (KeyError, None, 1.5, "x", -1, [], {}, True):
+            if value is KeyError and (not path or isinstance(path[-1], int)):
+                continue
+            bad = _mutated(inp, path, value)
+            tried += 1
+            try:
+                run(parse(bad))
+            except DrawsvcError:
+                pass
+    assert tried > 50
+
+
+def test_tampered_result_given_back_for_a_replacement_is_refused():
+    from drawsvc.errors import InvalidInput
+
+    req = _request()
+    result = engine.draw_inspection(req)
+    a = result["teams"]["assignments"][0]
+    ev = Replacement(a["target"], a["members"][1]["id"], "ill", "a")
+    for mutate in (lambda r: r["teams"].pop("position"),
+                   lambda r: r["teams"]["assignments"][1]["members"][0].update(id="NOBODY"),
+                   lambda r: r["teams"]["assignments"][1]["members"].pop(),
+                   lambda r: r.pop("seed")):
+        bad = copy.deepcopy(result)
+        mutate(bad)
+        with pytest.raises(InvalidInput):
+            engine.replace_inspector(req, bad, ev)
