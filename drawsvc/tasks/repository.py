@@ -67,10 +67,13 @@ def find_pool_member(session: Session, task_code: str, pool: str, member: str) -
 
 
 def delete_built_members(session: Session, task_code: str, pool: str) -> None:
-    """Drop filter/import members (manual edits stay)."""
+    """Drop filter/import members; manual edits (hand additions, removals with reasons) stay."""
     session.execute(
         sa.delete(PoolMember).where(
-            PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.origin != "manual"
+            PoolMember.task_code == task_code,
+            PoolMember.pool == pool,
+            PoolMember.origin != "manual",
+            PoolMember.removed.is_(False),
         )
     )
 
@@ -146,12 +149,12 @@ def expert_slots(session: Session, task_code: str, round_: int) -> list[ExpertSl
 # --- registries ------------------------------------------------------------------------------
 
 
-def target_rows(session: Session, filters: dict[str, Any]) -> list[str]:
-    """USCCs of active targets matching ``filters`` (entries.md §2 ``task.pool.build``)."""
+def target_filter(filters: dict[str, Any]) -> sa.Select[tuple[str]]:
+    """SELECT of the USCCs of active targets matching the SQL-expressible ``filters``."""
     t = reg.Target
     q = sa.select(t.uscc).where(t.status == "active")
     if filters.get("target_type"):
-        q = q.where(t.target_type == filters["target_type"])
+        q = q.where(t.target_type.in_(_as_list(filters["target_type"])))
     if filters.get("scale"):
         q = q.where(t.scale.in_(_as_list(filters["scale"])))
     if filters.get("region_code"):
@@ -162,14 +165,38 @@ def target_rows(session: Session, filters: dict[str, Any]) -> list[str]:
         q = q.where(t.credit_class.in_(_as_list(filters["credit_class"])))
     if filters.get("registration_authority"):
         q = q.where(t.registration_authority.in_(_as_list(filters["registration_authority"])))
-    ids = list(session.scalars(q.order_by(t.uscc)))
+    return q
+
+
+def target_rows(session: Session, filters: dict[str, Any]) -> list[str]:
+    """USCCs of active targets matching ``filters`` (entries.md §2 ``task.pool.build``), sorted."""
+    t = reg.Target
+    conn = session.connection()
+    ids = sorted(conn.execute(target_filter(filters)).scalars())
     flags = _as_list(filters.get("risk_flags") or [])
     if flags:
         wanted = set(flags)
-        rows = session.execute(sa.select(t.uscc, t.risk_flags).where(t.status == "active")).all()
+        rows = conn.execute(sa.select(t.uscc, t.risk_flags).where(t.status == "active"))
         flagged = {u for u, fl in rows if wanted & set(fl or [])}
         ids = [u for u in ids if u in flagged]
     return ids
+
+
+def insert_filtered_targets(session: Session, task_code: str, filters: dict[str, Any]) -> tuple[int, int]:
+    """INSERT … SELECT of the filter's targets not already in the pool by hand; (matching, inserted)."""
+    q = target_filter(filters)
+    conn = session.connection()
+    matching = int(conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one())
+    manual = sa.select(PoolMember.member).where(
+        PoolMember.task_code == task_code, PoolMember.pool == "targets"
+    )
+    src = q.where(reg.Target.uscc.not_in(manual)).with_only_columns(
+        sa.literal(task_code), sa.literal("targets"), reg.Target.uscc, sa.literal("filter"), sa.false()
+    )
+    result = conn.execute(
+        sa.insert(PoolMember).from_select(["task_code", "pool", "member", "origin", "removed"], src)
+    )
+    return matching, result.rowcount
 
 
 def inspector_rows(session: Session, filters: dict[str, Any], on: date) -> list[str]:

@@ -354,6 +354,11 @@ def build_pool(
         source, flt = "import", None
     else:
         flt = dict(filters or {})
+        if pool == "targets" and not flt.get("risk_flags"):
+            repo.delete_built_members(session, task, pool)
+            matching, n = repo.insert_filtered_targets(session, task, flt)
+            _log_build(session, journal, task, pool, "filter", flt, None, matching, actor)
+            return n
         if pool == "targets":
             ids = repo.target_rows(session, flt)
         elif pool == "inspectors":
@@ -366,20 +371,30 @@ def build_pool(
     repo.delete_built_members(session, task, pool)
     manual = {m.member for m in repo.pool_members(session, task, pool, include_removed=True)}
     n = repo.insert_pool_members(session, task, pool, (m for m in ids if m not in manual), source)
-    journal.record(
-        session,
-        "task.pool.build",
-        {
-            "task": task,
-            "pool": pool,
-            "source": source,
-            "filters": flt,
-            "file_sha256": file_sha256,
-            "count": len(ids),
-        },
-        actor=actor,
-    )
+    _log_build(session, journal, task, pool, source, flt, file_sha256, len(ids), actor)
     return n
+
+
+def _log_build(
+    session: Session,
+    journal: Journal,
+    task: str,
+    pool: str,
+    source: str,
+    flt: dict[str, Any] | None,
+    file_sha256: str | None,
+    count: int,
+    actor: Actor,
+) -> None:
+    body = {
+        "task": task,
+        "pool": pool,
+        "source": source,
+        "filters": flt,
+        "file_sha256": file_sha256,
+        "count": count,
+    }
+    journal.record(session, "task.pool.build", body, actor=actor)
 
 
 def add_pool_member(
@@ -852,8 +867,9 @@ def _with_department(exc: DrawInfeasible, t: Task) -> DrawInfeasible:
     """Name the department drawing (the organiser, or a sub-draw's unit) beside task, subject, rule."""
     detail = {k: v for k, v in exc.detail.items() if k not in ("rule", "subject")}
     detail.setdefault("department", _owner(t))
-    return DrawInfeasible(f"{exc.message} (department {detail['department']})", rule=exc.rule,
-                          subject=exc.subject, **detail)
+    return DrawInfeasible(
+        f"{exc.message} (department {detail['department']})", rule=exc.rule, subject=exc.subject, **detail
+    )
 
 
 def _response_deadline(session: Session, t: Task, on: date) -> date:

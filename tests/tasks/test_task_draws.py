@@ -146,6 +146,25 @@ def test_pool_edits_after_the_commitment_are_refused_and_nothing_logged(runtime:
     assert commit["pools"]["targets"]["size"] == 29
 
 
+def test_rebuilding_a_pool_keeps_the_hand_edits(runtime: Any) -> None:
+    code = _task(runtime, {"targets": {"ratio_bp": 1000}}, targets=12)
+    with runtime.transaction() as s:
+        ids = service.repo.pool_member_ids(s, code, "targets")
+        service.remove_pool_member(
+            s, runtime.journal, task=code, pool="targets", member=ids[0], reason="停业", actor=actor()
+        )
+        service.build_pool(
+            s, runtime.journal, task=code, pool="targets", filters={"region_code": "330102"}, actor=actor()
+        )
+        service.add_pool_member(
+            s, runtime.journal, task=code, pool="targets", member=ids[-1], reason="群众举报", actor=actor()
+        )
+        service.build_pool(s, runtime.journal, task=code, pool="targets", filters={}, actor=actor())
+        now = service.repo.pool_member_ids(s, code, "targets")
+        assert ids[0] not in now and ids[-1] in now and len(now) == 11
+        assert service.repo.manual_counts(s, code)["targets"] == {"added": 1, "removed": 1}
+
+
 def test_manual_edit_needs_a_reason(runtime: Any) -> None:
     code = _task(runtime, {"targets": {"ratio_bp": 1000}}, targets=10)
     with pytest.raises(InvalidInput) as err, runtime.transaction() as s:
