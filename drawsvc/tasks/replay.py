@@ -44,7 +44,11 @@ def encoded(obj: Any) -> bytes:
 # --- pools -----------------------------------------------------------------------------------
 
 
-def target_records(rows: Iterable[Sequence[Any]]) -> list[dpool.TargetRecord]:
+def target_records(rows: Sequence[Sequence[Any]]) -> Sequence[dpool.TargetRecord]:
+    """Engine records of logged rows (rows built by the service already are records)."""
+    record = dpool.TargetRecord
+    if all(type(r) is record for r in rows):
+        return rows  # type: ignore[return-value]
     return [dpool.TargetRecord(r[0], r[1], r[2], r[3]) for r in rows]
 
 
@@ -160,9 +164,9 @@ def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
         if type(k) is not int or not 0 <= k < n:
             raise InvalidInput("risk offsets lie within the chunk", field="risk", rule="entries.pool-chunk")
         flags[k] = True
-    return [
-        [ids_text[k * USCC_LENGTH : (k + 1) * USCC_LENGTH], column[k], counts[k], flags[k]] for k in range(n)
-    ]
+    record = dpool.TargetRecord
+    width = USCC_LENGTH
+    return [record(ids_text[k * width : (k + 1) * width], column[k], counts[k], flags[k]) for k in range(n)]
 
 
 def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, Any]]:

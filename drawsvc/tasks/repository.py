@@ -246,13 +246,11 @@ def target_attributes(session: Session, ids: Sequence[str] | None = None) -> dic
     return out
 
 
-def target_pool_attributes(
-    session: Session, task_code: str, *, with_strata: bool
-) -> dict[str, dict[str, Any]]:
-    """uscc → {risk[, region, authority, scale, credit]} for the task's current targets pool.
+def target_pool_rows(session: Session, task_code: str, *, with_strata: bool) -> list[tuple[Any, ...]]:
+    """``(uscc, risk[, region, authority, scale, credit])`` of the task's current targets pool.
 
-    Core rows only. A pool that is a large part of the directory is read with two sequential
-    scans (members, then targets) instead of one index lookup per member.
+    Core rows fetched at once. A pool that is a large part of the directory is read with two
+    sequential scans (members, then targets) instead of one index lookup per member.
     """
     t = reg.Target
     conn = session.connection()
@@ -261,29 +259,23 @@ def target_pool_attributes(
             sa.select(PoolMember.member).where(
                 PoolMember.task_code == task_code, PoolMember.pool == "targets", PoolMember.removed.is_(False)
             )
-        ).scalars()
+        )
+        .scalars()
+        .all()
     )
     if not members:
-        return {}
+        return []
     risk = sa.func.json_array_length(t.risk_flags) > 0
     cols: list[Any] = [t.uscc, risk]
     if with_strata:
         cols += [t.region_code, t.registration_authority, t.scale, t.credit_class]
     if len(members) > LARGE_POOL:
-        rows = (r for r in conn.execute(sa.select(*cols)) if r[0] in members)
-    else:
-        ordered = sorted(members)
-        rows = (
-            r
-            for k in range(0, len(ordered), 900)
-            for r in conn.execute(sa.select(*cols).where(t.uscc.in_(ordered[k : k + 900])))
-        )
-    if with_strata:
-        return {
-            u: {"risk": bool(f), "region": r, "authority": a, "scale": s, "credit": c}
-            for u, f, r, a, s, c in rows
-        }
-    return {u: {"risk": bool(f)} for u, f in rows}
+        return [r for r in conn.execute(sa.select(*cols)).all() if r[0] in members]
+    ordered = sorted(members)
+    out: list[tuple[Any, ...]] = []
+    for k in range(0, len(ordered), 900):
+        out.extend(conn.execute(sa.select(*cols).where(t.uscc.in_(ordered[k : k + 900]))).all())
+    return out
 
 
 def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, bool, list[str]]]:

@@ -18,11 +18,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from drawsvc.draw.pool import TargetRecord
 from drawsvc.errors import (
     Conflict,
     DeadlineMissed,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 
 MAX_REASON = 1000
 CHUNK_BYTES = 56 * 1024  # payload budget per chunk entry, below the 64 KiB entry limit (ENV-7)
+ENVELOPE_ALLOWANCE = 8 * 1024  # room for the rest of a draw.result body beside an inline result
 PARTIES = ("operator", "discipline")
 _HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 _CODE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.\-/]{0,79}\Z")
@@ -663,19 +666,23 @@ def _freeze(
     }
 
 
-def _pool_rows(session: Session, t: Task, pool: str) -> list[list[Any]]:
+def _pool_rows(session: Session, t: Task, pool: str) -> list[Any]:
     """The current pool as rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
     if pool == "targets":
         spec = t.params.get("targets")
-        attrs = repo.target_pool_attributes(
-            session, t.code, with_strata=replay.stratum_needs_attributes(spec)
-        )
-        counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
-        if replay.stratum_needs_attributes(spec):
+        strata = replay.stratum_needs_attributes(spec)
+        found = repo.target_pool_rows(session, t.code, with_strata=strata)
+        found.sort(key=itemgetter(0))
+        get = repo.inspections_per_target(session, t.year, exclude_task=t.code).get
+        record = TargetRecord
+        if strata:
             stratum = replay.stratum_of
-            return [[u, stratum(spec, attrs[u]), counts.get(u, 0), attrs[u]["risk"]] for u in sorted(attrs)]
-        get = counts.get
-        return [[u, "", get(u, 0), attrs[u]["risk"]] for u in sorted(attrs)]
+            keys = ("region", "authority", "scale", "credit")
+            return [
+                record(r[0], stratum(spec, dict(zip(keys, r[2:], strict=True))), get(r[0], 0), bool(r[1]))
+                for r in found
+            ]
+        return [record(r[0], "", get(r[0], 0), bool(r[1])) for r in found]
     ids = repo.pool_member_ids(session, t.code, pool)
     if pool == "inspectors":
         ia = repo.inspector_attributes(session, ids)
@@ -780,8 +787,8 @@ def draw_task(
             "experts": len(summary["experts"]),
         },
     }
-    if len(replay.encoded(body)) > CHUNK_BYTES:
-        texts = replay.split_text(result)
+    texts = replay.split_text(result)
+    if len(texts) > 1 or len(texts[0].encode()) > CHUNK_BYTES - ENVELOPE_ALLOWANCE:
         res = journal.record_many(
             session,
             "draw.result.part",
@@ -825,7 +832,7 @@ def draw_task(
     t.status = "drawn"
     if t.parent_code is None and summary["targets"]:
         day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
-        session.execute(
+        session.connection().execute(
             sa.insert(Inspection),
             [
                 {

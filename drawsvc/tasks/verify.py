@@ -116,7 +116,7 @@ def verify_draw(
                 f"{len(rows)} rows logged, {ref['size']} committed",
                 index=inputs.commit_index,
             )
-        if replay.pool_root(pool, rows) != ref["root"]:
+        if replay.pool_root(pool, rows, remember=True) != ref["root"]:
             raise DrawMismatch(
                 f"pools.{pool}.root",
                 "the logged members do not rebuild the committed root",
@@ -151,7 +151,8 @@ def verify_draw(
             "avoidance.salt", "the revealed avoidance salt does not match its commitment", index=draw_index
         )
     # V-4 (the engine derives the seed from reveals, beacon and pool roots, DRAW-7)
-    recomputed = replay.run_draw(inputs, secrets, beacon, salt)
+    # the pools frozen by V-2 (equal roots: equal records) are reused rather than frozen again
+    recomputed = replay.run_draw(inputs, secrets, beacon, salt, trust_cache=True)
     _compare("result", logged, recomputed, draw_index)
     seed = (recomputed["inspection"] or recomputed["experts"])["seed"]
     if body.get("seed") != seed:
@@ -170,7 +171,9 @@ def verify_draw(
         kind = entry["kind"]
         if kind == "draw.expert.topup":
             ev = b["event"]
-            state = replay.top_up(inputs, secrets, beacon, state, expert=ev["expert"], reason=ev["reason"])
+            state = replay.top_up(
+                inputs, secrets, beacon, state, expert=ev["expert"], reason=ev["reason"], trust_cache=True
+            )
             _compare("topup", ev, state["experts"]["events"][-1], index)
         elif kind == "draw.replace":
             ev = b["event"]
@@ -184,6 +187,7 @@ def verify_draw(
                 person=ev["person"],
                 reason=ev["reason"],
                 approver=ev["approver"],
+                trust_cache=True,
             )
             _compare("replace", ev, state["inspection"]["events"][-1], index)
         else:
