@@ -365,6 +365,7 @@ def build_pool(
         if pool == "targets":
             ids = repo.target_rows(session, flt)
         elif pool == "inspectors":
+            flt.setdefault("departments", list(t.departments))  # default: the task's own departments
             ids = repo.inspector_rows(session, flt, on)
         else:
             e = t.params.get("experts") or {}
