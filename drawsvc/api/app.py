@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from drawsvc.api import problems
+from drawsvc.api.deps import BodyLimit
 from drawsvc.api.schemas.common import Problem
 from drawsvc.runtime import Runtime, open_runtime
 from drawsvc.settings import get_settings
@@ -70,9 +71,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         version=API_VERSION,
         summary="Verifiable random draws for 双随机、一公开 supervision, with a public transparency log.",
         lifespan=lifespan,
-        max_body_size=settings.api_max_body_bytes,
     )
     app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_body_bytes=settings.api_max_body_bytes)
     for cls in problems.HANDLED:
         app.add_exception_handler(cls, problems.handle_error)
     include_routes(app)

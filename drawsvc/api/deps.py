@@ -29,10 +29,12 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drawsvc.api import idempotency
 from drawsvc.api.auth import Principal, authenticate
-from drawsvc.api.problems import PROBLEM_RESPONSES, status_for
+from drawsvc.api.problems import PROBLEM_RESPONSES, problem_response, status_for
 from drawsvc.api.ratelimit import RateLimiter
 from drawsvc.runtime import Runtime
 
@@ -143,6 +145,41 @@ async def run_in_transaction(
     raise idempotency.IdempotencyKeyReused(  # pragma: no cover - needs three racing commits
         f"{idempotency.HEADER}: could not claim the key; retry", field=idempotency.HEADER,
         rule="idempotency.in-progress")
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with a problem document (413): at once when the declared
+    ``Content-Length`` is too large, else as soon as the streamed body passes the limit (the
+    error is raised from ``receive`` inside the app, so the one exception handler answers)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else -1
+                if declared < 0 or declared > self.max_body_bytes:
+                    exc = (StarletteHTTPException(413, "the request body is too large") if declared > 0
+                           else StarletteHTTPException(400, "invalid Content-Length"))
+                    await problem_response(exc)(scope, receive, send)
+                    return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise StarletteHTTPException(413, "the request body is too large")
+            return message
+
+        await self.app(scope, counting_receive, send)
 
 
 def _client_scope(request: Request) -> str:
