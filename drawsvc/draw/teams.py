@@ -105,14 +105,15 @@ class Avoidance:
             return True
         if not self.tags:
             return False
+        # message = JCS({"person": p, "target": t}) = head(p) || tail(t), each encoded once
         enc = self._enc
-        pj = enc.get(person)
-        if pj is None:
-            pj = enc[person] = json_string(person)
-        tj = enc.get(target)
-        if tj is None:
-            tj = enc[target] = json_string(target)
-        return _tag(self.salt, pj, tj) in self.tags
+        head = enc.get(person)
+        if head is None:
+            head = enc[person] = b'{"person":' + json_string(person)
+        tail = enc.get("\x00" + target)
+        if tail is None:
+            tail = enc["\x00" + target] = b',"target":' + json_string(target) + b"}"
+        return hmac.digest(self.salt, head + tail, "sha256") in self.tags
 
 
 @dataclass(frozen=True)
