@@ -232,35 +232,37 @@ _TARGET_FIELDS = (
 
 
 def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
-    parsed: list[tuple[int, records.TargetRecord]] = []
+    parsed: list[tuple[int, dict[str, Any]]] = []
     first_row: dict[str, int] = {}
     for row, raw in batch:
         rec = records.parse_target_fast(raw)
-        errs = [] if rec is not None else records.parse_target(raw)[1]
-        if errs:
-            ctx.fail_all(row, errs)
+        if rec is None:
+            full, errs = records.parse_target(raw)
+            if errs:
+                ctx.fail_all(row, errs)
+                continue
+            assert full is not None
+            rec = dict(full.__dict__)
+        uscc = rec["uscc"]
+        if uscc in first_row:
+            ctx.duplicate(row, "uscc", first_row[uscc])
             continue
-        assert rec is not None
-        if rec.uscc in first_row:
-            ctx.duplicate(row, "uscc", first_row[rec.uscc])
-            continue
-        first_row[rec.uscc] = row
+        first_row[uscc] = row
         parsed.append((row, rec))
     if not parsed:
         return []
     table = Target.__table__
     conn = ctx.session.connection()
-    existing = _existing_targets(conn, [rec.uscc for _, rec in parsed])
+    existing = _existing_targets(conn, [rec["uscc"] for _, rec in parsed])
     created: list[dict[str, Any]] = []  # log bodies, also the rows to insert
     touched: list[dict[str, Any]] = []  # unchanged rows: only import_ref is set
     updates: list[dict[str, Any]] = []
     bodies: list[dict[str, Any]] = []
-    for row, rec in parsed:
-        old = existing.get(rec.uscc)
+    for row, body in parsed:  # body: the public record, in TargetRecord field order
+        old = existing.get(body["uscc"])
         if old is not None and old.import_ref == ctx.import_ref:
             ctx.duplicate(row, "uscc")
             continue
-        body = dict(rec.__dict__)  # the public record, in TargetRecord field order
         if old is None:
             body["version"] = 1
             created.append(body)
@@ -622,10 +624,16 @@ def import_file(
         if ctx.errors:
             raise _rejected(ctx)
         batch: Batch = []
+        every_column_known = None not in mapped
+        width = len(mapped)
         for n, cells in rows:
-            if all(_blank(v) for v in cells):
+            first = cells[0] if cells else None
+            if not (type(first) is str and first.strip()) and all(_blank(v) for v in cells):
                 continue
-            raw = {fld: v for fld, v in zip(mapped, cells, strict=False) if fld is not None}
+            if every_column_known and len(cells) == width:
+                raw = dict(zip(mapped, cells, strict=True))  # type: ignore[arg-type]
+            else:
+                raw = {fld: v for fld, v in zip(mapped, cells, strict=False) if fld is not None}
             batch.append((n, raw))
             if len(batch) >= batch_rows:
                 _run_batch(ctx, writer, batch, packer, progress)

@@ -101,11 +101,16 @@ _TARGET_LIMITS = (
 )
 
 
-def parse_target_fast(raw: Mapping[str, Any]) -> TargetRecord | None:
+_FLAG_CELLS: dict[str, tuple[str, ...]] = {}  # distinct 风险标识 cells are few: parse each once
+_FLAG_CELLS_MAX = 4096
+
+
+def parse_target_fast(raw: Mapping[str, Any]) -> dict[str, Any] | None:
     """The common case of :func:`parse_target` for import speed: the same rules, no error detail.
 
-    Returns ``None`` whenever anything is unusual; the caller then runs :func:`parse_target`,
-    which is the reference and names every failed rule. Only string cells are handled here.
+    Returns the record as a plain dict (``TargetRecord`` fields, in order), or ``None`` whenever
+    anything is unusual; the caller then runs :func:`parse_target`, which is the reference and
+    names every failed rule. Only string cells are handled here. Tests check both agree.
     """
     uscc = raw.get("uscc")
     region = raw.get("region_code")
@@ -130,24 +135,39 @@ def parse_target_fast(raw: Mapping[str, Any]) -> TargetRecord | None:
         values[name] = v
     if not values["name"] or not _PLAIN_RE.match("".join(values.values())):
         return None
-    flags_cell = raw.get("risk_flags") or ""
-    credit = raw.get("credit_class") or "B"
-    status = raw.get("status") or "active"
-    if type(flags_cell) is not str or type(credit) is not str or type(status) is not str:
-        return None
+    flags_cell = raw.get("risk_flags")
+    credit = raw.get("credit_class")
+    status = raw.get("status")
+    if not all(v is None or type(v) is str for v in (flags_cell, credit, status)):
+        return None  # e.g. a number typed into a text column: the reference decides
+    flags_cell, credit, status = flags_cell or "", credit or "B", status or "active"
     credit = credit.strip().upper() or "B"
     status = _TARGET_STATUS.get(status.strip() or "active")
     if credit not in _CREDIT or status is None:
         return None
     flags: list[str] = []
-    if flags_cell.strip():
-        try:
-            flags = _risk_flags(raw)
-        except InvalidInput:
-            return None
-    return TargetRecord(
-        uscc=uscc, region_code=region, risk_flags=flags, credit_class=credit, status=status, **values
-    )
+    if flags_cell:
+        known = _FLAG_CELLS.get(flags_cell)
+        if known is None:
+            try:
+                known = tuple(_risk_flags({"risk_flags": flags_cell}))
+            except InvalidInput:
+                return None
+            if len(_FLAG_CELLS) < _FLAG_CELLS_MAX:
+                _FLAG_CELLS[flags_cell] = known
+        flags = list(known)
+    return {
+        "uscc": uscc,
+        "name": values["name"],
+        "target_type": values["target_type"],
+        "scale": values["scale"],
+        "region_code": region,
+        "registration_authority": values["registration_authority"],
+        "industry": values["industry"],
+        "risk_flags": flags,
+        "credit_class": credit,
+        "status": status,
+    }
 
 
 def target_body(t: m.Target) -> dict[str, Any]:

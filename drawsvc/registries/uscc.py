@@ -8,7 +8,7 @@ Spec: docs/specs/registries.md §3 (rules RG-06, RG-07).
 
 from __future__ import annotations
 
-from operator import mul
+from operator import getitem
 
 from drawsvc.errors import InvalidInput
 from drawsvc.registries import rules
@@ -19,6 +19,7 @@ CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
 MODULUS = len(CHARSET)  # 31
+_WEIGHTED = tuple({c: v * w for c, v in _VALUE.items()} for w in WEIGHTS)
 
 
 def check_character(first17: str) -> str:
@@ -26,7 +27,7 @@ def check_character(first17: str) -> str:
     if len(first17) != USCC_LENGTH - 1:
         raise InvalidInput("need 17 characters", field="uscc", rule=rules.USCC_FORMAT)
     try:
-        total = sum(map(mul, map(_VALUE.__getitem__, first17), WEIGHTS))
+        total = sum(map(getitem, _WEIGHTED, first17))  # Σ value(Ci)·Wi, one table per position
     except KeyError:
         raise InvalidInput(
             "character outside the GB 32100 set", field="uscc", rule=rules.USCC_FORMAT
