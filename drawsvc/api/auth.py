@@ -172,6 +172,10 @@ def create_api_key(
     if department is not None and (len(department) > 64 or not department.isprintable()):
         raise InvalidInput("department: 1–64 printable characters", field="department",
                            rule="auth.department-format")
+    if department is not None:
+        from drawsvc.registries.service import require_department  # lazily: registries import db models
+
+        require_department(session, department)
     label = label.strip()
     if len(label) > MAX_LABEL or not label.isprintable():
         raise InvalidInput(f"label: at most {MAX_LABEL} printable characters", field="label",

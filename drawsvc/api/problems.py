@@ -72,6 +72,7 @@ STATUS_TABLE: Sequence[tuple[type[BaseException], int]] = (
 
 TITLES: Mapping[str, str] = {
     "not-found": "Not found",
+    "entry-not-found": "Log entry not found",
     "unauthenticated": "Authentication required",
     "forbidden": "Forbidden",
     "conflict": "Conflict",

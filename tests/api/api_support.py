@@ -32,7 +32,17 @@ def make_key(runtime, role: str, department: str | None = None) -> str:
     return token
 
 
+def ensure_departments(runtime, codes=(DEPT_A, DEPT_B)) -> None:
+    from drawsvc.registries import service
+
+    with runtime.transaction() as session:
+        for code in codes:
+            service.upsert_department(session, runtime.journal, code=code, name=f"{code} 局", actor=SYSTEM)
+
+
 def make_keys(runtime) -> Keys:
+    """One key per role; bureau keys need their departments, which are created if missing."""
+    ensure_departments(runtime)
     return Keys(
         admin=make_key(runtime, "admin"),
         discipline=make_key(runtime, "discipline"),
@@ -59,7 +69,10 @@ def seed_world(runtime, *, targets: int = 30, inspectors: int = 6) -> dict[str, 
     from drawsvc.sample.generator import make_uscc
 
     with runtime.transaction() as session:
-        session.execute(sa.insert(reg.Department), [{"code": d, "name": f"{d} 局"} for d in (DEPT_A, DEPT_B)])
+        known = set(session.scalars(sa.select(reg.Department.code)))
+        missing = [{"code": d, "name": f"{d} 局"} for d in (DEPT_A, DEPT_B) if d not in known]
+        if missing:
+            session.execute(sa.insert(reg.Department), missing)
         rows = [{"uscc": make_uscc("91", REGIONS[i % 3], i), "name": f"企业{i}", "target_type": "企业",
                  "scale": "小型", "region_code": REGIONS[i % 3], "registration_authority": "AUTH",
                  "industry": "餐饮", "risk_flags": [], "credit_class": "B", "status": "active", "version": 1}

@@ -157,3 +157,12 @@ def test_created_key_is_shown_once_and_stored_hashed(client, runtime, keys):
     with runtime.engine.connect() as conn:
         stored = " ".join(str(r) for r in conn.execute(sa.text("SELECT * FROM api_keys")))
     assert token.split("_")[2] not in stored
+
+
+def test_bureau_key_needs_a_registered_department(client, keys):
+    resp = client.post("/v1/admin/keys", json={"role": "bureau", "department": "nowhere"},
+                       headers=keys.headers("admin"))
+    assert resp.status_code == 404 and resp.json()["field"] == "department"
+    resp = client.post("/v1/admin/keys", json={"role": "discipline", "department": "dept-a"},
+                       headers=keys.headers("admin"))
+    assert resp.status_code == 422 and resp.json()["rule"] == "auth.department-only-bureau"
