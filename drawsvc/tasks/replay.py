@@ -458,6 +458,13 @@ def panel_of(result: Mapping[str, Any]) -> list[str]:
     return list(exp["experts"]["panel"]) if exp else []
 
 
+def _leader(members: Sequence[Mapping[str, Any]]) -> str | None:
+    for m in members:
+        if m["leader"]:
+            return str(m["id"])
+    return None
+
+
 def summary(result: Mapping[str, Any]) -> dict[str, Any]:
     """A flat view for records and screens: targets, teams (target → members), expert panel."""
     return {
@@ -466,7 +473,7 @@ def summary(result: Mapping[str, Any]) -> dict[str, Any]:
             {
                 "target": a["target"],
                 "members": [m["id"] for m in a["members"]],
-                "leader": next((m["id"] for m in a["members"] if m["leader"]), None),
+                "leader": _leader(a["members"]),
             }
             for a in teams_of(result)
         ],

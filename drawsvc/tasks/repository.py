@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
@@ -265,7 +265,7 @@ def target_pool_rows(session: Session, task_code: str, *, with_strata: bool) -> 
     )
     if not members:
         return []
-    risk = sa.func.json_array_length(t.risk_flags) > 0
+    risk = sa.cast(t.risk_flags, sa.String) != "[]"  # stored as JSON text; cheaper than parsing it
     cols: list[Any] = [t.uscc, risk]
     if with_strata:
         cols += [t.region_code, t.registration_authority, t.scale, t.credit_class]
@@ -309,6 +309,27 @@ def inspections_per_target(session: Session, year: int, *, exclude_task: str | N
     if exclude_task is not None:
         q = q.where(sa.or_(Inspection.task_code.is_(None), Inspection.task_code != exclude_task))
     return {u: n for u, n in session.execute(q)}
+
+
+def pool_avoidance_pairs(session: Session, task_code: str, on: date) -> list[tuple[str, str]]:
+    """(inspector, USCC) declarations in force on ``on`` between the task's inspector and target pools."""
+    d = reg.InterestDeclaration
+    pt = aliased(PoolMember)
+    pi = aliased(PoolMember)
+    q = (
+        sa.select(d.person_code, d.counterpart_uscc)
+        .join(pt, sa.and_(pt.member == d.counterpart_uscc, pt.task_code == task_code, pt.pool == "targets"))
+        .join(pi, sa.and_(pi.member == d.person_code, pi.task_code == task_code, pi.pool == "inspectors"))
+        .where(
+            d.person_kind == "inspector",
+            d.withdrawn.is_(False),
+            d.valid_from <= on,
+            sa.or_(d.valid_until.is_(None), d.valid_until >= on),
+            pt.removed.is_(False),
+            pi.removed.is_(False),
+        )
+    )
+    return [(p, u) for p, u in session.connection().execute(q).all()]
 
 
 def declarations_in_force(session: Session, person_kind: str, on: date) -> list[tuple[str, str]]:

@@ -656,7 +656,7 @@ def _freeze(
         }
     if salt is None:
         return pools, None
-    tags = replay.avoidance_tags(salt, _avoidance_pairs(session, rows_by_pool, on))
+    tags = replay.avoidance_tags(salt, repo.pool_avoidance_pairs(session, t.code, on))
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in _chunks(tags)]
     res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
     return pools, {
@@ -689,20 +689,6 @@ def _pool_rows(session: Session, t: Task, pool: str) -> list[Any]:
         ia = repo.inspector_attributes(session, ids)
         return [[c, ia[c][0], ia[c][1], ia[c][2]] for c in ids]
     return [[c] for c in ids]
-
-
-def _avoidance_pairs(
-    session: Session, rows_by_pool: Mapping[str, list[list[Any]]], on: date
-) -> list[tuple[str, str]]:
-    targets = {r[0] for r in rows_by_pool.get("targets", [])}
-    people = {r[0] for r in rows_by_pool.get("inspectors", [])}
-    if not people or not targets:
-        return []
-    return [
-        (p, u)
-        for p, u in repo.declarations_in_force(session, "inspector", on)
-        if p in people and u in targets
-    ]
 
 
 def _chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
