@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from drawsvc.errors import DrawsvcError
 from drawsvc.tasks.record import POOL_LABELS, DrawRecord, Operator, Result, Round
@@ -66,33 +67,33 @@ class CjkFont:
     family: str  # e.g. "Noto Sans CJK SC" (the PDF embeds it, spaces removed, after a subset tag)
 
 
-def _faces(path: Path) -> list[tuple[int, str, set[int]]]:
+def _open_faces(path: Path) -> list[Any]:
     from fontTools.ttLib import TTCollection, TTFont
 
     if path.suffix.lower() in (".ttc", ".otc"):
-        fonts = list(TTCollection(str(path), lazy=True).fonts)
-    else:
-        fonts = [TTFont(str(path), lazy=True)]
-    out = []
-    for n, font in enumerate(fonts):
-        names = font["name"]
-        out.append((n, str(names.getDebugName(1) or ""), set(font.getBestCmap() or {})))
-    return out
+        return list(TTCollection(str(path), lazy=True).fonts)
+    return [TTFont(str(path), lazy=True)]
 
 
 def pick_face(path: Path) -> CjkFont | None:
-    """The Simplified Chinese face of a font file if it has one, else any face with the glyphs."""
+    """The Simplified Chinese face of a font file if it has one, else any face with the glyphs.
+
+    Names are read for every face; the (slow) character map only for faces in preference order
+    until one has every glyph of :data:`PROBE_TEXT`.
+    """
+    needed = {ord(c) for c in PROBE_TEXT}
     try:
-        faces = _faces(path)
+        faces = [
+            (n, str(font["name"].getDebugName(1) or ""), font) for n, font in enumerate(_open_faces(path))
+        ]
+        faces = [f for f in faces if "Mono" not in f[1]]
+        faces.sort(key=lambda f: (re.search(r"\b(SC|CN|GB)\b", f[1]) is None, f[0]))
+        for n, family, font in faces:
+            if needed <= set(font.getBestCmap() or {}):
+                return CjkFont(path=path, index=n, family=family)
     except Exception:  # an unreadable or foreign file is simply not a candidate
         return None
-    needed = {ord(c) for c in PROBE_TEXT}
-    usable = [f for f in faces if needed <= f[2] and "Mono" not in f[1]]
-    if not usable:
-        return None
-    preferred = [f for f in usable if re.search(r"\b(SC|CN|GB)\b", f[1])]
-    n, family, _cmap = (preferred or usable)[0]
-    return CjkFont(path=path, index=n, family=family)
+    return None
 
 
 def _fc_match() -> Path | None:
@@ -111,21 +112,35 @@ def _fc_match() -> Path | None:
     return Path(out) if out else None
 
 
+_default_font: CjkFont | None = None
+
+
 def find_cjk_font(
     candidates: Sequence[tuple[str, str]] = FONT_CANDIDATES, *, use_fc_match: bool = True
 ) -> CjkFont:
-    """A font with Chinese glyphs: the known Debian paths, then fontconfig; else CjkFontMissing."""
-    paths = [Path(p) for _package, p in candidates]
-    if use_fc_match and (found := _fc_match()) is not None:
-        paths.append(found)
-    for path in paths:
+    """A font with Chinese glyphs: the known Debian paths, then fontconfig; else CjkFontMissing.
+
+    The default search is done once per process (a found font is remembered; a miss is not).
+    """
+    global _default_font
+    default = candidates is FONT_CANDIDATES and use_fc_match
+    if default and _default_font is not None:
+        return _default_font
+    for path in (Path(p) for _package, p in candidates):
         if path.is_file() and (font := pick_face(path)) is not None:
-            return font
-    raise CjkFontMissing(
-        f"no font with Chinese glyphs is installed; install the Debian package {FONT_PACKAGE} "
-        f"(apt-get install {FONT_PACKAGE})",
-        package=FONT_PACKAGE,
-    )
+            break
+    else:
+        found = _fc_match() if use_fc_match else None
+        font = pick_face(found) if found is not None and found.is_file() else None
+    if font is None:
+        raise CjkFontMissing(
+            f"no font with Chinese glyphs is installed; install the Debian package {FONT_PACKAGE} "
+            f"(apt-get install {FONT_PACKAGE})",
+            package=FONT_PACKAGE,
+        )
+    if default:
+        _default_font = font
+    return font
 
 
 # --------------------------------------------------------------------------- layout
@@ -135,6 +150,10 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
     """Set the record on A4 pages: the same sections, figures and log indices as the HTML page."""
     from fpdf import FPDF
     from fpdf.enums import WrapMode
+
+    # WORD breaks at spaces and, inside a word wider than the cell (a 64-digit hex value, Chinese
+    # text), at the last character that fits; CHAR is several times slower on long tables.
+    WRAP = WrapMode.WORD
     from fpdf.fonts import FontFace
 
     class _Page(FPDF):
@@ -163,7 +182,7 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
         if keep and pdf.will_page_break(keep):
             pdf.add_page()
         pdf.set_font(FONT, size=size)
-        pdf.multi_cell(0, h, line, align=align, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, h, line, align=align, wrapmode=WRAP, new_x="LMARGIN", new_y="NEXT")
 
     def heading(title: str, size: float = 11.5) -> None:
         if pdf.will_page_break(20):
@@ -182,7 +201,7 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
             col_widths=tuple(widths),
             first_row_as_headings=headings,
             headings_style=heading_style,
-            wrapmode=WrapMode.CHAR,
+            wrapmode=WRAP,
             text_align="LEFT",
             line_height=1.3 * size * 0.3528 + 0.6,
             padding=(0.6, 1.0),
@@ -304,8 +323,8 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
     pdf.set_xy(MARGIN_MM + QR_MM + 4, top + 2)
     pdf.set_font(FONT, size=BODY_PT)
     right = pdf.w - 2 * MARGIN_MM - QR_MM - 4
-    pdf.multi_cell(right, 5, VERIFY_NOTE, wrapmode=WrapMode.CHAR, new_x="LEFT", new_y="NEXT")
-    pdf.multi_cell(right, 5, f"核验地址：{url}", wrapmode=WrapMode.CHAR, new_x="LEFT", new_y="NEXT", link=url)
+    pdf.multi_cell(right, 5, VERIFY_NOTE, wrapmode=WRAP, new_x="LEFT", new_y="NEXT")
+    pdf.multi_cell(right, 5, f"核验地址：{url}", wrapmode=WRAP, new_x="LEFT", new_y="NEXT", link=url)
     pdf.multi_cell(right, 5, f"锚定日志序号：{record.anchor_index}", new_x="LEFT", new_y="NEXT")
     pdf.set_xy(MARGIN_MM, top + QR_MM + 3)
     date_line = "日期：　　　年　　月　　日"
