@@ -86,3 +86,22 @@ def test_streamed_oversized_body_is_a_413_problem(runtime, keys):
                       headers={**keys.headers("bureau_a"), "content-type": "application/json"})
     assert resp.status_code == 413
     assert resp.json()["code"] == "payload-too-large"
+
+
+def test_retried_upload_with_a_new_multipart_boundary_is_recognised_as_the_same(client, runtime, keys, world):
+    from api_support import log_size
+
+    from drawsvc.sample.generator import make_uscc
+
+    data = f"统一社会信用代码,名称,行政区划代码\n{make_uscc('91', '330102', 4242)},新企业,330102\n".encode()
+    headers = {**keys.headers("bureau_a"), "Idempotency-Key": "upload-1"}
+    first = client.post("/v1/imports/targets", files={"file": ("t.csv", data, "text/csv")}, headers=headers)
+    assert first.status_code == 200, first.text
+    size = log_size(runtime)
+    again = client.post("/v1/imports/targets", files={"file": ("t.csv", data, "text/csv")}, headers=headers)
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.content == first.content
+    assert log_size(runtime) == size
+    changed = client.post("/v1/imports/targets", files={"file": ("t.csv", data + b"\n", "text/csv")},
+                          headers=headers)
+    assert changed.status_code == 409
