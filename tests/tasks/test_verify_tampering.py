@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -24,10 +24,23 @@ from drawsvc.tasks.verify import DrawMismatch, recompute
 from ledger.errors import VerificationError
 
 
-@pytest.fixture
-def logged(runtime: Any) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def logged_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One runtime for the whole module: the mutations work on copies of its entries."""
+    from drawsvc.runtime import open_runtime
+    from drawsvc.settings import Settings
+
+    rt = open_runtime(
+        Settings(data_dir=tmp_path_factory.mktemp("tamper"), log_origin="test.drawsvc.example/log")
+    )
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def logged(logged_runtime: Any) -> dict[str, Any]:
     """A task with targets + teams (one replacement) and an expert task (one decline), all logged."""
-    rt = runtime
+    rt = logged_runtime
     with rt.transaction() as s:
         ensure_bundled(s, rt.journal, actor=SYSTEM)
         seed_registries(s, targets=30, inspectors_per_dept=6, experts=6)
@@ -189,8 +202,9 @@ def test_index_that_is_not_a_draw_result_is_refused(logged: dict[str, Any]) -> N
 
 
 def test_cli_verify_draw_passes_then_fails_after_tampering_the_stored_log(
-    runtime: Any, logged: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    logged_runtime: Any, logged: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    runtime = logged_runtime
     import sqlalchemy as sa
     from typer.testing import CliRunner
 
