@@ -493,3 +493,28 @@ def test_merge_report_counts_drawn_and_non_random_inspections(runtime: Any) -> N
         report = service.merge_report(s, year=2026)
     assert [m.target for m in report] == [target]
     assert {i["kind"] for i in report[0].inspections} == {"random", "complaint"}
+
+
+def test_committed_beacon_round_needs_its_value_and_enters_the_seed(runtime: Any) -> None:
+    code = _task(runtime, {"targets": {"ratio_bp": 2000}})
+    with runtime.transaction() as s:
+        service.commit_task(
+            s,
+            runtime.journal,
+            task=code,
+            commitments=ops(),
+            beacon={"source": "drand-quicknet", "round": 123456},
+            actor=actor(),
+        )
+    size = _log_size(runtime)
+    with pytest.raises(InvalidInput) as err, runtime.transaction() as s:
+        service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+    assert err.value.rule == "draw.beacon-value" and _log_size(runtime) == size
+    with runtime.transaction() as s:
+        draw = service.draw_task(
+            s, runtime.journal, task=code, reveals=reveal(), beacon_value="ab" * 32, actor=actor()
+        )
+    body = next(e["body"] for e in log_entries(runtime) if e["kind"] == "draw.result")
+    assert body["beacon"] == {"source": "drand-quicknet", "round": 123456, "value": "ab" * 32}
+    assert draw.result["inspection"]["seed"] == body["seed"]
+    _verify(runtime, code)
