@@ -38,6 +38,7 @@ from drawsvc.api.schemas.tasks import (
     TaskIn,
     TaskOut,
 )
+from drawsvc.journal import now_shanghai
 from drawsvc.tasks import replay, service
 from drawsvc.tasks import repository as task_repo
 from drawsvc.tasks.models import Draw, Task
@@ -170,6 +171,16 @@ def respond(code: TaskCode, expert: ExpertCode, body: ResponseIn, principal: Pri
     _writer(principal)
     new = service.respond_expert(session, runtime.journal, task=code, expert=expert, response=body.response,
                                  actor=principal.actor)
+    return [SlotOut.model_validate(s) for s in new]
+
+
+@router.post("/v1/tasks/{code:path}/experts/expire", response_model=list[SlotOut])
+def expire_invitations(code: TaskCode, principal: PrincipalDep, runtime: RuntimeDep,
+                       session: SessionDep) -> list[SlotOut]:
+    """Record every invitation past its deadline as no answer and top up; returns new invitations."""
+    _writer(principal)
+    new = service.expire_invitations(session, runtime.journal, task=code, today=now_shanghai().date(),
+                                     actor=principal.actor)
     return [SlotOut.model_validate(s) for s in new]
 
 

@@ -160,9 +160,11 @@ class SlotOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     expert_code: str
-    position: int | None
+    round: int = Field(description="0: a designation before the draw")
     status: str
     deadline: date | None
+    reason: str | None = Field(default=None, description="designation only")
+    approver: str | None = Field(default=None, description="designation only")
 
 
 class DesignationIn(Body):
