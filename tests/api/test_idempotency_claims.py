@@ -1,0 +1,79 @@
+"""Idempotency claims at the storage level: a concurrent duplicate waits, then replays.
+
+On PostgreSQL two transactions really overlap: the second claim blocks on the first one's
+uncommitted row and, once that commits, raises ``KeyTaken`` (the route then replays the
+stored response in a fresh transaction). On SQLite writers are serialised by BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from drawsvc.api import idempotency
+from drawsvc.api.idempotency import IdempotencyKeyReused, KeyTaken, StoredResponse
+
+
+def _claim(session, digest: str = "h1"):
+    return idempotency.claim(session, scope="k1", key="same", request_sha256=digest, method="POST",
+                             path="/v1/x")
+
+
+def test_claim_complete_then_replay_and_reuse_refused(runtime):
+    with runtime.transaction() as s:
+        assert _claim(s) is None
+        stored = StoredResponse(201, "application/json", b"{}")
+        idempotency.complete(s, scope="k1", key="same", response=stored)
+    with runtime.transaction() as s:
+        assert _claim(s) == stored
+    with runtime.transaction() as s, pytest.raises(IdempotencyKeyReused):
+        _claim(s, digest="other")
+
+
+def test_rolled_back_claim_leaves_nothing(runtime):
+    with pytest.raises(RuntimeError), runtime.transaction() as s:
+        assert _claim(s) is None
+        raise RuntimeError("the operation failed")
+    with runtime.transaction() as s:
+        assert _claim(s) is None  # claimable again
+
+
+@pytest.mark.postgres
+def test_concurrent_duplicate_waits_for_the_first_and_sees_it_committed(pg_runtime):
+    rt = pg_runtime
+    outcome: dict[str, object] = {}
+    first_claimed = threading.Event()
+    release_first = threading.Event()
+
+    def first() -> None:
+        with rt.transaction() as s:
+            assert _claim(s) is None
+            first_claimed.set()
+            release_first.wait(10)
+            idempotency.complete(s, scope="k1", key="same", response=StoredResponse(201, None, b"first"))
+
+    def second() -> None:
+        first_claimed.wait(10)
+        started = time.monotonic()
+        try:
+            with rt.transaction() as s:
+                _claim(s)
+            outcome["result"] = "claimed"
+        except KeyTaken:
+            outcome["result"] = "taken"
+        outcome["waited"] = time.monotonic() - started
+
+    t1, t2 = threading.Thread(target=first), threading.Thread(target=second)
+    t1.start()
+    t2.start()
+    time.sleep(0.5)  # the second claim is now blocked on the first's uncommitted row
+    assert t2.is_alive()
+    release_first.set()
+    t1.join(10)
+    t2.join(10)
+    assert outcome["result"] == "taken"
+    assert outcome["waited"] >= 0.4  # type: ignore[operator]
+    with rt.transaction() as s:
+        assert _claim(s) == StoredResponse(201, None, b"first")
