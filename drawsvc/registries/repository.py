@@ -261,3 +261,17 @@ def active_declarations(
             for person_code, uscc in rows:
                 out[(kind, person_code)].add(uscc)
     return out
+
+
+def expert_employers(session: Session, expert_codes: Sequence[str]) -> dict[str, str]:
+    """expert code → the credit code of their organisation (when recorded): an implicit
+    回避 link (``works_there``) that draws may add to ``active_declarations``."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(expert_codes)):
+        rows = session.execute(
+            sa.select(Expert.code, Expert.organisation_uscc).where(
+                Expert.code.in_(chunk), Expert.organisation_uscc.is_not(None)
+            )
+        )
+        out.update({code: uscc for code, uscc in rows})
+    return out

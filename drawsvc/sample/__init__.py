@@ -11,6 +11,7 @@ from drawsvc.sample.generator import (
     generate_inspectors,
     generate_targets,
     make_uscc,
+    sample_check_items,
     write_file,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "generate_inspectors",
     "generate_targets",
     "make_uscc",
+    "sample_check_items",
     "write_file",
 ]

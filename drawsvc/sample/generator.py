@@ -161,3 +161,63 @@ def write_file(kind: str, rows: Iterable[Row], path: str | Path) -> int:
             writer.writerow(row)
             n += 1
     return n
+
+
+SAMPLE_CHECK_ITEMS: tuple[dict[str, Any], ...] = (
+    {
+        "code": "SC-2026-001",
+        "name": "食品生产企业监督检查",
+        "legal_basis": "《中华人民共和国食品安全法》第一百一十条",
+        "target_type": "食品生产企业",
+        "content": "生产环境条件、进货查验、生产过程控制、出厂检验",
+        "method": "实地核查",
+        "min_ratio_bp": 500,
+        "risk_class_ratios_bp": {"A": 300, "B": 500, "C": 1000, "D": 3000},
+        "min_frequency_per_year": 1,
+        "cap_per_target_per_year": 2,
+        "required_specialty": "食品安全",
+        "published": True,
+    },
+    {
+        "code": "SC-2026-002",
+        "name": "企业公示信息抽查",
+        "legal_basis": "《企业信息公示暂行条例》第十四条",
+        "target_type": "有限责任公司",
+        "content": "年度报告公示信息的真实性",
+        "method": "书面检查",
+        "min_ratio_bp": 300,
+        "min_frequency_per_year": 1,
+        "cap_per_target_per_year": 2,
+        "published": True,
+    },
+    {
+        "code": "SC-2026-003",
+        "name": "网络交易平台经营行为检查",
+        "legal_basis": "《中华人民共和国电子商务法》第六条",
+        "target_type": "",
+        "content": "平台内经营者身份核验、商品信息公示",
+        "method": "网络监测",
+        "min_ratio_bp": 300,
+        "min_frequency_per_year": 1,
+        "cap_per_target_per_year": 2,
+        "published": True,
+    },
+    {
+        "code": "SC-2026-004",
+        "name": "特种设备使用单位监督检查",
+        "legal_basis": "《中华人民共和国特种设备安全法》第五十七条",
+        "target_type": "",
+        "content": "使用登记、定期检验、作业人员持证",
+        "method": "实地核查",
+        "min_ratio_bp": 500,
+        "min_frequency_per_year": 1,
+        "cap_per_target_per_year": 2,
+        "required_specialty": "特种设备",
+        "published": True,
+    },
+)
+
+
+def sample_check_items() -> list[dict[str, Any]]:
+    """A few realistic 随机抽查事项 of a market-regulation bureau (for the demo)."""
+    return [dict(item) for item in SAMPLE_CHECK_ITEMS]

@@ -321,3 +321,33 @@ def test_bad_declarations_are_refused(rt: Any, over: dict[str, Any], exc_type: t
     with pytest.raises(exc_type) as exc, rt.transaction() as s:
         service.declare_interest(s, rt.journal, raw, department="SCJG", actor=BUREAU)
     assert exc.value.detail["rule"] == rule
+
+
+def test_sample_check_items_are_valid_and_expert_employers_are_listed(rt: Any) -> None:
+    from drawsvc.registries import experts
+    from drawsvc.sample import sample_check_items
+
+    with rt.transaction() as s:
+        for raw in sample_check_items():
+            service.upsert_check_item(s, rt.journal, raw, department="SCJG", actor=BUREAU)
+        assert [
+            i.code for i in repository.list_check_items(s, department_code="SCJG", published_only=True)
+        ] == ["SC-2026-001", "SC-2026-002", "SC-2026-003", "SC-2026-004"]
+        experts.apply(
+            s,
+            rt.journal,
+            {
+                "code": "E1",
+                "name": "王芳",
+                "title": "教授",
+                "groups": "食品",
+                "years_in_field": 10,
+                "birth_date": "1980-01-01",
+                "organisation_uscc": OTHER[0],
+            },
+            pool_code="ZLZJ",
+            department="SCJG",
+            on=TODAY,
+            actor=BUREAU,
+        )
+        assert repository.expert_employers(s, ["E1", "E2"]) == {"E1": OTHER[0]}
