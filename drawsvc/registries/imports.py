@@ -153,7 +153,7 @@ def _target_size_bound(b: dict[str, Any]) -> int:
 
 
 class _Packer:
-    """Packs record bodies into log entries of at most ``ENTRY_BUDGET`` bytes of records."""
+    """Packs record bodies into log entries of at most ``budget`` bytes of records."""
 
     def __init__(
         self,
@@ -166,13 +166,15 @@ class _Packer:
     ) -> None:
         self.session, self.journal, self.kind = session, journal, kind
         self.import_ref, self.actor, self.report = import_ref, actor, report
+        # 48 KiB, or less when the log is configured with smaller entries (room for the envelope)
+        self.budget = min(ENTRY_BUDGET, journal.log.max_entry_size * 3 // 4)
         self.pending: list[dict[str, Any]] = []
         self.size = 0
         self.ready: list[dict[str, Any]] = []
 
     def add(self, body: dict[str, Any], size: int | None = None) -> None:
         n = _size_bound(body) if size is None else size
-        if self.pending and self.size + n > ENTRY_BUDGET:
+        if self.pending and self.size + n > self.budget:
             self._seal()
         self.pending.append(body)
         self.size += n

@@ -265,3 +265,19 @@ def test_entry_size_bounds_are_upper_bounds_of_the_canonical_bytes() -> None:
         exact = len(canonicalize(body))
         assert imports._target_size_bound(body) >= exact
         assert imports._size_bound(body) >= exact
+
+
+def test_packing_follows_a_smaller_configured_entry_size(tmp_path: Path) -> None:
+    from drawsvc.runtime import open_runtime
+    from drawsvc.settings import Settings
+
+    rt = open_runtime(Settings(data_dir=tmp_path, max_entry_size=8 * 1024, log_origin="test.example/log"))
+    try:
+        report = run(rt, csv_bytes("targets", list(generate_targets(400, seed=2))), "targets")
+        sizes = [
+            len(json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode()) for e in log_entries(rt)
+        ]
+    finally:
+        rt.close()
+    assert report.created == 400 and report.log_entries > 20
+    assert max(sizes) <= 8 * 1024
