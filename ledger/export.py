@@ -190,11 +190,16 @@ def _read_chunk(conn: sa.Connection, chunk: list[tuple[int, int, int]], size: in
         out.append((tiles.tile_path(level, index, width), blob[: width * HASH_SIZE]))
     level0 = [(index, width) for level, index, width in chunk if level == 0]
     if level0:
-        first = level0[0][0] * TILE_WIDTH
-        data = store.read_entries(conn, first, min(size, (level0[-1][0] + 1) * TILE_WIDTH))
+        bundles = store.read_bundles(conn, level0[0][0], level0[-1][0])
         for index, width in level0:
-            start = index * TILE_WIDTH - first
-            out.append((tiles.entries_path(index, width), tiles.encode_bundle(data[start : start + width])))
+            data = bundles.get(index)
+            if data is None:
+                raise StorageError(f"entry bundle {index} missing from storage")
+            try:
+                data = data if width == TILE_WIDTH else tiles.bundle_prefix(data, width)
+            except MalformedError as exc:
+                raise StorageError(f"entry bundle {index} is damaged: {exc}") from exc
+            out.append((tiles.entries_path(index, width), data))
     return out
 
 

@@ -77,6 +77,7 @@ class Log:
         store.lock_for_append(conn)
         state = store.read_state(conn)
         edge = store.read_edge(conn, state.size)
+        bundle = store.read_edge_bundle(conn, state.size)
         integration = tree.integrate(state.size, edge, leaf_hashes)
         note = checkpoints.sign_checkpoint(self.signer, self.origin, integration.size, integration.root)
         store.write_append(
@@ -86,6 +87,7 @@ class Log:
             leaf_hashes=leaf_hashes,
             integration=integration,
             old_edge=edge,
+            old_bundle=bundle,
             checkpoint=note,
             state_exists=state.checkpoint is not None,
         )

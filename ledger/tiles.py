@@ -111,3 +111,31 @@ def decode_bundle(data: bytes, width: int | None = None) -> list[bytes]:
     if len(out) > TILE_WIDTH or (width is not None and len(out) != width):
         raise MalformedError(f"entry bundle holds {len(out)} entries, expected {width}")
     return out
+
+
+def bundle_prefix(data: bytes, count: int) -> bytes:
+    """The bytes of the first ``count`` entries of a bundle (a grown partial bundle cut back)."""
+    pos, end = 0, len(data)
+    for k in range(count):
+        if end - pos < 2:
+            raise MalformedError(f"entry bundle: entry {k} missing (need {count})")
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
+        if pos > end:
+            raise MalformedError(f"entry bundle: entry {k} truncated")
+    return data[:pos]
+
+
+def extend_bundles(size: int, edge: bytes, entries: Sequence[bytes]) -> list[tuple[int, bytes]]:
+    """Entry bundles ``(index, bytes)`` new or grown when ``entries`` follow a tree of ``size``.
+
+    ``edge`` is the partial bundle of ``size`` (``size mod 256`` entries; empty if none).
+    """
+    out = []
+    first = size >> TILE_HEIGHT
+    room = TILE_WIDTH - (size & (TILE_WIDTH - 1))
+    chunks = [entries[:room]]
+    chunks += [entries[i : i + TILE_WIDTH] for i in range(room, len(entries), TILE_WIDTH)]
+    for k, chunk in enumerate(chunks):
+        if chunk:
+            out.append((first + k, (edge if k == 0 else b"") + encode_bundle(chunk)))
+    return out

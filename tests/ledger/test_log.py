@@ -194,7 +194,10 @@ def test_a_malformed_entry_refuses_the_whole_batch(fresh) -> None:
         log.append_encoded(conn, [b"ok", "text"])  # type: ignore[list-item]
     with engine.connect() as conn:
         assert log.size(conn) == 1
-        assert conn.execute(sa.select(sa.func.count()).select_from(store.entries_table)).scalar() == 1
+        assert [bytes(r.data) for r in conn.execute(sa.select(store.bundles_table.c.data))] == [
+            b'\x00\x07{"n":1}'
+        ]
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.leaf_index_table)).scalar() == 1
 
 
 def test_small_max_entry_size_is_enforced(tmp_path: Path) -> None:
@@ -273,3 +276,46 @@ def test_append_needs_a_transaction(fresh) -> None:
         conn.commit()  # autobegin ends; a plain statement-level connection
         with pytest.raises(LedgerError):
             log.append_encoded(conn, [b"x"])
+
+
+def _exercise_lookups_and_proofs(engine: sa.Engine) -> None:
+    """Batches that split leaf-index generations (8,192 entries) and bundles; a duplicate entry."""
+    log = support.make_log()
+    entries = support.random_entries(20_000, seed=11)
+    entries[15_000] = entries[3]  # the same entry twice: the lowest index wins
+    pos = 0
+    for b in (5000, 1, 4000, 255, 10_744):
+        with engine.begin() as conn:
+            log.append_encoded(conn, entries[pos : pos + b])
+        pos += b
+    assert pos == len(entries)
+    leaves = [leaf_hash(e) for e in entries]
+    with engine.connect() as conn:
+        assert log.index_of_leaf(conn, leaves[3]) == 3
+        for i in (0, 4999, 5000, 8191, 8192, 9000, 9255, 16_383, 16_384, 19_999):
+            assert log.index_of_leaf(conn, leaves[i]) == i
+            assert log.entry(conn, i) == entries[i]
+        with pytest.raises(EntryNotFound):
+            log.index_of_leaf(conn, leaf_hash(b"absent"))
+        assert log.entries(conn, 8190, 8450) == entries[8190:8450]
+        root = log.root(conn)
+        assert root == root_from_leaf_hashes(leaves)
+        verify_inclusion(12_345, 20_000, leaves[12_345], log.inclusion_proof(conn, 12_345, 20_000), root)
+        r1 = log.root(conn, 9001)
+        verify_consistency(9001, 20_000, log.consistency_proof(conn, 9001, 20_000), r1, root)
+
+
+def test_index_of_leaf_across_generations(tmp_path: Path) -> None:
+    engine = support.sqlite_engine(tmp_path / "gen.db")
+    _exercise_lookups_and_proofs(engine)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_log_on_postgres(pg_url: str) -> None:
+    from ledger.database import create_engine
+
+    engine = create_engine(pg_url)
+    store.create_tables(engine)
+    _exercise_lookups_and_proofs(engine)
+    engine.dispose()
