@@ -165,6 +165,7 @@ def _check_targets(records: Sequence[TargetRecord], ids: Sequence[str] | None = 
             if len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
                 raise InvalidInput(f"target at position {i} has no valid 18-character USCC",
                                    field="targets.id", rule="DRAW-16")
+    # type sets over whole columns (a set of values would merge 1 with True and 0 with False)
     checks = [r[2] for r in records]
     if set(map(type, checks)) != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS:
         raise InvalidInput("target checks is an integer 0..10000", field="targets.checks", rule="DRAW-18")
@@ -177,17 +178,19 @@ def _check_targets(records: Sequence[TargetRecord], ids: Sequence[str] | None = 
 def _target_leaf_hashes(records: Sequence[TargetRecord], ids: Sequence[str] | None = None) -> list[bytes]:
     """``leaf_hash(target_leaf(r))`` for every record, in one tight hashlib loop.
 
-    A leaf is ``prefix(checks) || id || suffix(risk, stratum)``; the few distinct prefixes and
-    suffixes are encoded once. tests/draw/test_pool.py checks this against ``leaf_hash`` and JCS.
+    A leaf is ``prefix(checks) || id || suffix(stratum)[risk]``; the few distinct prefixes and
+    suffixes are encoded once. tests/draw/test_draw_pool.py checks this against ``leaf_hash``
+    and JCS.
     """
     _check_targets(records, ids)
     prefix = {c: LEAF_PREFIX + b'{"checks":%d,"id":"' % c for c in {r[2] for r in records}}
     suffix = {
-        (f, st): b'","risk":%s,"stratum":%s}' % (b"true" if f else b"false", json_string(st))
-        for f, st in {(r[3], r[1]) for r in records}
+        st: (b'","risk":false,"stratum":%s}' % json_string(st),
+             b'","risk":true,"stratum":%s}' % json_string(st))
+        for st in {r[1] for r in records}
     }
     sha = hashlib.sha256
-    return [sha(prefix[c] + i.encode() + suffix[f, st]).digest() for i, st, c, f in records]
+    return [sha(prefix[c] + i.encode() + suffix[st][f]).digest() for i, st, c, f in records]
 
 
 def inspector_leaf(r: InspectorRecord) -> bytes:

@@ -144,3 +144,11 @@ def test_avoidance_tags_must_be_64_lowercase_hex():
         freeze_avoidance(["AB" * 32])
     with pytest.raises(InvalidInput):
         freeze_avoidance(["ab" * 31])
+
+
+def test_a_column_mixing_true_and_one_is_refused():
+    ok = TargetRecord("91350100M000100Y43", "A", 0, True)
+    with pytest.raises(InvalidInput):
+        freeze_targets([ok, TargetRecord("91350100M000100Y44", "A", 0, 1)])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        freeze_targets([ok, TargetRecord("91350100M000100Y44", "A", False, False)])
