@@ -49,3 +49,10 @@ def add_arrangement(body: ArrangementUpload, principal: PrincipalDep, runtime: R
     row = calendar_service.add_arrangement(session, runtime.journal, body.arrangement, actor=principal.actor,
                                            reason=body.reason)
     return ArrangementInfo.model_validate(row)
+
+
+@router.post("/calendar/bundled", response_model=list[int])
+def load_bundled_calendar(principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep) -> list[int]:
+    """Load the bundled official arrangements (2004–2026) not loaded yet; returns their log indices."""
+    auth.require_role(principal, Role.ADMIN)
+    return calendar_service.ensure_bundled(session, runtime.journal, actor=principal.actor)

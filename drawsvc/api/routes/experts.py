@@ -14,6 +14,7 @@ from drawsvc.api import auth
 from drawsvc.api.auth import Principal, Role
 from drawsvc.api.deps import PrincipalDep, RuntimeDep, SessionDep, api_router
 from drawsvc.api.schemas.registries import (
+    BlacklistIn,
     DecisionIn,
     EvaluationIn,
     ExitIn,
@@ -176,6 +177,37 @@ def clear_exit_flag(code: ExpertCode, reason: Reason, principal: PrincipalDep, r
     row = experts.clear_exit_flag(session, runtime.journal, expert_code=code, reason=reason,
                                   department=principal.department, actor=principal.actor)
     return expert_out(row, private=True)
+
+
+@router.post("/v1/expert-pools/{pool}/flag-over-age", response_model=list[str])
+def flag_over_age(pool: PoolCode, principal: PrincipalDep, runtime: RuntimeDep,
+                  session: SessionDep) -> list[str]:
+    """Flag every admitted expert of the pool over its age limit today; returns their codes."""
+    auth.require_role(principal, Role.BUREAU)
+    experts.require_pool(session, pool, department=principal.department)
+    return experts.flag_over_age(session, runtime.journal, on=_today(), actor=principal.actor, pool_code=pool)
+
+
+@router.post("/v1/experts/{code}/exit-flags/credit-blacklist", response_model=ExpertOut)
+def flag_credit_blacklist(code: ExpertCode, body: BlacklistIn, principal: PrincipalDep, runtime: RuntimeDep,
+                          session: SessionDep) -> ExpertOut:
+    """A credit blacklist (失信名单) entry was found: flag the expert for exit (``reference`` is public)."""
+    auth.require_role(principal, Role.BUREAU)
+    experts.require_expert(session, code, department=principal.department)
+    row = experts.flag_credit_blacklist(session, runtime.journal, expert_code=code, reference=body.reference,
+                                        actor=principal.actor)
+    return expert_out(row, private=True)
+
+
+@router.get("/v1/expert-exits/pending", response_model=list[ExpertOut])
+def pending_exits(principal: PrincipalDep, session: SessionDep) -> list[ExpertOut]:
+    """Experts flagged for exit and waiting for a person (the caller's pools; discipline: all)."""
+    auth.require_role(principal, Role.BUREAU, Role.DISCIPLINE)
+    pools = {p.code: p.department_code for p in repository.list_pools(session)}
+    readable = [c for c, owner in pools.items()
+                if principal.role is Role.DISCIPLINE or owner in (None, principal.department)]
+    return [expert_out(e, private=principal.sees_department(pools.get(e.pool_code)))
+            for e in experts.pending_exits(session, pool_codes=readable)]
 
 
 @router.get("/v1/experts", response_model=list[ExpertOut])

@@ -248,6 +248,11 @@ class EvaluationIn(Body):
     task_ref: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
+class BlacklistIn(Body):
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="public reference of the blacklist entry")
+
+
 class ExitIn(Body):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=30)]
 
