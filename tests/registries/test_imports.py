@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from reg_support import BUREAU, TODAY, log_bytes, log_entries
+from reg_support import BUREAU, TODAY, csv_bytes, log_bytes, log_entries
 
 from drawsvc.errors import ImportRejected, InvalidInput
 from drawsvc.registries import exports, imports, repository, rules
 from drawsvc.registries.formats import LAYOUTS
 from drawsvc.registries.tabular import iter_rows
 from drawsvc.sample import generate_experts, generate_inspectors, generate_targets, write_file
-
-
-def csv_bytes(kind: str, rows: list[dict[str, Any]], encoding: str = "utf-8-sig") -> bytes:
-    layout = LAYOUTS[kind]
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow([c.header for c in layout.columns])
-    for r in rows:
-        w.writerow([r.get(c.field, "") for c in layout.columns])
-    return out.getvalue().encode(encoding)
 
 
 def run(rt: Any, source: Any, kind: str, fmt: str = "csv", **kw: Any) -> imports.ImportReport:

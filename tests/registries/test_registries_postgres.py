@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from reg_support import BUREAU, TODAY, log_bytes
+from reg_support import BUREAU, TODAY, csv_bytes, log_bytes
 
 from drawsvc.calendar.service import ensure_bundled
 from drawsvc.errors import ImportRejected
@@ -15,21 +15,6 @@ from drawsvc.registries.expert_rules import PoolRules
 from drawsvc.sample import generate_experts, generate_inspectors, generate_targets
 
 pytestmark = pytest.mark.postgres
-
-
-def _csv(kind: str, rows: list[dict[str, Any]]) -> bytes:
-    import csv
-    import io
-
-    from drawsvc.registries.formats import LAYOUTS
-
-    out = io.StringIO()
-    w = csv.writer(out)
-    cols = LAYOUTS[kind].columns
-    w.writerow([c.header for c in cols])
-    for r in rows:
-        w.writerow([r.get(c.field, "") for c in cols])
-    return out.getvalue().encode()
 
 
 def test_imports_and_life_cycle_on_postgres(pg_runtime: Any) -> None:
@@ -53,7 +38,7 @@ def test_imports_and_life_cycle_on_postgres(pg_runtime: Any) -> None:
             return imports.import_file(
                 s,
                 rt.journal,
-                _csv(kind, rows),
+                csv_bytes(kind, rows),
                 kind=kind,
                 fmt="csv",
                 actor=BUREAU,
