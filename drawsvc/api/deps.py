@@ -36,6 +36,7 @@ from drawsvc.api import idempotency
 from drawsvc.api.auth import Principal, authenticate
 from drawsvc.api.problems import PROBLEM_RESPONSES, problem_response, status_for
 from drawsvc.api.ratelimit import RateLimiter
+from drawsvc.errors import InvalidInput
 from drawsvc.runtime import Runtime
 
 API_KEY_HEADER = "X-API-Key"
@@ -102,6 +103,7 @@ async def run_in_transaction(
     request: Request, handler: Callable[[Request], Coroutine[Any, Any, Response]]
 ) -> Response:
     runtime = get_runtime(request)
+    _refuse_nul(request)
     token = request.headers.get(API_KEY_HEADER)
     idem_key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
     digest = ""
@@ -180,6 +182,14 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def _refuse_nul(request: Request) -> None:
+    """NUL characters cannot be stored (PostgreSQL text) and are never meaningful in a path or query."""
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if "\x00" in str(value) or "\x00" in name:
+            raise InvalidInput(f"{name}: contains a NUL character", field=str(name).replace("\x00", ""),
+                               rule="request.nul-character")
 
 
 def _client_scope(request: Request) -> str:

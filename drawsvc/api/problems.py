@@ -118,6 +118,8 @@ def status_for(exc: BaseException) -> int:
         return 422
     if isinstance(exc, sa_exc.IntegrityError):
         return 409
+    if isinstance(exc, sa_exc.DataError):
+        return 422
     if isinstance(exc, sa_exc.OperationalError):
         return 503
     for cls, status in STATUS_TABLE:
@@ -172,6 +174,9 @@ def problem_for(exc: BaseException) -> dict[str, Any]:
         return problem_body(code, status, str(exc.detail))
     if isinstance(exc, sa_exc.IntegrityError):
         return problem_body("conflict", status, "the change conflicts with a concurrent one; retry")
+    if isinstance(exc, sa_exc.DataError):
+        return problem_body("invalid-input", status, "a value cannot be stored (e.g. a NUL character or "
+                            "a number out of range)", rule="storage.value")
     if isinstance(exc, sa_exc.OperationalError):
         return problem_body("storage-unavailable", status, "the database is unavailable; retry")
     return problem_body("internal", 500, "internal error")

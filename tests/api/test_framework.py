@@ -69,3 +69,20 @@ def test_openapi_documents_problem_and_idempotency_header(client):
     assert any(p["name"] == "Idempotency-Key" for p in op["parameters"])
     assert "application/problem+json" in op["responses"]["422"]["content"]
     assert client.get("/docs").status_code == 200
+
+
+def test_nul_character_in_path_or_query_is_a_422_problem(client, keys):
+    resp = client.get("/v1/inspectors/a%00b", headers=keys.headers("bureau_a"))
+    body = assert_problem(resp, 422, "invalid-input")
+    assert body["rule"] == "request.nul-character" and body["field"] == "code"
+    assert_problem(client.get("/v1/check-items", params={"department": "x\x00"}), 422, "invalid-input")
+
+
+def test_database_data_errors_are_422_not_500():
+    import sqlalchemy.exc as sa_exc
+
+    from drawsvc.api.problems import problem_for
+
+    body = problem_for(sa_exc.DataError("INSERT", {}, Exception("NUL")))
+    assert body["status"] == 422 and body["code"] == "invalid-input"
+    assert "NUL" in body["detail"] and "INSERT" not in body["detail"]

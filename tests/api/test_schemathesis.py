@@ -1,14 +1,16 @@
 """Property-based run of every operation in the OpenAPI schema: no input produces a 5xx.
 
-Every operation is fuzzed by schemathesis (a bounded number of examples, derandomized), the
-examples taking turns with the keys of every role and no key, against one runtime holding a
-small registry world and a committed task. Error answers must be problem documents.
+Every operation is fuzzed by schemathesis (a bounded number of examples, derandomized) on
+SQLite and, when configured, on PostgreSQL, the examples taking turns with the keys of every
+role and no key, against one runtime holding a small registry world and a committed task.
+Error answers must be problem documents.
 """
 
 from __future__ import annotations
 
 import itertools
 
+import pytest
 import schemathesis
 from api_support import create_drawable_task, make_keys, seed_world
 from fastapi.testclient import TestClient
@@ -21,7 +23,14 @@ MAX_EXAMPLES = 8
 ROLES = ("bureau_a", "discipline", "public", "bureau_b", "admin")
 
 
-def test_no_operation_answers_5xx(runtime):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_runtime(request):
+    """The SQLite runtime, and the PostgreSQL one when DRAWSVC_TEST_DATABASE_URL is set."""
+    return request.getfixturevalue("runtime" if request.param == "sqlite" else "pg_runtime")
+
+
+def test_no_operation_answers_5xx(any_runtime):
+    runtime = any_runtime
     app = create_app(runtime)
     seed_world(runtime, targets=12, inspectors=4)
     keys = make_keys(runtime)
