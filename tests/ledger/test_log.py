@@ -319,3 +319,17 @@ def test_log_on_postgres(pg_url: str) -> None:
     store.create_tables(engine)
     _exercise_lookups_and_proofs(engine)
     engine.dispose()
+
+
+def test_an_empty_batch_re_signs_the_same_tree(fresh) -> None:
+    engine, log = fresh
+    with engine.begin() as conn:
+        empty = log.append_encoded(conn, [])
+    assert (empty.first_index, empty.size, empty.root) == (0, 0, EMPTY_ROOT)
+    with engine.begin() as conn:
+        first = log.append_encoded(conn, [b"a", b"b", b"c"])
+        again = log.append_encoded(conn, [])
+    assert (again.first_index, again.size, again.root) == (3, 3, first.root)
+    cp = verify_checkpoint(again.checkpoint, support.signer().verifier(), origin=support.ORIGIN)
+    assert (cp.size, cp.root) == (3, first.root)
+    check_whole_log(engine, log, [b"a", b"b", b"c"])
