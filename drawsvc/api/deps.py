@@ -36,7 +36,7 @@ from drawsvc.api import idempotency
 from drawsvc.api.auth import Principal, authenticate
 from drawsvc.api.problems import PROBLEM_RESPONSES, problem_response, status_for
 from drawsvc.api.ratelimit import RateLimiter
-from drawsvc.errors import InvalidInput
+from drawsvc.errors import Conflict, InvalidInput
 from drawsvc.runtime import Runtime
 
 API_KEY_HEADER = "X-API-Key"
@@ -144,7 +144,7 @@ async def run_in_transaction(
         except BaseException:
             await run_in_threadpool(stack.__exit__, *sys.exc_info())  # roll back
             raise
-    raise idempotency.IdempotencyKeyReused(  # pragma: no cover - needs three racing commits
+    raise Conflict(  # pragma: no cover - needs three racing commits and rollbacks in a row
         f"{idempotency.HEADER}: could not claim the key; retry", field=idempotency.HEADER,
         rule="idempotency.in-progress")
 
