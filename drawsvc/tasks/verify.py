@@ -92,9 +92,19 @@ def scan(read: EntryReader, start: int, size: int) -> list[tuple[int, dict[str, 
 
 
 def verify_draw(
-    read: EntryReader, draw_index: int, *, size: int, later: list[tuple[int, dict[str, Any]]] | None = None
+    read: EntryReader,
+    draw_index: int,
+    *,
+    size: int,
+    later: list[tuple[int, dict[str, Any]]] | None = None,
+    parents_verified: set[int] | None = None,
 ) -> Verified:
-    """V-1 … V-6 for the draw logged at ``draw_index``; ``size`` is the log size to scan to."""
+    """V-1 … V-6 for the draw logged at ``draw_index``; ``size`` is the log size to scan to.
+
+    A sub-draw's parent draw is verified too (V-4 on its targets), once per ``parents_verified``.
+    """
+    if parents_verified is None:
+        parents_verified = set()
     if not 0 <= draw_index < size:
         raise LogMismatch(f"log index {draw_index} is not within the log (size {size})")
     body, logged = result_of(read, draw_index)
@@ -197,6 +207,9 @@ def verify_draw(
     # V-6
     parent_draw = commit.get("parent_draw")
     if parent_draw is not None:
+        if int(parent_draw) not in parents_verified:
+            verify_draw(read, int(parent_draw), size=size, later=[], parents_verified=parents_verified)
+            parents_verified.add(int(parent_draw))
         _check_share(read, inputs, int(parent_draw))
     return verified
 
@@ -211,14 +224,22 @@ def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
         raise DrawMismatch("parent", f"sub-draw {task} cites a draw of {parent}", index=inputs.commit_index)
     unit = create["unit"]
     dispatched: dict[str, list[str]] = {}
+    locked = False
     for _i, e in scan(read, parent_draw + 1, inputs.commit_index):
-        if (
-            e["kind"] == "task.dispatch"
-            and e["body"].get("task") == parent
-            and e["body"].get("round") == parent_body["round"]
-        ):
-            for u, targets in e["body"]["units"].items():
+        b = e["body"]
+        if b.get("task") != parent or b.get("round") != parent_body["round"]:
+            continue
+        if e["kind"] == "task.lock" and b.get("draw") == parent_draw:
+            locked = True
+        if e["kind"] == "task.dispatch":
+            for u, targets in b["units"].items():
                 dispatched.setdefault(u, []).extend(targets)
+    if not locked:
+        raise DrawMismatch(
+            "parent_draw",
+            f"sub-draw {task} was committed before {parent}'s draw was locked",
+            index=inputs.commit_index,
+        )
     share = sorted(dispatched[unit]) if unit in dispatched else sorted(replay.drawn_targets(parent_result))
     ids = [r[0] for r in inputs.pools.get("targets", [])]
     if ids != share:
@@ -243,17 +264,20 @@ def find_draws(entries: list[tuple[int, dict[str, Any]]], task: str) -> list[int
 def verify_task(read: EntryReader, task: str, *, size: int) -> Verified:
     """Verify a task's current (latest) draw and, recursively, the current draws of its sub-draws."""
     entries = scan(read, 0, size)
-    return _verify_task(read, task, size, entries)
+    return _verify_task(read, task, size, entries, set())
 
 
 def _verify_task(
-    read: EntryReader, task: str, size: int, entries: list[tuple[int, dict[str, Any]]]
+    read: EntryReader, task: str, size: int, entries: list[tuple[int, dict[str, Any]]], parents: set[int]
 ) -> Verified:
     draws = find_draws(entries, task)
     if not draws:
         raise LogMismatch(f"task {task}: no draw.result in the log")
     index = draws[-1]
-    verified = verify_draw(read, index, size=size, later=[(i, e) for i, e in entries if i > index])
+    verified = verify_draw(
+        read, index, size=size, later=[(i, e) for i, e in entries if i > index], parents_verified=parents
+    )
+    parents.add(index)
     subs = sorted(
         {
             e["body"]["task"]
@@ -263,7 +287,7 @@ def _verify_task(
     )
     for sub in subs:
         if find_draws(entries, sub):
-            verified.subdraws.append(_verify_task(read, sub, size, entries))
+            verified.subdraws.append(_verify_task(read, sub, size, entries, parents))
     return verified
 
 

@@ -86,6 +86,47 @@ def test_joint_task_across_three_departments_with_two_level_draws_verifies_from_
             assert e["actor"]["department"] == task.split("/")[1], e["kind"]
 
 
+def test_subdraw_verification_needs_the_parent_lock_and_recomputes_the_parent(runtime: Any) -> None:
+    import copy
+
+    from drawsvc.tasks.verify import DrawMismatch, recompute
+
+    rt = runtime
+    with rt.transaction() as s:
+        seed_registries(s, targets=20, departments=("SCJG", "WSJ"), inspectors_per_dept=4)
+        parent = service.create_task(
+            s,
+            rt.journal,
+            title="联合抽查",
+            year=2026,
+            organiser="SCJG",
+            departments=["WSJ"],
+            params={"targets": {"count": 3}},
+            actor=actor(),
+        ).code
+        service.build_pool(s, rt.journal, task=parent, pool="targets", filters={}, actor=actor())
+    parent_draw = _commit_draw(rt, parent)
+    with rt.transaction() as s:
+        service.lock_draw(s, rt.journal, task=parent, actor=actor())
+        sub = service.create_subdraw(
+            s, rt.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}}, actor=actor("WSJ")
+        ).code
+    sub_draw = _commit_draw(rt, sub, "WSJ")
+    entries = dict(enumerate(log_entries(rt)))
+    recompute(entries, sub_draw.log_index)
+    no_lock = copy.deepcopy(entries)
+    lock = next(i for i, e in no_lock.items() if e["kind"] == "task.lock")
+    no_lock[lock]["kind"] = "task.note"
+    with pytest.raises(DrawMismatch) as err:
+        recompute(no_lock, sub_draw.log_index)
+    assert err.value.what == "parent_draw"
+    forged_parent = copy.deepcopy(entries)
+    forged_parent[parent_draw.log_index]["body"]["result"]["inspection"]["targets"]["selected"].reverse()
+    with pytest.raises(DrawMismatch) as err:
+        recompute(forged_parent, sub_draw.log_index)
+    assert err.value.what.startswith("result") and err.value.index == parent_draw.log_index
+
+
 def test_city_draws_counties_draw_their_dispatched_share(runtime: Any) -> None:
     rt = runtime
     units = ("AUTH-330102", "AUTH-330105", "AUTH-330106")  # registration authorities as units

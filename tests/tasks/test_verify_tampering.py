@@ -205,13 +205,12 @@ def test_cli_verify_draw_passes_then_fails_after_tampering_the_stored_log(
     logged_runtime: Any, logged: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime = logged_runtime
-    import sqlalchemy as sa
     from typer.testing import CliRunner
 
     from drawsvc.cli.output import EXIT_VERIFICATION_FAILED
     from drawsvc.cli.verify import verify_draw_command
     from drawsvc.settings import get_settings
-    from ledger import store
+    from ledger.log import Log
 
     monkeypatch.setenv("DRAWSVC_DATA_DIR", str(runtime.settings.data_dir))
     monkeypatch.setenv("DRAWSVC_LOG_ORIGIN", runtime.settings.log_origin)
@@ -227,14 +226,17 @@ def test_cli_verify_draw_passes_then_fails_after_tampering_the_stored_log(
     ok = runner.invoke(app, ["T2026-0002"])
     assert ok.exit_code == 0, ok.output
 
+    # tamper with what the log serves (the storage layout is the ledger's business)
     entry = copy.deepcopy(logged["entries"][logged["teams"]])
     entry["body"]["result"]["inspection"]["targets"]["selected"].reverse()
-    with runtime.engine.begin() as conn:
-        conn.execute(
-            sa.update(store.entries_table)
-            .where(store.entries_table.c.idx == logged["teams"])
-            .values(data=json.dumps(entry, ensure_ascii=False).encode())
-        )
+    forged = json.dumps(entry, ensure_ascii=False).encode()
+    original = Log.entries
+
+    def tampered(self: Log, conn: Any, start: int, stop: int) -> list[bytes]:
+        out = original(self, conn, start, stop)
+        return [forged if start + k == logged["teams"] else b for k, b in enumerate(out)]
+
+    monkeypatch.setattr(Log, "entries", tampered)
     from drawsvc.cli.output import run_guarded
 
     with pytest.raises(SystemExit) as ex:
