@@ -159,6 +159,7 @@ def apply_expert_record(row: Expert, rec: records.ExpertRecord) -> bool:
         row.birth_date_salt = new_salt()
         changed = True
     changed = seal_into(row, "id_number", rec.id_number) or changed
+    changed = seal_into(row, "home_address", rec.home_address) or changed
     return seal_into(row, "phone", rec.phone) or changed
 
 
@@ -202,6 +203,8 @@ def apply(
         phone=None,
         phone_salt=None,
         id_number=None,
+        home_address=None,
+        home_address_salt=None,
         id_number_salt=None,
     )
     apply_expert_record(row, rec)

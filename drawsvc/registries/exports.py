@@ -17,7 +17,7 @@ from drawsvc.registries import repository, rules, vocab
 from drawsvc.registries.formats import LAYOUTS
 from drawsvc.registries.tabular import write_xlsx
 
-PRIVATE_COLUMNS = frozenset({"phone", "id_number", "birth_date"})
+PRIVATE_COLUMNS = frozenset({"phone", "id_number", "birth_date", "home_address"})
 
 
 def _list(values: list[str], labels: dict[str, str] | None = None) -> str:
@@ -80,6 +80,7 @@ def _expert_rows(
             "groups": _list(e.groups),
             "birth_date": _date(e.birth_date),
             "id_number": e.id_number,
+            "home_address": e.home_address,
             "phone": e.phone,
             "years_in_field": e.years_in_field,
             "term_start": _date(e.term_start),

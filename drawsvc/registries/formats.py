@@ -87,6 +87,7 @@ EXPERTS = Layout(
         Column("birth_date", ("出生日期",), required=True),
         Column("id_number", ("身份证号", "身份证号码")),
         Column("phone", ("联系电话", "手机号码")),
+        Column("home_address", ("家庭住址", "住址")),
         Column("years_in_field", ("从业年限", "从事专业年限"), required=True),
         Column("term_start", ("聘期开始", "聘任开始日期"), required=True),
         Column("term_end", ("聘期结束", "聘任结束日期"), required=True),

@@ -470,6 +470,8 @@ def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
                 phone=None,
                 phone_salt=None,
                 id_number=None,
+                home_address=None,
+                home_address_salt=None,
                 id_number_salt=None,
                 birth_date=None,
                 birth_date_salt=None,

@@ -188,6 +188,8 @@ class Expert(Base):
     id_number_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     phone_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    home_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    home_address_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="applied")
     applied_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     notice_start: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -280,6 +280,7 @@ class ExpertRecord:
     birth_date: date
     id_number: str | None
     phone: str | None
+    home_address: str | None = None
 
 
 def parse_expert(
@@ -302,6 +303,7 @@ def parse_expert(
         birth_date=c(f.a_date, raw, "birth_date"),
         id_number=None,
         phone=c(f.phone, raw),
+        home_address=c(f.optional_text, raw, "home_address", max_len=300),
     )
     id_number = c(f.optional_text, raw, "id_number", max_len=18)
     if id_number:
@@ -336,6 +338,9 @@ def expert_body(e: m.Expert) -> dict[str, Any]:
         "birth_date": Sealed(e.birth_date.isoformat(), e.birth_date_salt),
         "id_number": Sealed(e.id_number, e.id_number_salt) if e.id_number and e.id_number_salt else None,
         "phone": Sealed(e.phone, e.phone_salt) if e.phone and e.phone_salt else None,
+        "home_address": (
+            Sealed(e.home_address, e.home_address_salt) if e.home_address and e.home_address_salt else None
+        ),
     }
     return public_body(
         {

@@ -117,6 +117,7 @@ def generate_experts(
             "birth_date": birth.isoformat(),
             "id_number": id_number(rng, birth),
             "phone": fake_phone(50_000_000 + i),
+            "home_address": f"杭州市{rng.choice(v.DISTRICTS)[1]}示例路{rng.randint(1, 999)}号",
             "years_in_field": rng.randint(8, max(8, age - 22)),
             "term_start": start.isoformat(),
             "term_end": (start.replace(year=start.year + 3) - timedelta(days=1)).isoformat(),

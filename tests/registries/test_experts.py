@@ -18,6 +18,7 @@ from drawsvc.registries.identity import id_check_character
 ID17 = "33010619700315002"
 ID_NUMBER = ID17 + id_check_character(ID17)
 PHONE = "10012345678"
+ADDRESS = "杭州市西湖区示例路8号"
 
 
 def application(**over: Any) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def application(**over: Any) -> dict[str, Any]:
         "birth_date": "1970-03-15",
         "id_number": ID_NUMBER,
         "phone": PHONE,
+        "home_address": ADDRESS,
         **over,
     }
 
@@ -98,6 +100,8 @@ def test_exempt_title_has_its_own_age_limit(rt: Any) -> None:
             actor=BUREAU,
         )
     assert e.status == "applied"
+    (body,) = [e["body"] for e in log_entries(rt) if e["kind"] == "registry.expert.apply"]
+    assert body["id_number"] is None  # none given: null, not a commitment to ""
     with pytest.raises(InvalidInput) as exc, rt.transaction() as s:  # 71: over even the exempt limit
         experts.apply(
             s,
@@ -429,10 +433,15 @@ def test_exit_on_request_needs_no_flag_but_a_known_reason(rt: Any) -> None:
 def test_expert_private_fields_never_reach_the_log(rt: Any) -> None:
     admitted(rt)
     data = log_bytes(rt)
-    for private in (ID_NUMBER, PHONE, "1970-03-15"):
+    for private in (ID_NUMBER, PHONE, "1970-03-15", ADDRESS):
         assert private.encode() not in data
     (body,) = [e["body"] for e in log_entries(rt) if e["kind"] == "registry.expert.admit"]
-    assert {k for k, v in body.items() if isinstance(v, dict)} == {"birth_date", "id_number", "phone"}
+    assert {k for k, v in body.items() if isinstance(v, dict)} == {
+        "birth_date",
+        "id_number",
+        "phone",
+        "home_address",
+    }
     assert body["term_end"] == term_end_for(date(2026, 3, 10), 3).isoformat() == "2029-03-09"
 
 

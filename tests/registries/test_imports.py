@@ -236,11 +236,12 @@ def test_no_private_field_reaches_the_log_after_imports_and_changes(rt: Any) -> 
     second = run(rt, csv_bytes("inspectors", changed), "inspectors", department="SCJG")
     data = log_bytes(rt)
     private = [r["phone"] for r in inspectors + changed + experts]
-    private += [r["birth_date"] for r in experts] + [r["id_number"] for r in experts]
+    private += [r[k] for r in experts for k in ("birth_date", "id_number", "home_address")]
     leaked = [p for p in private if p.encode() in data]
     assert leaked == []
-    # one commitment per inspector phone logged, three per expert (phone, birth date, ID number)
-    assert data.count(b'"commitment"') == 20 + second.updated + 20 * 3
+    assert b"\xe7\xa4\xba\xe4\xbe\x8b\xe8\xb7\xaf" not in data  # 示例路, part of every sample address
+    # one commitment per inspector phone logged, four per expert (phone, birth date, ID number, address)
+    assert data.count(b'"commitment"') == 20 + second.updated + 20 * 4
 
 
 def test_entry_size_bounds_are_upper_bounds_of_the_canonical_bytes() -> None:
