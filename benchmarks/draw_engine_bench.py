@@ -76,6 +76,10 @@ def main() -> None:
     rule = RatioRule(ratio_bp=args.ratio_bp)
 
     clock = Clock()
+    _ = [hashlib.sha256(b"%d" % i).digest() for i in range(1_000_000)]
+    clock.lap("calibration_1m_sha256")  # compare across machines/loads: ~0.3 s on an idle core
+    calib = clock.cpu["calibration_1m_sha256"]
+    clock = Clock()
     tpool = freeze_targets(targets)  # the service reads the pool in id order (DRAW-16)
     clock.lap("pool_root_targets")
     ipool = freeze_inspectors(inspectors)
@@ -101,7 +105,7 @@ def main() -> None:
         "bench": "draw_engine", "python": platform.python_version(),
         "targets": args.targets, "drawn": len(part["selected"]), "inspectors": args.inspectors,
         "declarations": len(pairs),
-        "seconds": clock.wall, "cpu_seconds": clock.cpu,
+        "seconds": clock.wall, "cpu_seconds": clock.cpu, "calibration_1m_sha256_cpu_seconds": calib,
         "engine_total_seconds": round(engine_wall, 3), "engine_total_cpu_seconds": round(engine_cpu, 3),
         "load_min": min(loads.values()), "load_max": max(loads.values()),
     }))

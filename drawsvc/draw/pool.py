@@ -33,6 +33,7 @@ from ledger.hashing import LEAF_PREFIX, leaf_hash, root_from_leaf_hashes
 USCC_LENGTH = 18
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_RUN = re.compile(f"[{USCC_ALPHABET}]*")
+_USCC_LIST = re.compile(f"(?:[{USCC_ALPHABET}]{{18}}\\|)*[{USCC_ALPHABET}]{{18}}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_ID_LENGTH = 64
 MAX_CHECKS = 10_000
@@ -105,11 +106,12 @@ def _sorted_unique_ids(kind: str, records: Iterable[R]) -> tuple[list[R], list[s
     except (TypeError, IndexError, KeyError):
         raise InvalidInput(f"{kind} records are tuples with an id first", field=kind,
                            rule="DRAW-18") from None
-    if ids and set(map(type, ids)) != {str}:
-        raise InvalidInput(f"{kind} ids are strings", field=f"{kind}.id", rule="DRAW-16")
-    if all(map(operator.lt, ids, ids[1:])):
-        return out, ids
-    out.sort(key=operator.itemgetter(0))
+    try:  # ids of other types fail here (mixed types) or in the kind's id check (all non-str)
+        if all(map(operator.lt, ids, ids[1:])):
+            return out, ids
+        out.sort(key=operator.itemgetter(0))
+    except TypeError:
+        raise InvalidInput(f"{kind} ids are strings", field=f"{kind}.id", rule="DRAW-16") from None
     ids = [r[0] for r in out]
     if not all(map(operator.lt, ids, ids[1:])):
         for i in range(1, len(ids)):
@@ -158,11 +160,15 @@ def _check_targets(records: Sequence[TargetRecord], ids: Sequence[str] | None = 
         ids = [r[0] for r in records]
     if not ids:
         return
-    if set(map(type, ids)) != {str}:
-        raise InvalidInput("target ids are strings", field="targets.id", rule="DRAW-16")
-    if set(map(len, ids)) != {USCC_LENGTH} or not _USCC_RUN.fullmatch("".join(ids)):
+    # One C-level pass validates type, length and alphabet of every id: "|".join refuses
+    # non-strings, and the regex needs exactly 18 alphabet characters between separators.
+    try:
+        ok = _USCC_LIST.fullmatch("|".join(ids)) is not None
+    except TypeError:
+        ok = False
+    if not ok:
         for i, x in enumerate(ids):
-            if len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
+            if type(x) is not str or len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
                 raise InvalidInput(f"target at position {i} has no valid 18-character USCC",
                                    field="targets.id", rule="DRAW-16")
     # type sets over whole columns (a set of values would merge 1 with True and 0 with False)
