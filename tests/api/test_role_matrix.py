@@ -166,3 +166,18 @@ def test_bureau_key_needs_a_registered_department(client, keys):
     resp = client.post("/v1/admin/keys", json={"role": "discipline", "department": "dept-a"},
                        headers=keys.headers("admin"))
     assert resp.status_code == 422 and resp.json()["rule"] == "auth.department-only-bureau"
+
+
+def test_import_rows_of_another_department_are_refused_and_nothing_written(client, runtime, keys, world):
+    before = log_size(runtime)
+    data = ("部门代码,工号,姓名,执法证号,执法证有效期至\n"
+            "dept-a,0555,张三,C555,2030-01-01\n").encode()
+    resp = client.post("/v1/imports/inspectors", files={"file": ("i.csv", data, "text/csv")},
+                       headers=keys.headers("bureau_b"))
+    assert resp.status_code in (403, 422), resp.text
+    assert log_size(runtime) == before
+    assert client.get("/v1/inspectors/dept-a-0555", headers=keys.headers("bureau_a")).status_code == 404
+    own = client.post("/v1/imports/inspectors", files={"file": ("i.csv", data, "text/csv")},
+                      headers=keys.headers("bureau_a"))
+    assert own.status_code == 200, own.text
+    assert client.get("/v1/inspectors/dept-a-0555", headers=keys.headers("bureau_a")).status_code == 200
