@@ -518,3 +518,16 @@ def test_committed_beacon_round_needs_its_value_and_enters_the_seed(runtime: Any
     assert body["beacon"] == {"source": "drand-quicknet", "round": 123456, "value": "ab" * 32}
     assert draw.result["inspection"]["seed"] == body["seed"]
     _verify(runtime, code)
+
+
+def test_commit_with_an_empty_pool_is_refused_and_nothing_logged(runtime: Any) -> None:
+    code = _task(
+        runtime, {"targets": {"ratio_bp": 1000}, "teams": {"size": 2}}, targets=5
+    )  # no inspectors pool
+    size = _log_size(runtime)
+    with pytest.raises(RuleViolation) as err, runtime.transaction() as s:
+        service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+    assert err.value.rule == "task.pool-empty" and err.value.detail["pool"] == "inspectors"
+    assert _log_size(runtime) == size
+    with runtime.transaction() as s:
+        assert service.repo.get_task(s, code).status == "draft"
