@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from api_support import YEAR, create_drawable_task, log_size, reveal_body
+from api_support import YEAR, create_drawable_task, log_size, operator_commitment, reveal_body
 
 from drawsvc.sample.generator import make_uscc
+from drawsvc.tasks import replay
 
 ROLES = ("public", "admin", "discipline", "bureau_b", "bureau_a")
 ALL = frozenset(ROLES)
@@ -39,7 +40,7 @@ class Case:
     allowed: frozenset[str]
     json: Any = None
     files: Callable[[], dict[str, Any]] | None = None
-    needs_task: bool = False
+    state: str = ""  # "", "draft" (pools built), "committed", "drawn": the task the path names
     ok: tuple[int, ...] = (200, 201)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,7 +71,7 @@ CASES = [
     Case("inspectors", "GET", "/v1/inspectors/dept-a-0000/private", OWNER_READERS),
     Case("inspectors", "GET", "/v1/inspectors", READERS),
     Case("experts", "POST", "/v1/expert-pools", BUREAUS,
-         json=lambda role: {"code": f"ZJ-{role}", "name": "专家库"}),
+         json=lambda ctx: {"code": f"ZJ-{ctx['role']}", "name": "专家库"}),
     Case("experts", "POST", "/v1/expert-pools", ADMIN,
          json={"code": "ZJ-S", "name": "共享库", "shared": True}),
     Case("experts", "GET", "/v1/expert-pools", KEYED),
@@ -81,25 +82,54 @@ CASES = [
         "kind": "works_there", "valid_from": "2025-01-01"}),
     Case("imports", "POST", "/v1/imports/targets", BUREAUS, files=_csv),
     Case("tasks", "POST", "/v1/tasks", OWNER, json=TASK),
-    Case("tasks", "GET", "/v1/tasks/{task}", OWNER_READERS, needs_task=True),
-    Case("tasks", "GET", "/v1/tasks/{task}/pools/targets", OWNER_READERS, needs_task=True),
-    Case("draw", "POST", "/v1/tasks/{task}/draw", OWNER, json=reveal_body(), needs_task=True),
+    Case("tasks", "GET", "/v1/tasks/{task}", OWNER_READERS, state="committed"),
+    Case("pools", "GET", "/v1/tasks/{task}/pools/targets", OWNER_READERS, state="committed"),
+    Case("pools", "POST", "/v1/tasks/{task}/pools/targets/build", OWNER, json={"filters": {}}, state="draft"),
+    Case("commit", "POST", "/v1/tasks/{task}/commit", OWNER, state="draft", json={
+        "commitments": [{"party": "operator", "commitment": operator_commitment()}]}),
+    Case("draw", "POST", "/v1/tasks/{task}/draw", OWNER, json=reveal_body(), state="committed"),
+    Case("draw", "GET", "/v1/tasks/{task}/draw", OWNER_READERS, state="drawn"),
+    Case("designations", "POST", "/v1/tasks/{task}/designations", OWNER, state="draft", ok=(409,),
+         json={"person": "ZJ-0001", "reason": "专业对口", "approver": "局长"}),  # task draws no experts
+    Case("responses", "POST", "/v1/tasks/{task}/experts/ZJ-0001/response", OWNER, state="drawn",
+         json={"response": "accepted"}, ok=(404,)),  # no such invitation: past the role check
+    Case("replacements", "POST", "/v1/tasks/{task}/replacements", OWNER, state="drawn",
+         json=lambda ctx: {"target": ctx["target"], "inspector": ctx["inspector"], "reason": "生病",
+                           "approver": "局长"}),
+    Case("lock", "POST", "/v1/tasks/{task}/lock", OWNER, state="drawn"),
     Case("reports", "GET", f"/v1/reports/merge?year={YEAR}", READERS),
 ]
 
 
+def _prepare(state: str, client, a: dict[str, str]) -> dict[str, str]:
+    """A task of department A in ``state``; for "drawn", a drawn target and one of its inspectors."""
+    if not state:
+        return {}
+    if state == "draft":
+        task = client.post("/v1/tasks", json=TASK, headers=a).json()["code"]
+        assert client.post(f"/v1/tasks/{task}/pools/targets/build", json={"filters": {}},
+                           headers=a).status_code == 200
+        return {"task": task}
+    task = create_drawable_task(client, a)
+    if state == "committed":
+        return {"task": task}
+    drawn = client.post(f"/v1/tasks/{task}/draw", json=reveal_body(), headers=a).json()
+    team = replay.teams_of(drawn["result"])[0]
+    return {"task": task, "target": team["target"], "inspector": team["members"][1]["id"]}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.family}:{c.method} {c.path}" for c in CASES])
 def test_role_matrix(case: Case, client, runtime, keys, world):
-    task = create_drawable_task(client, keys.headers("bureau_a")) if case.needs_task else ""
+    ctx = _prepare(case.state, client, keys.headers("bureau_a"))
     if case.path == "/v1/declarations" and case.method == "POST":
         client.post("/v1/targets", json=TARGET, headers=keys.headers("bureau_a"))
-    path = case.path.format(task=task)
+    path = case.path.format(task=ctx.get("task", ""))
     # Refused roles first (each must leave the log untouched), then the allowed ones.
     for role in sorted(ROLES, key=lambda r: r in case.allowed):
         before = log_size(runtime)
         kwargs: dict[str, Any] = {"headers": keys.headers(role)}
         if case.json is not None:
-            kwargs["json"] = case.json(role) if callable(case.json) else case.json
+            kwargs["json"] = case.json({**ctx, "role": role}) if callable(case.json) else case.json
         if case.files is not None:
             kwargs["files"] = case.files()
         resp = client.request(case.method, path, **kwargs)
