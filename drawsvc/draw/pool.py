@@ -247,3 +247,25 @@ def freeze_avoidance(tags: Iterable[str]) -> Pool[AvoidanceRecord]:
                                rule="DRAW-18")
     return Pool("avoidance", tuple(recs),
                 root_from_leaf_hashes([leaf_hash(avoidance_leaf(r)) for r in recs]))
+
+
+def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:
+    """A pool the service froze itself earlier (at commit), rebuilt without re-hashing.
+
+    For the service's own draw only: ``records`` must already be in strict id order (checked,
+    one C-level pass) and ``root_hex`` is the root it logged when it froze the same rows. If the
+    rows changed since, the draw still uses the logged root in its seed and a verifier, which
+    always recomputes the root from the logged rows with ``freeze_*``, sees the mismatch
+    (DRAW-73). Verifiers MUST NOT use this.
+    """
+    recs = list(records)
+    ids = [r[0] for r in recs]
+    try:
+        ordered = all(map(operator.lt, ids, ids[1:]))
+    except TypeError:
+        ordered = False
+    if not ordered:
+        raise InvalidInput(f"{kind} records are not in strict id order", field=f"{kind}.id", rule="DRAW-16")
+    if not isinstance(root_hex, str) or not _HEX64.fullmatch(root_hex):
+        raise InvalidInput("a pool root is 64 lowercase hex digits", field=f"{kind}.root", rule="DRAW-19")
+    return Pool(kind, tuple(recs), bytes.fromhex(root_hex))

@@ -152,3 +152,15 @@ def test_a_column_mixing_true_and_one_is_refused():
         freeze_targets([ok, TargetRecord("91350100M000100Y44", "A", 0, 1)])  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
         freeze_targets([ok, TargetRecord("91350100M000100Y44", "A", False, False)])
+
+
+def test_assume_frozen_keeps_the_logged_root_and_refuses_unsorted_rows():
+    from drawsvc.draw.pool import assume_frozen
+
+    pool = freeze_targets(TargetRecord(f"9135010{k}M000100Y4{k}") for k in range(5))
+    again = assume_frozen("targets", pool.records, pool.root.hex())
+    assert again == pool
+    with pytest.raises(InvalidInput):
+        assume_frozen("targets", list(reversed(pool.records)), pool.root.hex())
+    with pytest.raises(InvalidInput):
+        assume_frozen("targets", pool.records, pool.root.hex().upper())
