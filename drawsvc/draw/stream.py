@@ -96,13 +96,18 @@ class DrawStream:
 
     def uniform(self, n: int) -> int:
         """Unbiased integer in ``[0, n)`` by rejection sampling (DRAW-12)."""
-        if not isinstance(n, int) or n < 1 or n > _TWO64:
+        if type(n) is not int or not 1 <= n <= _TWO64:
             raise ValueError("uniform(n) needs 1 <= n <= 2**64")
         if n == 1:
             return 0
         limit = _TWO64 - (_TWO64 % n)
         while True:
-            x = int.from_bytes(self.read(UNIFORM_BYTES), "big")
+            off = self._off
+            if off <= BLOCK_SIZE - UNIFORM_BYTES:  # fast path: the 8 bytes are in this block
+                self._off = off + UNIFORM_BYTES
+                x = int.from_bytes(self._buf[off:off + UNIFORM_BYTES], "big")
+            else:
+                x = int.from_bytes(self.read(UNIFORM_BYTES), "big")
             if x < limit:
                 return x % n
 

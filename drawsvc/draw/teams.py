@@ -286,12 +286,14 @@ def assign_teams(
     a = _Assigner(pool, avoid)
     index = {r.id: i for i, r in enumerate(pool)}
     assignments = []
+    departments = sorted(rule.departments)
+    specialty, leaders = rule.specialty, rule.leaders
     for t in targets:
-        spec = _spec_of(rule, t)
+        spec = specialty.get(t)
         team: list[int] = []
         members: list[dict[str, Any]] = []
         excluded: set[int] = set()
-        designated = rule.leaders.get(t)
+        designated = leaders.get(t)
         if designated is not None:
             i = index.get(designated.id)
             if i is None:
@@ -313,7 +315,7 @@ def assign_teams(
         team.append(leader)
         excluded.add(leader)
         members.append({"id": pool[leader].id, "leader": True, "designated": designated is not None})
-        for dept in sorted(rule.departments):
+        for dept in departments:
             if any(pool[m].dept == dept for m in team):
                 continue
             got = a.pick(stream, (False, dept, spec), t, excluded)
