@@ -18,6 +18,7 @@ then ``--export-batch`` more entries and the incremental export (the timed figur
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -31,12 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger import export, store  # noqa: E402
-from ledger.checkpoint import sign_checkpoint  # noqa: E402
-from ledger.database import create_engine  # noqa: E402
-from ledger.log import Log  # noqa: E402
-from ledger.note import Signer  # noqa: E402
-from ledger.verify import verify_consistency, verify_inclusion  # noqa: E402
+from ledger import export, store
+from ledger.checkpoint import sign_checkpoint
+from ledger.database import create_engine
+from ledger.log import Log
+from ledger.note import Signer
+from ledger.verify import verify_consistency, verify_inclusion
 
 ORIGIN = "bench.drawsvc.example/log"
 
@@ -118,8 +119,6 @@ def main() -> None:
             cons.append(time.perf_counter_ns() - t0)
         # Spot-check that what was timed is right.
         i, p = next(iter(leaf_for.items()))
-        import hashlib
-
         verify_inclusion(i, n, hashlib.sha256(b"\x00" + log.entry(conn, i)).digest(), p, root)
         verify_consistency(m, n, c, log.root(conn, m), root)
 

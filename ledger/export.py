@@ -220,6 +220,12 @@ def read_tile(directory: Path | str, level: int, index: int, width: int) -> byte
         raise MalformedError(f"tile {tiles.tile_path(level, index, width)} missing") from None
 
 
+def root_from_directory(directory: Path | str, size: int) -> bytes:
+    """MTH(D[size]) recomputed from a published tile directory (``verify.root_from_tiles``)."""
+    needed = {(lvl, idx): read_tile(directory, lvl, idx, w) for lvl, idx, w in tiles_for_root(size)}
+    return root_from_tiles(size, needed)
+
+
 def verify_directory(directory: Path | str, verifier: Verifier, *, origin: str, full: bool = False) -> int:
     """Check a published tile directory; returns its verified tree size.
 
@@ -230,8 +236,7 @@ def verify_directory(directory: Path | str, verifier: Verifier, *, origin: str, 
     """
     directory = Path(directory)
     cp = verify_checkpoint((directory / tiles.CHECKPOINT_PATH).read_bytes(), verifier, origin=origin)
-    needed = {(lvl, idx): read_tile(directory, lvl, idx, w) for lvl, idx, w in tiles_for_root(cp.size)}
-    calculated = root_from_tiles(cp.size, needed)
+    calculated = root_from_directory(directory, cp.size)
     if calculated != cp.root:
         raise RootMismatch(cp.root, calculated, "tile directory root")
     if full:

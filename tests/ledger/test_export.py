@@ -63,6 +63,9 @@ def test_export_then_incremental_export_touches_only_changed_tiles(grown) -> Non
     assert "tile/0/273.p/112" in after  # still served for the older checkpoint
     assert export.verify_directory(site, verifier(), origin=support.ORIGIN, full=True) == 70_005
     assert root == root_from_leaf_hashes([leaf_hash(e) for e in entries[:70_005]])
+    assert export.root_from_directory(site, 70_005) == root
+    with engine.connect() as conn:
+        assert export.root_from_directory(site, 70_000) == log.root(conn, 70_000)  # older partials kept
 
 
 def test_partial_tiles_are_deleted_once_the_full_tile_exists(grown) -> None:
