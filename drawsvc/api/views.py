@@ -7,6 +7,7 @@ response model. Private values appear only when ``private`` is true; salts only 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -43,3 +44,19 @@ def private_openings(row: Inspector | Expert) -> list[PrivateField]:
         text = value.isoformat() if isinstance(value, date) else str(value)
         out.append(PrivateField(field=name, value=text, salt=salt, commitment=commit(name, salt, text)))
     return out
+
+
+class LogWindow(Sequence[bytes]):
+    """The log as a sequence indexed by log index, empty before ``start`` (a task's entries all
+    follow its ``task.create``), so the draw record reads only that window."""
+
+    def __init__(self, start: int, entries: list[bytes]) -> None:
+        self.start, self.entries = start, entries
+
+    def __len__(self) -> int:
+        return self.start + len(self.entries)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return self.entries[i - self.start] if i >= self.start else b""

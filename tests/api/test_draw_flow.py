@@ -101,3 +101,17 @@ def test_bureau_cannot_create_a_task_for_another_department(client, runtime, key
                        headers=keys.headers("bureau_b"))
     assert resp.status_code == 403
     assert log_size(runtime) == size
+
+
+def test_draw_record_is_public_once_published(client, runtime, keys, world):
+    a = keys.headers("bureau_a")
+    task = create_drawable_task(client, a)
+    drawn = client.post(f"/v1/tasks/{task}/draw", json=reveal_body(), headers=a).json()
+    assert client.get(f"/v1/tasks/{task}/record").status_code == 401
+    assert client.get(f"/v1/tasks/{task}/record", headers=keys.headers("bureau_b")).status_code == 403
+    own = client.get(f"/v1/tasks/{task}/record", headers=a)
+    assert own.status_code == 200 and own.headers["content-type"].startswith("text/html")
+    assert client.post(f"/v1/tasks/{task}/lock", headers=a).status_code == 200
+    page = client.get(f"/v1/tasks/{task}/record")
+    assert page.status_code == 200
+    assert task in page.text and drawn["targets"][0] in page.text

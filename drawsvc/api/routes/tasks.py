@@ -9,9 +9,11 @@ Task codes of sub-draws contain ``/`` (``T2026-0001/unit``), hence ``{code:path}
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 from fastapi import Path, Query
+from fastapi.responses import HTMLResponse
 
 from drawsvc.api import auth
 from drawsvc.api.auth import Principal, Role
@@ -38,8 +40,9 @@ from drawsvc.api.schemas.tasks import (
     TaskIn,
     TaskOut,
 )
+from drawsvc.api.views import LogWindow
 from drawsvc.journal import now_shanghai
-from drawsvc.tasks import replay, service
+from drawsvc.tasks import record, replay, service
 from drawsvc.tasks import repository as task_repo
 from drawsvc.tasks.models import Draw, Task
 
@@ -225,6 +228,19 @@ def create_subdraw(code: TaskCode, body: SubdrawIn, principal: PrincipalDep, run
     sub = service.create_subdraw(session, runtime.journal, parent=code, unit=body.unit, params=body.params,
                                  title=body.title, actor=principal.actor)
     return TaskOut.model_validate(sub)
+
+
+@router.get("/v1/tasks/{code:path}/record", response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {}}, "description": "抽取记录表"}})
+def get_record(code: TaskCode, principal: PrincipalDep, runtime: RuntimeDep,
+               session: SessionDep) -> HTMLResponse:
+    """The printable draw record (抽取记录表) built from the log, with its verification QR code."""
+    task = _readable(principal, session, code)
+    conn = session.connection()
+    window = LogWindow(task.log_index, runtime.log.entries(conn, task.log_index, runtime.log.size(conn)))
+    built = record.build_record(record.select_entries(window, code))
+    base = os.environ.get("DRAWSVC_PUBLIC_BASE_URL") or "https://" + runtime.log.origin.split("/", 1)[0]
+    return HTMLResponse(record.render_html(built, verify_base_url=base))
 
 
 @router.get("/v1/tasks/{code:path}", response_model=TaskOut)
