@@ -9,17 +9,18 @@ only through :mod:`drawsvc.tasks.replay`, which the verifier shares.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
 import re
 import secrets as pysecrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -51,6 +52,8 @@ from drawsvc.tasks.params import parse_params
 if TYPE_CHECKING:
     from drawsvc.journal import Actor, Journal
 
+P = ParamSpec("P")
+R = TypeVar("R")
 MAX_REASON = 1000
 CHUNK_BYTES = 56 * 1024  # payload budget per chunk entry, below the 64 KiB entry limit (ENV-7)
 ENVELOPE_ALLOWANCE = 8 * 1024  # room for the rest of a draw.result body beside an inline result
@@ -71,6 +74,19 @@ RULE_POOL_EMPTY = "task.pool-empty"
 RULE_BEACON = "draw.beacon-value"
 AVOIDANCE_SALT_BYTES = 32
 AVOIDANCE_REASON = "avoidance"  # draw-spec §9: the engine's reason for a post-draw declaration
+
+
+def _gc_paused(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with the cyclic GC paused (see ``_bulk``): a draw over a million-record pool
+    allocates millions of acyclic objects while millions more (the frozen pool) stay alive, and
+    every full collection would rescan them all."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _bulk():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager
@@ -451,6 +467,7 @@ def remove_pool_member(
 # --- commitment -------------------------------------------------------------------------------
 
 
+@_gc_paused
 def commit_task(
     session: Session,
     journal: Journal,
@@ -497,8 +514,7 @@ def commit_task(
     salt = pysecrets.token_bytes(AVOIDANCE_SALT_BYTES) if t.params.get("teams") is not None else None
 
     if round_ == 1:
-        with _bulk():
-            pools, avoidance = _freeze(session, journal, t, on, salt, actor)
+        pools, avoidance = _freeze(session, journal, t, on, salt, actor)
     else:
         first = repo.first_commitment(session, task)
         assert first is not None
@@ -711,6 +727,7 @@ def _chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
 # --- draw -------------------------------------------------------------------------------------
 
 
+@_gc_paused
 def draw_task(
     session: Session,
     journal: Journal,
@@ -746,15 +763,14 @@ def draw_task(
                 rule=RULE_BEACON,
             )
         beacon = {**c.beacon, "value": beacon_value.lower()}
-    with _bulk():
-        inputs = logread.inputs_from_log(
-            journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
-        )
-        try:
-            result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
-        except DrawInfeasible as exc:
-            raise _with_department(exc, t) from None
-        del inputs
+    inputs = logread.inputs_from_log(
+        journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
+    )
+    try:
+        result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
+    except DrawInfeasible as exc:
+        raise _with_department(exc, t) from None
+    del inputs
     seed = (result["inspection"] or result["experts"])["seed"]
     summary = replay.summary(result)
     body: dict[str, Any] = {
