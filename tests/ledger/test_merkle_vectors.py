@@ -72,7 +72,7 @@ def test_consistency_vector(path: Path) -> None:
         verify_consistency(*args)
 
 
-@pytest.mark.parametrize("path", sorted(OURS.rglob("*.json")), ids=_id)
+@pytest.mark.parametrize("path", sorted(OURS.glob("*/*/*.json")), ids=_id)
 def test_our_mutations_are_also_refused_by_the_reference(path: Path) -> None:
     """Each named mutation is a real failure by the RFC's own algorithm, not just by ours."""
     v = json.loads(path.read_text())
@@ -80,12 +80,10 @@ def test_our_mutations_are_also_refused_by_the_reference(path: Path) -> None:
         call = lambda: ref.verify_inclusion(  # noqa: E731
             v["leafIdx"], v["treeSize"], _b64(v["leafHash"]), _proof(v), _b64(v["root"])
         )
-    elif "size1" in v:
+    else:
         call = lambda: ref.verify_consistency(  # noqa: E731
             v["size1"], v["size2"], _b64(v["root1"]), _b64(v["root2"]), _proof(v)
         )
-    else:
-        pytest.skip("roots file")
     if v["wantErr"]:
         with pytest.raises((ref.VerifyError, IndexError, ValueError)):
             call()
