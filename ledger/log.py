@@ -2,13 +2,13 @@
 
 Append order (docs/specs/ledger.md §Append), all inside the caller's open transaction:
 
-1. encode (RFC 8785, ``ledger.entries``) and size-check *every* entry; nothing is written
-   if any is refused (``EntryRejected``);
-2. take the writer lock (``store.lock_for_append``), then read the size and the partial
-   right-edge tiles;
+1. encode (RFC 8785, ``ledger.entries``; ``append`` only) and size-check *every* entry;
+   nothing is written if any is refused (``EntryRejected``);
+2. take the writer lock (``store.lock_for_append``), then read the size, the partial
+   right-edge tiles and the partial entry bundle;
 3. hash the leaves and integrate them into the tiles (``tree.integrate``), giving the root;
 4. sign the C2SP checkpoint for (origin, new size, root);
-5. write entries, tiles, and the new size + root + checkpoint.
+5. write entry bundles, leaf index, tiles, and the new size + root + checkpoint.
 
 The caller commits: all of it becomes visible at once or, on any exception, none of it.
 Reads take a connection too and see the snapshot of its transaction.
