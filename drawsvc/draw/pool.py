@@ -13,7 +13,12 @@ Record shapes (JSON keys in JCS order):
 - avoidance  ``{"tag": hex}``  (``teams.avoidance_tag``; the record ``id`` is the tag)
 
 Records are ``NamedTuple``s so that a 1,000,000-target pool costs little more than its tuples;
-leaves are built by hand with a fixed key order (checked against JCS in tests/draw/test_pool.py).
+leaves are built by hand with a fixed key order (checked against JCS in tests/draw/test_draw_pool.py).
+
+API: ``freeze_targets``, ``freeze_inspectors``, ``freeze_experts``, ``freeze_avoidance`` ->
+``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``); ``target_leaf``,
+``inspector_leaf``, ``expert_leaf``, ``avoidance_leaf`` (one record's leaf bytes);
+``assume_frozen`` (service only: rebuild a pool it froze itself, without re-hashing).
 """
 
 from __future__ import annotations
