@@ -85,6 +85,11 @@ def _run(kind: str, inp: dict[str, Any]) -> Any:
     if kind == "inspection":
         req = engine.InspectionRequest.from_json(inp)
         return engine.replay_inspection(req, [Replacement.from_json(e) for e in inp["events"]])
+    if kind == "verify":
+        req = engine.InspectionRequest.from_json(inp["request"])
+        events = [Replacement.from_json(e) for e in inp["request"]["events"]]
+        engine.verify_result(inp["logged"], engine.replay_inspection(req, events))
+        return {}
     if kind == "experts":
         req = engine.ExpertRequest.from_json(inp)
         return engine.replay_experts(req, [Decline.from_json(e) for e in inp["events"]])
@@ -94,7 +99,7 @@ def _run(kind: str, inp: dict[str, Any]) -> Any:
 def test_there_are_vectors_of_every_kind_and_mutations():
     kinds = {json.loads(f.read_text(encoding="utf-8"))["kind"] for f in FILES}
     assert kinds == {"stream", "substream", "seed", "pool", "avoidance", "allocation", "inspection",
-                     "experts"}
+                     "experts", "verify"}
     assert sum(1 for f in FILES if "expected_error" in f.read_text(encoding="utf-8")) >= 10
 
 
