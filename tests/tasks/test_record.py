@@ -546,6 +546,14 @@ MUTATIONS = [
         "body.pools.targets.size",
     ),
     (
+        "inspectors-size-not-rows",
+        "draw.commit",
+        "body.pools.inspectors.size",
+        6,
+        "record.pool-size",
+        "body.pools.inspectors.size",
+    ),
+    (
         "avoidance-size-not-tags",
         "draw.commit",
         "body.avoidance.size",
@@ -713,19 +721,9 @@ def test_unknown_kind_of_the_task_is_listed_not_hidden() -> None:
     assert row.attrs["data-kind"] == "task.note" and row.attrs["data-category"] == "other"
 
 
-def columnar(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The targets chunks re-encoded as columns (``ids`` = concatenated USCCs), as tasks now logs them."""
-    for e in log:
-        b = e["body"]
-        if e["kind"] == "draw.pool.members" and b["pool"] == "targets":
-            ids = "".join(r[0] for r in b.pop("rows"))
-            b.pop("fields")
-            b.update({"ids": ids, "strata": [["", len(ids) // 18]], "checks": [], "risk": []})
-    return log
-
-
 def test_columnar_targets_chunks_are_counted_by_their_ids() -> None:
-    log = columnar(copy.deepcopy(LOG))
+    log = copy.deepcopy(LOG)  # the vector's targets chunks are in the column form (entries.md §4)
+    assert "ids" in log[index_of("draw.pool.members")]["body"]
     record = build_record(task_entries(log))
     assert record.rounds[0].pools[0].name == "targets" and record.rounds[0].pools[0].size == 7
     first = index_of("draw.pool.members")

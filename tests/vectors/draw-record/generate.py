@@ -49,6 +49,22 @@ def entry(kind: str, at: str, actor: dict[str, Any], body: dict[str, Any]) -> di
     }
 
 
+def columns(rows: list[list[Any]]) -> dict[str, Any]:
+    """Targets rows (id, stratum, checks, risk, …) in the column form of entries.md §4."""
+    strata: list[list[Any]] = []
+    for r in rows:
+        if strata and strata[-1][0] == r[1]:
+            strata[-1][1] += 1
+        else:
+            strata.append([r[1], 1])
+    return {
+        "ids": "".join(r[0] for r in rows),
+        "strata": strata,
+        "checks": [[k, r[2]] for k, r in enumerate(rows) if r[2]],
+        "risk": [k for k, r in enumerate(rows) if r[3]],
+    }
+
+
 def teams(assignments: list[tuple[str, list[str]]], position: int) -> dict[str, Any]:
     return {
         "size": 2,
@@ -124,7 +140,7 @@ def build() -> list[dict[str, Any]]:
         "teams": {"size": 2, "departments": [], "specialty": None},
         "experts": {"headcount": 3, "pool": "ZJ", "group": "食品", "response_working_days": 3},
     }
-    targets = [[uscc(n), "", 0, False, "330102", "AUTH-330102"] for n in range(1, 8)]
+    targets = [[uscc(n), "", n % 3, n == 4] for n in range(1, 8)]
     inspectors = [[f"INS-{n:03d}", "330100-SC", n % 2 == 0, ["食品"]] for n in range(1, 6)]
     experts_rows = [[f"EXP-{n:03d}"] for n in range(1, 6)]
     s_op1, s_jw1, s_op2, s_jw2 = (secret(x) for x in ("op1", "jw1", "op2", "jw2"))
@@ -218,13 +234,20 @@ def build() -> list[dict[str, Any]]:
             },
         )
     )
-    fields = ["id", "stratum", "checks", "risk", "region", "authority"]
+    fields = ["id", "stratum", "checks", "risk"]
     t0 = add(
         entry(
             "draw.pool.members",
             "03T10:00:00",
             BUREAU,
-            {"task": TASK, "pool": "targets", "chunk": 0, "chunks": 2, "fields": fields, "rows": targets[:4]},
+            {
+                "task": TASK,
+                "pool": "targets",
+                "chunk": 0,
+                "chunks": 2,
+                "fields": fields,
+                **columns(targets[:4]),
+            },
         )
     )
     add(
@@ -232,7 +255,14 @@ def build() -> list[dict[str, Any]]:
             "draw.pool.members",
             "03T10:00:00",
             BUREAU,
-            {"task": TASK, "pool": "targets", "chunk": 1, "chunks": 2, "fields": fields, "rows": targets[4:]},
+            {
+                "task": TASK,
+                "pool": "targets",
+                "chunk": 1,
+                "chunks": 2,
+                "fields": fields,
+                **columns(targets[4:]),
+            },
         )
     )
     i0 = add(
