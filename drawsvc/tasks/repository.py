@@ -55,7 +55,9 @@ def pool_member_ids(session: Session, task_code: str, pool: str) -> list[str]:
     q = sa.select(PoolMember.member).where(
         PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.removed.is_(False)
     )
-    return sorted(session.connection().execute(q).scalars())
+    out = session.connection().execute(q).scalars().all()
+    out.sort()
+    return out
 
 
 def find_pool_member(session: Session, task_code: str, pool: str, member: str) -> PoolMember | None:
@@ -244,6 +246,16 @@ def target_attributes(session: Session, ids: Sequence[str] | None = None) -> dic
         for k in range(0, len(ids), 900):
             add(session.execute(sa.select(*cols).where(t.uscc.in_(ids[k : k + 900]))))
     return out
+
+
+def flagged_targets(session: Session) -> set[str]:
+    """USCCs of the targets carrying a risk flag (a small share of the directory)."""
+    t = reg.Target
+    return set(
+        session.connection()
+        .execute(sa.select(t.uscc).where(sa.cast(t.risk_flags, sa.String) != "[]"))
+        .scalars()
+    )
 
 
 def target_pool_rows(session: Session, task_code: str, *, with_strata: bool) -> list[tuple[Any, ...]]:

@@ -687,19 +687,20 @@ def _pool_rows(session: Session, t: Task, pool: str) -> list[Any]:
     """The current pool as rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
     if pool == "targets":
         spec = t.params.get("targets")
-        strata = replay.stratum_needs_attributes(spec)
-        found = repo.target_pool_rows(session, t.code, with_strata=strata)
-        found.sort(key=itemgetter(0))
         get = repo.inspections_per_target(session, t.year, exclude_task=t.code).get
         record = TargetRecord
-        if strata:
+        if replay.stratum_needs_attributes(spec):
+            found = repo.target_pool_rows(session, t.code, with_strata=True)
+            found.sort(key=itemgetter(0))
             stratum = replay.stratum_of
             keys = ("region", "authority", "scale", "credit")
             return [
                 record(r[0], stratum(spec, dict(zip(keys, r[2:], strict=True))), get(r[0], 0), bool(r[1]))
                 for r in found
             ]
-        return [record(r[0], "", get(r[0], 0), bool(r[1])) for r in found]
+        # no strata: only the members and the (few) risk-flagged targets are read
+        flagged = repo.flagged_targets(session)
+        return [record(u, "", get(u, 0), u in flagged) for u in repo.pool_member_ids(session, t.code, pool)]
     ids = repo.pool_member_ids(session, t.code, pool)
     if pool == "inspectors":
         ia = repo.inspector_attributes(session, ids)

@@ -531,3 +531,31 @@ def test_commit_with_an_empty_pool_is_refused_and_nothing_logged(runtime: Any) -
     assert _log_size(runtime) == size
     with runtime.transaction() as s:
         assert service.repo.get_task(s, code).status == "draft"
+
+
+def test_risk_flagged_target_stays_eligible_above_the_cap(runtime: Any) -> None:
+    import sqlalchemy as sa
+
+    from drawsvc.registries.models import Target
+
+    code = _task(runtime, {"targets": {"ratio_bp": 10_000}}, targets=6)
+    with runtime.transaction() as s:
+        ids = service.repo.pool_member_ids(s, code, "targets")
+        s.execute(sa.update(Target).where(Target.uscc == ids[0]).values(risk_flags=["complaints"]))
+        for u in ids[:2]:
+            for day in (date(2026, 2, 2), date(2026, 3, 3)):
+                service.record_inspection(
+                    s,
+                    runtime.journal,
+                    target=u,
+                    kind="patrol",
+                    on=day,
+                    department="SCJG",
+                    reason="巡查",
+                    actor=actor(),
+                )
+    draw = _commit_draw(runtime, code)
+    drawn = replay.drawn_targets(draw.result)
+    assert ids[0] in drawn and ids[1] not in drawn  # DRAW-20: risk-flagged targets are exempt
+    assert target_rows(runtime)[ids[0]][3] is True
+    _verify(runtime, code)
