@@ -11,6 +11,11 @@ conflicted) before freezing the pool (DRAW-60): birth dates never reach the log.
   drawn, so the state after any step is just the drawn sequence and the stream position;
 - replaces an expert who declines or does not answer by the next draw from the same stream,
   resumed at the recorded position, until the headcount is met (DRAW-63).
+
+API: ``expert_exclusion(on=, exited_on=, term_start=, term_end=, birth_date=, age_limit=,
+conflicted=) -> rule | None``, ``age_on(birth, on)``, ``sit_outs(previous)``,
+``draw_experts(seed, pool_ids, subject=, headcount=, previous=, designated=) -> dict`` (the
+"experts" part), ``Decline(expert, reason)``, ``top_up(seed, part, pool_ids, event, subject=)``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@
        "purpose": str, "round": int,
        "secrets": [hex(secret_1), ...],          # commitment order
        "spec": "draw/v1", "task": str}
+
+API: ``commitment(secret) -> hex``, ``verify_reveal(commitments, secrets)`` (raises),
+``Beacon(round, randomness)``, ``PoolRoot(root, size)``, ``seed_material(...) -> dict``,
+``derive_seed(task_id=, round=, purpose=, pools=, commitments=, secrets=, beacon=) -> bytes``.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ Allocation (DRAW-33), with ``N_s`` the stratum sizes, ``m_s`` the minimums, ``T`
    ``L``-th largest remainder ``t`` is shared by more strata than places left, the strata with
    ``r_s > t`` get one each and the ``L - |{r_s > t}|`` others are chosen among the tied strata
    (sorted by key) with ``sample(len(tied), places)`` on the allocation stream.
+
+API: ``allocate(sizes, total, minimums, stream) -> Allocation(counts, tie_winners, position)``,
+``StratifiedRule`` (``as_json``/``from_json``), ``draw_stratified(seed, records, rule) -> dict``
+(the result's "targets" part, DRAW-36).
 """
 
 from __future__ import annotations

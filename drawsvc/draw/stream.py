@@ -13,6 +13,9 @@ an unsigned big-endian integer ``x``; ``limit = 2**64 - (2**64 mod n)``; if ``x 
 
 Sub-streams (DRAW-14): ``derive_stream_seed(seed, label)`` =
 ``SHA-256(JCS({"label": [..strings..], "seed": hex(seed), "spec": "draw/v1"}))``.
+
+API: ``DrawStream(seed, position=0)`` / ``DrawStream.derived(seed, label, position=0)`` with
+``position``, ``read(n)``, ``uniform(n)``, ``sample(n, k)``; ``derive_stream_seed(seed, label)``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ computes each group's count from integer basis points (DRAW-21) and samples it, 
 uninspected-first (DRAW-24), with partial Fisher–Yates on the group's own sub-stream (DRAW-23).
 
 Integer arithmetic only: ``count = ceil(max(ratio_bp, min_ratio_bp) * n / 10000)``.
+
+API: ``RatioRule`` (``as_json``/``from_json``), ``target_eligible(record, cap)``,
+``target_count(eligible, ratio_bp, min_ratio_bp)``, ``group_of``, ``sample_records``,
+``draw_ratio(seed, records, rule) -> dict`` (the result's "targets" part, DRAW-25).
 """
 
 from __future__ import annotations

@@ -19,6 +19,13 @@ the avoidance pool of tags ``HMAC-SHA256(salt, JCS({"person": p, "target": t}))`
 per-task ``salt`` with the secrets; the engine tests a candidate pair by computing its tag.
 
 Replacement (§9, DRAW-50 .. DRAW-54): see ``replace_member``.
+
+API: ``inspector_eligible(active=, cert_valid_from=, cert_valid_until=, on=)``,
+``avoidance_tag(salt, person, target) -> hex``, ``Avoidance(salt, tags)`` /
+``Avoidance.from_pairs(salt, pairs)`` / ``Avoidance.empty()``, ``Designation(id, reason,
+approver)``, ``TeamRule(size, departments, specialty, leaders)``, ``assign_teams(seed, targets,
+pool, rule, avoid) -> dict`` (the "teams" part), ``Replacement(target, person, reason, approver)``,
+``replace_member(seed, teams, pool, rule, avoid, event, removed) -> (teams part, event record)``.
 """
 
 from __future__ import annotations
