@@ -77,12 +77,25 @@ def _secret_path(task: str, round_: int, party: str = "operator") -> Path:
 
 
 def save_secret(task: str, round_: int, secret: bytes, party: str = "operator") -> Path:
-    """Write the secret (hex) with mode 0600, refusing to overwrite an existing one."""
+    """Durably write the secret (hex, mode 0600) before its commitment is logged.
+
+    Written to an exclusive temporary file, fsynced, then renamed over the round's path: a file
+    left by an attempt whose commitment was never logged (that round is still open) is replaced,
+    and a crash never leaves a commitment whose secret was not saved first.
+    """
     path = _secret_path(task, round_, party)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secret.hex() + "\n")
+    tmp = path.with_name(f".{path.name}.{pysecrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secret.hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -334,13 +347,13 @@ def commit(
     from drawsvc.tasks import service
 
     def go(s: Session, j: Journal) -> tuple[int, int, Path | None]:
-        round_ = repo.get_task(s, task).round + 1
-        saved = None
+        round_ = repo.get_task(s, task).round + 1  # this transaction holds the write lock
+        path = None
         op = commitment
         if op is None:
             secret = pysecrets.token_bytes(SECRET_BYTES)
             op = commit_of(secret)
-            saved = (secret, round_)
+            path = save_secret(task, round_, secret)  # saved before the commitment is logged
         parties = [{"party": "operator", "department": department, "commitment": op}]
         if discipline_commitment:
             parties.append({"party": "discipline", "department": None, "commitment": discipline_commitment})
@@ -355,7 +368,6 @@ def commit(
             approver=approver,
             actor=_actor(department, operator),
         )
-        path = save_secret(task, round_, saved[0]) if saved else None  # only once the commit succeeded
         return c.round, c.log_index, path
 
     round_, index, path = _run(go)
