@@ -37,7 +37,7 @@ from drawsvc.registries import records, repository, rules
 from drawsvc.registries.experts import apply_expert_record, pool_rules
 from drawsvc.registries.formats import LAYOUTS, Layout
 from drawsvc.registries.models import Expert, ExpertPool, Inspector, InterestDeclaration, Target
-from drawsvc.registries.service import INSPECTOR_TRANSITIONS, apply_inspector
+from drawsvc.registries.service import INSPECTOR_TRANSITIONS, apply_inspector, new_declaration, redeclare
 from drawsvc.registries.tabular import Format, iter_rows
 
 BATCH_ROWS = 2000
@@ -48,7 +48,7 @@ BATCH_KINDS = {
     "targets": "registry.target.batch",
     "inspectors": "registry.inspector.batch",
     "experts": "registry.expert.batch",
-    "declarations": "registry.declaration.batch",
+    "declarations": "registry.declaration.batch.v2",  # v2: terms only as a commitment (P-5)
 }
 
 Raw = dict[str, Any]
@@ -508,10 +508,10 @@ def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
             ctx.fail_all(row, errs)
             continue
         assert rec is not None
-        if rec.code in first_row:
-            ctx.duplicate(row, "person_code", first_row[rec.code])
+        if rec.key in first_row:
+            ctx.duplicate(row, "person_code", first_row[rec.key])
             continue
-        first_row[rec.code] = row
+        first_row[rec.key] = row
         parsed.append((row, rec))
     inspectors = repository.inspectors_by_code(
         ctx.session, [r.person_code for _, r in parsed if r.person_kind == "inspector"]
@@ -520,18 +520,7 @@ def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         ctx.session, [r.person_code for _, r in parsed if r.person_kind == "expert"]
     )
     pool_dept = {p.code: p.department_code for p in repository.list_pools(ctx.session)}
-    existing = (
-        {
-            d.code: d
-            for d in ctx.session.scalars(
-                sa.select(InterestDeclaration).where(
-                    InterestDeclaration.code.in_([r.code for _, r in parsed])
-                )
-            )
-        }
-        if parsed
-        else {}
-    )
+    existing = repository.declarations_by_key(ctx.session, [r.key for _, r in parsed])
     changed: list[InterestDeclaration] = []
     for row, rec in parsed:
         if rec.person_kind == "inspector":
@@ -546,11 +535,9 @@ def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         if ctx.department is not None and owner is not None and owner != ctx.department:
             ctx.fail(row, "person_code", rules.DEPARTMENT_SCOPE, "person belongs to another department")
             continue
-        old = existing.get(rec.code)
+        old = existing.get(rec.key)
         if old is None:
-            new = InterestDeclaration(
-                code=rec.code, withdrawn=False, import_ref=ctx.import_ref, **rec.__dict__
-            )
+            new = new_declaration(rec, import_ref=ctx.import_ref)
             ctx.session.add(new)
             ctx.report.created += 1
             changed.append(new)
@@ -559,8 +546,7 @@ def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
             ctx.duplicate(row, "person_code")
             continue
         old.import_ref = ctx.import_ref
-        if old.valid_until != rec.valid_until or old.withdrawn:
-            old.valid_until, old.withdrawn = rec.valid_until, False
+        if redeclare(old, rec):
             ctx.report.updated += 1
             changed.append(old)
         else:

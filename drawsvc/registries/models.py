@@ -2,13 +2,15 @@
 
 Every record has a stable public identifier used by draws for ordering and by log entries:
 ``Department.code``, ``(CheckItem.department_code, CheckItem.code)``, ``Target.uscc``,
-``Inspector.code``, ``ExpertPool.code``, ``Expert.code``. Integer ids are internal only.
-Private values (phone, ID number, birth date) are stored beside their salt (``*_salt``) and
-reach the log only as commitments (``drawsvc.privacy``). Spec: docs/specs/registries.md §2.
+``Inspector.code``, ``ExpertPool.code``, ``Expert.code``, ``InterestDeclaration.code``. Integer
+ids are internal only. Private values (phone, ID number, birth date, home address, a
+declaration's terms) are stored beside their salt (``*_salt``) and reach the log only as
+commitments (``drawsvc.privacy``). Spec: docs/specs/registries.md §2.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drawsvc.db.base import Base
+from drawsvc.privacy import new_salt
 
 # Closed lists (Chinese labels live in drawsvc.registries.vocab).
 TARGET_STATUSES = ("active", "deregistered")
@@ -47,6 +50,14 @@ DECLARATION_KINDS = (
 )
 PERSON_KINDS = ("inspector", "expert")
 OBJECTION_DECISIONS = ("upheld", "dismissed")
+
+DECLARATION_CODE_PREFIX = "D-"
+
+
+def new_declaration_code() -> str:
+    """A declaration's public identifier: random, so it says nothing about the terms (P-5)."""
+    return DECLARATION_CODE_PREFIX + secrets.token_hex(8)
+
 
 DEFAULT_MIN_RATIO_BP = 300
 DEFAULT_CAP_PER_TARGET_PER_YEAR = 2
@@ -243,18 +254,26 @@ class ExpertInvitation(Base):
 
 
 class InterestDeclaration(Base):
-    """回避关系: a person linked to a target or organisation (by credit code) for a period."""
+    """回避关系: a person linked to a target or organisation (by credit code) for a period.
+
+    Public in the log: ``code`` (random, ``D-`` + 16 hex: it embeds nothing), the person and
+    ``withdrawn``. Private: the terms (counterpart, kind, validity), logged only as a commitment
+    under ``terms_salt`` (spec registries.md §6 P-5). ``natural_key`` (private) identifies the
+    same declaration across imports: ``<person kind>/<person code>/<uscc>/<kind>/<valid_from>``.
+    """
 
     __tablename__ = "interest_declarations"
     __table_args__ = (Index("ix_interest_declarations_person", "person_kind", "person_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(200), unique=True)  # person/uscc/kind/valid_from
+    code: Mapped[str] = mapped_column(String(200), unique=True, default=new_declaration_code)
+    natural_key: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
     person_kind: Mapped[str] = mapped_column(String(20))
     person_code: Mapped[str] = mapped_column(String(80))
-    counterpart_uscc: Mapped[str] = mapped_column(String(18), index=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    counterpart_uscc: Mapped[str] = mapped_column(String(18), index=True)  # private
+    kind: Mapped[str] = mapped_column(String(30))  # private
+    valid_from: Mapped[date] = mapped_column(Date)  # private
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # private
+    terms_salt: Mapped[str] = mapped_column(String(32), default=new_salt)
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     import_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -9,12 +9,13 @@ Spec: docs/specs/registries.md §2 (fields), §4 (rules), §7 (log bodies).
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from drawsvc.errors import InvalidInput
+from drawsvc.errors import InvalidInput, RevealMismatch
 from drawsvc.privacy import Sealed, public_body
 from drawsvc.registries import fields as f
 from drawsvc.registries import models as m
@@ -362,6 +363,9 @@ def expert_body(e: m.Expert) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- declarations
+TERMS_FIELD = "terms"  # the committed field of a declaration's log body (spec §6 P-5)
+
+
 @dataclass(frozen=True)
 class DeclarationRecord:
     person_kind: str
@@ -372,8 +376,14 @@ class DeclarationRecord:
     valid_until: date | None
 
     @property
-    def code(self) -> str:
-        return f"{self.person_kind}/{self.person_code}/{self.counterpart_uscc}/{self.kind}/{self.valid_from}"
+    def key(self) -> str:
+        """The private natural key: the same declaration in two files is the same row."""
+        return declaration_key(self.person_kind, self.person_code, self.counterpart_uscc, self.kind,
+                               self.valid_from)
+
+
+def declaration_key(person_kind: str, person_code: str, uscc: str, kind: str, valid_from: date) -> str:
+    return f"{person_kind}/{person_code}/{uscc}/{kind}/{valid_from.isoformat()}"
 
 
 def parse_declaration(raw: Mapping[str, Any]) -> tuple[DeclarationRecord | None, list[InvalidInput]]:
@@ -396,17 +406,97 @@ def parse_declaration(raw: Mapping[str, Any]) -> tuple[DeclarationRecord | None,
     return DeclarationRecord(**rec), []
 
 
+def declaration_terms(counterpart_uscc: str, kind: str, valid_from: date, valid_until: date | None) -> str:
+    """The committed value of a declaration (spec §6 P-5): ``<uscc>/<kind>/<valid_from>/<valid_until>``,
+    dates ``YYYY-MM-DD``, an open end as the empty string. Unambiguous: no part contains ``/``."""
+    until = valid_until.isoformat() if valid_until is not None else ""
+    return f"{counterpart_uscc}/{kind}/{valid_from.isoformat()}/{until}"
+
+
+@dataclass(frozen=True)
+class DeclarationOpening:
+    """A declaration as the holder (the discipline office) keeps it: every field and the salt."""
+
+    code: str
+    person_kind: str
+    person_code: str
+    counterpart_uscc: str
+    kind: str
+    valid_from: date
+    valid_until: date | None
+    withdrawn: bool
+    salt: str
+
+    @classmethod
+    def of(cls, d: m.InterestDeclaration) -> DeclarationOpening:
+        return cls(
+            code=d.code,
+            person_kind=d.person_kind,
+            person_code=d.person_code,
+            counterpart_uscc=d.counterpart_uscc,
+            kind=d.kind,
+            valid_from=d.valid_from,
+            valid_until=d.valid_until,
+            withdrawn=d.withdrawn,
+            salt=d.terms_salt,
+        )
+
+    def terms(self) -> Sealed:
+        return Sealed(declaration_terms(self.counterpart_uscc, self.kind, self.valid_from, self.valid_until),
+                      self.salt)
+
+
+def declaration_public_body(o: DeclarationOpening) -> dict[str, Any]:
+    """Log body (spec §7.1): person and status in clear, the terms only as a commitment."""
+    return public_body(
+        {
+            "code": o.code,
+            "person_kind": o.person_kind,
+            "person_code": o.person_code,
+            "withdrawn": o.withdrawn,
+        },
+        {TERMS_FIELD: o.terms()},
+    )
+
+
 def declaration_body(d: m.InterestDeclaration) -> dict[str, Any]:
-    return {
-        "code": d.code,
-        "person_kind": d.person_kind,
-        "person_code": d.person_code,
-        "counterpart_uscc": d.counterpart_uscc,
-        "kind": d.kind,
-        "valid_from": d.valid_from.isoformat(),
-        "valid_until": d.valid_until.isoformat() if d.valid_until else None,
-        "withdrawn": d.withdrawn,
-    }
+    return declaration_public_body(DeclarationOpening.of(d))
+
+
+def batch_records(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The records of a ``registry.<kind>.batch`` body (spec §7.3), as objects."""
+    return [dict(r) for r in body["records"]]
+
+
+def verify_declaration(logged: Mapping[str, Any], opening: DeclarationOpening) -> None:
+    """Check that a logged declaration body (single entry or batch record) is ``opening``'s (P-5).
+
+    Pure. Raises ``RevealMismatch`` naming the first field that differs (never its value) when
+    the public fields differ or the ``terms`` commitment does not open to the row's terms and salt.
+    """
+    expected = declaration_public_body(opening)
+    for fld in ("code", "person_kind", "person_code", "withdrawn", TERMS_FIELD):
+        got = logged.get(fld)
+        if fld == TERMS_FIELD:
+            got_hex = got.get("commitment") if isinstance(got, Mapping) else None
+            ok = isinstance(got_hex, str) and secrets.compare_digest(got_hex, expected[fld]["commitment"])
+        else:
+            ok = got == expected[fld] and type(got) is type(expected[fld])
+        if not ok:
+            raise RevealMismatch(
+                f"declaration {opening.code}: logged {fld} does not match the row",
+                rule=rules.DECLARATION_OPENING,
+                subject=opening.code,
+                field=fld,
+            )
+    extra = sorted(set(logged) - set(expected))
+    if extra:
+        raise RevealMismatch(
+            f"declaration {opening.code}: logged body has unexpected fields {extra}",
+            rule=rules.DECLARATION_OPENING,
+            subject=opening.code,
+            field=extra[0],
+        )
 
 
 # --------------------------------------------------------------------------- check items

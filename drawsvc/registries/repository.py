@@ -227,6 +227,17 @@ def get_declaration(session: Session, code: str) -> InterestDeclaration | None:
     ).one_or_none()
 
 
+def declarations_by_key(session: Session, keys: Sequence[str]) -> dict[str, InterestDeclaration]:
+    """Declarations by their private natural key (``records.declaration_key``)."""
+    out: dict[str, InterestDeclaration] = {}
+    for chunk in _chunks(list(keys)):
+        query = sa.select(InterestDeclaration).where(InterestDeclaration.natural_key.in_(chunk))
+        for d in session.scalars(query):
+            assert d.natural_key is not None
+            out[d.natural_key] = d
+    return out
+
+
 def list_declarations(session: Session, *, person_kind: str | None = None) -> list[InterestDeclaration]:
     q = sa.select(InterestDeclaration)
     if person_kind is not None:

@@ -43,6 +43,7 @@ INVITATIONS = "RG-33"  # three consecutive unanswered invitations flag exit
 EXIT_REASON = "RG-34"  # exit reason from the closed list; flagged exits need a person
 # Declarations
 DECLARATION = "RG-35"  # kind, person and validity dates of an interest declaration
+DECLARATION_OPENING = "RG-38"  # a declaration row opens its logged commitment (discipline office)
 # Calendar and scope
 CALENDAR = "RG-36"  # working days only inside the calendar's coverage
 DEPARTMENT_SCOPE = "RG-37"  # a department acts only on its own records

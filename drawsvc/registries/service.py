@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from drawsvc.errors import Conflict, Forbidden, InvalidInput, NotFound
 from drawsvc.journal import Actor, Journal, now_shanghai
-from drawsvc.privacy import Sealed, seal
+from drawsvc.privacy import Sealed, new_salt, seal
 from drawsvc.registries import fields as f
 from drawsvc.registries import records, repository, rules
 from drawsvc.registries.models import (
@@ -31,13 +31,14 @@ from drawsvc.registries.models import (
     Inspector,
     InterestDeclaration,
     Target,
+    new_declaration_code,
 )
 
 KIND_DEPARTMENT = "registry.department.upsert"
 KIND_CHECK_ITEM = "registry.check_item.upsert"
 KIND_TARGET = "registry.target.upsert"
 KIND_INSPECTOR = "registry.inspector.upsert"
-KIND_DECLARATION = "registry.declaration.upsert"
+KIND_DECLARATION = "registry.declaration.upsert.v2"  # v2: terms only as a commitment (P-5)
 
 
 def require_scope(department: str | None, owner: str | None, *, subject: str) -> None:
@@ -288,21 +289,49 @@ def person_department(session: Session, person_kind: str, person_code: str) -> s
     return None if pool is None else pool.department_code
 
 
+def new_declaration(rec: records.DeclarationRecord, **extra: Any) -> InterestDeclaration:
+    """A new row: random public code, the natural key and a fresh salt for its terms (P-5)."""
+    return InterestDeclaration(
+        code=new_declaration_code(),
+        natural_key=rec.key,
+        terms_salt=new_salt(),
+        withdrawn=False,
+        **rec.__dict__,
+        **extra,
+    )
+
+
+def redeclare(row: InterestDeclaration, rec: records.DeclarationRecord) -> bool:
+    """The same declaration again (same natural key): a new end date gets a new salt (P-2);
+    a withdrawn one is restored. Return whether anything changed."""
+    changed = False
+    if row.valid_until != rec.valid_until:
+        row.valid_until, row.terms_salt = rec.valid_until, new_salt()
+        changed = True
+    if row.withdrawn:
+        row.withdrawn = False
+        changed = True
+    return changed
+
+
 def declare_interest(
     session: Session, journal: Journal, raw: Mapping[str, Any], *, department: str | None, actor: Actor
 ) -> InterestDeclaration:
-    """Record an interest declaration (回避关系) of an inspector or expert (RG-35)."""
+    """Record an interest declaration (回避关系) of an inspector or expert (RG-35).
+
+    The log entry names the person and the declaration's random ``code``; counterpart, kind and
+    validity appear only as the ``terms`` commitment (spec §6 P-5, §7.1)."""
     rec, errors = records.parse_declaration(raw)
     _raise_first(errors)
     assert rec is not None
     owner = person_department(session, rec.person_kind, rec.person_code)
     if owner is not None:
         require_scope(department, owner, subject=rec.person_code)
-    row = repository.get_declaration(session, rec.code)
+    row = repository.declarations_by_key(session, [rec.key]).get(rec.key)
     if row is None:
-        row = InterestDeclaration(code=rec.code, withdrawn=False, **rec.__dict__)
+        row = new_declaration(rec)
         session.add(row)
-    elif not assign(row, {"valid_until": rec.valid_until, "withdrawn": False}):
+    elif not redeclare(row, rec):
         return row
     session.flush()
     journal.record(session, KIND_DECLARATION, records.declaration_body(row), actor=actor)
