@@ -32,9 +32,10 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     """
     if not hashes:
         return EMPTY_ROOT
+    sha256, prefix = hashlib.sha256, NODE_PREFIX  # locals: this loop runs n - 1 times
     level = list(hashes)
     while len(level) > 1:
-        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        nxt = [sha256(prefix + left + right).digest() for left, right in zip(level[::2], level[1::2])]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
