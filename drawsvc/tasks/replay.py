@@ -65,7 +65,7 @@ def freeze(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
 
 
 _FROZEN: dict[tuple[str, str, int], dpool.Pool[Any]] = {}
-_FROZEN_MAX = 4
+_FROZEN_MAX = 3  # one task's pools: targets, inspectors, experts (a million-record pool is ~150 MB)
 
 
 def freeze_cached(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
