@@ -17,11 +17,14 @@ def verify_draw_command(
         metavar="INDEX|TASK",
         help="Log index of a draw.result entry, or a task id (verifies its sub-draws too).",
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the verified draw(s) as one JSON line."),
 ) -> None:
     """Recompute a draw from the log alone and say whether it matches."""
+    import json
+
     from drawsvc.runtime import open_runtime
     from drawsvc.tasks.logread import reader_for
-    from drawsvc.tasks.verify import verify_index_or_task
+    from drawsvc.tasks.verify import Verified, verify_index_or_task
 
     rt = open_runtime()
     try:
@@ -31,14 +34,23 @@ def verify_draw_command(
     finally:
         rt.close()
 
-    def show(v: object, indent: str = "") -> None:
+    if as_json:
         console.print(
-            f"{indent}[green]OK[/] task {v.task} round {v.round}: draw at log index {v.draw_index} "  # type: ignore[attr-defined]
-            f"recomputed from the log; seed {v.seed[:16]}…, "  # type: ignore[attr-defined]
-            f"{len(v.events)} follow-up event(s) replayed",
+            json.dumps({"ok": True, "log_size": size, **verified.as_dict()}, ensure_ascii=False),
             highlight=False,
-        )  # type: ignore[attr-defined]
-        for sub in v.subdraws:  # type: ignore[attr-defined]
+            soft_wrap=True,
+        )
+        return
+
+    def show(v: Verified, indent: str = "") -> None:
+        console.print(
+            f"{indent}[green]OK[/] task {v.task} round {v.round}: draw at log index {v.draw_index} "
+            f"recomputed from the log (size {size}); seed {v.seed[:16]}…, "
+            f"{v.counts.get('targets', 0)} targets, {v.counts.get('teams', 0)} teams, "
+            f"{v.counts.get('experts', 0)} experts; {len(v.events)} follow-up event(s) replayed",
+            highlight=False,
+        )
+        for sub in v.subdraws:
             show(sub, indent + "  ")
 
     show(verified)

@@ -86,6 +86,8 @@ def test_complete_two_level_task_through_the_cli(cli: Any, tmp_path: Path) -> No
     assert sub["targets"] == 6 and len(sub["teams"]) == 6
     verified = ok("verify-draw", "T2026-0001")
     assert verified.count("OK") == 2 and "T2026-0001/WSJ" in verified
+    as_json = json.loads(ok("verify-draw", "T2026-0001", "--json"))
+    assert as_json["ok"] is True and as_json["subdraws"][0]["task"] == "T2026-0001/WSJ"
     target = json.loads(ok("task", "show", "T2026-0001"))["draw"]["result"]["targets"][0]
     ok(
         "task",
