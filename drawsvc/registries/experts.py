@@ -6,9 +6,11 @@ days (RG-30, RG-31) → admission for a term of 3 years (RG-26) → evaluations 
 invitation outcomes (RG-33) → exit (RG-34). The system *flags* who must exit
 (``Expert.exit_flags``); a person confirms with :func:`confirm_exit`.
 
-Working days come from the calendar (``drawsvc.calendar.service.load_calendar``); a date
-outside its coverage raises ``CalendarUnavailable`` (RG-36). Dates are passed in (``on``),
-never read from the clock, so every decision is reproducible from the log.
+Working days come from the calendar (``drawsvc.calendar.service.compute_deadline``); a date
+outside its coverage raises ``CalendarUnavailable`` (RG-36), and a provisional estimate is
+never stored (RG-39). Every stored deadline keeps the ``calendar_version`` that computed it
+(log indices of the arrangements), in its row and in its log entry. Dates are passed in
+(``on``), never read from the clock, so every decision is reproducible from the log.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from drawsvc.calendar.service import load_calendar
+from drawsvc.calendar.arithmetic import Deadline
+from drawsvc.calendar.service import compute_deadline
 from drawsvc.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from drawsvc.journal import Actor, Journal, now_shanghai
 from drawsvc.privacy import Sealed, new_salt, public_body
@@ -41,9 +44,10 @@ from drawsvc.registries.service import assign, require_department, require_scope
 
 KIND_POOL = "registry.expert_pool.upsert"
 KIND_APPLY = "registry.expert.apply"
-KIND_NOTICE = "registry.expert.notice"
-KIND_OBJECTION = "registry.expert.objection"
-KIND_OBJECTION_DECISION = "registry.expert.objection_decision"
+# .v2: the bodies carry the calendar_version of their deadline (spec §7.2, calendar.md §6.3)
+KIND_NOTICE = "registry.expert.notice.v2"
+KIND_OBJECTION = "registry.expert.objection.v2"
+KIND_OBJECTION_DECISION = "registry.expert.objection_decision.v2"
 KIND_ADMIT = "registry.expert.admit"
 KIND_EVALUATION = "registry.expert.evaluation"
 KIND_INVITATION = "registry.expert.invitation"
@@ -174,6 +178,16 @@ def _log(session: Session, journal: Journal, kind: str, expert: Expert, actor: A
     return journal.record(session, kind, body, actor=actor)
 
 
+def binding_deadline(session: Session, start: date, working_days: int) -> Deadline:
+    """``working_days`` working days after ``start``, binding (RG-36, RG-39; calendar.md §5 A6).
+
+    Raises ``CalendarUnavailable`` naming the year when the count leaves the loaded years, and
+    ``RuleViolation`` (``calendar.provisional-not-binding``) for a provisional estimate.
+    Called before anything is written, so a refusal leaves nothing behind.
+    """
+    return compute_deadline(session, start, working_days).require_binding()
+
+
 # --------------------------------------------------------------------------- application and notice
 def apply(
     session: Session,
@@ -219,8 +233,10 @@ def start_notice(
     """Publish the public notice (公示) on ``start``; it ends on the n-th working day after (RG-27)."""
     expert, pool = require_expert(session, expert_code, department=department)
     _require_status(expert, "applied")
-    end = load_calendar(session).add_working_days(start, pool.notice_working_days)
+    deadline = binding_deadline(session, start, pool.notice_working_days)
+    end = deadline.due
     expert.status, expert.notice_start, expert.notice_end = "in_notice", start, end
+    expert.notice_end_calendar_version = list(deadline.calendar_version)
     expert.version += 1
     _log(
         session,
@@ -231,6 +247,7 @@ def start_notice(
         notice_start=start.isoformat(),
         notice_end=end.isoformat(),
         working_days=pool.notice_working_days,
+        calendar_version=list(deadline.calendar_version),
     )
     return expert
 
@@ -266,10 +283,16 @@ def file_objection(
             rule=rules.OBJECTION_WINDOW,
             subject=expert.code,
         )
-    due = load_calendar(session).add_working_days(filed_on, pool.objection_working_days)
+    deadline = binding_deadline(session, filed_on, pool.objection_working_days)
+    due = deadline.due
     salt = new_salt()
     row = ExpertObjection(
-        expert_code=expert.code, filed_on=filed_on, due_on=due, objector=objector.strip(), objector_salt=salt
+        expert_code=expert.code,
+        filed_on=filed_on,
+        due_on=due,
+        due_calendar_version=list(deadline.calendar_version),
+        objector=objector.strip(),
+        objector_salt=salt,
     )
     session.add(row)
     session.flush()
@@ -279,6 +302,7 @@ def file_objection(
             "objection": row.id,
             "filed_on": filed_on.isoformat(),
             "due_on": due.isoformat(),
+            "calendar_version": list(deadline.calendar_version),
         },
         {"objector": Sealed(row.objector, salt)},
     )
@@ -324,6 +348,7 @@ def decide_objection(
         decision=decision,
         decided_on=decided_on.isoformat(),
         due_on=row.due_on.isoformat(),
+        calendar_version=list(row.due_calendar_version),
         overdue=decided_on > row.due_on,
     )
     return row

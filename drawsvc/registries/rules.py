@@ -46,4 +46,6 @@ DECLARATION = "RG-35"  # kind, person and validity dates of an interest declarat
 DECLARATION_OPENING = "RG-38"  # a declaration row opens its logged commitment (discipline office)
 # Calendar and scope
 CALENDAR = "RG-36"  # working days only inside the calendar's coverage
+# RG-39: a stored deadline is binding and keeps its calendar_version; provisional estimates are
+# refused with the calendar's own rule id ``calendar.provisional-not-binding``.
 DEPARTMENT_SCOPE = "RG-37"  # a department acts only on its own records

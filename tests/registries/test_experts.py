@@ -167,9 +167,97 @@ def test_notice_beyond_calendar_coverage_is_an_explicit_error(rt: Any) -> None:
         experts.start_notice(
             s, rt.journal, expert_code="ZLZJ-0001", start=date(2026, 12, 28), department="SCJG", actor=BUREAU
         )
-    assert exc.value.detail["year"] == 2027
+    assert exc.value.detail["year"] == 2027 and "2027" in exc.value.message
     with rt.transaction() as s:
-        assert repository.get_expert(s, "ZLZJ-0001").status == "applied"  # nothing half-done
+        e = repository.get_expert(s, "ZLZJ-0001")
+        assert (e.status, e.notice_end, e.notice_end_calendar_version) == ("applied", None, None)
+    assert not [e for e in log_entries(rt) if e["kind"] == experts.KIND_NOTICE]  # nothing half-done
+
+
+def _arrangement_index(s: Any, year: int) -> int:
+    from drawsvc.calendar.service import list_arrangements
+
+    (row,) = list_arrangements(s, year=year)
+    return row.log_index
+
+
+def test_notice_end_keeps_the_calendar_version_that_computed_it(rt: Any) -> None:
+    with rt.transaction() as s:
+        experts.apply(
+            s, rt.journal, application(), pool_code="ZLZJ", department="SCJG", on=date(2025, 12, 29),
+            actor=BUREAU,
+        )
+        e = experts.start_notice(
+            s, rt.journal, expert_code="ZLZJ-0001", start=date(2025, 12, 29), department="SCJG", actor=BUREAU
+        )
+        expected = [_arrangement_index(s, 2025), _arrangement_index(s, 2026)]  # the count crosses New Year
+    assert e.notice_end == date(2026, 1, 6)  # 12-30, 12-31, (01-01..03 holiday) 01-04, 01-05, 01-06
+    assert e.notice_end_calendar_version == expected and expected[0] != expected[1]
+    (notice,) = [x["body"] for x in log_entries(rt) if x["kind"] == experts.KIND_NOTICE]
+    assert notice["notice_end"] == "2026-01-06" and notice["calendar_version"] == expected
+
+
+def test_objection_due_date_keeps_its_calendar_version_in_row_and_log(rt: Any) -> None:
+    _in_notice(rt)
+    with rt.transaction() as s:
+        obj = experts.file_objection(
+            s, rt.journal, expert_code="ZLZJ-0001", objector="赵敏", written=True, filed_on=date(2026, 3, 4),
+            department="SCJG", actor=BUREAU,
+        )
+        experts.decide_objection(
+            s, rt.journal, objection_id=obj.id, decision="dismissed", decided_on=date(2026, 3, 9),
+            department="SCJG", actor=BUREAU,
+        )
+        expected = [_arrangement_index(s, 2026)]
+        assert obj.due_calendar_version == expected
+    bodies = {x["kind"]: x["body"] for x in log_entries(rt)}
+    assert bodies[experts.KIND_OBJECTION]["calendar_version"] == expected
+    assert bodies[experts.KIND_OBJECTION]["due_on"] == "2026-04-16"
+    assert bodies[experts.KIND_OBJECTION_DECISION]["calendar_version"] == expected
+
+
+def test_objection_due_in_an_unloaded_year_is_refused_and_nothing_is_written(rt: Any) -> None:
+    with rt.transaction() as s:
+        experts.apply(
+            s, rt.journal, application(), pool_code="ZLZJ", department="SCJG", on=date(2026, 11, 20),
+            actor=BUREAU,
+        )
+        experts.start_notice(
+            s, rt.journal, expert_code="ZLZJ-0001", start=date(2026, 11, 20), department="SCJG", actor=BUREAU
+        )
+    before = len(log_entries(rt))
+    with pytest.raises(CalendarUnavailable) as exc, rt.transaction() as s:
+        experts.file_objection(  # 30 working days after 2026-11-25 fall in January 2027
+            s, rt.journal, expert_code="ZLZJ-0001", objector="赵敏", written=True,
+            filed_on=date(2026, 11, 25), department="SCJG", actor=BUREAU,
+        )
+    assert exc.value.detail["year"] == 2027 and "2027" in exc.value.message
+    assert len(log_entries(rt)) == before
+    with rt.transaction() as s:
+        assert repository.objections_of(s, "ZLZJ-0001") == []
+
+
+def test_a_provisional_deadline_is_never_stored(rt: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drawsvc.calendar.arithmetic import Deadline
+
+    def provisional(session: Any, start: date, n: int) -> Deadline:
+        return Deadline(due=date(2027, 1, 8), calendar_version=(), provisional=True)
+
+    with rt.transaction() as s:
+        experts.apply(
+            s, rt.journal, application(), pool_code="ZLZJ", department="SCJG", on=TODAY, actor=BUREAU
+        )
+    before = len(log_entries(rt))
+    monkeypatch.setattr(experts, "compute_deadline", provisional)
+    with pytest.raises(RuleViolation) as exc, rt.transaction() as s:
+        experts.start_notice(
+            s, rt.journal, expert_code="ZLZJ-0001", start=TODAY, department="SCJG", actor=BUREAU
+        )
+    assert exc.value.rule == "calendar.provisional-not-binding"
+    assert len(log_entries(rt)) == before
+    with rt.transaction() as s:
+        e = repository.get_expert(s, "ZLZJ-0001")
+        assert (e.status, e.notice_end) == ("applied", None)
 
 
 def _in_notice(rt: Any) -> None:
@@ -281,7 +369,7 @@ def test_late_decision_is_marked_overdue(rt: Any) -> None:
         experts.admit(
             s, rt.journal, expert_code="ZLZJ-0001", on=date(2026, 4, 21), department="SCJG", actor=BUREAU
         )
-    (decision,) = [e["body"] for e in log_entries(rt) if e["kind"] == "registry.expert.objection_decision"]
+    (decision,) = [e["body"] for e in log_entries(rt) if e["kind"] == experts.KIND_OBJECTION_DECISION]
     assert decision["overdue"] is True and decision["decision"] == "dismissed"
 
 
