@@ -195,7 +195,7 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
     if invited:
         with rt.transaction() as s:
             tasks.respond_expert(s, rt.journal, task=experts, expert=invited[0], response="declined",
-                                 on=DEMO_DAY, actor=bureau("SCJG"))
+                                 reason="出差在外", on=DEMO_DAY, actor=bureau("SCJG"))
             for code in invited[1:]:
                 tasks.respond_expert(s, rt.journal, task=experts, expert=code, response="accepted",
                                      on=DEMO_DAY, actor=bureau("SCJG"))

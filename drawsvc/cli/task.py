@@ -417,6 +417,7 @@ def respond(
     task: str,
     expert: str = typer.Option(...),
     response: str = typer.Option(...),
+    reason: str | None = typer.Option(None, help="Why the expert declined (required with declined)."),
     on: str | None = typer.Option(None),
     department: str = DeptOpt,
     operator: str = OperatorOpt,
@@ -433,6 +434,7 @@ def respond(
                 task=task,
                 expert=expert,
                 response=response,
+                reason=reason,
                 on=_day(on, "on"),
                 actor=_actor(department, operator),
             )

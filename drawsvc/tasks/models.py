@@ -126,6 +126,8 @@ class ExpertSlot(Base):
     expert_code: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="invited")
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # log indices of the calendar arrangements that computed ``deadline`` (calendar.md §6.3)
+    deadline_calendar_version: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # designation
     approver: Mapped[str | None] = mapped_column(String(200), nullable=True)
     log_index: Mapped[int] = mapped_column(Integer)

@@ -213,13 +213,20 @@ def inspector_rows(session: Session, filters: dict[str, Any], on: date) -> list[
 
 
 def expert_rows(session: Session, filters: dict[str, Any], on: date) -> list[str]:
+    """Codes of the experts a filter may draw on ``on``: the registries' rule
+    (``registries.repository.eligible_experts``: admitted, term covering ``on``, no exit flag
+    awaiting confirmation, registries.md RG-33/RG-34), then the pools and groups asked for."""
     e = reg.Expert
-    q = sa.select(e.code, e.groups).where(e.status == "admitted")
-    q = q.where(sa.or_(e.term_end.is_(None), e.term_end >= on))
+    q = sa.select(e.code, e.groups, e.exit_flags).where(e.status == "admitted")
+    q = q.where(e.term_start <= on, e.term_end >= on)
     if filters.get("pools"):
         q = q.where(e.pool_code.in_(_as_list(filters["pools"])))
     groups = set(_as_list(filters.get("groups") or []))
-    return [c for c, g in session.execute(q.order_by(e.code)) if not groups or groups & set(g or [])]
+    return [
+        c
+        for c, g, flags in session.execute(q.order_by(e.code))
+        if not flags and (not groups or groups & set(g or []))
+    ]
 
 
 def existing(session: Session, pool: str, ids: Sequence[str]) -> set[str]:

@@ -50,6 +50,7 @@ from drawsvc.tasks.models import (
 from drawsvc.tasks.params import parse_params
 
 if TYPE_CHECKING:
+    from drawsvc.calendar.arithmetic import Deadline
     from drawsvc.journal import Actor, Journal
 
 P = ParamSpec("P")
@@ -866,7 +867,8 @@ def draw_task(
                         round=t.round,
                         expert_code=code,
                         status="invited",
-                        deadline=deadline,
+                        deadline=deadline.due,
+                        deadline_calendar_version=list(deadline.calendar_version),
                         log_index=index,
                     )
                 )
@@ -883,11 +885,17 @@ def _with_department(exc: DrawInfeasible, t: Task) -> DrawInfeasible:
     )
 
 
-def _response_deadline(session: Session, t: Task, on: date) -> date:
+def _response_deadline(session: Session, t: Task, on: date) -> Deadline:
+    """The experts' answer deadline, binding, with its ``calendar_version`` (calendar.md §6.3).
+
+    Raises ``CalendarUnavailable`` when the count needs a year without a loaded arrangement and
+    ``RuleViolation`` (``calendar.provisional-not-binding``) for a provisional estimate; callers
+    compute it before writing anything.
+    """
     from drawsvc.calendar.service import compute_deadline
 
     days = t.params["experts"]["response_working_days"]
-    return compute_deadline(session, on, days).due
+    return compute_deadline(session, on, days).require_binding()
 
 
 def current_draw(session: Session, task: str) -> Draw:
@@ -913,6 +921,7 @@ def respond_expert(
     task: str,
     expert: str,
     response: str,
+    reason: str | None = None,
     on: date | None = None,
     actor: Actor,
 ) -> list[ExpertSlot]:
@@ -920,13 +929,24 @@ def respond_expert(
     fed to the registries' three-strikes rule and topped up from the same stream
     (``draw.expert.topup``, DRAW-63) so the headcount stays met.
 
-    ``no_answer`` is accepted only after the deadline (working days, the calendar); an answer
-    after it raises ``DeadlineMissed``. Returns the new invitations.
+    ``reason`` is required for ``declined`` and refused otherwise (entries.md §5). ``no_answer``
+    is accepted only after the deadline (working days, the calendar); an answer after it raises
+    ``DeadlineMissed``. The top-up's deadline is computed before anything is written, so a
+    calendar that does not cover it (``CalendarUnavailable``) leaves nothing behind. Returns the
+    new invitations.
     """
     if response not in ("accepted", "declined", "no_answer"):
         raise InvalidInput(
             "response: accepted, declined or no_answer", field="response", rule="expert.response"
         )
+    if response == "declined":
+        why: str | None = _reason(reason)
+    elif (reason or "").strip():
+        raise InvalidInput(
+            "reason: given only with a decline", field="reason", rule="expert.response-reason"
+        )
+    else:
+        why = None
     t = repo.get_task(session, task)
     _check_scope(t, actor)
     draw = current_draw(session, task)
@@ -956,6 +976,7 @@ def respond_expert(
                 rule="expert.deadline",
                 subject=expert,
             )
+    next_deadline = None if response == "accepted" else _response_deadline(session, t, on)
     journal.record(
         session,
         "draw.expert.response",
@@ -964,7 +985,9 @@ def respond_expert(
             "round": draw.round,
             "expert": expert,
             "response": response,
+            "reason": why,
             "deadline": slot.deadline.isoformat() if slot.deadline else None,
+            "calendar_version": slot.deadline_calendar_version,
         },
         actor=actor,
     )
@@ -979,8 +1002,18 @@ def respond_expert(
         inputs, draw.reveals, draw.beacon, draw.result, expert=expert, reason=reason, trust_cache=True
     )
     record = result["experts"]["events"][-1]
+    assert next_deadline is not None
     journal.record(
-        session, "draw.expert.topup", {"task": task, "round": draw.round, "event": record}, actor=actor
+        session,
+        "draw.expert.topup",
+        {
+            "task": task,
+            "round": draw.round,
+            "event": record,
+            "deadline": next_deadline.due.isoformat(),
+            "calendar_version": list(next_deadline.calendar_version),
+        },
+        actor=actor,
     )
     draw.result = result
     new = ExpertSlot(
@@ -988,7 +1021,8 @@ def respond_expert(
         round=draw.round,
         expert_code=record["replacement"],
         status="invited",
-        deadline=_response_deadline(session, t, on),
+        deadline=next_deadline.due,
+        deadline_calendar_version=list(next_deadline.calendar_version),
         log_index=0,
     )
     session.add(new)

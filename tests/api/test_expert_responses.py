@@ -41,8 +41,13 @@ def test_accept_decline_and_early_no_answer(client, runtime, keys, world):
     accept = {"response": "accepted"}
     ok = client.post(f"/v1/tasks/{task}/experts/{invited[0]}/response", json=accept, headers=a)
     assert ok.status_code == 200 and ok.json() == []
-    declined = client.post(f"/v1/tasks/{task}/experts/{invited[1]}/response", json={"response": "declined"},
-                           headers=a)
+    size = log_size(runtime)
+    bare = client.post(f"/v1/tasks/{task}/experts/{invited[1]}/response", json={"response": "declined"},
+                       headers=a)
+    assert bare.status_code == 422 and bare.json()["rule"] == "task.reason-required"
+    assert log_size(runtime) == size
+    declined = client.post(f"/v1/tasks/{task}/experts/{invited[1]}/response",
+                           json={"response": "declined", "reason": "出差在外"}, headers=a)
     assert declined.status_code == 200
     topped = declined.json()
     assert len(topped) == 1 and topped[0]["expert_code"] not in invited

@@ -94,6 +94,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str
                 task=code,
                 expert=drawn[0],
                 response="declined",
+                reason="与被检查单位存在利害关系",
                 on=date(2026, 3, 3),
                 actor=actor(),
             )

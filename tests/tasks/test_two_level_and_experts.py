@@ -233,6 +233,7 @@ def test_expert_decline_tops_up_from_the_stream_and_the_verifier_replays_it(runt
             task=code,
             expert=panel[0],
             response="declined",
+            reason="出差在外",
             on=date(2026, 3, 3),
             actor=actor(),
         )

@@ -87,6 +87,7 @@ def logged(logged_runtime: Any) -> dict[str, Any]:
             task=e,
             expert=de.result["experts"]["experts"]["panel"][0],
             response="declined",
+            reason="出差在外",
             on=date(2026, 3, 2),
             actor=actor(),
         )

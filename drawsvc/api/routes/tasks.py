@@ -173,7 +173,7 @@ def respond(code: TaskCode, expert: ExpertCode, body: ResponseIn, principal: Pri
     """Accepted, declined or no answer (after the deadline); returns any top-up invitations."""
     _writer(principal)
     new = service.respond_expert(session, runtime.journal, task=code, expert=expert, response=body.response,
-                                 actor=principal.actor)
+                                 reason=body.reason, actor=principal.actor)
     return [SlotOut.model_validate(s) for s in new]
 
 

@@ -154,6 +154,7 @@ class DrawOut(BaseModel):
 
 class ResponseIn(Body):
     response: Literal["accepted", "declined", "no_answer"]
+    reason: Reason | None = Field(default=None, description="required with declined, absent otherwise")
 
 
 class SlotOut(BaseModel):
@@ -163,6 +164,8 @@ class SlotOut(BaseModel):
     round: int = Field(description="0: a designation before the draw")
     status: str
     deadline: date | None
+    deadline_calendar_version: list[int] | None = Field(
+        default=None, description="log indices of the calendar arrangements that computed the deadline")
     reason: str | None = Field(default=None, description="designation only")
     approver: str | None = Field(default=None, description="designation only")
 
