@@ -13,7 +13,8 @@ from typing import Any
 
 from drawsvc.api.schemas.registries import ExpertOut, InspectorOut, PrivateField
 from drawsvc.privacy import commit
-from drawsvc.registries.models import Expert, Inspector
+from drawsvc.registries.models import Expert, Inspector, InterestDeclaration
+from drawsvc.registries.records import TERMS_FIELD, declaration_terms
 
 _INSPECTOR_PUBLIC = tuple(f for f in InspectorOut.model_fields if f != "phone")
 _EXPERT_PUBLIC = tuple(f for f in ExpertOut.model_fields if f not in ("birth_date", "id_number", "phone"))
@@ -31,6 +32,13 @@ def expert_out(row: Expert, *, private: bool) -> ExpertOut:
     if private:
         values.update(birth_date=row.birth_date, id_number=row.id_number, phone=row.phone)
     return ExpertOut(**values)
+
+
+def declaration_opening(row: InterestDeclaration) -> PrivateField:
+    """The opening of a declaration's ``terms`` commitment (registries spec §6 P-5)."""
+    value = declaration_terms(row.counterpart_uscc, row.kind, row.valid_from, row.valid_until)
+    return PrivateField(field=TERMS_FIELD, value=value, salt=row.terms_salt,
+                        commitment=commit(TERMS_FIELD, row.terms_salt, value))
 
 
 def private_openings(row: Inspector | Expert) -> list[PrivateField]:

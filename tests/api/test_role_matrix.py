@@ -211,3 +211,25 @@ def test_import_rows_of_another_department_are_refused_and_nothing_written(clien
                       headers=keys.headers("bureau_a"))
     assert own.status_code == 200, own.text
     assert client.get("/v1/inspectors/dept-a-0555", headers=keys.headers("bureau_a")).status_code == 200
+
+
+def test_declaration_terms_are_private_to_the_owner_and_discipline(client, runtime, keys, world):
+    a = keys.headers("bureau_a")
+    assert client.post("/v1/targets", json=TARGET, headers=a).status_code == 200
+    made = client.post("/v1/declarations", json={
+        "person_kind": "inspector", "person_code": "dept-a-0001", "counterpart_uscc": NEW_USCC,
+        "kind": "works_there", "valid_from": "2025-01-01"}, headers=a)
+    assert made.status_code == 200, made.text
+    code = made.json()["code"]
+    entry = client.get("/v1/log/entries", params={"start": log_size(runtime) - 1}).json()["entries"][0]
+    assert NEW_USCC not in str(entry["entry"])  # the log carries the terms as a commitment only
+    assert client.get("/v1/declarations/private", params={"code": code},
+                      headers=keys.headers("bureau_b")).status_code == 403
+    assert client.get("/v1/declarations", headers=keys.headers("bureau_b")).json() == []
+    opened = client.get("/v1/declarations/private", params={"code": code}, headers=keys.headers("discipline"))
+    assert opened.status_code == 200 and NEW_USCC in opened.json()["value"]
+    from drawsvc.privacy import commit
+
+    body = opened.json()
+    assert commit("terms", body["salt"], body["value"]) == body["commitment"]
+    assert body["commitment"] in str(entry["entry"])
