@@ -266,6 +266,30 @@ def test_avoidance_replacement_refills_when_no_partner_exists():
     assert recs[0]["mode"] == "refill" and recs[0]["swap_target"] is None
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+def test_a_swap_never_brings_back_someone_removed_from_the_team(seed):
+    """R-1 (DRAW-51/52): y leaves t0 (ill), is refilled into t1 where y becomes the only possible
+    swap partner of t0's later avoidance replacement; y must not come back: refill instead."""
+    pool = _pool(5, depts=("D1",), leader_every=1)
+    rule = TeamRule(size=2)
+    t0, t1 = TARGETS[0], TARGETS[1]
+    teams = assign_teams(seed, [t0, t1], pool, rule, Avoidance.empty())
+    y = teams["assignments"][0]["members"][1]["id"]
+    z = teams["assignments"][1]["members"][1]["id"]
+    unused = ({r.id for r in pool} - {m["id"] for a in teams["assignments"] for m in a["members"]}).pop()
+    after_two, recs, _ = _apply(seed, teams, pool, rule, Avoidance.empty(),
+                                [Replacement(t0, y, "ill", "a"), Replacement(t1, z, "ill", "a")])
+    assert [r["replacement"] for r in recs] == [unused, y]  # the lowest loads, deterministic
+    assert after_two["assignments"][1]["members"][1] == {"id": y, "leader": False, "designated": False}
+    events = [Replacement(t0, y, "ill", "a"), Replacement(t1, z, "ill", "a"),
+              Replacement(t0, unused, "avoidance", "a")]
+    final, recs, removed = _apply(seed, teams, pool, rule, Avoidance.empty(), events)
+    assert recs[2]["mode"] == "refill" and recs[2]["swap_target"] is None
+    team_t0 = {m["id"] for m in final["assignments"][0]["members"]}
+    assert y not in team_t0 and unused not in team_t0 and removed[t0] == [y, unused]
+
+
 def test_replacement_with_nobody_left_is_infeasible():
     pool = _pool(2, leader_every=1)
     rule = TeamRule()
