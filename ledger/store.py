@@ -19,13 +19,15 @@ requires the size read under the lock, so a forked append would roll back.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from ledger import tiles, tree
+from ledger.database import READONLY_OPTION
 from ledger.errors import MalformedError, StorageError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE
 
@@ -47,15 +49,21 @@ bundles_table = sa.Table(
 # Lookup of an index by leaf hash. Leaf hashes are uniformly random, so an SQL index on them
 # (one B-tree insert per entry at a random place) costs more than everything else in an append
 # (measured: 24k appends/s at 1M entries with a plain index, ~2x slower than without even when
-# partitioned). Instead, one row per (bucket, generation): bucket = first byte of the leaf
-# hash >> 2 (64 buckets), generation = idx >> 13 (8,192 entries); ``pairs`` = records of leaf
-# hash (32 bytes) || idx (8 bytes, big-endian), one sorted run per append batch. A
-# 10,000-entry batch writes ~150 rows; a lookup reads the bucket's rows, one per generation
-# (~5 KB each; 123 rows at 1M entries) and scans them with bytes.find.
+# partitioned). Instead the index is written once per completed generation of 8,192 entries
+# (generation = idx >> 13): one row per (bucket, generation), bucket = first byte of the leaf
+# hash >> 2 (64 buckets). ``pairs`` holds the bucket's n leaves of that generation as two
+# columns: their leaf hashes' first 8 bytes (8 n bytes, in offset order), then their offsets in
+# the generation (2 n bytes, big-endian uint16). The full leaf hashes are the level-0 tiles,
+# which confirm every candidate. The entries of the current, incomplete generation are not
+# indexed: a lookup scans their level-0 tiles (at most 32 rows of 8 KB). An append that
+# completes a generation writes its 64 rows (reading the generation's earlier level-0 tiles);
+# any other append writes no index at all.
 LEAF_GENERATION_BITS = 13
+LEAF_GENERATION = 1 << LEAF_GENERATION_BITS
 LEAF_BUCKET_SHIFT = 2  # bucket = first byte of the leaf hash >> 2: 64 buckets
 LEAF_BUCKETS = 256 >> LEAF_BUCKET_SHIFT
-LEAF_RECORD = HASH_SIZE + 8
+LEAF_PREFIX_BYTES = 8
+LEAF_RECORD = LEAF_PREFIX_BYTES + 2
 
 leaf_index_table = sa.Table(
     "ledger_leaf_index",
@@ -108,10 +116,15 @@ def lock_for_append(conn: sa.Connection) -> None:
 
     SQLite: the transaction already holds the database write lock (``BEGIN IMMEDIATE`` at
     begin, ``ledger.database``). PostgreSQL: ``pg_advisory_xact_lock``, released at commit or
-    rollback. Must be called before :func:`read_state` in an append.
+    rollback. Must be called before :func:`read_state` in an append. A connection with the
+    ``ledger_readonly`` execution option (``ledger.database``) is refused.
     """
     if not conn.in_transaction():
         raise StorageError("append needs a connection inside a transaction")
+    if conn.get_execution_options().get(READONLY_OPTION):
+        raise StorageError(
+            "append on a read-only connection (ledger_readonly): it would not hold the write lock"
+        )
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
 
@@ -238,29 +251,33 @@ def write_append(
 ) -> None:
     """Write one append batch: entry bundles, leaf index, new/grown tiles, then the new size,
     root and checkpoint. Bulk writes go straight to the DB-API (no per-row SQLAlchemy work).
+
+    ``entries`` must already be checked (bytes of at most 65,535 bytes: ``Log``).
     """
     old_size = first_index
+    ph2, ph4 = _placeholders(conn, 2), _placeholders(conn, 4)
+    p = ph4.split(", ")
+    grown_bundle = old_size >> tree.TILE_HEIGHT if old_bundle else None
     new_bundles = []
-    for idx, data in tiles.extend_bundles(old_size, old_bundle, entries):
-        if idx == old_size >> tree.TILE_HEIGHT and old_bundle:
-            res = conn.execute(sa.update(bundles_table).where(bundles_table.c.idx == idx).values(data=data))
+    for idx, data in _extend_bundles(old_size, old_bundle, entries):
+        if idx == grown_bundle:
+            res = conn.exec_driver_sql(
+                f"UPDATE ledger_bundles SET data = {p[0]} WHERE idx = {p[1]}", (data, idx)
+            )
             if res.rowcount != 1:
                 raise StorageError(f"partial entry bundle {idx} vanished during append")
         else:
             new_bundles.append((idx, data))
     if new_bundles:
-        conn.exec_driver_sql(
-            f"INSERT INTO ledger_bundles (idx, data) VALUES ({_placeholders(conn, 2)})", new_bundles
-        )
-    _index_leaves(conn, old_size, leaf_hashes)
+        conn.exec_driver_sql(f"INSERT INTO ledger_bundles (idx, data) VALUES ({ph2})", new_bundles)
+    _index_generations(conn, old_size, integration.size, old_edge.get(0, b""), leaf_hashes)
     inserts = []
     for lvl, idx, blob, interior in integration.tiles:
-        grown = lvl in old_edge and idx == old_size >> (tree.TILE_HEIGHT * (lvl + 1))
-        if grown:
-            res = conn.execute(
-                sa.update(tiles_table)
-                .where(tiles_table.c.level == lvl, tiles_table.c.idx == idx)
-                .values(hashes=blob, interior=interior)
+        if lvl in old_edge and idx == old_size >> (tree.TILE_HEIGHT * (lvl + 1)):  # grown edge tile
+            res = conn.exec_driver_sql(
+                f"UPDATE ledger_tiles SET hashes = {p[0]}, interior = {p[1]} "
+                f"WHERE level = {p[2]} AND idx = {p[3]}",
+                (blob, interior, lvl, idx),
             )
             if res.rowcount != 1:
                 raise StorageError(f"partial tile {lvl}/{idx} vanished during append")
@@ -268,73 +285,110 @@ def write_append(
             inserts.append((lvl, idx, blob, interior))
     if inserts:
         conn.exec_driver_sql(
-            f"INSERT INTO ledger_tiles (level, idx, hashes, interior) VALUES ({_placeholders(conn, 4)})",
-            inserts,
+            f"INSERT INTO ledger_tiles (level, idx, hashes, interior) VALUES ({ph4})", inserts
         )
-    values = {"size": integration.size, "root": integration.root, "checkpoint": checkpoint}
+    values = (integration.size, integration.root, checkpoint)
     if not state_exists:
-        conn.execute(sa.insert(state_table).values(id=STATE_ID, **values))
+        conn.exec_driver_sql(
+            f"INSERT INTO ledger_state (id, size, root, checkpoint) VALUES ({ph4})", (STATE_ID, *values)
+        )
     else:
-        res = conn.execute(
-            sa.update(state_table)
-            .where(state_table.c.id == STATE_ID, state_table.c.size == old_size)
-            .values(**values)
+        res = conn.exec_driver_sql(
+            f"UPDATE ledger_state SET size = {p[0]}, root = {p[1]}, checkpoint = {p[2]} "
+            f"WHERE id = {STATE_ID} AND size = {p[3]}",
+            (*values, old_size),
         )
         if res.rowcount != 1:
             raise StorageError(f"tree size changed under the append lock (expected {old_size})")
 
 
-def _index_leaves(conn: sa.Connection, first_index: int, leaf_hashes: Sequence[bytes]) -> None:
-    """Add ``leaf_hashes`` (indexes from ``first_index``) to the bucketed leaf index.
+# Big-endian uint16 length prefixes of entry bundles, for the common entry sizes.
+_LENGTH_PREFIX = [n.to_bytes(2, "big") for n in range(4096)]
 
-    Per generation the records are sorted (C sort of 40-byte strings: by leaf hash, then by
-    index) and cut into buckets by bisection, so the work per entry is one concatenation.
+
+def _encode_bundle(entries: Sequence[bytes]) -> bytes:
+    """``tiles.encode_bundle`` for entries already checked to be at most 65,535 bytes."""
+    prefixes = _LENGTH_PREFIX
+    parts: list[bytes] = []
+    append = parts.append
+    for e in entries:
+        n = len(e)
+        append(prefixes[n] if n < 4096 else n.to_bytes(2, "big"))
+        append(e)
+    return b"".join(parts)
+
+
+def _extend_bundles(size: int, edge: bytes, entries: Sequence[bytes]) -> list[tuple[int, bytes]]:
+    """``tiles.extend_bundles`` over :func:`_encode_bundle` (same bundles, same bytes)."""
+    width = tree.TILE_WIDTH
+    first = size >> tree.TILE_HEIGHT
+    room = width - (size & (width - 1))
+    out = []
+    if entries[:room]:
+        out.append((first, edge + _encode_bundle(entries[:room])))
+    for k, i in enumerate(range(room, len(entries), width), start=1):
+        out.append((first + k, _encode_bundle(entries[i : i + width])))
+    return out
+
+
+# Leaf-hash first byte -> its bucket, for ``bytes.translate``.
+_BUCKET_OF = bytes(b >> LEAF_BUCKET_SHIFT for b in range(256))
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+def _index_generations(
+    conn: sa.Connection, old_size: int, new_size: int, old_edge0: bytes, leaf_hashes: Sequence[bytes]
+) -> None:
+    """Write the leaf-index rows of every generation completed by growing ``old_size`` to ``new_size``.
+
+    A generation's leaf hashes before ``old_size`` are its stored full level-0 tiles and the old
+    level-0 edge ``old_edge0``; the rest are ``leaf_hashes``. Per generation: the bucket of every
+    leaf (one ``translate`` of the first bytes), a stable sort of the offsets by bucket, then
+    per bucket the 8-byte prefixes (copied as native uint64, i.e. byte for byte) and the
+    big-endian uint16 offsets, as arrays.
     """
-    if not leaf_hashes:
-        return
     bits = LEAF_GENERATION_BITS
-    end = first_index + len(leaf_hashes)
-    groups: dict[tuple[int, int], bytes] = {}
-    start = first_index
-    while start < end:
-        gen = start >> bits
-        stop = min(end, (gen + 1) << bits)
-        part = leaf_hashes[start - first_index : stop - first_index]
-        recs = [h + i.to_bytes(8, "big") for i, h in zip(range(start, stop), part, strict=True)]
-        recs.sort()
+    first_gen, end_gen = old_size >> bits, new_size >> bits
+    if first_gen == end_gen:
+        return
+    start = first_gen << bits
+    tile_first, tile_stop = start >> tree.TILE_HEIGHT, old_size >> tree.TILE_HEIGHT
+    before = b""
+    if tile_first < tile_stop:
+        t = tiles_table.c
+        rows = conn.execute(
+            sa.select(t.idx, t.hashes)
+            .where(t.level == 0, t.idx >= tile_first, t.idx < tile_stop)
+            .order_by(t.idx)
+        ).all()
+        if [int(r.idx) for r in rows] != list(range(tile_first, tile_stop)) or any(
+            len(r.hashes) != tree.FULL_TILE_BYTES for r in rows
+        ):
+            raise StorageError(f"level-0 tiles {tile_first}..{tile_stop - 1} incomplete in storage")
+        before = b"".join([bytes(r.hashes) for r in rows])
+    blob = before + old_edge0 + b"".join(leaf_hashes[: (end_gen << bits) - old_size])
+    gen_bytes = LEAF_GENERATION * HASH_SIZE
+    rows_out = []
+    for gen in range(first_gen, end_gen):
+        part = blob[(gen - first_gen) * gen_bytes : (gen - first_gen + 1) * gen_bytes]
+        keys = part[::HASH_SIZE].translate(_BUCKET_OF)
+        order = sorted(range(LEAF_GENERATION), key=list(keys).__getitem__)  # stable: offsets ascend
+        firsts = memoryview(part).cast("Q")[:: HASH_SIZE // 8].tolist()
+        prefixes = array("Q", [firsts[k] for k in order]).tobytes()
+        offsets = array("H", order)
+        if _LITTLE_ENDIAN:
+            offsets.byteswap()
+        offset_bytes = offsets.tobytes()
         lo = 0
         for bucket in range(LEAF_BUCKETS):
-            hi = bisect_left(recs, _BUCKET_BOUNDS[bucket], lo) if bucket < LEAF_BUCKETS - 1 else len(recs)
+            hi = lo + keys.count(bucket)
             if hi > lo:
-                groups[(bucket, gen)] = b"".join(recs[lo:hi])
+                rows_out.append((bucket, gen, prefixes[8 * lo : 8 * hi] + offset_bytes[2 * lo : 2 * hi]))
                 lo = hi
-        start = stop
-    existing: dict[int, bytes] = {}
-    first_gen = first_index >> bits
-    if first_index & ((1 << bits) - 1):  # the first generation already has rows
-        li = leaf_index_table.c
-        rows = conn.execute(sa.select(li.bucket, li.pairs).where(li.generation == first_gen))
-        existing = {int(r.bucket): bytes(r.pairs) for r in rows}
-    updates, inserts = [], []
-    for (bucket, gen), blob in groups.items():
-        if gen == first_gen and bucket in existing:
-            updates.append((existing[bucket] + blob, bucket, gen))
-        else:
-            inserts.append((bucket, gen, blob))
-    ph = _placeholders(conn, 3).split(", ")
-    if updates:
-        conn.exec_driver_sql(
-            f"UPDATE ledger_leaf_index SET pairs = {ph[0]} WHERE bucket = {ph[1]} AND generation = {ph[2]}",
-            updates,
-        )
-    if inserts:
-        conn.exec_driver_sql(
-            f"INSERT INTO ledger_leaf_index (bucket, generation, pairs) VALUES ({', '.join(ph)})", inserts
-        )
-
-
-# Records of bucket b (first byte >> 2 == b) sort below bytes([4 * (b + 1)]).
-_BUCKET_BOUNDS = [bytes([(b + 1) << LEAF_BUCKET_SHIFT]) for b in range(LEAF_BUCKETS - 1)]
+    conn.exec_driver_sql(
+        f"INSERT INTO ledger_leaf_index (bucket, generation, pairs) VALUES ({_placeholders(conn, 3)})",
+        rows_out,
+    )
 
 
 def read_entries(conn: sa.Connection, start: int, stop: int) -> list[bytes]:
@@ -364,22 +418,63 @@ def read_bundles(conn: sa.Connection, first: int, last: int) -> dict[int, bytes]
 
 
 def find_leaf(conn: sa.Connection, leaf_hash: bytes) -> int | None:
-    """Lowest index whose leaf hash is ``leaf_hash``, or None (reads one bucket's rows).
+    """Lowest index whose leaf hash is ``leaf_hash``, or None.
 
-    Generations are read in order, so the first generation with a match holds the lowest
-    index; inside a row (sorted runs, one per batch) every aligned match is considered.
+    Completed generations: the bucket's rows, in generation order; every aligned occurrence
+    of the 8-byte prefix is a candidate, confirmed against its level-0 tile (the first
+    confirmed one, in index order, is the answer). Then the current generation: a scan of
+    its level-0 tiles (at most 32 rows). All reads in the caller's transaction, one snapshot.
     """
+    size = read_state(conn).size
+    bits = LEAF_GENERATION_BITS
+    indexed = size >> bits
+    prefix = leaf_hash[:LEAF_PREFIX_BYTES]
     li = leaf_index_table.c
-    bucket = leaf_hash[0] >> LEAF_BUCKET_SHIFT
-    rows = conn.execute(sa.select(li.pairs).where(li.bucket == bucket).order_by(li.generation))
-    for (pairs,) in rows:
-        blob = bytes(pairs)
-        found = []
+    candidates: list[int] = []
+    if indexed:
+        rows = conn.execute(
+            sa.select(li.generation, li.pairs)
+            .where(li.bucket == leaf_hash[0] >> LEAF_BUCKET_SHIFT, li.generation < indexed)
+            .order_by(li.generation)
+        )
+        for gen, pairs in rows:
+            blob = bytes(pairs)
+            n = len(blob) // LEAF_RECORD
+            found = []
+            pos = blob.find(prefix, 0, 8 * n)
+            while pos != -1:
+                if pos % LEAF_PREFIX_BYTES == 0:
+                    at = 8 * n + 2 * (pos // LEAF_PREFIX_BYTES)
+                    found.append((int(gen) << bits) + int.from_bytes(blob[at : at + 2], "big"))
+                pos = blob.find(prefix, pos + 1, 8 * n)
+            candidates.extend(sorted(found))
+    tiles_seen: dict[int, bytes] = {}
+    for idx in candidates:
+        tile_idx = idx >> tree.TILE_HEIGHT
+        if tile_idx not in tiles_seen:
+            got = read_tiles(conn, [(0, tile_idx)]).get((0, tile_idx))
+            if got is None or len(got) != tree.FULL_TILE_BYTES:
+                raise StorageError(f"level-0 tile {tile_idx} missing for an indexed leaf")
+            tiles_seen[tile_idx] = got
+        off = (idx & (tree.TILE_WIDTH - 1)) * HASH_SIZE
+        if tiles_seen[tile_idx][off : off + HASH_SIZE] == leaf_hash:
+            return idx
+    start = indexed << bits
+    if start >= size:
+        return None
+    t = tiles_table.c
+    first_tile = start >> tree.TILE_HEIGHT
+    rows = conn.execute(
+        sa.select(t.idx, t.hashes)
+        .where(t.level == 0, t.idx >= first_tile, t.idx <= (size - 1) >> tree.TILE_HEIGHT)
+        .order_by(t.idx)
+    )
+    for tile_idx, hashes in rows:
+        blob = bytes(hashes)
+        base = int(tile_idx) << tree.TILE_HEIGHT
         pos = blob.find(leaf_hash)
         while pos != -1:
-            if pos % LEAF_RECORD == 0:
-                found.append(int.from_bytes(blob[pos + HASH_SIZE : pos + LEAF_RECORD], "big"))
+            if pos % HASH_SIZE == 0 and base + pos // HASH_SIZE < size:
+                return base + pos // HASH_SIZE
             pos = blob.find(leaf_hash, pos + 1)
-        if found:
-            return min(found)
     return None

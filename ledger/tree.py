@@ -173,12 +173,21 @@ def tile_interior(blob: bytes) -> bytes:
     """
     if len(blob) != FULL_TILE_BYTES:
         raise ValueError("only full tiles have stored interior hashes")
-    sha256, prefix, step = hashlib.sha256, NODE_PREFIX, 2 * HASH_SIZE
+    copy, step = _NODE_BASE.copy, 2 * HASH_SIZE
     levels = []
     while len(blob) > HASH_SIZE:
-        blob = b"".join([sha256(prefix + blob[i : i + step]).digest() for i in range(0, len(blob), step)])
+        view = memoryview(blob)
+        out = []
+        for i in range(0, len(blob), step):
+            h = copy()  # the state after 0x01; then left || right straight off the tile
+            h.update(view[i : i + step])
+            out.append(h.digest())
+        blob = b"".join(out)
         levels.append(blob)
     return b"".join(levels)
+
+
+_NODE_BASE = hashlib.sha256(NODE_PREFIX)
 
 
 def tile_width(size: int, tile_level: int) -> int:

@@ -197,7 +197,13 @@ def test_a_malformed_entry_refuses_the_whole_batch(fresh) -> None:
         assert [bytes(r.data) for r in conn.execute(sa.select(store.bundles_table.c.data))] == [
             b'\x00\x07{"n":1}'
         ]
-        assert conn.execute(sa.select(sa.func.count()).select_from(store.leaf_index_table)).scalar() == 1
+        # The leaf index is written per completed generation (8,192 entries): none yet; the
+        # one stored entry is found in the level-0 tile, the refused ones nowhere.
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.leaf_index_table)).scalar() == 0
+        assert log.index_of_leaf(conn, leaf_hash(b'{"n":1}')) == 0
+        for refused in (b'{"n":2}', b"ok"):
+            with pytest.raises(EntryNotFound):
+                log.index_of_leaf(conn, leaf_hash(refused))
 
 
 def test_small_max_entry_size_is_enforced(tmp_path: Path) -> None:
@@ -241,26 +247,18 @@ def test_fault_mid_batch_leaves_previous_tree(fresh, monkeypatch: pytest.MonkeyP
             raise Boom
 
         monkeypatch.setattr(log_module.checkpoints, "sign_checkpoint", sign)
-    elif fault == "fail_after_entries_insert":
+    else:  # the tile INSERT (after the entry bundles), or the final state UPDATE
+        failing = {"fail_after_entries_insert": "INSERT INTO ledger_tiles"}.get(fault, "UPDATE ledger_state")
         real = sa.Connection.exec_driver_sql
         calls = []
 
         def exec_driver_sql(self, sql, *a, **k):
-            if sql.startswith("INSERT INTO ledger_tiles"):
+            if sql.startswith(failing):
                 calls.append(sql)
                 raise Boom
             return real(self, sql, *a, **k)
 
         monkeypatch.setattr(sa.Connection, "exec_driver_sql", exec_driver_sql)
-    else:
-        real_update = store.sa.update
-
-        def update(table):
-            if table is store.state_table:
-                raise Boom
-            return real_update(table)
-
-        monkeypatch.setattr(store.sa, "update", update)
     with pytest.raises(Boom), engine.begin() as conn:
         log.append_encoded(conn, entries[255:600])
     monkeypatch.undo()
