@@ -496,6 +496,7 @@ def select_entries(
 
     ``task_or_index``: a task id, or (all digits) the log index of one of the task's entries (DR-11).
     """
+
     def entry(i: int) -> Mapping[str, Any]:
         e = log[i]
         return parse_entry(e) if isinstance(e, bytes) else e
