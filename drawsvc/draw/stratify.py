@@ -29,7 +29,16 @@ from typing import Any
 
 from drawsvc.draw.pool import TargetRecord
 from drawsvc.draw.stream import DrawStream
-from drawsvc.draw.targets import DEFAULT_CAP, _bp, _check_cap, sample_records, target_count
+from drawsvc.draw.targets import (
+    DEFAULT_CAP,
+    _bp,
+    _check_cap,
+    _check_class_caps,
+    eligible_records,
+    sample_records,
+    target_count,
+    with_class_caps,
+)
 from drawsvc.errors import DrawInfeasible, InvalidInput
 
 
@@ -110,6 +119,7 @@ class StratifiedRule:
     minimums: Mapping[str, int] = field(default_factory=dict)
     cap: int = DEFAULT_CAP
     uninspected_first: bool = False
+    class_caps: Mapping[str, int] = field(default_factory=dict)  # per stratum, overriding cap (DRAW-20)
 
     def __post_init__(self) -> None:
         if (self.count is None) == (self.ratio_bp is None):
@@ -120,6 +130,7 @@ class StratifiedRule:
             _bp("ratio_bp", self.ratio_bp)
         _bp("min_ratio_bp", self.min_ratio_bp)
         _check_cap(self.cap)
+        _check_class_caps(self.class_caps)
         if not isinstance(self.minimums, Mapping) or not all(
             isinstance(k, str) and type(v) is int and v >= 0 for k, v in self.minimums.items()
         ):
@@ -129,21 +140,22 @@ class StratifiedRule:
             raise InvalidInput("uninspected_first is a boolean", field="uninspected_first", rule="DRAW-24")
 
     def as_json(self) -> dict[str, Any]:
-        return {"mode": "stratified", "count": self.count, "ratio_bp": self.ratio_bp,
-                "min_ratio_bp": self.min_ratio_bp, "minimums": dict(sorted(self.minimums.items())),
-                "cap": self.cap, "uninspected_first": self.uninspected_first}
+        out = {"mode": "stratified", "count": self.count, "ratio_bp": self.ratio_bp,
+               "min_ratio_bp": self.min_ratio_bp, "minimums": dict(sorted(self.minimums.items())),
+               "cap": self.cap, "uninspected_first": self.uninspected_first}
+        return with_class_caps(out, self.class_caps)
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> StratifiedRule:
         return cls(count=obj.get("count"), ratio_bp=obj.get("ratio_bp"),
                    min_ratio_bp=obj.get("min_ratio_bp", 0), minimums=dict(obj.get("minimums", {})),
-                   cap=obj.get("cap", DEFAULT_CAP), uninspected_first=obj.get("uninspected_first", False))
+                   cap=obj.get("cap", DEFAULT_CAP), uninspected_first=obj.get("uninspected_first", False),
+                   class_caps=dict(obj.get("class_caps", {})))
 
 
 def draw_stratified(seed: bytes, records: Sequence[TargetRecord], rule: StratifiedRule) -> dict[str, Any]:
     """Cap (DRAW-20), allocate (DRAW-33), sample each stratum on its own sub-stream (DRAW-35)."""
-    cap = rule.cap
-    eligible = [r for r in records if r[3] or r[2] < cap]
+    eligible = eligible_records(records, rule.cap, rule.class_caps)
     by_stratum: dict[str, list[TargetRecord]] = {}
     for r in eligible:
         by_stratum.setdefault(r.stratum, []).append(r)

@@ -7,7 +7,8 @@ uninspected-first (DRAW-24), with partial Fisher–Yates on the group's own sub-
 
 Integer arithmetic only: ``count = ceil(max(ratio_bp, min_ratio_bp) * n / 10000)``.
 
-API: ``RatioRule`` (``as_json``/``from_json``), ``target_eligible(record, cap)``,
+API: ``RatioRule`` (``as_json``/``from_json``), ``target_eligible(record, cap, class_caps)``,
+``eligible_records(records, cap, class_caps)``,
 ``target_count(eligible, ratio_bp, min_ratio_bp)``, ``group_of``, ``sample_records``,
 ``draw_ratio(seed, records, rule) -> dict`` (the result's "targets" part, DRAW-25).
 """
@@ -27,6 +28,7 @@ DEFAULT_CAP = 2
 GROUP_DEFAULT = "default"
 GROUP_RISK = "risk"
 GROUP_STRATUM_PREFIX = "stratum:"
+MAX_SAFE = 2**53 - 1  # C-3
 
 
 def _bp(name: str, value: Any) -> int:
@@ -36,9 +38,25 @@ def _bp(name: str, value: Any) -> int:
     return value
 
 
-def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP) -> bool:
-    """DRAW-20: a target checked ``cap`` or more times this year is out, unless risk-flagged."""
+def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP,
+                    class_caps: Mapping[str, int] | None = None) -> bool:
+    """DRAW-20: a target checked its cap or more times this year is out, unless risk-flagged.
+
+    Its cap is ``class_caps[record.stratum]`` when its class (the ``stratum`` field) has one,
+    else ``cap`` (differentiated supervision: e.g. class D up to 4 times a year, class A once).
+    """
+    if class_caps:
+        cap = class_caps.get(record.stratum, cap)
     return record.risk or record.checks < cap
+
+
+def eligible_records(records: Sequence[TargetRecord], cap: int,
+                     class_caps: Mapping[str, int]) -> list[TargetRecord]:
+    """DRAW-20 over a pool (pool order kept)."""
+    if not class_caps:
+        return [r for r in records if r[3] or r[2] < cap]
+    get = class_caps.get
+    return [r for r in records if r[3] or r[2] < get(r[1], cap)]
 
 
 def target_count(eligible: int, ratio_bp: int, min_ratio_bp: int = 0) -> int:
@@ -56,7 +74,8 @@ class RatioRule:
     ``ratio_bp``: default ratio; ``min_ratio_bp``: the item's minimum ratio (a floor for every
     group); ``class_ratio_bp``: own ratios for strata (credit classes A/B/C/D, 信用风险分类);
     ``risk_ratio_bp``: own ratio for risk-flagged targets (None: they stay in their stratum group);
-    ``cap``: yearly cap (DRAW-20); ``uninspected_first``: two tiers (DRAW-24).
+    ``cap``: yearly cap (DRAW-20); ``class_caps``: own yearly caps for classes (strata), overriding
+    ``cap`` (DRAW-20; omitted from ``as_json`` when empty); ``uninspected_first``: two tiers (DRAW-24).
     """
 
     ratio_bp: int
@@ -65,6 +84,7 @@ class RatioRule:
     risk_ratio_bp: int | None = None
     cap: int = DEFAULT_CAP
     uninspected_first: bool = False
+    class_caps: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _bp("ratio_bp", self.ratio_bp)
@@ -81,24 +101,42 @@ class RatioRule:
         if self.risk_ratio_bp is not None:
             _bp("risk_ratio_bp", self.risk_ratio_bp)
         _check_cap(self.cap)
+        _check_class_caps(self.class_caps)
 
     def as_json(self) -> dict[str, Any]:
-        return {"mode": "ratio", "ratio_bp": self.ratio_bp, "min_ratio_bp": self.min_ratio_bp,
-                "class_ratio_bp": dict(sorted(self.class_ratio_bp.items())),
-                "risk_ratio_bp": self.risk_ratio_bp, "cap": self.cap,
-                "uninspected_first": self.uninspected_first}
+        out = {"mode": "ratio", "ratio_bp": self.ratio_bp, "min_ratio_bp": self.min_ratio_bp,
+               "class_ratio_bp": dict(sorted(self.class_ratio_bp.items())),
+               "risk_ratio_bp": self.risk_ratio_bp, "cap": self.cap,
+               "uninspected_first": self.uninspected_first}
+        return with_class_caps(out, self.class_caps)
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> RatioRule:
         return cls(ratio_bp=obj["ratio_bp"], min_ratio_bp=obj.get("min_ratio_bp", 0),
                    class_ratio_bp=dict(obj.get("class_ratio_bp", {})),
                    risk_ratio_bp=obj.get("risk_ratio_bp"), cap=obj.get("cap", DEFAULT_CAP),
-                   uninspected_first=obj.get("uninspected_first", False))
+                   uninspected_first=obj.get("uninspected_first", False),
+                   class_caps=dict(obj.get("class_caps", {})))
 
 
 def _check_cap(cap: Any) -> None:
     if type(cap) is not int or cap < 1:
         raise InvalidInput("the yearly cap is an integer >= 1", field="cap", rule="DRAW-20")
+
+
+def _check_class_caps(class_caps: Any) -> None:
+    if not isinstance(class_caps, Mapping) or not all(
+        type(k) is str and type(v) is int and 1 <= v <= MAX_SAFE for k, v in class_caps.items()
+    ):
+        raise InvalidInput("class caps map classes to integers >= 1", field="class_caps", rule="DRAW-20")
+
+
+def with_class_caps(rule_json: dict[str, Any], class_caps: Mapping[str, int]) -> dict[str, Any]:
+    """DRAW-20: ``class_caps`` enters the rule object only when non-empty (rules without it keep
+    their earlier bytes)."""
+    if class_caps:
+        rule_json["class_caps"] = dict(sorted(class_caps.items()))
+    return rule_json
 
 
 def group_of(record: TargetRecord, rule: RatioRule) -> str:
@@ -142,8 +180,7 @@ def sample_records(
 
 def draw_ratio(seed: bytes, records: Sequence[TargetRecord], rule: RatioRule) -> dict[str, Any]:
     """Ratio-mode draw over a frozen, sorted pool (spec §6). Returns the "targets" result part."""
-    cap = rule.cap
-    eligible = [r for r in records if r[3] or r[2] < cap]
+    eligible = eligible_records(records, rule.cap, rule.class_caps)
     groups: dict[str, list[TargetRecord]] = {}
     if not rule.class_ratio_bp and rule.risk_ratio_bp is None:
         if eligible:

@@ -143,3 +143,71 @@ def test_no_draw_ever_selects_a_capped_target(recs, cap, bp, stratified, seed):
     assert part["eligible"] == len(eligible)
     assert all(by_id[i].checks < cap or by_id[i].risk for i in part["selected"]), "DRAW-20 cap"
     assert len(set(part["selected"])) == len(part["selected"])
+
+
+# --- per-class yearly caps (DRAW-20 class_caps, differentiated supervision) ---------------------
+
+
+def test_a_class_d_target_checked_twice_is_drawable_under_its_class_cap_of_4():
+    d = TargetRecord("91350100M000000001", "D", 2, False)
+    assert not target_eligible(d, cap=2)
+    assert target_eligible(d, cap=2, class_caps={"A": 1, "D": 4})
+    assert not target_eligible(TargetRecord("91350100M000000001", "D", 4, False), cap=2, class_caps={"D": 4})
+    part = draw_ratio(SEED, [d], RatioRule(ratio_bp=10_000, class_caps={"A": 1, "D": 4}))
+    assert part["eligible"] == 1 and part["selected"] == [d.id]
+
+
+def test_a_class_a_target_checked_once_is_not_drawable_under_its_class_cap_of_1():
+    a = TargetRecord("91350100M000000002", "A", 1, False)
+    assert target_eligible(a, cap=2)
+    assert not target_eligible(a, cap=2, class_caps={"A": 1, "D": 4})
+    assert target_eligible(a._replace(risk=True), cap=2, class_caps={"A": 1})  # risk-flagged: exempt
+    part = draw_ratio(SEED, [a], RatioRule(ratio_bp=10_000, class_caps={"A": 1, "D": 4}))
+    assert part["eligible"] == 0 and part["selected"] == []
+
+
+def test_class_caps_are_left_out_of_the_rule_object_when_empty():
+    from drawsvc.draw.stratify import StratifiedRule
+
+    assert "class_caps" not in RatioRule(ratio_bp=100).as_json()
+    assert "class_caps" not in StratifiedRule(count=3).as_json()
+    rule = RatioRule(ratio_bp=100, class_caps={"D": 4, "A": 1})
+    assert rule.as_json()["class_caps"] == {"A": 1, "D": 4}
+    assert RatioRule.from_json(rule.as_json()) == rule
+    srule = StratifiedRule(count=3, class_caps={"A": 1})
+    assert StratifiedRule.from_json(srule.as_json()) == srule
+
+
+@pytest.mark.parametrize("bad", [{"A": 0}, {"A": -1}, {"A": 1.0}, {"A": True}, {1: 2}, ["A"], {"A": 2**53}])
+def test_class_caps_are_positive_integers_by_class(bad):
+    from drawsvc.draw.stratify import StratifiedRule
+
+    with pytest.raises(InvalidInput) as e:
+        RatioRule(ratio_bp=100, class_caps=bad)
+    assert e.value.rule == "DRAW-20"
+    with pytest.raises(InvalidInput):
+        StratifiedRule(count=1, class_caps=bad)
+
+
+@settings(max_examples=120, deadline=None)
+@given(target_pools(), st.integers(1, 4), st.dictionaries(st.sampled_from("ABC"), st.integers(1, 5)),
+       st.integers(0, 10_000), st.booleans(), st.binary(min_size=32, max_size=32))
+def test_no_draw_ever_selects_a_target_over_its_class_cap(recs, cap, caps, bp, stratified, seed):
+    from drawsvc.draw.stratify import StratifiedRule, draw_stratified
+
+    if stratified:
+        part = draw_stratified(seed, recs, StratifiedRule(ratio_bp=bp, cap=cap, class_caps=caps))
+    else:
+        part = draw_ratio(seed, recs, RatioRule(ratio_bp=bp, class_ratio_bp={"A": bp // 2}, cap=cap,
+                                                class_caps=caps))
+    by_id = {r.id: r for r in recs}
+
+    def ok(r: TargetRecord) -> bool:
+        return r.risk or r.checks < caps.get(r.stratum, cap)
+
+    assert part["eligible"] == sum(1 for r in recs if ok(r))
+    assert all(ok(by_id[i]) for i in part["selected"]), "DRAW-20 class cap"
+    if not caps:  # without class caps the result is the one of the single cap
+        plain = (draw_stratified(seed, recs, StratifiedRule(ratio_bp=bp, cap=cap)) if stratified else
+                 draw_ratio(seed, recs, RatioRule(ratio_bp=bp, class_ratio_bp={"A": bp // 2}, cap=cap)))
+        assert plain == part

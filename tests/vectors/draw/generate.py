@@ -585,6 +585,41 @@ def inspection_vectors() -> dict[str, Any]:
             },
         },
     )
+    v["targets-class-caps"] = inspection_vector(
+        "per-class yearly caps (differentiated supervision): class A once, class D 3 times, others "
+        "the rule's cap 2; risk-flagged targets exempt",
+        ["DRAW-20", "DRAW-22"],
+        {
+            **base,
+            "target_rule": {
+                "mode": "ratio",
+                "ratio_bp": 2000,
+                "min_ratio_bp": 0,
+                "class_ratio_bp": {"A": 1000, "B": 2000, "C": 3000, "D": 5000},
+                "risk_ratio_bp": None,
+                "cap": 2,
+                "uninspected_first": False,
+                "class_caps": {"A": 1, "D": 3},
+            },
+        },
+    )
+    v["targets-stratified-class-caps"] = inspection_vector(
+        "stratified by credit class with per-class yearly caps (class A once, class D 3 times)",
+        ["DRAW-20", "DRAW-30", "DRAW-33"],
+        {
+            **base,
+            "target_rule": {
+                "mode": "stratified",
+                "count": 12,
+                "ratio_bp": None,
+                "min_ratio_bp": 0,
+                "minimums": {},
+                "cap": 2,
+                "uninspected_first": False,
+                "class_caps": {"A": 1, "D": 3},
+            },
+        },
+    )
     v["targets-stratified-infeasible"] = inspection_vector(
         "MUTATION: a minimum above its stratum's eligible size -> DrawInfeasible naming the stratum",
         ["DRAW-31"],
