@@ -857,7 +857,8 @@ def _event(ref: Ref, body: _Body) -> Event:
             subject=ev.req_str("expert"),
             replacement=ev.req_str("replacement"),
             detail=f"{TOPUP_REASONS.get(why, why)}后补抽；随机流 {ev.int('position_before')}→"
-            f"{ev.int('position')}",
+            f"{ev.int('position')}"
+            + (f"；答复期限 {deadline}" if (deadline := body.str("deadline", optional=True)) else ""),
         )
     if kind == "draw.designate":
         return Event(

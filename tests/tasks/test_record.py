@@ -368,6 +368,7 @@ def test_decline_no_answer_and_top_up_rows_match(page: Element) -> None:
         topup, b = event(page, "draw.expert.topup", n)
         assert topup.field("event.subject") == b["event"]["expert"]
         assert topup.field("event.replacement") == b["event"]["replacement"]
+        assert f"答复期限 {b['deadline']}" in topup.field("event.detail")  # the replacement's deadline
 
 
 def test_replacement_designation_and_redraw_show_approver_and_reason(page: Element) -> None:

@@ -167,6 +167,8 @@ def test_record_of_a_served_task_matches_its_log(served: tuple[str, list[dict[st
     assert roster["ZJ-0008"].source == "designate"
     topup = next(e for _, e in entries if e["kind"] == "draw.expert.topup")["body"]["event"]
     assert roster[topup["expert"]].response == "declined"
+    assert fields(html, "event.reason").count("与被检查单位存在利害关系") == 1  # the logged decline reason
+    assert "（日志未载明理由）" not in html
     assert (
         roster[topup["replacement"]].source == "topup"
         and roster[topup["replacement"]].replaces == topup["expert"]

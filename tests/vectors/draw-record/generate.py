@@ -381,11 +381,12 @@ def build() -> list[dict[str, Any]]:
                 "round": 1,
                 "expert": "EXP-003",
                 "response": "declined",
-                "deadline": "2026-03-09",
                 "reason": "与被检查企业存在利害关系，申请回避",
+                "deadline": "2026-03-09",
+                "calendar_version": [0],
             },
         )
-    )  # `reason`: requested in docs/dev/requests.md R-3
+    )
     add(
         entry(
             "registry.expert.invitation",
@@ -410,6 +411,8 @@ def build() -> list[dict[str, Any]]:
                     "position_before": 12,
                     "position": 14,
                 },
+                "deadline": "2026-03-10",
+                "calendar_version": [0],
             },
         )
     )
@@ -423,7 +426,9 @@ def build() -> list[dict[str, Any]]:
                 "round": 1,
                 "expert": "EXP-001",
                 "response": "no_answer",
+                "reason": None,
                 "deadline": "2026-03-09",
+                "calendar_version": [0],
             },
         )
     )
@@ -443,6 +448,8 @@ def build() -> list[dict[str, Any]]:
                     "position_before": 14,
                     "position": 15,
                 },
+                "deadline": "2026-03-13",
+                "calendar_version": [0],
             },
         )
     )
@@ -451,7 +458,15 @@ def build() -> list[dict[str, Any]]:
             "draw.expert.response",
             "10T10:00:00",
             BUREAU,
-            {"task": TASK, "round": 1, "expert": "EXP-005", "response": "accepted", "deadline": "2026-03-10"},
+            {
+                "task": TASK,
+                "round": 1,
+                "expert": "EXP-005",
+                "response": "accepted",
+                "reason": None,
+                "deadline": "2026-03-10",
+                "calendar_version": [0],
+            },
         )
     )
     add(
