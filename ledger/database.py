@@ -13,7 +13,8 @@ transactions with a plain deferred ``BEGIN`` instead: in WAL mode such a reader 
 consistent snapshot (from its first read to its end) and neither waits for nor blocks the
 writer. Use it for proofs, exports and API reads. ``ledger.store.lock_for_append`` refuses
 such a connection, so an append can never run without the write lock. PostgreSQL ignores
-the option (its reads never block the advisory lock).
+the option (its reads never block the advisory lock). :func:`read_only_transaction` gives one
+such transaction on an otherwise ordinary connection (``ledger.export`` reads that way).
 
 SQLite settings (docs/specs/ledger.md §Storage, docs/decisions/0011): WAL with
 ``synchronous=NORMAL`` (a commit is not fsynced; a power loss may lose the last
@@ -27,6 +28,8 @@ a new, empty database file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,6 +86,22 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
 def read_only(engine: sa.Engine) -> sa.Engine:
     """The same engine (same pool) whose connections begin read-only transactions (see above)."""
     return engine.execution_options(**READONLY)
+
+
+@contextmanager
+def read_only_transaction(conn: sa.Connection) -> Iterator[sa.Connection]:
+    """A read-only transaction on ``conn`` (not in a transaction yet), committed at the end.
+
+    The option is set for this transaction only (an append inside it is refused) and then
+    restored, so the connection's later transactions are as before (``BEGIN IMMEDIATE``).
+    """
+    previous = conn.get_execution_options().get(READONLY_OPTION, False)
+    conn.execution_options(**READONLY)
+    try:
+        with conn.begin():
+            yield conn
+    finally:
+        conn.execution_options(**{READONLY_OPTION: previous})
 
 
 def is_read_only(conn: sa.Connection) -> bool:

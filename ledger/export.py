@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from ledger import store, tiles
 from ledger.checkpoint import parse_checkpoint, verify_checkpoint
+from ledger.database import read_only_transaction
 from ledger.errors import MalformedError, RootMismatch, StorageError, TileConflict
 from ledger.hashing import HASH_SIZE, leaf_hash
 from ledger.note import Verifier
@@ -126,8 +127,9 @@ def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = Tr
     """Publish the log's latest checkpoint and every tile and bundle it needs into ``directory``.
 
     Only tiles changed since the directory's current checkpoint are written. Reads happen in
-    short transactions (with ``ledger.database`` SQLite engines every transaction holds the
-    write lock), none of them open while files are written, unless the caller's ``conn`` is
+    short read-only transactions (``ledger.database.read_only_transaction``: on SQLite a
+    deferred ``BEGIN``, so the export never holds or waits for the write lock), none of them
+    open while files are written, unless the caller's ``conn`` is
     already in a transaction, which is then used throughout. Reading in pieces is safe:
     entries and full tiles never change, and a partial tile only grows, so its first ``w``
     hashes are those of width ``w``.
@@ -167,7 +169,8 @@ def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = Tr
 
 
 def _reading(conn: sa.Connection) -> AbstractContextManager[object]:
-    return nullcontext() if conn.in_transaction() else conn.begin()
+    """The caller's open transaction, else a short read-only one (``ledger.database``)."""
+    return nullcontext() if conn.in_transaction() else read_only_transaction(conn)
 
 
 def _read_chunk(conn: sa.Connection, chunk: list[tuple[int, int, int]], size: int) -> list[tuple[str, bytes]]:

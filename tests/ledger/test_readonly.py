@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.database import READONLY, is_read_only, read_only
+from ledger import export
+from ledger.database import READONLY, is_read_only, read_only, read_only_transaction
 from ledger.errors import StorageError
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -78,3 +79,22 @@ def test_append_on_a_read_only_connection_is_refused(tmp_path: Path) -> None:
         with pytest.raises(StorageError), conn.begin():
             log.append_encoded(conn, [b"x"])
         assert log.size(conn) == 0
+
+
+def test_read_only_transaction_leaves_the_connection_as_it_was(tmp_path: Path) -> None:
+    """``read_only_transaction`` (used by the export) is read-only for its own ``begin`` only:
+    the same connection then appends under the write lock again."""
+    engine = support.sqlite_engine(tmp_path / "rot.db")
+    log = support.make_log()
+    with engine.connect() as conn:
+        with read_only_transaction(conn):
+            assert log.size(conn) == 0
+            with pytest.raises(StorageError):
+                log.append_encoded(conn, [b"x"])  # a read-only begin: refused
+        assert not is_read_only(conn)
+        with conn.begin():
+            log.append_encoded(conn, [b"x"])
+        exported = export.export_tiles(conn, tmp_path / "site", fsync=False)
+        assert exported.size == 1 and not conn.in_transaction() and not is_read_only(conn)
+        with conn.begin():
+            assert log.append_encoded(conn, [b"y"]).size == 2
