@@ -46,7 +46,7 @@ def serve(
     prepare(env_file)
     uvicorn.run("drawsvc.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, log_config=log_config(log_level), access_log=False,
-                proxy_headers=False)
+                proxy_headers=False, http="drawsvc.api.transport:NoDelayH11Protocol")
 
 
 def log_config(level: str) -> dict[str, Any]:
