@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,16 +39,18 @@ from drawsvc.registries.formats import LAYOUTS, Layout
 from drawsvc.registries.models import Expert, ExpertPool, Inspector, InterestDeclaration, Target
 from drawsvc.registries.service import INSPECTOR_TRANSITIONS, apply_inspector, new_declaration, redeclare
 from drawsvc.registries.tabular import Format, iter_rows
+from ledger.entries import canonicalize
 
 BATCH_ROWS = 2000
-ENTRY_BUDGET = 48 * 1024  # bytes of records per log entry (entries are limited to 64 KiB)
 MAX_LISTED_ERRORS = 1000
+FLUSH_ENTRIES = 32  # batch entries appended to the log at a time (≤ 2 MiB of bodies waiting)
 KIND_SUMMARY = "registry.import"
+# .v2: records as arrays under ``fields`` (spec §7.3); declarations also commit their terms (P-5)
 BATCH_KINDS = {
-    "targets": "registry.target.batch",
-    "inspectors": "registry.inspector.batch",
-    "experts": "registry.expert.batch",
-    "declarations": "registry.declaration.batch.v2",  # v2: terms only as a commitment (P-5)
+    "targets": "registry.target.batch.v2",
+    "inspectors": "registry.inspector.batch.v2",
+    "experts": "registry.expert.batch.v2",
+    "declarations": "registry.declaration.batch.v2",
 }
 
 Raw = dict[str, Any]
@@ -101,59 +103,55 @@ class _Context:
         self.fail(row, fld, rules.DUPLICATE, f"{self.layout.header_of(fld)} repeats {where} of this file")
 
 
-def _size_bound(body: Mapping[str, Any]) -> int:
-    """An upper bound of the record's JCS size: UTF-8 bytes of string values (control characters,
-    which JSON would escape, are refused earlier), 3 bytes per character inside lists/maps,
-    24 per other value, plus keys and punctuation."""
-    n = 16
-    for key, value in body.items():
-        n += len(key) + 4
-        if isinstance(value, str):
-            n += len(value.encode("utf-8")) + 2
-        elif isinstance(value, list):
-            n += 2 + sum(len(str(v).encode("utf-8")) + 3 for v in value)
-        elif isinstance(value, dict):
-            n += len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
-        else:
-            n += 24
+# Target records in a batch entry: one array per record, in this order (spec §7.3).
+TARGET_FIELDS = (
+    "uscc",
+    "version",
+    "name",
+    "target_type",
+    "scale",
+    "region_code",
+    "registration_authority",
+    "industry",
+    "risk_flags",
+    "credit_class",
+    "status",
+)
+# Brackets, 10 commas and the quotes of the 9 string values of a target record array.
+_TARGET_ARRAY_BYTES = 2 + (len(TARGET_FIELDS) - 1) + 2 * (len(TARGET_FIELDS) - 2)
+_FLAGS_BYTES: dict[tuple[str, ...], int] = {}
+
+
+def record_size(values: list[Any]) -> int:
+    """The exact size of ``values`` (one record array) in the entry's canonical bytes."""
+    return len(canonicalize({"r": values})) - len('{"r":}')
+
+
+def target_record_size(b: dict[str, Any]) -> int:
+    """:func:`record_size` of a target record without encoding it (import speed): UTF-8 bytes of
+    the strings plus one escape byte per ``"`` or ``\\`` (control characters, the only other
+    escapes, are refused by validation). Tests check it equals the canonical size."""
+    text = b["uscc"] + b["name"] + b["target_type"] + b["scale"] + b["region_code"]
+    text += b["registration_authority"] + b["industry"] + b["credit_class"] + b["status"]
+    flags = tuple(b["risk_flags"])
+    flag_bytes = _FLAGS_BYTES.get(flags)
+    if flag_bytes is None:
+        flag_bytes = _FLAGS_BYTES[flags] = record_size(list(flags))
+    n = _TARGET_ARRAY_BYTES + len(text.encode("utf-8")) + len(str(b["version"])) + flag_bytes
+    if '"' in text or "\\" in text:
+        n += text.count('"') + text.count("\\")
     return n
 
 
-# Keys, quotes, separators, the version number and the four risk flags at most (≤ 80 bytes).
-_TARGET_FIXED_BYTES = (
-    16
-    + sum(
-        len(k) + 6
-        for k in (
-            "uscc",
-            "version",
-            *(
-                "name",
-                "target_type",
-                "scale",
-                "region_code",
-                "registration_authority",
-                "industry",
-                "risk_flags",
-                "credit_class",
-                "status",
-            ),
-        )
-    )
-    + 24
-    + 80
-)
-
-
-def _target_size_bound(b: dict[str, Any]) -> int:
-    """``_size_bound`` specialised to target records (one encode per record, for import speed)."""
-    text = b["uscc"] + b["name"] + b["target_type"] + b["scale"] + b["region_code"]
-    text += b["registration_authority"] + b["industry"] + b["credit_class"] + b["status"]
-    return _TARGET_FIXED_BYTES + len(text.encode("utf-8"))
-
-
 class _Packer:
-    """Packs record bodies into log entries of at most ``budget`` bytes of records."""
+    """Packs records, in order, into ``{import, part, fields, records}`` batch bodies (spec §7.3).
+
+    Each record is an array of its values in ``fields`` order; an entry takes records while its
+    canonical bytes stay within the log's entry limit (sizes are exact, the envelope is measured
+    once), so a million targets need ≈ 3,000 entries.
+    """
+
+    MARGIN = 64  # bytes kept free: a longer ``part`` number, clock variations
 
     def __init__(
         self,
@@ -163,31 +161,61 @@ class _Packer:
         import_ref: str,
         actor: Actor,
         report: ImportReport,
+        fields: tuple[str, ...] = (),
     ) -> None:
         self.session, self.journal, self.kind = session, journal, kind
         self.import_ref, self.actor, self.report = import_ref, actor, report
-        # 48 KiB, or less when the log is configured with smaller entries (room for the envelope)
-        self.budget = min(ENTRY_BUDGET, journal.log.max_entry_size * 3 // 4)
-        self.pending: list[dict[str, Any]] = []
+        self.fields = fields  # () : the keys of the first record, in its order
+        self.budget: int | None = None
+        self.pending: list[list[Any]] = []
         self.size = 0
         self.ready: list[dict[str, Any]] = []
 
-    def add(self, body: dict[str, Any], size: int | None = None) -> None:
-        n = _size_bound(body) if size is None else size
-        if self.pending and self.size + n > self.budget:
+    def _start(self, fields: tuple[str, ...]) -> tuple[str, ...]:
+        """Begin a new entry whose records have ``fields`` (the envelope's size is measured)."""
+        if self.pending:
             self._seal()
-        self.pending.append(body)
+        self.fields = fields
+        empty = {"import": self.import_ref, "part": 10**9, "fields": list(fields), "records": []}
+        overhead = len(canonicalize(self.journal.envelope(self.kind, empty, self.actor)))
+        self.budget = self.journal.log.max_entry_size - overhead - self.MARGIN
+        return fields
+
+    def add(self, body: dict[str, Any], size: int | None = None) -> None:
+        """Add one record; ``size`` is its :func:`record_size` when the caller knows it."""
+        fields = self.fields
+        if self.budget is None or len(body) != len(fields):
+            fields = self._start(fields if len(body) == len(fields) else tuple(body))
+        try:
+            values = [body[k] for k in fields]  # same length and no KeyError: the same keys
+        except KeyError:
+            fields = self._start(tuple(body))
+            values = [body[k] for k in fields]
+        assert self.budget is not None
+        n = (record_size(values) if size is None else size) + 1  # + the separating comma
+        if n > self.budget:
+            raise InvalidInput("a record is too large for one log entry", field="file", rule=rules.TEXT)
+        if self.size + n > self.budget:
+            self._seal()
+        self.pending.append(values)
         self.size += n
 
     def _seal(self) -> None:
         part = self.report.log_entries + len(self.ready)
-        self.ready.append({"import": self.import_ref, "part": part, "records": self.pending})
+        self.ready.append(
+            {"import": self.import_ref, "part": part, "fields": list(self.fields), "records": self.pending}
+        )
         self.pending, self.size = [], 0
 
     def flush(self, *, final: bool = False) -> None:
+        """Append the sealed entries once ``FLUSH_ENTRIES`` are ready (or all, when ``final``).
+
+        Each append rewrites the log's partial entry bundle (up to 256 entries, ledger/store.py),
+        so appending many entries at a time, not once per row batch, keeps that rewriting small.
+        """
         if final and self.pending:
             self._seal()
-        if not self.ready:
+        if not self.ready or (not final and len(self.ready) < FLUSH_ENTRIES):
             return
         result = self.journal.record_many(self.session, self.kind, self.ready, actor=self.actor)
         if self.report.log_first_index is None:
@@ -329,6 +357,15 @@ class _Old:
 _INSERT_COLUMNS = ("uscc", "version", *_TARGET_FIELDS)
 
 
+_FLAGS_JSON: dict[tuple[str, ...], str] = {}  # at most 2^4 flag lists: each serialised once
+
+
+def _flags_json(flags: list[str]) -> str:
+    """The JSON column's text, as SQLAlchemy's JSON type writes it (``json.dumps``)."""
+    text = _FLAGS_JSON[tuple(flags)] = json.dumps(flags)
+    return text
+
+
 def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_ref: str) -> None:
     """Bulk insert. On SQLite straight through the driver (the JSON column serialised here as
     SQLAlchemy's JSON type does, ``json.dumps``); elsewhere through SQLAlchemy Core."""
@@ -339,7 +376,7 @@ def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_re
         f"INSERT INTO {Target.__tablename__} ({', '.join(_INSERT_COLUMNS)}, import_ref) "
         f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)}, ?)"
     )
-    dumps = json.dumps
+    flags_json = _FLAGS_JSON
     params = [
         (
             b["uscc"],
@@ -350,7 +387,7 @@ def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_re
             b["region_code"],
             b["registration_authority"],
             b["industry"],
-            dumps(b["risk_flags"]),
+            flags_json.get(tuple(b["risk_flags"])) or _flags_json(b["risk_flags"]),
             b["credit_class"],
             b["status"],
             import_ref,
@@ -603,7 +640,10 @@ def import_file(
         pool_code=pool_code,
         report=report,
     )
-    packer = _Packer(session, journal, BATCH_KINDS[kind], import_ref, actor, report)
+    packer = _Packer(
+        session, journal, BATCH_KINDS[kind], import_ref, actor, report,
+        fields=TARGET_FIELDS if kind == "targets" else (),
+    )
     writer = _WRITERS[kind]
     with session.begin_nested():
         rows = iter_rows(source, fmt)
@@ -663,7 +703,7 @@ def _run_batch(
     if not ctx.bad_row_count:
         if ctx.layout.kind == "targets":
             for body in bodies:
-                packer.add(body, _target_size_bound(body))
+                packer.add(body, target_record_size(body))
         else:
             for body in bodies:
                 packer.add(body)

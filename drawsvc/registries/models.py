@@ -89,6 +89,8 @@ class CheckItem(Base):
     min_ratio_bp: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_RATIO_BP)
     risk_class_ratios_bp: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     min_frequency_per_year: Mapped[int] = mapped_column(Integer, default=1)
+    # per credit class: inspections per target per year (a per-class cap, RG-16a)
+    risk_class_frequency: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     cap_per_target_per_year: Mapped[int] = mapped_column(Integer, default=DEFAULT_CAP_PER_TARGET_PER_YEAR)
     required_specialty: Mapped[str | None] = mapped_column(String(100), nullable=True)
     published: Mapped[bool] = mapped_column(Boolean, default=False)

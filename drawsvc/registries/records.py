@@ -22,7 +22,7 @@ from drawsvc.registries import models as m
 from drawsvc.registries import rules, vocab
 from drawsvc.registries.expert_rules import PoolRules, qualification_failures
 from drawsvc.registries.identity import validate_id_number
-from drawsvc.registries.uscc import check_character, validate_uscc
+from drawsvc.registries.uscc import check_character_of_set, validate_uscc
 
 _TARGET_STATUS = vocab.label_to_code(vocab.TARGET_STATUS)
 _INSPECTOR_STATUS = vocab.label_to_code(vocab.INSPECTOR_STATUS)
@@ -91,14 +91,8 @@ def parse_target(raw: Mapping[str, Any]) -> tuple[TargetRecord | None, list[Inva
     return TargetRecord(**rec), []
 
 
-_USCC_RE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
-_PLAIN_RE = re.compile(r"^[^\x00-\x1f\x7f]*$")
-_TARGET_LIMITS = (
-    ("name", 300),
-    ("target_type", 100),
-    ("scale", 50),
-    ("registration_authority", 200),
-    ("industry", 200),
+_TARGET_CELLS_RE = re.compile(
+    r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}\x00[1-8][0-9]{5}\x00[^\x00-\x1f\x7f]*"
 )
 
 
@@ -113,35 +107,38 @@ def parse_target_fast(raw: Mapping[str, Any]) -> dict[str, Any] | None:
     anything is unusual; the caller then runs :func:`parse_target`, which is the reference and
     names every failed rule. Only string cells are handled here. Tests check both agree.
     """
-    uscc = raw.get("uscc")
-    region = raw.get("region_code")
-    if type(uscc) is not str or type(region) is not str:
+    get = raw.get
+    uscc, region, name = get("uscc"), get("region_code"), get("name")
+    ttype, scale = get("target_type", ""), get("scale", "")
+    authority, industry = get("registration_authority", ""), get("industry", "")
+    try:  # any cell that is not text (None, a number): the reference decides
+        uscc, region, name = uscc.strip().upper(), region.strip(), name.strip()
+        ttype, scale, authority, industry = ttype.strip(), scale.strip(), authority.strip(), industry.strip()
+    except AttributeError:
         return None
-    uscc = uscc.strip().upper()
-    if not _USCC_RE.match(uscc) or check_character(uscc[:17]) != uscc[17]:
+    if (
+        type(uscc) is not str  # str subclasses' strip() may return anything
+        or type(region) is not str
+        or type(name) is not str
+        or type(ttype) is not str
+        or type(scale) is not str
+        or type(authority) is not str
+        or type(industry) is not str
+        # RG-07 credit code, RG-09 region code and RG-02 no control characters, in one match:
+        # the NUL separators cannot occur inside any of the three parts' accepted characters
+        or not _TARGET_CELLS_RE.fullmatch(f"{uscc}\x00{region}\x00{name}{ttype}{scale}{authority}{industry}")
+        or check_character_of_set(uscc[:17]) != uscc[17]
+        or not name
+        or len(name) > 300
+        or len(ttype) > 100
+        or len(scale) > 50
+        or len(authority) > 200
+        or len(industry) > 200
+    ):
         return None
-    region = region.strip()
-    if not f.REGION_RE.match(region):
+    flags_cell, credit, status = get("risk_flags", ""), get("credit_class", ""), get("status", "")
+    if type(flags_cell) is not str or type(credit) is not str or type(status) is not str:
         return None
-    values: dict[str, str] = {}
-    for name, limit in _TARGET_LIMITS:
-        v = raw.get(name, "")
-        if v is None:
-            v = ""
-        if type(v) is not str:
-            return None
-        v = v.strip()
-        if len(v) > limit:
-            return None
-        values[name] = v
-    if not values["name"] or not _PLAIN_RE.match("".join(values.values())):
-        return None
-    flags_cell = raw.get("risk_flags")
-    credit = raw.get("credit_class")
-    status = raw.get("status")
-    if not all(v is None or type(v) is str for v in (flags_cell, credit, status)):
-        return None  # e.g. a number typed into a text column: the reference decides
-    flags_cell, credit, status = flags_cell or "", credit or "B", status or "active"
     credit = credit.strip().upper() or "B"
     status = _TARGET_STATUS.get(status.strip() or "active")
     if credit not in _CREDIT or status is None:
@@ -159,12 +156,12 @@ def parse_target_fast(raw: Mapping[str, Any]) -> dict[str, Any] | None:
         flags = list(known)
     return {
         "uscc": uscc,
-        "name": values["name"],
-        "target_type": values["target_type"],
-        "scale": values["scale"],
+        "name": name,
+        "target_type": ttype,
+        "scale": scale,
         "region_code": region,
-        "registration_authority": values["registration_authority"],
-        "industry": values["industry"],
+        "registration_authority": authority,
+        "industry": industry,
         "risk_flags": flags,
         "credit_class": credit,
         "status": status,
@@ -464,8 +461,10 @@ def declaration_body(d: m.InterestDeclaration) -> dict[str, Any]:
 
 
 def batch_records(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The records of a ``registry.<kind>.batch`` body (spec §7.3), as objects."""
-    return [dict(r) for r in body["records"]]
+    """The records of a ``registry.<kind>.batch.v2`` body (spec §7.3) as objects: each record
+    array zipped with ``fields``. Raises ``ValueError`` when a record has the wrong length."""
+    fields = body["fields"]
+    return [dict(zip(fields, r, strict=True)) for r in body["records"]]
 
 
 def verify_declaration(logged: Mapping[str, Any], opening: DeclarationOpening) -> None:
@@ -514,6 +513,23 @@ class CheckItemRecord:
     cap_per_target_per_year: int
     required_specialty: str | None
     published: bool
+    risk_class_frequency: dict[str, int] | None = None  # class → inspections per target per year
+
+
+def _risk_frequency(raw: Mapping[str, Any]) -> dict[str, int] | None:
+    """RG-16a: optional map A/B/C/D → times per target per year (1..366), a per-class cap."""
+    value = raw.get("risk_class_frequency")
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        k in _CREDIT and type(v) is int and 1 <= v <= 366 for k, v in value.items()
+    ):
+        raise InvalidInput(
+            "risk_class_frequency must map A/B/C/D to 1..366 inspections per year",
+            field="risk_class_frequency",
+            rule=rules.FREQUENCY,
+        )
+    return dict(sorted(value.items()))
 
 
 def _risk_ratios(raw: Mapping[str, Any]) -> dict[str, int] | None:
@@ -571,6 +587,7 @@ def parse_check_item(raw: Mapping[str, Any]) -> tuple[CheckItemRecord | None, li
         ),
         required_specialty=c(f.optional_text, raw, "required_specialty", max_len=100),
         published=c(f.boolean, raw, "published"),
+        risk_class_frequency=c(_risk_frequency, raw),
     )
     if c.errors:
         return None, c.errors
@@ -594,7 +611,7 @@ def check_item_body(i: m.CheckItem) -> dict[str, Any]:
         "published": i.published,
         "active": i.active,
         "version": i.version,
-    }
+    } | ({"risk_class_frequency": i.risk_class_frequency} if i.risk_class_frequency else {})
 
 
 def pool_body(p: m.ExpertPool) -> dict[str, Any]:

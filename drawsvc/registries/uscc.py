@@ -35,6 +35,20 @@ def check_character(first17: str) -> str:
     return CHARSET[(MODULUS - total % MODULUS) % MODULUS]
 
 
+# Σ value(Ci)·3^(i−1) ≡ Σ value(Ci)·34^(i−1) (mod 31), since 34 ≡ 3: the weighted sum mod 31 is
+# the value, mod 31, of the 17 characters read as a base-34 number, last character first, once
+# each character is written as the base-34 digit of its value (values 0..30 < 34).
+_BASE34_DIGITS = str.maketrans({c: "0123456789abcdefghijklmnopqrstuvwx"[v] for c, v in _VALUE.items()})
+_CHECK_OF_SUM = tuple(CHARSET[(MODULUS - r) % MODULUS] for r in range(MODULUS))
+
+
+def check_character_of_set(first17: str) -> str:
+    """:func:`check_character` for 17 characters already known to be in ``CHARSET`` (the caller
+    matched them; anything else gives a wrong answer, never an error). One ``int()`` call
+    instead of 17 look-ups: for import speed. Tests compare it with :func:`check_character`."""
+    return _CHECK_OF_SUM[int(first17[::-1].translate(_BASE34_DIGITS), 34) % MODULUS]
+
+
 def validate_uscc(code: str, *, field: str = "uscc") -> str:
     """Return ``code`` if it is a well-formed USCC with the right check character; raise otherwise."""
     if len(code) != USCC_LENGTH or any(c not in _VALUE for c in code):

@@ -12,6 +12,7 @@ from reg_support import BUREAU, TODAY, csv_bytes, log_bytes, log_entries
 from drawsvc.errors import ImportRejected, InvalidInput
 from drawsvc.registries import exports, imports, repository, rules
 from drawsvc.registries.formats import LAYOUTS
+from drawsvc.registries.records import batch_records
 from drawsvc.registries.tabular import iter_rows
 from drawsvc.sample import generate_experts, generate_inspectors, generate_targets, write_file
 
@@ -37,9 +38,10 @@ def test_good_csv_imports_and_logs_every_record_in_packed_entries(rt: Any) -> No
     assert (report.rows, report.created, report.updated) == (700, 700, 0)
     entries = log_entries(rt)[-report.log_entries :]
     assert entries[-1]["kind"] == "registry.import" and entries[-1]["body"]["created"] == 700
-    logged = [r for e in entries[:-1] for r in e["body"]["records"]]
+    logged = [r for e in entries[:-1] for r in batch_records(e["body"])]
     assert [r["uscc"] for r in logged] == [r["uscc"] for r in rows]  # file order, each exactly once
-    assert all(e["kind"] == "registry.target.batch" for e in entries[:-1])
+    assert all(e["kind"] == "registry.target.batch.v2" for e in entries[:-1])
+    assert all(e["body"]["fields"] == list(imports.TARGET_FIELDS) for e in entries[:-1])
     assert [e["body"]["part"] for e in entries[:-1]] == list(range(len(entries) - 1))
     with rt.transaction() as s:
         t = repository.get_target(s, rows[0]["uscc"])
@@ -56,7 +58,7 @@ def test_reimport_changes_only_what_changed(rt: Any) -> None:
     rows[3] = {**rows[3], "credit_class": "D", "risk_flags": "严重违法违规"}
     report = run(rt, csv_bytes("targets", rows), "targets")
     assert (report.created, report.updated, report.unchanged) == (0, 1, 49)
-    batch = [e for e in log_entries(rt) if e["kind"] == "registry.target.batch"][-1]["body"]["records"]
+    batch = batch_records([e for e in log_entries(rt) if e["kind"] == "registry.target.batch.v2"][-1]["body"])
     assert [(r["uscc"], r["credit_class"], r["risk_flags"], r["version"]) for r in batch] == [
         (rows[3]["uscc"], "D", ["serious_violation"], 2)
     ]
@@ -244,16 +246,38 @@ def test_no_private_field_reaches_the_log_after_imports_and_changes(rt: Any) -> 
     assert data.count(b'"commitment"') == 20 + second.updated + 20 * 4
 
 
-def test_entry_size_bounds_are_upper_bounds_of_the_canonical_bytes() -> None:
+@pytest.mark.parametrize(
+    "over",
+    [
+        {},
+        {"risk_flags": "投诉举报多；列入经营异常名录；失信；严重违法违规"},
+        {"name": '杭州"引号"\\反斜杠\\有限公司', "industry": 'a"b', "risk_flags": "失信"},
+        {"name": "𠀀𠀁 astral 公司\u2028", "scale": "\u00e9"},
+    ],
+)
+def test_target_record_size_is_the_exact_canonical_size(over: dict[str, Any]) -> None:
     from drawsvc.registries.records import parse_target
-    from ledger.entries import canonicalize
 
-    for raw in generate_targets(300, seed=12):
-        rec, _ = parse_target({**raw, "risk_flags": "投诉举报多；列入经营异常名录；失信；严重违法违规"})
-        body = {**rec.__dict__, "version": 10**6}
-        exact = len(canonicalize(body))
-        assert imports._target_size_bound(body) >= exact
-        assert imports._size_bound(body) >= exact
+    for n, raw in enumerate(generate_targets(100, seed=12)):
+        rec, errors = parse_target({**raw, **over})
+        assert not errors and rec is not None
+        body = {**rec.__dict__, "version": 10**n % 10**9}
+        values = [body[k] for k in imports.TARGET_FIELDS]
+        assert imports.target_record_size(body) == imports.record_size(values)
+        encoded = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+        assert imports.record_size(values) == len(encoded)
+
+
+def test_batch_entries_fill_the_entry_limit_and_never_exceed_it(rt: Any) -> None:
+    rows = [{**r, "name": r["name"] + '"\\' * (i % 7)} for i, r in enumerate(generate_targets(1500, seed=4))]
+    report = run(rt, csv_bytes("targets", rows), "targets", batch_rows=400)
+    with rt.transaction() as s:
+        conn = s.connection()
+        size = rt.log.size(conn)
+        raw = rt.log.entries(conn, 0, size)[-report.log_entries : -1]
+    limit = rt.log.max_entry_size
+    assert len(raw) >= 2 and max(map(len, raw)) <= limit
+    assert min(map(len, raw[:-1])) > limit - 600  # full but for less than two records
 
 
 def test_packing_follows_a_smaller_configured_entry_size(tmp_path: Path) -> None:
@@ -268,5 +292,5 @@ def test_packing_follows_a_smaller_configured_entry_size(tmp_path: Path) -> None
         ]
     finally:
         rt.close()
-    assert report.created == 400 and report.log_entries > 20
+    assert report.created == 400 and report.log_entries > 8  # ≈ 40 records an entry, not 140
     assert max(sizes) <= 8 * 1024

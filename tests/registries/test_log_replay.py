@@ -21,7 +21,7 @@ def replay(entries: list[dict[str, Any]], single: str, batch: str, key: str) -> 
         if e["kind"] == single:
             state[e["body"][key]] = e["body"]
         elif e["kind"] == batch:
-            for r in e["body"]["records"]:
+            for r in records.batch_records(e["body"]):
                 state[r[key]] = r
     return state
 
@@ -59,8 +59,10 @@ def test_replaying_the_log_rebuilds_targets_and_inspectors(rt: Any) -> None:
         )
 
     entries = log_entries(rt)
-    logged_targets = replay(entries, "registry.target.upsert", "registry.target.batch", "uscc")
-    logged_inspectors = replay(entries, "registry.inspector.upsert", "registry.inspector.batch", "code")
+    logged_targets = replay(entries, "registry.target.upsert", imports.BATCH_KINDS["targets"], "uscc")
+    logged_inspectors = replay(
+        entries, "registry.inspector.upsert", imports.BATCH_KINDS["inspectors"], "code"
+    )
     with rt.transaction() as s:
         stored_targets = {t.uscc: records.target_body(t) for t in repository.iter_targets(s)}
         stored = repository.list_inspectors(s)

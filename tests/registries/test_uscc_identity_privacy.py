@@ -128,3 +128,15 @@ def test_public_body_replaces_private_fields() -> None:
     assert "10000000001" not in repr(body)
     with pytest.raises(ValueError):
         public_body({"phone": "x"}, {"phone": None})
+
+
+def test_check_character_of_set_agrees_with_the_reference_check_character() -> None:
+    import random
+
+    from drawsvc.registries.uscc import CHARSET, check_character, check_character_of_set
+
+    rng = random.Random(5)
+    cases = ["0" * 17, "Y" * 17, CHARSET[:17], CHARSET[-17:]]
+    cases += ["".join(rng.choice(CHARSET) for _ in range(17)) for _ in range(5000)]
+    for first17 in cases:
+        assert check_character_of_set(first17) == check_character(first17)
