@@ -55,6 +55,8 @@ class CheckItemIn(Body):
     min_ratio_bp: SmallInt | None = Field(default=None, description="minimum ratio, basis points (300 = 3%)")
     risk_class_ratios_bp: dict[Annotated[str, StringConstraints(max_length=4)], SmallInt] | None = None
     min_frequency_per_year: SmallInt | None = None
+    risk_class_frequency: dict[Annotated[str, StringConstraints(max_length=4)], SmallInt] | None = Field(
+        default=None, description="per credit class A-D: inspections per target per year (a per-class cap)")
     cap_per_target_per_year: SmallInt | None = None
     required_specialty: Short | None = None
     published: bool | None = None
@@ -73,6 +75,7 @@ class CheckItemOut(BaseModel):
     min_ratio_bp: int
     risk_class_ratios_bp: dict[str, int] | None
     min_frequency_per_year: int
+    risk_class_frequency: dict[str, int] | None = None
     cap_per_target_per_year: int
     required_specialty: str | None
     published: bool
