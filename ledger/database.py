@@ -16,7 +16,7 @@ such a connection, so an append can never run without the write lock. PostgreSQL
 the option (its reads never block the advisory lock). :func:`read_only_transaction` gives one
 such transaction on an otherwise ordinary connection (``ledger.export`` reads that way).
 
-SQLite settings (docs/specs/ledger.md §Storage, docs/decisions/0011): WAL with
+SQLite settings (docs/specs/ledger.md §4 Durability, docs/decisions/0011): WAL with
 ``synchronous=NORMAL`` (a commit is not fsynced; a power loss may lose the last
 transactions but never corrupts or half-applies one — the WAL is fsynced at every
 checkpoint); a WAL auto-checkpoint every :data:`WAL_AUTOCHECKPOINT_PAGES` pages instead of
