@@ -28,6 +28,7 @@ _TARGETS = frozenset(
         "class_ratios_bp",
         "strata",
         "cap_per_year",
+        "class_caps_per_year",
         "prefer_uninspected",
     }
 )
@@ -98,6 +99,13 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
             raise _bad("params.targets", "params.targets-size", "per-class ratios and strata do not combine")
         if ratio is not None and count is not None:
             raise _bad("params.targets", "params.targets-size", "give ratio_bp or count, not both")
+        caps = t.get("class_caps_per_year")
+        if caps is not None:
+            caps = dict(_keys(caps, frozenset(CREDIT_CLASSES), "params.targets.class_caps_per_year"))
+            for k in caps:
+                if _int(caps, k, "params.targets.class_caps_per_year", lo=1, hi=1000, default=None) is None:
+                    raise _bad(f"params.targets.class_caps_per_year.{k}", "params.integer",
+                               "must be an integer in 1..1000")
         prefer = t.get("prefer_uninspected", False)
         if not isinstance(prefer, bool):
             raise _bad("params.targets.prefer_uninspected", "params.boolean", "must be true or false")
@@ -111,6 +119,8 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
             "cap_per_year": _int(t, "cap_per_year", "params.targets", lo=1, hi=1000, default=DEFAULT_CAP),
             "prefer_uninspected": prefer,
         }
+        if caps:  # absent when unset: params logged before the key existed keep their bytes
+            out["targets"]["class_caps_per_year"] = {k: caps[k] for k in sorted(caps)}
     if obj.get("teams") is not None:
         m = _keys(obj["teams"], _TEAMS, "params.teams")
         depts = _str_list(m, "departments", "params.teams")
@@ -146,3 +156,26 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     if out["targets"] is None and out["teams"] is None and out["experts"] is None:
         raise _bad("params", "params.empty", "a task draws targets, teams or experts")
     return out
+
+
+def engine_class_caps(t: Mapping[str, Any] | None) -> dict[str, int]:
+    """The draw-spec DRAW-20 ``class_caps`` of a task's target rule (entries.md §3 P-5).
+
+    ``class_caps_per_year`` is keyed by credit class; the engine keys caps by the targets'
+    ``stratum``, which is the credit class under per-class ratios and ``credit=<class>`` when the
+    only stratification attribute is ``credit``. Any other stratum does not carry the class:
+    per-class caps are refused there (``InvalidInput``, rule ``params.class-caps-need-class``).
+    A sub-draw (``mode: "all"``) takes every target and has no caps.
+    """
+    if t is None or t.get("mode") != "sample" or not t.get("class_caps_per_year"):
+        return {}
+    caps: Mapping[str, int] = t["class_caps_per_year"]
+    if t.get("class_ratios_bp"):
+        return dict(caps)
+    if list(t.get("strata") or ()) == ["credit"]:
+        return {f"credit={k}": v for k, v in caps.items()}
+    raise _bad(
+        "params.targets.class_caps_per_year",
+        "params.class-caps-need-class",
+        "per-class caps need per-class ratios (class_ratios_bp) or strata [\"credit\"]",
+    )

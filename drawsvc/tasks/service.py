@@ -47,7 +47,7 @@ from drawsvc.tasks.models import (
     PoolMember,
     Task,
 )
-from drawsvc.tasks.params import parse_params
+from drawsvc.tasks.params import engine_class_caps, parse_params
 
 if TYPE_CHECKING:
     from drawsvc.calendar.arithmetic import Deadline
@@ -177,6 +177,7 @@ def create_task(
     items = _check_items(session, check_items)
     parsed = _apply_check_items(parse_params(params), items)
     parsed = _apply_specialty(session, parsed, check_items)
+    _require_class_caps_applied(parsed)
     start = period_start or date(year, 1, 1)
     end = period_end or date(year, 12, 31)
     if not (start <= end and start.year == year and end.year == year):
@@ -307,7 +308,27 @@ def _apply_check_items(params: dict[str, Any], items: Sequence[Any]) -> dict[str
             t["class_ratios_bp"] = merged
             t["ratio_bp"] = None
             t["count"] = None
+    caps = dict(t.get("class_caps_per_year") or {})
+    for i in items:  # per-class frequency (RG-16a): the smallest per class wins, as for the cap
+        for k, v in (getattr(i, "risk_class_frequency", None) or {}).items():
+            caps[k] = min(caps.get(k, v), v)
+    if caps:
+        t["class_caps_per_year"] = {k: caps[k] for k in sorted(caps)}
     return {**params, "targets": t}
+
+
+def _require_class_caps_applied(params: Mapping[str, Any]) -> None:
+    """Per-class caps (entries.md §3 P-5) must reach the engine rule the draw and the verifier
+    build (``replay.target_rule``); refused before anything is logged otherwise (R-6)."""
+    t = params.get("targets")
+    caps = engine_class_caps(t)
+    if caps and dict(getattr(replay.target_rule(t), "class_caps", None) or {}) != caps:
+        raise RuleViolation(
+            "params.targets.class_caps_per_year: per-class caps are not applied by the draw yet "
+            "(docs/dev/requests.md R-6)",
+            rule="task.class-caps-unapplied",
+            subject="params.targets.class_caps_per_year",
+        )
 
 
 def _apply_specialty(
