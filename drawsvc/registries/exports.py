@@ -1,7 +1,8 @@
 """Export registries to Excel with the same Chinese headers the imports read (spec §5.6).
 
-Private columns (联系电话, 身份证号, 出生日期) are left empty unless ``include_private`` is set
-by a caller entitled to them (the bureau's own copy); an exported file re-imports unchanged.
+Private columns (联系电话, 身份证号, 出生日期, 家庭住址; a declaration's counterpart, kind and
+validity) are left empty unless ``include_private`` is set by a caller entitled to them (the
+bureau's own copy); such a file re-imports unchanged.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from sqlalchemy.orm import Session
 from drawsvc.errors import InvalidInput
 from drawsvc.registries import repository, rules, vocab
 from drawsvc.registries.formats import LAYOUTS
+from drawsvc.registries.service import person_department
 from drawsvc.registries.tabular import write_xlsx
 
 PRIVATE_COLUMNS = frozenset({"phone", "id_number", "birth_date", "home_address"})
+# A declaration's terms are private too (spec §6 P-5): only the person is left without them.
+PRIVATE_DECLARATION_COLUMNS = frozenset({"counterpart_uscc", "kind", "valid_from", "valid_until"})
 
 
 def _list(values: list[str], labels: dict[str, str] | None = None) -> str:
@@ -88,10 +92,19 @@ def _expert_rows(
         }
 
 
-def _declaration_rows(session: Session, **_: Any) -> Iterator[dict[str, Any]]:
+def _declaration_rows(
+    session: Session, *, department: str | None = None, **_: Any
+) -> Iterator[dict[str, Any]]:
+    owners: dict[tuple[str, str], str | None] = {}
     for d in repository.list_declarations(session):
         if d.withdrawn:
             continue
+        if department is not None:  # RG-37: the department's own people (and shared-pool experts)
+            key = (d.person_kind, d.person_code)
+            if key not in owners:
+                owners[key] = person_department(session, d.person_kind, d.person_code)
+            if owners[key] not in (None, department):
+                continue
         yield {
             "person_kind": vocab.PERSON_KIND[d.person_kind],
             "person_code": d.person_code,
@@ -131,12 +144,13 @@ def export_registry(
             "kind must be targets, inspectors, experts or declarations", field="kind", rule=rules.ENUM
         )
     layout = LAYOUTS[kind]
+    private = PRIVATE_COLUMNS | (PRIVATE_DECLARATION_COLUMNS if kind == "declarations" else frozenset())
     fields = [c.field for c in layout.columns]
     header = [c.header for c in layout.columns]
 
     def cell(row: dict[str, Any], field: str) -> Any:
         value = row.get(field)
-        if value is None or (field in PRIVATE_COLUMNS and not include_private):
+        if value is None or (field in private and not include_private):
             return ""
         return value
 

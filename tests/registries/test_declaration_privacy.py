@@ -185,3 +185,28 @@ def test_declaration_codes_are_random_and_reimport_keeps_them(rt: Any) -> None:
     (k,) = changed
     assert before[k][0] == after[k][0] and before[k][1] != after[k][1]
     assert all(rows[0]["counterpart_uscc"] not in code for code, _ in after.values())
+
+
+def test_declarations_export_leaves_the_terms_empty_unless_private_and_reimports_unchanged(
+    rt: Any, tmp_path: Any
+) -> None:
+    from drawsvc.registries import exports
+    from drawsvc.registries.tabular import iter_rows
+
+    usccs, rows = _declarations_world(rt)
+    _import(rt, "declarations", rows, department="SCJG")
+    with rt.transaction() as s:
+        assert exports.export_registry(s, tmp_path / "d.xlsx", kind="declarations") == 10
+        exports.export_registry(s, tmp_path / "p.xlsx", kind="declarations", include_private=True)
+        assert exports.export_registry(s, tmp_path / "x.xlsx", kind="declarations", department="SWJ") == 0
+    public = (tmp_path / "d.xlsx").read_bytes()
+    cells = [c for _, row in iter_rows(tmp_path / "d.xlsx", "xlsx") for c in row]
+    assert not [u for u in usccs if u in cells] and public
+    assert {r["counterpart_uscc"] for r in rows} <= {
+        c for _, row in iter_rows(tmp_path / "p.xlsx", "xlsx") for c in row
+    }
+    with rt.transaction() as s:
+        again = imports.import_file(
+            s, rt.journal, tmp_path / "p.xlsx", kind="declarations", fmt="xlsx", actor=BUREAU, on=TODAY
+        )
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
