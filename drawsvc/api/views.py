@@ -8,13 +8,14 @@ response model. Private values appear only when ``private`` is true; salts only 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from drawsvc.api.schemas.registries import ExpertOut, InspectorOut, PrivateField
+from drawsvc.api.schemas.registries import DeclarationOpeningOut, ExpertOut, InspectorOut, PrivateField
 from drawsvc.privacy import commit
 from drawsvc.registries.models import Expert, Inspector, InterestDeclaration
-from drawsvc.registries.records import TERMS_FIELD, declaration_terms
+from drawsvc.registries.records import TERMS_FIELD, DeclarationOpening
 
 _INSPECTOR_PUBLIC = tuple(f for f in InspectorOut.model_fields if f != "phone")
 _EXPERT_PUBLIC = tuple(f for f in ExpertOut.model_fields if f not in ("birth_date", "id_number", "phone"))
@@ -34,11 +35,12 @@ def expert_out(row: Expert, *, private: bool) -> ExpertOut:
     return ExpertOut(**values)
 
 
-def declaration_opening(row: InterestDeclaration) -> PrivateField:
+def declaration_opening(row: InterestDeclaration) -> DeclarationOpeningOut:
     """The opening of a declaration's ``terms`` commitment (registries spec §6 P-5)."""
-    value = declaration_terms(row.counterpart_uscc, row.kind, row.valid_from, row.valid_until)
-    return PrivateField(field=TERMS_FIELD, value=value, salt=row.terms_salt,
-                        commitment=commit(TERMS_FIELD, row.terms_salt, value))
+    opening = DeclarationOpening.of(row)
+    sealed = opening.terms()
+    return DeclarationOpeningOut(**asdict(opening), terms=sealed.value,
+                                 commitment=commit(TERMS_FIELD, sealed.salt, sealed.value))
 
 
 def private_openings(row: Inspector | Expert) -> list[PrivateField]:

@@ -213,7 +213,9 @@ def test_import_rows_of_another_department_are_refused_and_nothing_written(clien
     assert client.get("/v1/inspectors/dept-a-0555", headers=keys.headers("bureau_a")).status_code == 200
 
 
-def test_declaration_terms_are_private_to_the_owner_and_discipline(client, runtime, keys, world):
+def test_declaration_terms_are_opened_to_discipline_only(client, runtime, keys, world):
+    from drawsvc.registries.records import DeclarationOpening, verify_declaration
+
     a = keys.headers("bureau_a")
     assert client.post("/v1/targets", json=TARGET, headers=a).status_code == 200
     made = client.post("/v1/declarations", json={
@@ -223,13 +225,18 @@ def test_declaration_terms_are_private_to_the_owner_and_discipline(client, runti
     code = made.json()["code"]
     entry = client.get("/v1/log/entries", params={"start": log_size(runtime) - 1}).json()["entries"][0]
     assert NEW_USCC not in str(entry["entry"])  # the log carries the terms as a commitment only
-    assert client.get("/v1/declarations/private", params={"code": code},
-                      headers=keys.headers("bureau_b")).status_code == 403
+    for role in ("public", "admin", "bureau_b", "bureau_a"):
+        resp = client.get("/v1/declarations/opening", params={"code": code}, headers=keys.headers(role))
+        assert resp.status_code == (401 if role == "public" else 403), role
     assert client.get("/v1/declarations", headers=keys.headers("bureau_b")).json() == []
-    opened = client.get("/v1/declarations/private", params={"code": code}, headers=keys.headers("discipline"))
-    assert opened.status_code == 200 and NEW_USCC in opened.json()["value"]
-    from drawsvc.privacy import commit
-
+    opened = client.get("/v1/declarations/opening", params={"code": code}, headers=keys.headers("discipline"))
+    assert opened.status_code == 200, opened.text
     body = opened.json()
-    assert commit("terms", body["salt"], body["value"]) == body["commitment"]
-    assert body["commitment"] in str(entry["entry"])
+    assert body["counterpart_uscc"] == NEW_USCC and body["commitment"] in str(entry["entry"])
+    fields = {k: body[k] for k in ("code", "person_kind", "person_code", "counterpart_uscc", "kind",
+                                   "withdrawn", "salt")}
+    from datetime import date
+
+    valid_from = date.fromisoformat(body["valid_from"])
+    opening = DeclarationOpening(**fields, valid_from=valid_from, valid_until=None)
+    verify_declaration(entry["entry"]["body"], opening)  # raises if the opening does not open the entry

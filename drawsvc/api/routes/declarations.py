@@ -1,5 +1,6 @@
 """Interest declarations (回避关系) of inspectors and experts: a bureau for its own people;
-discipline reads all. Declaration codes contain ``/``, so they travel in bodies and queries."""
+discipline reads all and opens the logged ``terms`` commitments. Codes travel in bodies and
+queries (older codes contained ``/``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from pydantic import StringConstraints
 from drawsvc.api import auth
 from drawsvc.api.auth import Role
 from drawsvc.api.deps import PrincipalDep, RuntimeDep, SessionDep, api_router
-from drawsvc.api.schemas.registries import Body, DeclarationIn, DeclarationOut, PrivateField
+from drawsvc.api.schemas.registries import Body, DeclarationIn, DeclarationOpeningOut, DeclarationOut
 from drawsvc.api.views import declaration_opening
 from drawsvc.errors import NotFound
 from drawsvc.registries import repository, service
 
 router = api_router(prefix="/v1/declarations", tags=["declarations"])
+
+DeclCode = Annotated[str, Query(min_length=1, max_length=200)]
 
 
 class WithdrawIn(Body):
@@ -60,12 +63,13 @@ def list_declarations(principal: PrincipalDep, session: SessionDep,
     return out
 
 
-@router.get("/private", response_model=PrivateField)
-def get_declaration_private(principal: PrincipalDep, session: SessionDep,
-                            code: Annotated[str, Query(min_length=1, max_length=200)]) -> PrivateField:
-    """The opening (terms, salt) of a declaration's commitment in the log, for its bureau and discipline."""
+@router.get("/opening", response_model=DeclarationOpeningOut)
+def get_declaration_opening(principal: PrincipalDep, session: SessionDep,
+                            code: DeclCode) -> DeclarationOpeningOut:
+    """Discipline only: the declaration as its holder keeps it (terms and salt), which opens the
+    ``terms`` commitment of its log entry (``records.verify_declaration``)."""
+    auth.require_role(principal, Role.DISCIPLINE)
     row = repository.get_declaration(session, code)
     if row is None:
         raise NotFound("declaration not found", field="code", rule="registry.exists")
-    auth.require_reader_of(principal, service.person_department(session, row.person_kind, row.person_code))
     return declaration_opening(row)

@@ -47,7 +47,8 @@ def _today() -> date:
 
 def _objection(o: ExpertObjection) -> ObjectionOut:
     return ObjectionOut(id=o.id, expert_code=o.expert_code, filed_on=o.filed_on, due_on=o.due_on,
-                        decision=o.decision, decided_on=o.decided_on)
+                        due_calendar_version=list(o.due_calendar_version or []), decision=o.decision,
+                        decided_on=o.decided_on)
 
 
 def _readable(principal: Principal, session: SessionDep, code: str) -> tuple[Expert, bool]:

@@ -211,6 +211,8 @@ class ExpertOut(BaseModel):
     status: str
     notice_start: date | None
     notice_end: date | None
+    notice_end_calendar_version: list[int] | None = Field(
+        default=None, description="log indices of the calendar arrangements that computed notice_end")
     term_start: date | None
     term_end: date | None
     exit_flags: list[str]
@@ -237,6 +239,8 @@ class ObjectionOut(BaseModel):
     expert_code: str
     filed_on: date
     due_on: date
+    due_calendar_version: list[int] = Field(
+        default_factory=list, description="log indices of the calendar arrangements that computed due_on")
     decision: str | None
     decided_on: date | None
 
@@ -282,6 +286,23 @@ class DeclarationOut(BaseModel):
     valid_from: date
     valid_until: date | None
     withdrawn: bool
+
+
+class DeclarationOpeningOut(BaseModel):
+    """A declaration as its holder keeps it: every field and the ``terms`` salt (spec §6 P-5).
+    ``terms`` is the committed value and ``commitment`` the value the log carries."""
+
+    code: str
+    person_kind: str
+    person_code: str
+    counterpart_uscc: str
+    kind: str
+    valid_from: date
+    valid_until: date | None
+    withdrawn: bool
+    salt: str
+    terms: str
+    commitment: str
 
 
 class PrivateField(BaseModel):
