@@ -145,3 +145,19 @@ def test_an_expert_flagged_for_exit_is_not_in_the_pool_nor_drawn(runtime: Any) -
     with runtime.transaction() as s:
         service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
     assert sorted(_draw(runtime, code, date(2026, 3, 2))) == ["ZJ-0002", "ZJ-0004"]
+
+
+def test_a_provisional_deadline_is_refused_and_nothing_written(runtime: Any, monkeypatch: Any) -> None:
+    from drawsvc.calendar import service as calendar_service
+    from drawsvc.calendar.arithmetic import Deadline
+    from drawsvc.errors import RuleViolation
+
+    code = _task(runtime)
+    size = _size(runtime)
+    monkeypatch.setattr(
+        calendar_service, "compute_deadline", lambda session, start, n: Deadline(date(2026, 3, 4), (), True)
+    )
+    with pytest.raises(RuleViolation) as err:
+        _draw(runtime, code, date(2026, 3, 2))
+    assert err.value.rule == "calendar.provisional-not-binding"
+    assert _size(runtime) == size
