@@ -28,7 +28,8 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from itertools import compress, repeat
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from drawsvc.draw.canonical import json_string
 from drawsvc.draw.seed import PoolRoot
@@ -38,7 +39,8 @@ from ledger.hashing import LEAF_PREFIX, leaf_hash, root_from_leaf_hashes
 USCC_LENGTH = 18
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_RUN = re.compile(f"[{USCC_ALPHABET}]*")
-_USCC_LIST = re.compile(f"(?:[{USCC_ALPHABET}]{{18}}\\|)*[{USCC_ALPHABET}]{{18}}")
+_USCC_BYTES = USCC_ALPHABET.encode()
+_SEP = b"|"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_ID_LENGTH = 64
 MAX_CHECKS = 10_000
@@ -152,56 +154,158 @@ def _encoder() -> Callable[[str], bytes]:
     return enc
 
 
-def target_leaf(r: TargetRecord) -> bytes:
-    """RFC 8785 bytes of a target record (DRAW-18)."""
-    _check_targets([r])
-    return b'{"checks":%d,"id":"%s","risk":%s,"stratum":%s}' % (
-        r.checks, r.id.encode(), b"true" if r.risk else b"false", json_string(r.stratum))
+class TargetColumns(NamedTuple):
+    """A targets pool as four columns (DRAW-18 fields), the form the service reads and logs.
+
+    Row ``k`` is ``TargetRecord(ids[k], strata[k], checks[k], risk[k])``. A million-target pool is
+    validated, ordered and hashed column by column (C-level passes) instead of record by record.
+    """
+
+    ids: Sequence[str]
+    strata: Sequence[str]
+    checks: Sequence[int]
+    risk: Sequence[bool]
+
+    @classmethod
+    def of_records(cls, records: Sequence[Sequence[Any]]) -> TargetColumns:
+        try:
+            return cls([r[0] for r in records], [r[1] for r in records], [r[2] for r in records],
+                       [r[3] for r in records])
+        except (TypeError, IndexError, KeyError):
+            raise InvalidInput("targets records are tuples (id, stratum, checks, risk)", field="targets",
+                               rule="DRAW-18") from None
+
+    def records(self) -> list[TargetRecord]:
+        rows = zip(self.ids, self.strata, self.checks, self.risk, strict=True)
+        return list(map(tuple.__new__, repeat(TargetRecord), rows))  # TargetRecord._make, C-level
 
 
-def _check_targets(records: Sequence[TargetRecord], ids: Sequence[str] | None = None) -> None:
-    """DRAW-16/DRAW-18 field checks with C-level passes (no per-record Python branches)."""
-    if ids is None:
-        ids = [r[0] for r in records]
-    if not ids:
-        return
-    # One C-level pass validates type, length and alphabet of every id: "|".join refuses
-    # non-strings, and the regex needs exactly 18 alphabet characters between separators.
+def _ordered_columns(cols: TargetColumns) -> tuple[TargetColumns, list[int] | None]:
+    """The columns in strictly increasing id order (DRAW-16), duplicates refused (DRAW-17), and
+    the permutation applied (None when the input was already in order: one C-level pass)."""
+    ids = cols.ids
+    n = len(ids)
+    if not len(cols.strata) == len(cols.checks) == len(cols.risk) == n:
+        raise InvalidInput("target columns differ in length", field="targets", rule="DRAW-18")
     try:
-        ok = _USCC_LIST.fullmatch("|".join(ids)) is not None
+        if all(map(operator.lt, ids, ids[1:])):
+            return cols, None
+        order = sorted(range(n), key=ids.__getitem__)
     except TypeError:
-        ok = False
+        raise InvalidInput("targets ids are strings", field="targets.id", rule="DRAW-16") from None
+    out = TargetColumns(*([col[k] for k in order] for col in cols))
+    ids = out.ids
+    if not all(map(operator.lt, ids, ids[1:])):
+        for i in range(1, n):
+            if ids[i] == ids[i - 1]:
+                raise InvalidInput("targets id appears twice in the pool", field="targets.id",
+                                   rule="DRAW-17", id=ids[i])
+    return out, order
+
+
+def order_target_columns(cols: TargetColumns) -> TargetColumns:
+    """The columns in pool order (DRAW-16; duplicates refused, DRAW-17); as given when already in it."""
+    return _ordered_columns(cols)[0]
+
+
+def _joined_usccs(ids: Sequence[str]) -> bytes:
+    """``"|".join(ids)`` as ASCII bytes, after checking that every id is an 18-character USCC
+    (DRAW-16) with whole-column C-level passes: the join refuses non-strings, the encoding
+    non-ASCII, every 19th byte must be the separator, and deleting the alphabet must leave only
+    the ``n - 1`` separators."""
+    n = len(ids)
+    try:
+        joined = "|".join(ids).encode("ascii")
+        ok = (len(joined) == (USCC_LENGTH + 1) * n - 1
+              and joined[USCC_LENGTH :: USCC_LENGTH + 1] == _SEP * (n - 1)
+              and len(joined.translate(None, _USCC_BYTES)) == n - 1)
+    except (TypeError, UnicodeEncodeError):
+        joined, ok = b"", False
     if not ok:
         for i, x in enumerate(ids):
             if type(x) is not str or len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
                 raise InvalidInput(f"target at position {i} has no valid 18-character USCC",
                                    field="targets.id", rule="DRAW-16")
-    # type sets over whole columns (a set of values would merge 1 with True and 0 with False)
-    checks = [r[2] for r in records]
-    if set(map(type, checks)) != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS:
+    return joined
+
+
+def _check_target_fields(cols: TargetColumns) -> None:
+    """DRAW-18 field types, one C-level pass per column (a set of values would merge 1 with
+    True and 0 with False, so the sets are of types)."""
+    checks = cols.checks
+    if checks and (set(map(type, checks)) != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS):
         raise InvalidInput("target checks is an integer 0..10000", field="targets.checks", rule="DRAW-18")
-    if set(map(type, [r[3] for r in records])) != {bool}:
+    if cols.risk and set(map(type, cols.risk)) != {bool}:
         raise InvalidInput("target risk is a boolean", field="targets.risk", rule="DRAW-18")
-    if set(map(type, [r[1] for r in records])) != {str}:
+    if cols.strata and set(map(type, cols.strata)) != {str}:
         raise InvalidInput("target stratum is a string", field="targets.stratum", rule="DRAW-18")
 
 
-def _target_leaf_hashes(records: Sequence[TargetRecord], ids: Sequence[str] | None = None) -> list[bytes]:
-    """``leaf_hash(target_leaf(r))`` for every record, in one tight hashlib loop.
+def _leaf_prefix(checks: int) -> bytes:
+    return LEAF_PREFIX + b'{"checks":%d,"id":"' % checks
 
-    A leaf is ``prefix(checks) || id || suffix(stratum)[risk]``; the few distinct prefixes and
-    suffixes are encoded once. tests/draw/test_draw_pool.py checks this against ``leaf_hash``
-    and JCS.
+
+def _leaf_suffix(stratum: str, risk: bool) -> bytes:
+    return b'","risk":%s,"stratum":%s}' % (b"true" if risk else b"false", json_string(stratum))
+
+
+def _target_leaves(cols: TargetColumns, joined: bytes) -> list[bytes]:
+    """``0x00 || JCS(record)`` of every target, in pool order (DRAW-18, RFC 9162 leaf input).
+
+    A leaf is ``prefix(checks) || id || suffix(stratum, risk)``. ``joined`` is the ids joined by
+    ``|`` (checked USCCs, so ASCII with no ``|`` or newline; canonical JSON has no raw newline):
+    replacing every separator by ``suffix || "\\n" || prefix`` of the most common record shape
+    and splitting at the newlines builds every leaf in three C-level passes; the other records
+    (non-zero checks, a risk flag, another stratum) are built one by one. Checked against
+    ``target_leaf`` and RFC 8785 in tests/draw/test_draw_pool.py.
     """
-    _check_targets(records, ids)
-    prefix = {c: LEAF_PREFIX + b'{"checks":%d,"id":"' % c for c in {r[2] for r in records}}
-    suffix = {
-        st: (b'","risk":false,"stratum":%s}' % json_string(st),
-             b'","risk":true,"stratum":%s}' % json_string(st))
-        for st in {r[1] for r in records}
-    }
+    ids, strata, checks, risk = cols
+    n = len(ids)
+    if n == 0:
+        return []
+    stratum = _common(strata)
+    pre, suf = _leaf_prefix(0), _leaf_suffix(stratum, False)
+    odd = set(compress(range(n), checks)) | set(compress(range(n), risk))
+    if strata.count(stratum) != n:
+        odd.update(k for k, s in enumerate(strata) if s != stratum)
+    if len(odd) > n // 2:  # mostly irregular (e.g. a stratum per record): one by one throughout
+        prefixes = {c: _leaf_prefix(c) for c in set(checks)}
+        suffixes = {(s, f): _leaf_suffix(s, f) for s, f in set(zip(strata, risk, strict=True))}
+        rows = zip(ids, strata, checks, risk, strict=True)
+        return [prefixes[c] + i.encode() + suffixes[(s, f)] for i, s, c, f in rows]
+    leaves = (pre + joined.replace(_SEP, suf + b"\n" + pre) + suf).split(b"\n")
+    for k in odd:
+        leaves[k] = _leaf_prefix(checks[k]) + ids[k].encode() + _leaf_suffix(strata[k], risk[k])
+    return leaves
+
+
+def _common(values: Sequence[str]) -> str:
+    """The most frequent value, estimated from a sample of 64 spread over the column."""
+    n = len(values)
+    sample = [values[k * n // 64] for k in range(64)]
+    return max(sorted(set(sample)), key=sample.count)
+
+
+def _leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
+    """SHA-256 of leaf inputs already prefixed with 0x00 (RFC 9162 §2.1.1)."""
     sha = hashlib.sha256
-    return [sha(prefix[c] + i.encode() + suffix[st][f]).digest() for i, st, c, f in records]
+    return [sha(x).digest() for x in leaves]
+
+
+def _target_leaf_hashes(records: Sequence[TargetRecord]) -> list[bytes]:
+    """``leaf_hash(target_leaf(r))`` for every record (records in pool order, checked)."""
+    cols = TargetColumns.of_records(records)
+    joined = _joined_usccs(cols.ids)
+    _check_target_fields(cols)
+    return _leaf_hashes(_target_leaves(cols, joined))
+
+
+def target_leaf(r: TargetRecord) -> bytes:
+    """RFC 8785 bytes of a target record (DRAW-18)."""
+    cols = TargetColumns.of_records([r])
+    _joined_usccs(cols.ids)
+    _check_target_fields(cols)
+    return _leaf_prefix(r.checks)[1:] + r.id.encode() + _leaf_suffix(r.stratum, r.risk)
 
 
 def inspector_leaf(r: InspectorRecord) -> bytes:
@@ -225,8 +329,24 @@ def avoidance_leaf(r: AvoidanceRecord) -> bytes:
 
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
     """Sort, refuse duplicates, hash leaves, root (DRAW-16 .. DRAW-19)."""
-    recs, ids = _sorted_unique_ids("targets", records)
-    return Pool("targets", tuple(recs), root_from_leaf_hashes(_target_leaf_hashes(recs, ids)))
+    recs = list(records)
+    cols, order = _ordered_columns(TargetColumns.of_records(recs))
+    root = _target_root(cols)
+    return Pool("targets", tuple(recs if order is None else [recs[k] for k in order]), root)
+
+
+def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
+    """``freeze_targets`` of the pool given as columns (the service's form; same root)."""
+    cols, _ = _ordered_columns(cols)
+    root = _target_root(cols)
+    return Pool("targets", tuple(cols.records()), root)
+
+
+def _target_root(cols: TargetColumns) -> bytes:
+    """RFC 9162 root over the leaves of ordered columns (DRAW-18, DRAW-19), fields checked."""
+    joined = _joined_usccs(cols.ids)
+    _check_target_fields(cols)
+    return root_from_leaf_hashes(_leaf_hashes(_target_leaves(cols, joined)))
 
 
 def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecord]:

@@ -9,7 +9,9 @@ the same ones, so there is exactly one mapping between log entries and engine in
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress, groupby
 from typing import Any
 
 from drawsvc.draw import engine
@@ -56,7 +58,9 @@ def inspector_records(rows: Iterable[Sequence[Any]]) -> list[dpool.InspectorReco
     return [dpool.InspectorRecord(r[0], r[1], r[2], tuple(r[3])) for r in rows]
 
 
-def freeze(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
+def freeze(pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns) -> dpool.Pool[Any]:
+    if isinstance(rows, dpool.TargetColumns):
+        return dpool.freeze_target_columns(rows)
     if pool == "targets":
         return dpool.freeze_targets(target_records(rows))
     if pool == "inspectors":
@@ -68,7 +72,7 @@ _FROZEN: dict[tuple[str, str, int], dpool.Pool[Any]] = {}
 _FROZEN_MAX = 3  # one task's pools: targets, inspectors, experts (a million-record pool is ~150 MB)
 
 
-def freeze_cached(pool: str, rows: Sequence[Sequence[Any]]) -> dpool.Pool[Any]:
+def freeze_cached(pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns) -> dpool.Pool[Any]:
     """``freeze`` remembering the result by (pool, root, size) for the service's own next step."""
     frozen = freeze(pool, rows)
     if len(_FROZEN) >= _FROZEN_MAX:
@@ -114,6 +118,38 @@ def encode_target_chunk(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
         if r[3]:
             risk.append(k)
     return {"ids": "".join(r[0] for r in rows), "strata": strata, "checks": checks, "risk": risk}
+
+
+def encode_target_columns(
+    cols: dpool.TargetColumns, lo: int, hi: int, nonzero: Sequence[int], flagged: Sequence[int]
+) -> dict[str, Any]:
+    """``encode_target_chunk`` of rows ``lo:hi`` of a pool given as columns; ``nonzero`` and
+    ``flagged`` are the sorted positions of non-zero checks and of risk flags in the whole pool."""
+    checks = cols.checks
+    return {
+        "ids": "".join(cols.ids[lo:hi]),
+        "strata": [[s, len(list(run))] for s, run in groupby(cols.strata[lo:hi])],
+        "checks": [[k - lo, checks[k]] for k in nonzero[bisect_left(nonzero, lo) : bisect_left(nonzero, hi)]],
+        "risk": [k - lo for k in flagged[bisect_left(flagged, lo) : bisect_left(flagged, hi)]],
+    }
+
+
+def target_column_chunks(cols: dpool.TargetColumns, budget: int) -> list[dict[str, Any]]:
+    """``target_chunks`` of a pool given as columns: the same chunks, without a record per row."""
+    n = len(cols.ids)
+    nonzero = list(compress(range(n), cols.checks))
+    flagged = list(compress(range(n), cols.risk))
+    out: list[dict[str, Any]] = []
+    stack = [(lo, min(n, lo + TARGET_CHUNK)) for lo in range(0, n, TARGET_CHUNK)][::-1]
+    while stack:
+        lo, hi = stack.pop()
+        body = encode_target_columns(cols, lo, hi, nonzero, flagged)
+        if hi - lo > 1 and len(encoded(body)) > budget:
+            mid = (lo + hi) // 2
+            stack.extend([(mid, hi), (lo, mid)])
+            continue
+        out.append(body)
+    return out or [encode_target_columns(cols, 0, 0, [], [])]
 
 
 def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
@@ -184,7 +220,9 @@ def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, 
     return out or [encode_target_chunk([])]
 
 
-def pool_root(pool: str, rows: Sequence[Sequence[Any]], *, remember: bool = False) -> str:
+def pool_root(
+    pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns, *, remember: bool = False
+) -> str:
     return (freeze_cached(pool, rows) if remember else freeze(pool, rows)).root.hex()
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
-from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
+from drawsvc.tasks.models import POOLS, Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
 
 LARGE_POOL = 20_000
 
@@ -50,14 +50,61 @@ def pool_members(
     return list(session.scalars(q.order_by(PoolMember.member)))
 
 
-def pool_member_ids(session: Session, task_code: str, pool: str) -> list[str]:
-    """Current members, sorted by id (Core rows: a pool may hold a million)."""
-    q = sa.select(PoolMember.member).where(
-        PoolMember.task_code == task_code, PoolMember.pool == pool, PoolMember.removed.is_(False)
-    )
-    out = session.connection().execute(q).scalars().all()
-    out.sort()
+def pool_member_ids(
+    session: Session, task_code: str, pool: str, *, edits: Sequence[PoolEdit] | None = None
+) -> list[str]:
+    """Current members, sorted by id (a pool may hold a million).
+
+    One aggregate over the covering unique index (task, pool, member) returns the members as
+    one newline-joined string and their count, both from the index alone; the few removed
+    members (``pool_edits``, pass ``edits`` when already read) are then taken out. Registry
+    codes hold no newline; if the count disagrees, the members are read row by row.
+    """
+    session.flush()  # pending ORM edits first (the reads below bypass autoflush)
+    m = PoolMember
+    conn = session.connection()
+    where = (m.task_code == task_code, m.pool == pool)
+    count, text = conn.execute(
+        sa.select(sa.func.count(m.member), sa.func.aggregate_strings(m.member, "\n")).where(*where)
+    ).one()
+    out: list[str] = text.split("\n") if count else []
+    if len(out) != count:
+        out = list(conn.execute(sa.select(m.member).where(*where)).scalars())
+    if edits is None:
+        edits = pool_edits(session, task_code)
+    removed = {e.member for e in edits if e.pool == pool and e.removed}
+    if removed:
+        out = [u for u in out if u not in removed]
+    out.sort()  # already in index order on SQLite: one comparison pass
     return out
+
+
+class PoolEdit(NamedTuple):
+    pool: str
+    member: str
+    origin: str
+    removed: bool
+
+
+def pool_edits(session: Session, task_code: str) -> list[PoolEdit]:
+    """The task's hand-edited pool rows (manual additions and removals: few).
+
+    Read within the id range of the task's rows (two index probes, then one pass in id order),
+    not by one lookup per member of a million-member pool.
+    """
+    session.flush()
+    m = PoolMember
+    conn = session.connection()
+    lo = conn.execute(sa.select(sa.func.min(m.id)).where(m.task_code == task_code)).scalar()
+    if lo is None:
+        return []
+    hi = conn.execute(sa.select(sa.func.max(m.id)).where(m.task_code == task_code)).scalar()
+    q = sa.select(m.pool, m.member, m.origin, m.removed).where(
+        m.id.between(lo, hi),
+        m.task_code == task_code,
+        sa.or_(m.removed.is_(True), m.origin == "manual"),
+    )
+    return [PoolEdit(p, u, o, bool(r)) for p, u, o, r in conn.execute(q)]
 
 
 def find_pool_member(session: Session, task_code: str, pool: str, member: str) -> PoolMember | None:
@@ -92,18 +139,51 @@ def insert_pool_members(
     return len(rows)
 
 
-def manual_counts(session: Session, task_code: str) -> dict[str, dict[str, int]]:
+def insert_inspections(session: Session, targets: Sequence[str], values: Mapping[str, Any]) -> None:
+    """One ``Inspection`` per target, all with the same other column ``values`` (a draw's
+    50,000 random inspections).
+
+    On SQLite the constant values are converted once by their own column types' bind
+    processors (the conversion SQLAlchemy applies per row) and the rows go to one DB-API
+    ``executemany``; elsewhere a Core ``executemany``.
+    """
+    conn = session.connection()
+    if not targets:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.insert(Inspection), [{"target_uscc": u, **values} for u in targets])
+        return
+    table = Inspection.__table__
+    names = list(values)
+    consts: list[Any] = []
+    for name in names:
+        process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        consts.append(process(values[name]) if process else values[name])
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(c) for c in ["target_uscc", *names])
+    marks = ", ".join("?" * (len(names) + 1))
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", [(u, *consts) for u in targets]
+    )
+
+
+def manual_counts(
+    session: Session, task_code: str, *, edits: Sequence[PoolEdit] | None = None
+) -> dict[str, dict[str, int]]:
+    """Per pool holding any row: hand additions still in the pool, and removals (``manual``)."""
+    session.flush()
+    m = PoolMember
+    conn = session.connection()
     out: dict[str, dict[str, int]] = {}
-    for pool, origin, removed, n in session.execute(
-        sa.select(PoolMember.pool, PoolMember.origin, PoolMember.removed, sa.func.count())
-        .where(PoolMember.task_code == task_code)
-        .group_by(PoolMember.pool, PoolMember.origin, PoolMember.removed)
-    ):
-        counts = out.setdefault(pool, {"added": 0, "removed": 0})
-        if origin == "manual" and not removed:
-            counts["added"] += n
-        if removed:
-            counts["removed"] += n
+    for pool in POOLS:
+        if conn.execute(sa.select(m.id).where(m.task_code == task_code, m.pool == pool).limit(1)).first():
+            out[pool] = {"added": 0, "removed": 0}
+    for e in pool_edits(session, task_code) if edits is None else edits:
+        counts = out.setdefault(e.pool, {"added": 0, "removed": 0})
+        if e.origin == "manual" and not e.removed:
+            counts["added"] += 1
+        if e.removed:
+            counts["removed"] += 1
     return out
 
 
@@ -265,31 +345,23 @@ def flagged_targets(session: Session) -> set[str]:
     )
 
 
-def target_pool_rows(session: Session, task_code: str, *, with_strata: bool) -> list[tuple[Any, ...]]:
-    """``(uscc, risk[, region, authority, scale, credit])`` of the task's current targets pool.
+def target_pool_rows(session: Session, members: Sequence[str], *, with_strata: bool) -> list[tuple[Any, ...]]:
+    """``(uscc, risk[, region, authority, scale, credit])`` of the pool's ``members`` (any order).
 
-    Core rows fetched at once. A pool that is a large part of the directory is read with two
-    sequential scans (members, then targets) instead of one index lookup per member.
+    Core rows fetched at once. A pool that is a large part of the directory is read with one
+    sequential scan of the targets instead of one index lookup per member.
     """
-    t = reg.Target
-    conn = session.connection()
-    members = set(
-        conn.execute(
-            sa.select(PoolMember.member).where(
-                PoolMember.task_code == task_code, PoolMember.pool == "targets", PoolMember.removed.is_(False)
-            )
-        )
-        .scalars()
-        .all()
-    )
     if not members:
         return []
+    t = reg.Target
+    conn = session.connection()
     risk = sa.cast(t.risk_flags, sa.String) != "[]"  # stored as JSON text; cheaper than parsing it
     cols: list[Any] = [t.uscc, risk]
     if with_strata:
         cols += [t.region_code, t.registration_authority, t.scale, t.credit_class]
     if len(members) > LARGE_POOL:
-        return [r for r in conn.execute(sa.select(*cols)).all() if r[0] in members]
+        wanted = set(members)
+        return [r for r in conn.execute(sa.select(*cols)).all() if r[0] in wanted]
     ordered = sorted(members)
     out: list[tuple[Any, ...]] = []
     for k in range(0, len(ordered), 900):

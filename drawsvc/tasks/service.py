@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from drawsvc.draw.pool import TargetRecord
+from drawsvc.draw.pool import TargetColumns, order_target_columns
 from drawsvc.errors import (
     Conflict,
     DeadlineMissed,
@@ -535,8 +536,9 @@ def commit_task(
     on = on or journal.clock().date()
     salt = pysecrets.token_bytes(AVOIDANCE_SALT_BYTES) if t.params.get("teams") is not None else None
 
+    edits = repo.pool_edits(session, task)
     if round_ == 1:
-        pools, avoidance = _freeze(session, journal, t, on, salt, actor)
+        pools, avoidance = _freeze(session, journal, t, on, salt, edits, actor)
     else:
         first = repo.first_commitment(session, task)
         assert first is not None
@@ -560,7 +562,7 @@ def commit_task(
         "avoidance": avoidance,
         "commitments": parsed,
         "beacon": bcn,
-        "manual": repo.manual_counts(session, task),
+        "manual": repo.manual_counts(session, task, edits=edits),
         "redraw": redraw,
         "parent_draw": parent_draw,
         "rotation": _rotation(session, t),
@@ -642,7 +644,13 @@ def _rotation(session: Session, t: Task) -> list[dict[str, Any]]:
 
 
 def _freeze(
-    session: Session, journal: Journal, t: Task, on: date, salt: bytes | None, actor: Actor
+    session: Session,
+    journal: Journal,
+    t: Task,
+    on: date,
+    salt: bytes | None,
+    edits: Sequence[repo.PoolEdit],
+    actor: Actor,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Log the frozen pools and avoidance tags as chunk entries; return what the commit cites."""
     p = t.params
@@ -651,18 +659,20 @@ def _freeze(
         for name, key in (("targets", "targets"), ("inspectors", "teams"), ("experts", "experts"))
         if p.get(key) is not None
     ]
-    rows_by_pool: dict[str, list[list[Any]]] = {}
+    rows_by_pool: dict[str, TargetColumns | list[list[Any]]] = {}
     for pool in needed:
-        rows = _pool_rows(session, t, pool)
-        if not rows:
+        rows = _pool_rows(session, t, pool, edits)
+        if not (rows.ids if isinstance(rows, TargetColumns) else rows):
             raise RuleViolation(
                 f"task {t.code}: the {pool} pool is empty", rule=RULE_POOL_EMPTY, subject=t.code, pool=pool
             )
         rows_by_pool[pool] = rows
     pools: dict[str, Any] = {}
     for pool, rows in rows_by_pool.items():
-        if pool == "targets":
-            columns = replay.target_chunks(rows, CHUNK_BYTES)
+        if isinstance(rows, TargetColumns):
+            rows = order_target_columns(rows)  # chunks in pool order (DRAW-16), as frozen below
+            columns = replay.target_column_chunks(rows, CHUNK_BYTES)
+            size = len(rows.ids)
             bodies = [
                 {
                     "task": t.code,
@@ -675,6 +685,7 @@ def _freeze(
                 for i, c in enumerate(columns)
             ]
         else:
+            size = len(rows)
             bodies = [
                 {
                     "task": t.code,
@@ -689,7 +700,7 @@ def _freeze(
         res = journal.record_many(session, "draw.pool.members", bodies, actor=actor)
         pools[pool] = {
             "root": replay.pool_root(pool, rows, remember=True),
-            "size": len(rows),
+            "size": size,
             "entries": [res.first_index, len(bodies)],
         }
     if salt is None:
@@ -705,25 +716,30 @@ def _freeze(
     }
 
 
-def _pool_rows(session: Session, t: Task, pool: str) -> list[Any]:
-    """The current pool as rows in the logged layout ``replay.FIELDS[pool]``, sorted by id (DRAW-16)."""
+def _pool_rows(
+    session: Session, t: Task, pool: str, edits: Sequence[repo.PoolEdit]
+) -> TargetColumns | list[list[Any]]:
+    """The current pool sorted by id (DRAW-16): targets as columns (``TargetColumns``), the other
+    pools as rows in the logged layout ``replay.FIELDS[pool]``."""
+    ids = repo.pool_member_ids(session, t.code, pool, edits=edits)
     if pool == "targets":
         spec = t.params.get("targets")
-        get = repo.inspections_per_target(session, t.year, exclude_task=t.code).get
-        record = TargetRecord
+        counts = repo.inspections_per_target(session, t.year, exclude_task=t.code)
         if replay.stratum_needs_attributes(spec):
-            found = repo.target_pool_rows(session, t.code, with_strata=True)
+            found = repo.target_pool_rows(session, ids, with_strata=True)
             found.sort(key=itemgetter(0))
+            ids = [r[0] for r in found]
             stratum = replay.stratum_of
             keys = ("region", "authority", "scale", "credit")
-            return [
-                record(r[0], stratum(spec, dict(zip(keys, r[2:], strict=True))), get(r[0], 0), bool(r[1]))
-                for r in found
-            ]
+            strata = [stratum(spec, dict(zip(keys, r[2:], strict=True))) for r in found]
+            checks = [counts.get(u, 0) for u in ids]
+            return TargetColumns(ids, strata, checks, [bool(r[1]) for r in found])
+        n = len(ids)
+        checks = list(map(counts.get, ids, repeat(0))) if counts else [0] * n
         # no strata: only the members and the (few) risk-flagged targets are read
         flagged = repo.flagged_targets(session)
-        return [record(u, "", get(u, 0), u in flagged) for u in repo.pool_member_ids(session, t.code, pool)]
-    ids = repo.pool_member_ids(session, t.code, pool)
+        risk = list(map(flagged.__contains__, ids)) if flagged else [False] * n
+        return TargetColumns(ids, [""] * n, checks, risk)
     if pool == "inspectors":
         ia = repo.inspector_attributes(session, ids)
         return [[c, ia[c][0], ia[c][1], ia[c][2]] for c in ids]
@@ -858,24 +874,21 @@ def draw_task(
     t.status = "drawn"
     if t.parent_code is None and summary["targets"]:
         day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
-        session.connection().execute(
-            sa.insert(Inspection),
-            [
-                {
-                    "target_uscc": u,
-                    "year": t.year,
-                    "on": day,
-                    "kind": "random",
-                    "department": t.organiser,
-                    "task_code": task,
-                    "round": t.round,
-                    "check_items": t.check_items,
-                    "reason": None,
-                    "superseded": False,
-                    "log_index": index,
-                }
-                for u in summary["targets"]
-            ],
+        repo.insert_inspections(
+            session,
+            summary["targets"],
+            {
+                "year": t.year,
+                "on": day,
+                "kind": "random",
+                "department": t.organiser,
+                "task_code": task,
+                "round": t.round,
+                "check_items": t.check_items,
+                "reason": None,
+                "superseded": False,
+                "log_index": index,
+            },
         )
     if result["experts"] is not None:
         deadline = _response_deadline(session, t, on)

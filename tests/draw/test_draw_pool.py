@@ -14,14 +14,19 @@ from drawsvc.draw.pool import (
     USCC_ALPHABET,
     ExpertRecord,
     InspectorRecord,
+    TargetColumns,
     TargetRecord,
+    _joined_usccs,
     _target_leaf_hashes,
+    _target_leaves,
     expert_leaf,
     freeze_avoidance,
     freeze_experts,
     freeze_inspectors,
+    freeze_target_columns,
     freeze_targets,
     inspector_leaf,
+    order_target_columns,
     target_leaf,
 )
 from drawsvc.errors import InvalidInput
@@ -164,3 +169,69 @@ def test_assume_frozen_keeps_the_logged_root_and_refuses_unsorted_rows():
         assume_frozen("targets", list(reversed(pool.records)), pool.root.hex())
     with pytest.raises(InvalidInput):
         assume_frozen("targets", pool.records, pool.root.hex().upper())
+
+
+# --- the column form (freeze_target_columns: the service's million-target path) -------------
+
+# Mostly regular pools (the template path: zero checks, no risk, one stratum) and irregular
+# ones (one record at a time) must give the same leaves, root and records as the record path.
+sparse_targets = st.builds(
+    TargetRecord,
+    uscc,
+    st.sampled_from(["", "", "", "A", "region=330102|scale=小型", 'q"\\\n']),
+    st.sampled_from([0, 0, 0, 0, 0, 1, 2, 10_000]),
+    st.sampled_from([False, False, False, False, True]),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.one_of(sparse_targets, targets), max_size=60, unique_by=lambda r: r.id),
+       st.sampled_from(["", "A"]))
+def test_column_freeze_equals_the_record_freeze_and_the_reference(recs, common):
+    recs = [r._replace(stratum=common) if k % 3 else r for k, r in enumerate(recs)]
+    cols = TargetColumns.of_records(recs)
+    by_columns, by_records = freeze_target_columns(cols), freeze_targets(recs)
+    ordered = sorted(recs, key=lambda r: r.id.encode())
+    assert by_columns.root == by_records.root == ref_mth([_jcs(r) for r in ordered])
+    assert by_columns.records == by_records.records == tuple(ordered)
+    assert all(type(r) is TargetRecord for r in by_columns.records)
+
+
+@pytest.mark.parametrize("shape", ["regular", "sparse", "irregular", "one stratum"])
+def test_every_column_leaf_is_0x00_and_the_jcs_of_its_record(shape):
+    rnd = random.Random(shape)
+    ids = sorted({"91" + "".join(rnd.choices(USCC_ALPHABET, k=16)) for _ in range(300)})
+    n = len(ids)
+    strata = {"regular": [""] * n, "sparse": ["" if k % 50 else "B" for k in range(n)],
+              "irregular": [rnd.choice("ABCD") for _ in range(n)], "one stratum": ["小型"] * n}[shape]
+    checks = [0 if shape == "regular" or k % 7 else k % 5 + 1 for k in range(n)]
+    risk = [shape != "regular" and k % 11 == 0 for k in range(n)]
+    cols = TargetColumns(ids, strata, checks, risk)
+    leaves = _target_leaves(cols, _joined_usccs(ids))
+    assert leaves == [b"\x00" + _jcs(r) for r in cols.records()]
+    assert [target_leaf(r) for r in cols.records()] == [x[1:] for x in leaves]
+
+
+@pytest.mark.parametrize("bad", ["91350100M000100Y4|", "91350100M000100Y4\n", "91350100M0001|0Y43",
+                                 "91350100M000100Y43|91350100M000100Y44", "9135010０M000100Y43"])
+def test_an_id_hiding_a_separator_or_non_ascii_is_refused(bad):
+    cols = TargetColumns(["91350100M000100Y42", bad], ["", ""], [0, 0], [False, False])
+    with pytest.raises(InvalidInput) as e:
+        freeze_target_columns(cols)
+    assert e.value.rule == "DRAW-16"
+
+
+def test_columns_of_different_lengths_are_refused():
+    with pytest.raises(InvalidInput) as e:
+        freeze_target_columns(TargetColumns(["91350100M000100Y43"], ["", ""], [0], [False]))
+    assert e.value.rule == "DRAW-18"
+
+
+def test_unordered_columns_are_ordered_and_duplicates_refused():
+    a, b = "91350100M000100Y43", "91350100M000100Y44"
+    cols = order_target_columns(TargetColumns([b, a], ["B", "A"], [2, 1], [True, False]))
+    assert cols == TargetColumns([a, b], ["A", "B"], [1, 2], [False, True])
+    assert order_target_columns(cols) is cols
+    with pytest.raises(InvalidInput) as e:
+        freeze_target_columns(TargetColumns([b, a, b], ["", "", ""], [0, 0, 0], [False] * 3))
+    assert e.value.rule == "DRAW-17"

@@ -1,0 +1,90 @@
+"""Freezing a targets pool at commit: column reads, column-encoded chunks, drawn inspections.
+
+The service reads and logs a million-target pool as columns (``TargetColumns``); these tests pin
+that path to the record path it replaced (same chunks, same rows in the database).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from tasks_support import actor, ops, reveal, seed_registries
+
+from drawsvc.draw.pool import USCC_ALPHABET, TargetColumns
+from drawsvc.tasks import replay, service
+from drawsvc.tasks.models import Inspection
+
+
+def _columns(n: int, seed: int) -> TargetColumns:
+    rnd = random.Random(seed)
+    ids = sorted({"91" + "".join(rnd.choices(USCC_ALPHABET, k=16)) for _ in range(n)})
+    strata = [("A" if k < len(ids) // 2 else "小型") if seed % 2 else "" for k in range(len(ids))]
+    checks = [rnd.choice([0, 0, 0, 1, 3]) for _ in ids]
+    risk = [rnd.random() < 0.1 for _ in ids]
+    return TargetColumns(ids, strata, checks, risk)
+
+
+@pytest.mark.parametrize(("n", "budget"), [(7_000, 56 * 1024), (500, 2_000), (1, 10), (0, 100)])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_column_chunks_equal_the_record_chunks_and_decode_to_the_pool(n: int, budget: int, seed: int) -> None:
+    cols = _columns(n, seed)
+    records = cols.records()
+    chunks = replay.target_column_chunks(cols, budget)
+    assert chunks == replay.target_chunks(records, budget)
+    assert [r for c in chunks for r in replay.decode_target_chunk(c)] == records
+    if n > 1:
+        assert all(len(replay.encoded(c)) <= budget for c in chunks if len(c["ids"]) > 18)
+
+
+def _task(rt: Any, targets: int = 40) -> str:
+    with rt.transaction() as s:
+        seed_registries(s, targets=targets)
+        code = service.create_task(
+            s, rt.journal, title="抽查", year=2026, organiser="SCJG",
+            params={"targets": {"ratio_bp": 2500}}, actor=actor(),
+        ).code
+        service.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=actor())
+        return code
+
+
+def test_members_leave_out_removals_and_edits_are_counted(runtime: Any) -> None:
+    code = _task(runtime)
+    with runtime.transaction() as s:
+        ids = service.repo.pool_member_ids(s, code, "targets")
+        assert ids == sorted(ids) and len(ids) == 40
+        for member in ids[:3]:
+            service.remove_pool_member(
+                s, runtime.journal, task=code, pool="targets", member=member, reason="停业", actor=actor()
+            )
+        service.add_pool_member(
+            s, runtime.journal, task=code, pool="targets", member=ids[1], reason="复查", actor=actor()
+        )
+        now = service.repo.pool_member_ids(s, code, "targets")
+        assert now == sorted([ids[1], *ids[3:]])
+        edits = service.repo.pool_edits(s, code)  # ids[1] was restored: not an edit
+        assert sorted((e.member, e.removed) for e in edits) == [(ids[0], True), (ids[2], True)]
+        assert service.repo.manual_counts(s, code) == {"targets": {"added": 0, "removed": 2}}
+        assert service.repo.pool_member_ids(s, code, "inspectors") == []
+
+
+def test_drawn_inspections_read_back_as_orm_rows(runtime: Any) -> None:
+    code = _task(runtime)
+    with runtime.transaction() as s:
+        service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+    with runtime.transaction() as s:
+        draw = service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+        drawn = replay.summary(draw.result)["targets"]
+        task = service.get_task(s, code)
+        q = sa.select(Inspection).where(Inspection.task_code == code).order_by(Inspection.id)
+        rows = list(s.scalars(q))
+        assert [r.target_uscc for r in rows] == drawn and len(drawn) == 10
+        on = runtime.journal.clock().date()
+        day = on if task.period_start <= on <= task.period_end else task.period_start
+        for r in rows:
+            assert (r.year, r.on, r.kind, r.department, r.round) == (2026, day, "random", "SCJG", 1)
+            assert (r.check_items, r.reason, r.superseded) == (task.check_items, None, False)
+            assert r.log_index == draw.log_index
+        assert service.repo.inspections_per_target(s, 2026) == dict.fromkeys(drawn, 1)
