@@ -49,6 +49,9 @@ def test_expert_life_cycle_and_visibility(client, runtime, keys, world):
     decided = client.post(f"/v1/expert-objections/{oid}/decision",
                           json={"decision": "dismissed", "decided_on": "2026-01-20"}, headers=a)
     assert decided.status_code == 200 and decided.json()["decision"] == "dismissed"
+    listed = client.get("/v1/expert-objections", params={"expert": "ZJ-A-0001"}, headers=d).json()
+    assert listed[0]["objector"] == "赵六"
+    assert client.get("/v1/expert-objections", params={"expert": "ZJ-A-0001"}, headers=b).status_code == 403
     admitted = client.post("/v1/experts/ZJ-A-0001/admit", headers=a)
     assert admitted.status_code == 200 and admitted.json()["status"] == "admitted"
 

@@ -45,10 +45,10 @@ def _today() -> date:
     return now_shanghai().date()
 
 
-def _objection(o: ExpertObjection) -> ObjectionOut:
+def _objection(o: ExpertObjection, *, private: bool = False) -> ObjectionOut:
     return ObjectionOut(id=o.id, expert_code=o.expert_code, filed_on=o.filed_on, due_on=o.due_on,
                         due_calendar_version=list(o.due_calendar_version or []), decision=o.decision,
-                        decided_on=o.decided_on)
+                        decided_on=o.decided_on, objector=o.objector if private else None)
 
 
 def _readable(principal: Principal, session: SessionDep, code: str) -> tuple[Expert, bool]:
@@ -245,5 +245,5 @@ def get_expert_private(code: ExpertCode, principal: PrincipalDep, session: Sessi
 @router.get("/v1/expert-objections", response_model=list[ObjectionOut])
 def list_objections(principal: PrincipalDep, session: SessionDep,
                     expert: Annotated[str, Query(min_length=1, max_length=64)]) -> list[ObjectionOut]:
-    _readable(principal, session, expert)
-    return [_objection(o) for o in repository.objections_of(session, expert)]
+    _, private = _readable(principal, session, expert)
+    return [_objection(o, private=private) for o in repository.objections_of(session, expert)]

@@ -243,6 +243,7 @@ class ObjectionOut(BaseModel):
         default_factory=list, description="log indices of the calendar arrangements that computed due_on")
     decision: str | None
     decided_on: date | None
+    objector: str | None = Field(default=None, description="private: the owning bureau and discipline")
 
 
 class DecisionIn(Body):
