@@ -3,7 +3,8 @@
 Every operation is fuzzed by schemathesis (a bounded number of examples, derandomized) on
 SQLite and, when configured, on PostgreSQL, the examples taking turns with the keys of every
 role and no key, against one runtime holding a small registry world and a committed task.
-Error answers must be problem documents.
+Every status code and content type must be one the schema documents, and error answers
+must be problem documents.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import schemathesis
 from api_support import create_drawable_task, make_keys, seed_world
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
 
 from drawsvc.api.app import create_app
 
@@ -50,7 +51,8 @@ def test_no_operation_answers_5xx(any_runtime):
                   suppress_health_check=list(HealthCheck))
         def fuzz(case) -> None:
             response = case.call(headers=keys.headers(next(roles)))
-            case.validate_response(response, checks=[not_a_server_error])
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                                      content_type_conformance])
             if response.status_code >= 400:
                 ctype = {k.lower(): v for k, v in response.headers.items()}.get("content-type") or [""]
                 assert ctype[0].startswith("application/problem+json"), response.text
