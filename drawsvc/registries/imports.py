@@ -11,9 +11,10 @@ Memory stays bounded: rows are read one at a time, duplicates within the file ar
 database (``import_ref`` marks rows written by this import), and at most ``MAX_LISTED_ERRORS``
 row errors are kept (the total count is reported).
 
-Log scheme (§7.3): records that changed are packed, in file order, into entries of kind
-``registry.<kind>.batch`` (each at most ``ENTRY_BUDGET`` bytes of records), then one
-``registry.import`` summary entry closes the import. Unchanged records append nothing.
+Log scheme (§7.3, decision 0049): records that changed are packed, in file order, as arrays
+under one ``fields`` list into entries of kind ``registry.<kind>.batch.v2``, each filled up to
+the log's entry limit and appended ``FLUSH_ENTRIES`` at a time, then one ``registry.import``
+summary entry closes the import. Unchanged records append nothing.
 """
 
 from __future__ import annotations
