@@ -41,6 +41,7 @@ from drawsvc.api.schemas.tasks import (
     TaskOut,
 )
 from drawsvc.api.views import LogWindow
+from drawsvc.errors import Forbidden, Unauthenticated
 from drawsvc.journal import now_shanghai
 from drawsvc.tasks import record, replay, service
 from drawsvc.tasks import repository as task_repo
@@ -228,6 +229,19 @@ def create_subdraw(code: TaskCode, body: SubdrawIn, principal: PrincipalDep, run
     sub = service.create_subdraw(session, runtime.journal, parent=code, unit=body.unit, params=body.params,
                                  title=body.title, actor=principal.actor)
     return TaskOut.model_validate(sub)
+
+
+@router.get("/v1/tasks/{code:path}/subdraws", response_model=list[TaskOut])
+def list_subdraws(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> list[TaskOut]:
+    """The sub-draws of a task that the caller may read."""
+    _readable(principal, session, code)
+    out = []
+    for sub in task_repo.subtasks(session, code):
+        try:
+            out.append(TaskOut.model_validate(_readable(principal, session, sub.code)))
+        except (Forbidden, Unauthenticated):
+            continue
+    return out
 
 
 @router.get("/v1/tasks/{code:path}/record", response_class=HTMLResponse,
