@@ -13,6 +13,6 @@ Knows nothing about draws. Module map (each one job, named for its spec):
 - ``store``      the only SQLAlchemy module: tables, atomic batch append under one writer lock
 - ``log``        ``Log``: append -> integrate -> sign checkpoint in one transaction; proof reads
 - ``export``     incremental static export in the tlog-tiles layout, checkpoint last
-- ``database``   engine set-up (SQLite BEGIN IMMEDIATE, pragmas)
+- ``database``   engine set-up (SQLite BEGIN IMMEDIATE; opt-in read-only BEGIN; WAL pragmas)
 - ``errors``     the error tree
 """
