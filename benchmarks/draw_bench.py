@@ -10,7 +10,8 @@ department, 10,000 interest declarations. Then, through ``drawsvc.tasks.service`
               2-person team each), log the result (chunked);
 - ``verify``: recompute the draw from the log alone (reported, not part of the goal).
 
-Goal: ``commit + draw`` <= 3 s on 2 cores. Prints ONE JSON line (seconds per phase).
+Goal: ``commit + draw`` <= 3 s on 2 cores. Prints ONE JSON line (seconds per phase, wall and CPU,
+the load average before the timed phases and after, and a SHA-256 calibration figure).
 
     .venv/bin/python benchmarks/draw_bench.py [--targets N] [--inspectors N] [--declarations N]
 """
@@ -112,6 +113,14 @@ def load_directory(engine: object, n_targets: int, n_inspectors: int, n_declarat
     return ids
 
 
+def calibration() -> float:
+    """CPU seconds of 1,000,000 ``sha256(...).digest()`` calls (as in draw_engine_bench): figures
+    taken on a loaded, shared machine are compared by scaling with it (≈ 0.3 s on an idle core)."""
+    c0 = time.process_time()
+    _ = [hashlib.sha256(b"%d" % i).digest() for i in range(1_000_000)]
+    return round(time.process_time() - c0, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--targets", type=int, default=1_000_000)
@@ -163,6 +172,8 @@ def main() -> None:
 
         with rt.engine.connect() as conn:
             size0 = rt.log.size(conn)
+        figures["calibration_1m_sha256_cpu_s"] = calibration()
+        figures["load_avg_1m"] = round(os.getloadavg()[0], 2)
         t0, c0 = time.perf_counter(), time.process_time()
         with rt.transaction() as s:
             service.commit_task(

@@ -3,7 +3,10 @@
 Scenario (docs/draw-spec.md; end-to-end goal <= 3 s on 2 cores, pure engine well under 2 s):
 1,000,000 targets, 5 % undirected ratio draw (50,000 targets), teams of 2 from 5,000 inspectors
 with 10,000 interest declarations. Phases timed separately: pool roots (targets, inspectors,
-avoidance), seed, target sampling, team assignment. Input generation is not timed.
+avoidance), seed, target sampling, team assignment; then the targets root again from shuffled
+records, from columns (``freeze_target_columns``, the service's form) and from a regular pool
+(no strata, no checks, no risk: the service's common case). Input generation is not timed; the
+cyclic GC is paused during the timed phases, as the service pauses it.
 
 Usage: .venv/bin/python benchmarks/draw_engine_bench.py [--targets N] [--inspectors N]
 """
@@ -11,6 +14,7 @@ Usage: .venv/bin/python benchmarks/draw_engine_bench.py [--targets N] [--inspect
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import platform
@@ -20,9 +24,11 @@ import time
 from drawsvc.draw.pool import (
     USCC_ALPHABET,
     InspectorRecord,
+    TargetColumns,
     TargetRecord,
     freeze_avoidance,
     freeze_inspectors,
+    freeze_target_columns,
     freeze_targets,
 )
 from drawsvc.draw.seed import commitment, derive_seed
@@ -53,7 +59,8 @@ def make_targets(n: int, rnd: random.Random) -> list[TargetRecord]:
     ids: set[str] = set()
     while len(ids) < n:
         ids.add("91" + "".join(rnd.choices(alphabet, k=16)))
-    return [TargetRecord(i, "ABCD"[k % 4], k % 2, k % 97 == 0) for k, i in enumerate(sorted(ids))]
+    ordered = "|".join(sorted(ids)).split("|")  # allocated in pool order, as read from the database
+    return [TargetRecord(i, "ABCD"[k % 4], k % 2, k % 97 == 0) for k, i in enumerate(ordered)]
 
 
 def main() -> None:
@@ -65,6 +72,9 @@ def main() -> None:
     args = ap.parse_args()
     rnd = random.Random(20261126)
     targets = make_targets(args.targets, rnd)
+    columns = TargetColumns.of_records(targets)
+    # the service's common case: no strata, no inspections yet, no risk flag (template leaves)
+    regular = TargetColumns(columns.ids, [""] * len(targets), [0] * len(targets), [False] * len(targets))
     shuffled = list(targets)
     rnd.shuffle(shuffled)
     inspectors = [InspectorRecord(f"ZF{i:06d}", f"D{i % 7}", i % 3 == 0, ("general",))
@@ -75,6 +85,7 @@ def main() -> None:
     secrets = [hashlib.sha256(bytes([k])).digest() for k in range(3)]
     rule = RatioRule(ratio_bp=args.ratio_bp)
 
+    gc.disable()  # as the service does around commit and draw (docs/performance.md, tasks)
     clock = Clock()
     _ = [hashlib.sha256(b"%d" % i).digest() for i in range(1_000_000)]
     clock.lap("calibration_1m_sha256")  # compare across machines/loads: ~0.3 s on an idle core
@@ -97,6 +108,10 @@ def main() -> None:
     engine_wall, engine_cpu = clock.total()
     assert freeze_targets(shuffled).root == tpool.root
     clock.lap("pool_root_targets_shuffled_input")
+    assert freeze_target_columns(columns).root == tpool.root  # the service's form (same pool)
+    clock.lap("pool_root_targets_columns")
+    assert freeze_target_columns(regular).root == freeze_targets(regular.records()).root
+    clock.lap("pool_root_targets_columns_regular_then_records")
     loads: dict[str, int] = {}
     for a in teams["assignments"]:
         for m in a["members"]:

@@ -167,10 +167,10 @@ class TargetColumns(NamedTuple):
     risk: Sequence[bool]
 
     @classmethod
-    def of_records(cls, records: Sequence[Sequence[Any]]) -> TargetColumns:
+    def of_records(cls, records: Sequence[Sequence[Any]], ids: Sequence[str] | None = None) -> TargetColumns:
         try:
-            return cls([r[0] for r in records], [r[1] for r in records], [r[2] for r in records],
-                       [r[3] for r in records])
+            return cls([r[0] for r in records] if ids is None else ids, [r[1] for r in records],
+                       [r[2] for r in records], [r[3] for r in records])
         except (TypeError, IndexError, KeyError):
             raise InvalidInput("targets records are tuples (id, stratum, checks, risk)", field="targets",
                                rule="DRAW-18") from None
@@ -264,18 +264,22 @@ def _target_leaves(cols: TargetColumns, joined: bytes) -> list[bytes]:
     if n == 0:
         return []
     stratum = _common(strata)
-    pre, suf = _leaf_prefix(0), _leaf_suffix(stratum, False)
-    odd = set(compress(range(n), checks)) | set(compress(range(n), risk))
-    if strata.count(stratum) != n:
-        odd.update(k for k, s in enumerate(strata) if s != stratum)
-    if len(odd) > n // 2:  # mostly irregular (e.g. a stratum per record): one by one throughout
+    irregular = n - checks.count(0) + risk.count(True) + n - strata.count(stratum)  # C-level counts
+    if irregular > n // 8:  # e.g. a stratum per record: one by one throughout
         prefixes = {c: _leaf_prefix(c) for c in set(checks)}
         suffixes = {(s, f): _leaf_suffix(s, f) for s, f in set(zip(strata, risk, strict=True))}
         rows = zip(ids, strata, checks, risk, strict=True)
         return [prefixes[c] + i.encode() + suffixes[(s, f)] for i, s, c, f in rows]
+    odd = set(compress(range(n), checks)) | set(compress(range(n), risk))
+    if strata.count(stratum) != n:
+        odd.update(k for k, s in enumerate(strata) if s != stratum)
+    prefixes = {c: _leaf_prefix(c) for c in {0, *(checks[k] for k in odd)}}
+    shapes = {(stratum, False), *((strata[k], risk[k]) for k in odd)}
+    suffixes = {(s, f): _leaf_suffix(s, f) for s, f in shapes}
+    pre, suf = prefixes[0], suffixes[(stratum, False)]
     leaves = (pre + joined.replace(_SEP, suf + b"\n" + pre) + suf).split(b"\n")
     for k in odd:
-        leaves[k] = _leaf_prefix(checks[k]) + ids[k].encode() + _leaf_suffix(strata[k], risk[k])
+        leaves[k] = prefixes[checks[k]] + ids[k].encode() + suffixes[(strata[k], risk[k])]
     return leaves
 
 
@@ -329,10 +333,8 @@ def avoidance_leaf(r: AvoidanceRecord) -> bytes:
 
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
     """Sort, refuse duplicates, hash leaves, root (DRAW-16 .. DRAW-19)."""
-    recs = list(records)
-    cols, order = _ordered_columns(TargetColumns.of_records(recs))
-    root = _target_root(cols)
-    return Pool("targets", tuple(recs if order is None else [recs[k] for k in order]), root)
+    recs, ids = _sorted_unique_ids("targets", records)  # sorts the records themselves if needed
+    return Pool("targets", tuple(recs), _target_root(TargetColumns.of_records(recs, ids)))
 
 
 def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
