@@ -50,7 +50,9 @@ def _task(rt: Any, targets: int = 40) -> str:
         return code
 
 
-def test_members_leave_out_removals_and_edits_are_counted(runtime: Any) -> None:
+@pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
+def test_members_leave_out_removals_and_edits_are_counted(db: str, request: pytest.FixtureRequest) -> None:
+    runtime = request.getfixturevalue(db)
     code = _task(runtime)
     with runtime.transaction() as s:
         ids = service.repo.pool_member_ids(s, code, "targets")
@@ -70,7 +72,9 @@ def test_members_leave_out_removals_and_edits_are_counted(runtime: Any) -> None:
         assert service.repo.pool_member_ids(s, code, "inspectors") == []
 
 
-def test_drawn_inspections_read_back_as_orm_rows(runtime: Any) -> None:
+@pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
+def test_drawn_inspections_read_back_as_orm_rows(db: str, request: pytest.FixtureRequest) -> None:
+    runtime = request.getfixturevalue(db)
     code = _task(runtime)
     with runtime.transaction() as s:
         service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
@@ -88,3 +92,11 @@ def test_drawn_inspections_read_back_as_orm_rows(runtime: Any) -> None:
             assert (r.check_items, r.reason, r.superseded) == (task.check_items, None, False)
             assert r.log_index == draw.log_index
         assert service.repo.inspections_per_target(s, 2026) == dict.fromkeys(drawn, 1)
+
+
+def test_decoding_slices_18_characters_even_across_a_line_break() -> None:
+    ids = "A" * 18 + "B\n" + "B" * 16 + "C" * 18
+    body = {"ids": ids, "strata": [["x", 3]], "checks": [[1, 2]], "risk": [2]}
+    rows = replay.decode_target_chunk(body)
+    assert [r.id for r in rows] == ["A" * 18, "B\n" + "B" * 16, "C" * 18]
+    assert [(r.checks, r.risk) for r in rows] == [(0, False), (2, False), (0, True)]
