@@ -35,7 +35,8 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     sha256, prefix = hashlib.sha256, NODE_PREFIX  # locals: this loop runs n - 1 times
     level = list(hashes)
     while len(level) > 1:
-        nxt = [sha256(prefix + left + right).digest() for left, right in zip(level[::2], level[1::2])]
+        pairs = zip(level[::2], level[1::2], strict=False)
+        nxt = [sha256(prefix + left + right).digest() for left, right in pairs]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
