@@ -14,9 +14,12 @@ Record shapes (JSON keys in JCS order):
 
 Records are ``NamedTuple``s so that a 1,000,000-target pool costs little more than its tuples;
 leaves are built by hand with a fixed key order (checked against JCS in tests/draw/test_draw_pool.py).
+A targets pool may also be given as columns (``TargetColumns``: ids, strata, checks, risk), the
+service's form: validated, ordered and turned into leaves by whole-column C-level passes.
 
-API: ``freeze_targets``, ``freeze_inspectors``, ``freeze_experts``, ``freeze_avoidance`` ->
-``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``); ``target_leaf``,
+API: ``freeze_targets``, ``freeze_target_columns``, ``freeze_inspectors``, ``freeze_experts``,
+``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``);
+``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``; ``target_leaf``,
 ``inspector_leaf``, ``expert_leaf``, ``avoidance_leaf`` (one record's leaf bytes);
 ``assume_frozen`` (service only: rebuild a pool it froze itself, without re-hashing).
 """
