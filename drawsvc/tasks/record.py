@@ -106,6 +106,7 @@ class TaskInfo:
     organiser: str
     departments: tuple[str, ...]
     check_items: tuple[str, ...]  # "department:code"
+    params: tuple[str, ...] = ()  # the draw parameters in words (entries.md §3), one line per part
 
 
 @dataclass(frozen=True)
@@ -1049,7 +1050,51 @@ def _task(ref: Ref, body: _Body) -> TaskInfo:
         organiser=body.req_str("organiser"),
         departments=body.codes("departments"),
         check_items=tuple(items),
+        params=_params_summary(body.obj("params", optional=True) or {}),
     )
+
+
+def _params_summary(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The draw parameters (entries.md §3) in words; members of an unexpected type are left out."""
+
+    def num(obj: Any, key: str) -> int | None:
+        value = obj.get(key) if isinstance(obj, Mapping) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    out = []
+    targets, teams, experts = params.get("targets"), params.get("teams"), params.get("experts")
+    if isinstance(targets, Mapping):
+        if targets.get("mode") == "all":
+            line = "检查对象：全部（分派份额）"
+        elif (count := num(targets, "count")) is not None:
+            line = f"检查对象：抽取 {count} 户"
+        elif (ratio := num(targets, "ratio_bp")) is not None:
+            line = f"检查对象：抽取比例 {ratio / 100:g}%"
+        else:
+            line = "检查对象：按信用分类比例"
+        strata = targets.get("strata")
+        if isinstance(strata, list) and strata and all(isinstance(x, str) for x in strata):
+            line += f"，分层 {'/'.join(strata)}"
+        if (cap := num(targets, "cap_per_year")) is not None:
+            line += f"，每户每年至多 {cap} 次"
+        out.append(line)
+    if isinstance(teams, Mapping) and (size := num(teams, "size")) is not None:
+        depts = teams.get("departments")
+        joint = (
+            f"，联合 {'、'.join(depts)}"
+            if isinstance(depts, list) and depts and all(isinstance(d, str) for d in depts)
+            else ""
+        )
+        out.append(f"检查组：每组 {size} 人，含组长{joint}")
+    if isinstance(experts, Mapping) and (headcount := num(experts, "headcount")) is not None:
+        where = "/".join(str(experts[k]) for k in ("pool", "group") if isinstance(experts.get(k), str))
+        days = num(experts, "response_working_days")
+        out.append(
+            f"专家：{headcount} 人"
+            + (f"（{where}）" if where else "")
+            + (f"，{days} 个工作日内答复" if days is not None else "")
+        )
+    return tuple(out)
 
 
 def _operators(refs: Iterable[Ref]) -> tuple[OperatorActs, ...]:

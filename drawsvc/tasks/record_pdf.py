@@ -236,6 +236,8 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
     if t.parent:
         rows.append(["上级任务", t.parent, "抽取单位", t.unit or ""])
     table(rows, (22, 78, 22, 64), headings=False)
+    if t.params:
+        table([["抽取参数", "\n".join(t.params)]], (22, 164), headings=False)
 
     # 二、抽取 (rounds)
     if not record.rounds:

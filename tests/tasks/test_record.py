@@ -199,6 +199,17 @@ def test_task_figures_match_task_create(page: Element) -> None:
     )
 
 
+def test_draw_parameters_are_shown_in_words(page: Element) -> None:
+    params = body(int(page.one(id="task").attrs["data-log-index"]))["params"]
+    targets, teams, experts = params["targets"], params["teams"], params["experts"]
+    assert page.one(id="task").fields("task.params") == [
+        f"检查对象：抽取 {targets['count']} 户，每户每年至多 {targets['cap_per_year']} 次",
+        f"检查组：每组 {teams['size']} 人，含组长",
+        f"专家：{experts['headcount']} 人（{experts['pool']}/{experts['group']}），"
+        f"{experts['response_working_days']} 个工作日内答复",
+    ]
+
+
 def test_pool_sizes_and_roots_match_the_commitment(page: Element) -> None:
     shown = rounds(page)
     assert sorted(shown) == [1, 2]
