@@ -749,3 +749,18 @@ def test_columnar_targets_chunks_are_counted_by_their_ids() -> None:
     with pytest.raises(InvalidInput) as err:
         build_record(task_entries(log))
     assert err.value.rule == "record.field-type" and err.value.field == f"log[{first}].body.ids"
+
+
+@pytest.mark.parametrize(
+    ("targets", "line"),
+    [
+        ({"mode": "sample", "ratio_bp": 300, "count": None, "strata": ["region"], "cap_per_year": 1},
+         "检查对象：抽取比例 3%，分层 region，每户每年至多 1 次"),
+        ({"mode": "all", "ratio_bp": None, "count": None, "strata": []}, "检查对象：全部（分派份额）"),
+        ({"mode": "sample", "count": True, "ratio_bp": None}, "检查对象：按信用分类比例"),  # bool: no count
+    ],
+)
+def test_target_parameters_in_words(targets: dict[str, Any], line: str) -> None:
+    log = copy.deepcopy(LOG)
+    log[1]["body"]["params"] = {"spec": "draw/v1", "targets": targets, "teams": None, "experts": None}
+    assert build_record(task_entries(log)).task.params == (line,)
