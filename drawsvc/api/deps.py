@@ -2,7 +2,9 @@
 
 Every route of the app uses :class:`DrawsvcRoute`, which wraps FastAPI's handler:
 
-1. open ``runtime.transaction()`` (commits on success, rolls back on any exception);
+1. open ``runtime.transaction()`` (commits on success, rolls back on any exception); a GET
+   opens a read-only one instead (:func:`read_transaction`: on SQLite it neither waits for
+   nor blocks the log's writer);
 2. authenticate the ``X-API-Key`` header in it (public without one) and apply the rate limit;
 3. for a POST with ``Idempotency-Key``: claim the key or replay the stored response
    (``drawsvc.api.idempotency``);
@@ -20,8 +22,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Coroutine
-from contextlib import ExitStack
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -38,8 +40,10 @@ from drawsvc.api.problems import PROBLEM_RESPONSES, problem_response, status_for
 from drawsvc.api.ratelimit import RateLimiter
 from drawsvc.errors import Conflict, InvalidInput
 from drawsvc.runtime import Runtime
+from ledger.database import read_only
 
 API_KEY_HEADER = "X-API-Key"
+READ_METHODS = frozenset({"GET", "HEAD"})
 MAX_CLAIM_ATTEMPTS = 3
 
 request_log = logging.getLogger("drawsvc.api.requests")
@@ -91,6 +95,15 @@ class DrawsvcRoute(APIRoute):
         return run
 
 
+@contextmanager
+def read_transaction(runtime: Runtime) -> Iterator[Session]:
+    """A read-only transaction for GET requests: on SQLite a deferred ``BEGIN`` (one consistent
+    snapshot that neither waits for nor blocks the writer); any append in it is refused by the
+    ledger. PostgreSQL ignores the option."""
+    with Session(read_only(runtime.engine), expire_on_commit=False) as session, session.begin():
+        yield session
+
+
 def _limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
@@ -113,9 +126,10 @@ async def run_in_transaction(
         digest = idempotency.request_hash(request.method, request.url.path, request.url.query,
                                           request.headers.get("content-type"), body)
 
+    reads_only = request.method in READ_METHODS
     for _attempt in range(MAX_CLAIM_ATTEMPTS):
         stack = ExitStack()
-        session = stack.enter_context(runtime.transaction())
+        session = stack.enter_context(read_transaction(runtime) if reads_only else runtime.transaction())
         try:
             principal = await run_in_threadpool(authenticate, session, token)
             request.state.principal = principal
