@@ -273,7 +273,11 @@ def _target_leaves(cols: TargetColumns, joined: bytes) -> list[bytes]:
         suffixes = {(s, f): _leaf_suffix(s, f) for s, f in set(zip(strata, risk, strict=True))}
         rows = zip(ids, strata, checks, risk, strict=True)
         return [prefixes[c] + i.encode() + suffixes[(s, f)] for i, s, c, f in rows]
-    odd = set(compress(range(n), checks)) | set(compress(range(n), risk))
+    odd: set[int] = set()
+    if checks.count(0) != n:
+        odd.update(compress(range(n), checks))
+    if True in risk:
+        odd.update(compress(range(n), risk))
     if strata.count(stratum) != n:
         odd.update(k for k, s in enumerate(strata) if s != stratum)
     prefixes = {c: _leaf_prefix(c) for c in {0, *(checks[k] for k in odd)}}
