@@ -23,6 +23,7 @@ from drawsvc.draw.stratify import StratifiedRule
 from drawsvc.draw.targets import RatioRule
 from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule, avoidance_tag
 from drawsvc.errors import DrawInfeasible, InvalidInput, RevealMismatch, RuleViolation
+from drawsvc.tasks.params import engine_class_caps
 
 # Logged row layout per pool (entries.md §4 ``draw.pool.members``). The leading columns are the
 # engine's record fields (bound by the pool root); ``region`` and ``authority`` of targets are
@@ -329,6 +330,7 @@ def target_rule(t: Mapping[str, Any]) -> RatioRule | StratifiedRule:
         "min_ratio_bp": t.get("min_ratio_bp") or 0,
         "cap": t["cap_per_year"],
         "uninspected_first": t["prefer_uninspected"],
+        "class_caps": engine_class_caps(t),
     }
     if t["strata"] or t["count"] is not None:
         return StratifiedRule(count=t["count"], ratio_bp=t["ratio_bp"], **common)

@@ -3,29 +3,25 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tasks_support import actor, kinds, ops, reveal, seed_registries
+from tasks_support import actor, kinds, log_entries, ops, reveal, seed_registries
 
-from drawsvc.errors import InvalidInput, RuleViolation
+from drawsvc.errors import InvalidInput
 from drawsvc.registries.models import CheckItem
-from drawsvc.tasks import replay, service
+from drawsvc.tasks import service
 from drawsvc.tasks.logread import reader_for
 from drawsvc.tasks.models import Inspection
 from drawsvc.tasks.params import engine_class_caps, parse_params
 from drawsvc.tasks.service import _apply_check_items
+from drawsvc.tasks.verify import DrawMismatch, recompute, verify_index_or_task
 
 CAPS = {"A": 1, "D": 4}
-
-
-def _wired() -> bool:
-    """True once ``replay.target_rule`` passes the caps to the engine (docs/dev/requests.md R-6)."""
-    t = parse_params({"targets": {"class_ratios_bp": {"A": 100}, "class_caps_per_year": CAPS}})["targets"]
-    return dict(getattr(replay.target_rule(t), "class_caps", None) or {}) == CAPS
 
 
 @pytest.mark.parametrize(
@@ -112,18 +108,27 @@ def _frequency_task(rt: Any) -> tuple[str, str, str]:
     return code, d_target, a_target
 
 
-@pytest.mark.skipif(_wired(), reason="the draw applies per-class caps (R-6 done)")
-def test_until_the_draw_applies_class_caps_a_task_with_them_is_refused_and_nothing_logged(
+def test_per_class_caps_on_a_stratum_without_the_class_are_refused_and_nothing_logged(
     runtime: Any,
 ) -> None:
+    """Only the class (or ``credit=<class>``) as stratum carries the key of a per-class cap."""
+    with runtime.transaction() as s:
+        seed_registries(s, targets=2)
     before = len(kinds(runtime))
-    with pytest.raises(RuleViolation) as err:
-        _frequency_task(runtime)
-    assert err.value.rule == "task.class-caps-unapplied"
+    with runtime.transaction() as s, pytest.raises(InvalidInput) as err:
+        service.create_task(
+            s,
+            runtime.journal,
+            title="按区域分层",
+            year=2026,
+            organiser="SCJG",
+            params={"targets": {"count": 1, "strata": ["region"], "class_caps_per_year": CAPS}},
+            actor=actor(),
+        )
+    assert err.value.rule == "params.class-caps-need-class"
     assert len(kinds(runtime)) == before
 
 
-@pytest.mark.xfail(not _wired(), reason="R-6: replay.target_rule must pass class_caps", strict=True)
 def test_class_d_checked_twice_is_drawn_under_cap_4_and_class_a_checked_once_is_not_under_cap_1(
     runtime: Any,
 ) -> None:
@@ -136,7 +141,14 @@ def test_class_d_checked_twice_is_drawn_under_cap_4_and_class_a_checked_once_is_
     part = draw.result["inspection"]
     assert part["rules"]["targets"]["class_caps"] == CAPS
     assert part["targets"]["selected"] == [d_target] and a_target not in part["targets"]["selected"]
-    from drawsvc.tasks.verify import verify_index_or_task
-
     with runtime.engine.connect() as conn:
-        verify_index_or_task(reader_for(runtime.log, conn), code, size=runtime.log.size(conn))
+        verified = verify_index_or_task(reader_for(runtime.log, conn), code, size=runtime.log.size(conn))
+    assert verified.final["targets"] == [d_target]
+    # the caps are part of the recomputation: the same log without them no longer verifies
+    entries = dict(enumerate(log_entries(runtime)))
+    commit = next(i for i, e in entries.items() if e["kind"] == "draw.commit" and e["body"]["task"] == code)
+    tampered = copy.deepcopy(entries)
+    del tampered[commit]["body"]["params"]["targets"]["class_caps_per_year"]
+    with pytest.raises(DrawMismatch) as err:
+        recompute(tampered, draw.log_index)
+    assert err.value.what.startswith("result.inspection")
