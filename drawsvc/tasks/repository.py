@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
 from drawsvc.tasks.models import POOLS, Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
+from ledger import store
 
 LARGE_POOL = 20_000
 
@@ -23,8 +24,18 @@ def get_task(session: Session, code: str) -> Task:
     return task
 
 
-def next_task_number(session: Session, year: int) -> int:
-    return (
+def next_task_code(session: Session, year: int) -> str:
+    """The next automatic task code ``T<year>-<n>`` (n from 1, at least 4 digits; API-1).
+
+    Allocated under the log's writer lock (``ledger.store.lock_for_append``: SQLite's write lock,
+    PostgreSQL's transaction advisory lock), which the ``task.create`` append of the same
+    transaction takes anyway: a concurrent creation waits until this one commits and then sees
+    its task, so two creations never compute the same ``n``. ``n`` is the number of top-level
+    tasks of the year plus one, moved past any code already taken (a task created with its own
+    code ``T2026-0003``).
+    """
+    store.lock_for_append(session.connection())
+    n = (
         int(
             session.scalar(
                 sa.select(sa.func.count())
@@ -35,6 +46,10 @@ def next_task_number(session: Session, year: int) -> int:
         )
         + 1
     )
+    taken = set(session.scalars(sa.select(Task.code).where(Task.code.like(f"T{year}-%"))))
+    while f"T{year}-{n:04d}" in taken:
+        n += 1
+    return f"T{year}-{n:04d}"
 
 
 def subtasks(session: Session, parent_code: str) -> list[Task]:

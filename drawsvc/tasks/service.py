@@ -186,7 +186,7 @@ def create_task(
             "period: must lie within the year, start <= end", field="period", rule="task.period"
         )
     if code is None:
-        code = f"T{year}-{repo.next_task_number(session, year):04d}"
+        code = repo.next_task_code(session, year)  # under the log writer lock (API-1)
     if not _CODE.match(code) or "/" in code:
         raise InvalidInput(
             "code: letters, digits, '-', '_', '.' (at most 80)", field="code", rule="task.code"
