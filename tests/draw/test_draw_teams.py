@@ -177,6 +177,25 @@ def test_avoidance_tag_is_hmac_of_the_jcs_pair():
     assert avoidance_tag(SALT, "a", "b") != avoidance_tag(SALT[::-1], "a", "b")
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.binary(min_size=16, max_size=150), st.text(min_size=1, max_size=60),
+       st.text(min_size=1, max_size=60))
+def test_avoids_from_precomputed_hmac_states_equals_the_hmac_tag(salt, person, target):
+    """The engine's HMAC from prepared key states (RFC 2104; salts above one 64-byte block are
+    hashed first) answers exactly as the reference tag, for the pair and for a near miss."""
+    try:
+        ref = ref_tag(salt, person, target)
+    except UnicodeEncodeError:  # lone surrogates: JCS refuses them
+        return
+    avoid = Avoidance(salt, [ref])
+    assert avoid.avoids(person, target)
+    assert not avoid.avoids(person + "x", target) and not avoid.avoids(person, target + "x")
+    pool = sorted((InspectorRecord(person + s, "D1", True, ()) for s in ("", "x", "y")),
+                  key=lambda r: r.id.encode())
+    teams = assign_teams(SEED, [target], pool, TeamRule(), avoid)  # the walk's own HMAC test
+    assert sorted(m["id"] for m in teams["assignments"][0]["members"]) == [person + "x", person + "y"]
+
+
 def test_short_salt_is_refused():
     with pytest.raises(InvalidInput):
         Avoidance(b"short", [])
