@@ -51,6 +51,7 @@ def load_directory(engine: object, n_targets: int, n_inspectors: int, n_declarat
     import sqlalchemy as sa
 
     from drawsvc.registries import models as reg
+    from drawsvc.registries.records import declaration_key
 
     rng = random.Random(7)
     ids = [uscc(i) for i in range(n_targets)]
@@ -94,22 +95,25 @@ def load_directory(engine: object, n_targets: int, n_inspectors: int, n_declarat
                 for k in range(n_inspectors)
             ],
         )
-        conn.execute(
-            sa.insert(reg.InterestDeclaration),
-            [
-                {
-                    "code": f"D{k}",
-                    "person_kind": "inspector",
-                    "person_code": f"SCJG-{rng.randrange(n_inspectors) + 1:05d}",
-                    "counterpart_uscc": ids[rng.randrange(n_targets)],
-                    "kind": "works_there",
-                    "valid_from": date(2025, 1, 1),
-                    "valid_until": None,
-                    "withdrawn": False,
-                }
-                for k in range(n_declarations)
-            ],
-        )
+        # registries' shape (registries.md C-1, P-5): random public code, private natural key;
+        # a pair drawn twice is one declaration (the natural key is unique)
+        declared: dict[str, dict[str, object]] = {}
+        for _ in range(n_declarations):
+            person = f"SCJG-{rng.randrange(n_inspectors) + 1:05d}"
+            target = ids[rng.randrange(n_targets)]
+            key = declaration_key("inspector", person, target, "works_there", date(2025, 1, 1))
+            declared[key] = {
+                "code": reg.new_declaration_code(),
+                "natural_key": key,
+                "person_kind": "inspector",
+                "person_code": person,
+                "counterpart_uscc": target,
+                "kind": "works_there",
+                "valid_from": date(2025, 1, 1),
+                "valid_until": None,
+                "withdrawn": False,
+            }
+        conn.execute(sa.insert(reg.InterestDeclaration), list(declared.values()))
     return ids
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from drawsvc.draw.seed import commitment
 from drawsvc.journal import Actor
 from drawsvc.registries import models as reg
+from drawsvc.registries.records import declaration_key
 from drawsvc.sample.generator import make_uscc
 
 YEAR = 2026
@@ -98,16 +99,21 @@ def seed_registries(
 
 
 def declare(session: Any, person: str, uscc: str, kind: str = "inspector") -> None:
+    """An interest declaration in the registries' shape (registries.md C-1, P-5): a random public
+    ``code`` (``D-`` + 16 hex, embedding nothing) and the private ``natural_key`` by which later
+    declarations of the same terms find it; ``terms_salt`` takes its column default."""
+    valid_from = date(YEAR - 1, 1, 1)
     session.execute(
         sa.insert(reg.InterestDeclaration),
         [
             {
-                "code": f"{person}/{uscc}",
+                "code": reg.new_declaration_code(),
+                "natural_key": declaration_key(kind, person, uscc, "works_there", valid_from),
                 "person_kind": kind,
                 "person_code": person,
                 "counterpart_uscc": uscc,
                 "kind": "works_there",
-                "valid_from": date(YEAR - 1, 1, 1),
+                "valid_from": valid_from,
                 "valid_until": None,
                 "withdrawn": False,
             }
