@@ -479,13 +479,17 @@ def replace(
 @app.command()
 def designate(
     task: str,
-    expert: str = typer.Option(...),
+    person: str = typer.Option(..., "--person", "--expert", "--inspector", help="expert or inspector code"),
     reason: str = typer.Option(...),
     approver: str = typer.Option(...),
+    role: str = typer.Option("expert", help="expert (before the commitment) or leader (after the draw)"),
+    target: str | None = typer.Option(None, help="the drawn target (USCC) whose team leader is designated"),
     department: str = DeptOpt,
     operator: str = OperatorOpt,
 ) -> None:
-    """Designate an expert without a draw, before the commitment (written reason + approver)."""
+    """Designate without a draw (written reason + approver): an expert before the commitment
+    (DRAW-64), or, with ``--role leader --target USCC``, the leader of a drawn team before the
+    lock (DRAW-44a; the person must be a member of that team)."""
     from drawsvc.tasks import service
 
     _run(
@@ -493,13 +497,16 @@ def designate(
             s,
             j,
             task=task,
-            person=expert,
+            person=person,
             reason=reason,
             approver=approver,
+            role=role,
+            target=target,
             actor=_actor(department, operator),
         )
     )
-    console.print(f"task {task}: {expert} designated")
+    what = f"leader of {target}" if role == "leader" else "designated"
+    console.print(f"task {task}: {person} {what}")
 
 
 @app.command()

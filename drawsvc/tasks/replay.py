@@ -475,6 +475,64 @@ def top_up(
     }
 
 
+RULE_DESIGNATE_LEADER = "DRAW-44a"
+
+
+def designate_leader(
+    result: Mapping[str, Any],
+    inspectors: Sequence[Sequence[Any]],
+    *,
+    target: Any,
+    person: Any,
+    reason: str,
+    approver: str,
+) -> dict[str, Any]:
+    """A team leader designated after the draw (draw-spec DRAW-44a): not random, no stream read.
+
+    ``person`` must be a current member of ``target``'s team (``InvalidInput`` otherwise); they
+    become its leader (``"leader": true, "designated": true``) and the previous leader a plain
+    member; nobody changes team and the ``["teams"]`` position stays. ``inspectors`` are the
+    logged inspector pool rows (``id, dept, leader, specialties``): the event record says whether
+    the designee is leader-eligible. Appends ``{"kind": "designate", "role": "leader", "target",
+    "person", "reason", "approver", "previous", "leader_eligible"}`` to the inspection events;
+    later replacements see the new flags (a designated leader is not swapped, DRAW-52).
+    """
+    ins = result.get("inspection")
+    if ins is None or ins.get("teams") is None:
+        raise InvalidInput("this draw has no teams", field="teams", rule=RULE_DESIGNATE_LEADER)
+    teams = ins["teams"]
+    assignments = [{**a, "members": [dict(m) for m in a["members"]]} for a in teams["assignments"]]
+    team = next((a for a in assignments if a["target"] == target), None)
+    if team is None:
+        raise InvalidInput(
+            f"target {target}: no team in this draw", field="target", rule=RULE_DESIGNATE_LEADER
+        )
+    if not any(m["id"] == person for m in team["members"]):
+        raise InvalidInput(
+            f"person {person}: not a member of the team of {target}",
+            field="person",
+            rule=RULE_DESIGNATE_LEADER,
+        )
+    previous = _leader(team["members"])
+    for m in team["members"]:
+        if m["id"] == person:
+            m.update(leader=True, designated=True)
+        elif m["leader"]:
+            m.update(leader=False, designated=False)
+    record = {
+        "kind": "designate",
+        "role": "leader",
+        "target": target,
+        "person": person,
+        "reason": reason,
+        "approver": approver,
+        "previous": previous,
+        "leader_eligible": any(r[0] == person and bool(r[2]) for r in inspectors),
+    }
+    part = {**ins, "teams": {**teams, "assignments": assignments}, "events": [*ins["events"], record]}
+    return {**result, "inspection": part}
+
+
 def compare(logged: Mapping[str, Any], recomputed: Mapping[str, Any]) -> str | None:
     """The first differing path (DRAW-73), or None when the canonical bytes are equal."""
     try:

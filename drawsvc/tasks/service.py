@@ -811,7 +811,8 @@ def draw_task(
         raise _with_department(exc, t) from None
     del inputs
     seed = (result["inspection"] or result["experts"])["seed"]
-    summary = replay.summary(result)
+    # the views the service acts on (not replay.summary: no per-team dicts for 50,000 teams)
+    drawn, panel = replay.drawn_targets(result), replay.panel_of(result)
     body: dict[str, Any] = {
         "task": task,
         "round": t.round,
@@ -824,9 +825,9 @@ def draw_task(
         "result": result,
         "parts": None,
         "counts": {
-            "targets": len(summary["targets"]),
-            "teams": len(summary["teams"]),
-            "experts": len(summary["experts"]),
+            "targets": len(drawn),
+            "teams": len(replay.teams_of(result)),
+            "experts": len(panel),
         },
     }
     texts = replay.split_text(result)
@@ -872,11 +873,11 @@ def draw_task(
     session.add(draw)
     c.drawn = True
     t.status = "drawn"
-    if t.parent_code is None and summary["targets"]:
+    if t.parent_code is None and drawn:
         day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
         repo.insert_inspections(
             session,
-            summary["targets"],
+            drawn,
             {
                 "year": t.year,
                 "on": day,
@@ -893,7 +894,7 @@ def draw_task(
     if result["experts"] is not None:
         deadline = _response_deadline(session, t, on)
         designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
-        for code in summary["experts"]:
+        for code in panel:
             if code not in designated:
                 session.add(
                     ExpertSlot(
@@ -1096,13 +1097,49 @@ def _record_outcome(
 
 
 def designate(
-    session: Session, journal: Journal, *, task: str, person: str, reason: str, approver: str, actor: Actor
-) -> None:
-    """Designate an expert without a draw (DRAW-64), with written reason and approver (``draw.designate``).
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    person: str,
+    reason: str,
+    approver: str,
+    role: str = "expert",
+    target: str | None = None,
+    actor: Actor,
+) -> dict[str, Any] | None:
+    """Designate without a draw, with written reason and approver (``draw.designate``).
 
-    Only before the commitment: the designation is part of what the commitment freezes, so the
-    draw seats the designated expert first and draws the other seats.
+    ``role="expert"`` (DRAW-64): only before the commitment: the designation is part of what the
+    commitment freezes, so the draw seats the designated expert first and draws the other seats.
+    ``role="leader"`` (DRAW-44a): after the draw and before the lock, ``person`` (a member of
+    ``target``'s drawn team) becomes its leader; see :func:`designate_leader`.
     """
+    if role == "leader":
+        if target is None:
+            raise InvalidInput(
+                "target: a leader is designated for a drawn target",
+                field="target",
+                rule="draw.designate-target",
+            )
+        return designate_leader(
+            session,
+            journal,
+            task=task,
+            target=target,
+            person=person,
+            reason=reason,
+            approver=approver,
+            actor=actor,
+        )
+    if role != "expert":
+        raise InvalidInput("role: expert or leader", field="role", rule="draw.designate-role")
+    if target is not None:
+        raise InvalidInput(
+            "target: only a leader designation names a target",
+            field="target",
+            rule="draw.designate-target",
+        )
     t = repo.get_task(session, task)
     _check_scope(t, actor)
     _check_draft(t, f"designating {person}")
@@ -1132,6 +1169,76 @@ def designate(
         )
     )
     session.flush()
+
+
+def designate_leader(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    target: str,
+    person: str,
+    reason: str,
+    approver: str,
+    actor: Actor,
+) -> dict[str, Any]:
+    """The responsible head designates ``person`` leader of ``target``'s team after the draw
+    (draw-spec DRAW-44a; ``draw.designate`` with role ``leader``, entries.md §5).
+
+    A designation before the commitment cannot know which targets will be drawn (DRAW-44), so
+    leaders are designated on the drawn result: ``person`` must already be a member of the team
+    (any member: the record says whether they are leader-eligible), the draw must not be locked.
+    Not random: no stream is read, nobody changes team; the verifier replays it (V-5). Returns
+    the event record.
+    """
+    t = repo.get_task(session, task)
+    _check_scope(t, actor)
+    why, who = _reason(reason), _reason(approver, "approver")
+    if t.params.get("teams") is None:
+        raise RuleViolation(f"task {task}: forms no teams", rule="draw.designate-role", subject=task)
+    if t.status in ("locked", "dispatched"):
+        raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
+    if t.status != "drawn":
+        raise RuleViolation(
+            f"task {task}: a leader is designated on the drawn teams (status {t.status})",
+            rule="draw.designate-after-draw",
+            subject=task,
+        )
+    draw = current_draw(session, task)
+    if draw.locked:
+        raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
+    c = repo.commitment(session, task, draw.round)
+    assert c is not None
+    inputs = logread.inputs_from_log(
+        journal.log, session.connection(), c.log_index, cached=frozenset({"targets", "experts"})
+    )
+    result = replay.designate_leader(
+        draw.result,
+        inputs.pools.get("inspectors", []),
+        target=target,
+        person=person,
+        reason=why,
+        approver=who,
+    )
+    record = result["inspection"]["events"][-1]
+    journal.record(
+        session,
+        "draw.designate",
+        {
+            "task": task,
+            "round": draw.round,
+            "role": "leader",
+            "target": target,
+            "person": person,
+            "reason": why,
+            "approver": who,
+            "leader_eligible": record["leader_eligible"],
+        },
+        actor=actor,
+    )
+    draw.result = result
+    session.flush()
+    return dict(record)
 
 
 # --- replacement ------------------------------------------------------------------------------

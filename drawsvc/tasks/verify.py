@@ -13,7 +13,8 @@ V-3. the revealed secrets open the commitments (DRAW-6), the beacon is the commi
 V-4. the engine, run on the logged inputs, gives exactly the logged result (DRAW-73), whose seed
      is the logged seed;
 V-5. every later ``draw.expert.topup`` / ``draw.replace`` of that round, replayed in log order
-     through the engine, gives exactly the logged event record;
+     through the engine, gives exactly the logged event record; a leader ``draw.designate`` of
+     that round (DRAW-44a) names a member of the target's team at that point;
 V-6. a sub-draw's targets are its unit's share of the parent's verified draw.
 """
 
@@ -25,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from drawsvc.errors import RevealMismatch
+from drawsvc.errors import InvalidInput, RevealMismatch
 from drawsvc.tasks import replay
 from drawsvc.tasks.logread import EntryReader, LogMismatch, expect, inputs_from_entries, result_of
 from ledger.errors import VerificationError
@@ -200,6 +201,8 @@ def verify_draw(
                 trust_cache=True,
             )
             _compare("replace", ev, state["inspection"]["events"][-1], index)
+        elif kind == "draw.designate" and b.get("role") == "leader":
+            state = _replay_designation(inputs, state, b, index)
         else:
             continue
         verified.events.append(index)
@@ -212,6 +215,31 @@ def verify_draw(
             parents_verified.add(int(parent_draw))
         _check_share(read, inputs, int(parent_draw))
     return verified
+
+
+def _replay_designation(
+    inputs: Any, state: dict[str, Any], b: Mapping[str, Any], index: int
+) -> dict[str, Any]:
+    """V-5 for a leader designated after the draw (DRAW-44a): the designee must be a member of
+    the target's team in the state reached so far, and the logged ``leader_eligible`` must be
+    the inspector pool's flag."""
+    try:
+        state = replay.designate_leader(
+            state,
+            inputs.pools.get("inspectors", []),
+            target=b.get("target"),
+            person=b.get("person"),
+            reason=b.get("reason", ""),
+            approver=b.get("approver", ""),
+        )
+    except InvalidInput as exc:
+        raise DrawMismatch("designate", exc.message, index=index) from None
+    record = state["inspection"]["events"][-1]
+    if b.get("leader_eligible") != record["leader_eligible"]:
+        raise DrawMismatch(
+            "designate.leader_eligible", "the logged flag is not the inspector pool's", index=index
+        )
+    return state
 
 
 def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
