@@ -1,6 +1,7 @@
 """Inspection tasks: pools, commitments, draws, responses, replacements, lock/dispatch, sub-draws.
 
 - ``models``      tables (Task, PoolMember, Commitment, Draw, ExpertSlot, Inspection)
+- ``result_store`` the compact row form of ``Draw.result`` (the log has the full result)
 - ``params``      draw parameters, strictly parsed into their logged form (entries.md §3)
 - ``repository``  queries only
 - ``service``     the operations (keyword-only, ``actor``), each logging its entries

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from drawsvc.db.base import Base
+from drawsvc.tasks import result_store
 
 # Life cycle of a task (docs/tasks.md §2): draft → committed → drawn → locked → dispatched.
 TASK_STATUSES = ("draft", "committed", "drawn", "locked", "dispatched")
@@ -95,7 +96,11 @@ class Commitment(Base):
 
 class Draw(Base):
     """A logged ``draw.result``; ``result`` is the current state after top-ups and replacements
-    (``{"inspection": engine result | None, "experts": engine result | None}``, draw-spec §11)."""
+    (``{"inspection": engine result | None, "experts": engine result | None}``, draw-spec §11).
+
+    The column ``result`` holds it in the compact row form of ``drawsvc.tasks.result_store``
+    (the log already has the full JSON); the ``result`` property reads and writes the full
+    result, expanded once per loaded row value and kept for the instance."""
 
     __tablename__ = "task_draws"
     __table_args__ = (UniqueConstraint("task_code", "round", name="uq_task_draws_round"),)
@@ -104,7 +109,7 @@ class Draw(Base):
     task_code: Mapped[str] = mapped_column(ForeignKey("tasks.code"), index=True)
     round: Mapped[int] = mapped_column(Integer)
     seed: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stored_result: Mapped[dict[str, Any]] = mapped_column("result", JSON)  # result_store row form
     reveals: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{party, secret}] as logged
     beacon: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="current")
@@ -112,6 +117,22 @@ class Draw(Base):
     dispatch: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)  # unit → USCCs
     log_index: Mapped[int] = mapped_column(Integer)
     drawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def result(self) -> dict[str, Any]:
+        stored = self.stored_result
+        cached = self.__dict__.get("_full_result")
+        if cached is not None and cached[0] is stored:
+            return cached[1]
+        full = result_store.expand(stored)
+        self.__dict__["_full_result"] = (stored, full)
+        return full
+
+    @result.setter
+    def result(self, value: dict[str, Any]) -> None:
+        stored = result_store.compact(value)
+        self.stored_result = stored
+        self.__dict__["_full_result"] = (stored, value)
 
 
 class ExpertSlot(Base):
