@@ -870,7 +870,7 @@ def _event(ref: Ref, body: _Body) -> Event:
             subject=body.str("person"),
             reason=body.str("reason"),
             approver=body.str("approver"),
-            detail=body.str("role"),
+            detail=_designation(body),
         )
     if kind == "draw.replace":
         ev = body.sub("event", body.obj("event"))
@@ -909,6 +909,15 @@ def _event(ref: Ref, body: _Body) -> Event:
             detail=body.str("kind"),
         )
     return Event(ref, "other", kind, round=rnd)
+
+
+def _designation(body: _Body) -> str:
+    """``draw.designate``: an expert before the commitment, or a team leader after the draw (DRAW-44a)."""
+    role = body.req_str("role")
+    if role == "leader":
+        eligible = "" if body.get("leader_eligible", optional=True) is not False else "（非组长资格人员）"
+        return f"指定组长：检查对象 {body.req_str('target')}{eligible}"
+    return "指定专家" if role == "expert" else role
 
 
 def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord:

@@ -764,3 +764,20 @@ def test_target_parameters_in_words(targets: dict[str, Any], line: str) -> None:
     log = copy.deepcopy(LOG)
     log[1]["body"]["params"] = {"spec": "draw/v1", "targets": targets, "teams": None, "experts": None}
     assert build_record(task_entries(log)).task.params == (line,)
+
+
+def test_leader_designated_after_the_draw_is_an_event_with_target_reason_and_approver() -> None:
+    log = copy.deepcopy(LOG)
+    lock = index_of("task.lock")
+    target = result_of(index_of("draw.result", 1))["inspection"]["teams"]["assignments"][0]["target"]
+    log.insert(lock, {**copy.deepcopy(LOG[lock]), "kind": "draw.designate", "body": {
+        "task": TASK, "round": 2, "role": "leader", "target": target, "person": "INS-001",
+        "reason": "熟悉该企业生产工艺", "approver": "分管局长", "leader_eligible": False}})
+    # (lock and dispatch, shifted by the insertion, are left out: they cite the draw by index)
+    entries = [(i, e) for i, e in task_entries(log) if e["kind"] not in ("task.lock", "task.dispatch")]
+    page = parse_page(render_html(build_record(entries), verify_base_url=BASE))
+    row = page.one(id="events").one(data_log_index=str(lock))
+    assert row.attrs["data-kind"] == "draw.designate" and row.attrs["data-round"] == "2"
+    assert (row.field("event.subject"), row.field("event.reason"), row.field("event.approver")) == (
+        "INS-001", "熟悉该企业生产工艺", "分管局长")
+    assert row.field("event.detail") == f"指定组长：检查对象 {target}（非组长资格人员）"
