@@ -106,8 +106,8 @@ async def client_loop(base: str, key: str, department: str, n: int, client_no: i
 
         for k in range(n):
             t0 = time.perf_counter()
-            # Client-chosen codes: the service's automatic T<year>-<n> numbering is not safe under
-            # concurrent creation (two requests can pick the same number; the loser gets a 409).
+            # Client-chosen codes keep the tasks of one client recognisable in the log (automatic
+            # T<year>-<n> codes are also safe under concurrency since request API-1).
             task = (await call("create", "/v1/tasks", {
                 "title": "基准抽查", "year": YEAR, "code": f"B{YEAR}-C{client_no:02d}-{k:05d}",
                 "params": {"targets": {"count": 5}, "teams": {"size": 2}}}))["code"]

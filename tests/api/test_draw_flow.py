@@ -115,3 +115,23 @@ def test_draw_record_is_public_once_published(client, runtime, keys, world):
     page = client.get(f"/v1/tasks/{task}/record")
     assert page.status_code == 200
     assert task in page.text and drawn["targets"][0] in page.text
+
+
+def test_leader_designated_after_the_draw_by_the_owner_only(client, runtime, keys, world):
+    from drawsvc.tasks import replay
+
+    a = keys.headers("bureau_a")
+    task = create_drawable_task(client, a)
+    drawn = client.post(f"/v1/tasks/{task}/draw", json=reveal_body(), headers=a).json()
+    team = replay.teams_of(drawn["result"])[0]
+    member = next(m["id"] for m in team["members"] if not m["leader"])
+    body = {"target": team["target"], "person": member, "reason": "熟悉业务", "approver": "局长"}
+    size = log_size(runtime)
+    other = client.post(f"/v1/tasks/{task}/leaders", json=body, headers=keys.headers("bureau_b"))
+    assert other.status_code == 403
+    assert log_size(runtime) == size
+    resp = client.post(f"/v1/tasks/{task}/leaders", json=body, headers=a)
+    assert resp.status_code == 201, resp.text
+    after = client.get(f"/v1/tasks/{task}/draw", headers=a).json()
+    new_team = next(t for t in replay.teams_of(after["result"]) if t["target"] == team["target"])
+    assert next(m for m in new_team["members"] if m["id"] == member)["leader"] is True

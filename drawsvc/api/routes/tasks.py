@@ -27,6 +27,7 @@ from drawsvc.api.schemas.tasks import (
     DrawOut,
     InspectionIn,
     InspectionOut,
+    LeaderIn,
     MergeCandidateOut,
     PoolBuildIn,
     PoolBuilt,
@@ -206,6 +207,17 @@ def replace_inspector(code: TaskCode, body: ReplacementIn, principal: PrincipalD
     event = service.replace_inspector(session, runtime.journal, task=code, target=body.target.upper(),
                                       inspector=body.inspector, reason=body.reason, approver=body.approver,
                                       avoidance=body.avoidance, actor=principal.actor)
+    return ReplacementOut(task=code, event=event)
+
+
+@router.post("/v1/tasks/{code:path}/leaders", response_model=ReplacementOut, status_code=201)
+def designate_leader(code: TaskCode, body: LeaderIn, principal: PrincipalDep, runtime: RuntimeDep,
+                     session: SessionDep) -> ReplacementOut:
+    """Designate a member of a drawn team its leader, after the draw (reason and approver)."""
+    _writer(principal)
+    event = service.designate_leader(session, runtime.journal, task=code, target=body.target.upper(),
+                                     person=body.person, reason=body.reason, approver=body.approver,
+                                     actor=principal.actor)
     return ReplacementOut(task=code, event=event)
 
 
