@@ -9,6 +9,7 @@ a spreadsheet (the header is row 1), so memory stays bounded whatever the file s
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
@@ -64,7 +65,10 @@ def iter_csv(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     except (csv.Error, UnicodeDecodeError):
         raise InvalidInput("CSV is malformed or not in one encoding", field="file", rule="RG-02") from None
     finally:
-        text.detach()
+        # The caller may have closed the stream already (an import rejected mid-file, API-2):
+        # then there is nothing to detach from, and cleanup stays quiet.
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 def iter_xlsx(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
