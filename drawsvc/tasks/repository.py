@@ -479,5 +479,44 @@ def department_exists(session: Session, code: str) -> bool:
     )
 
 
+PUBLISHED_STATUSES = ("locked", "dispatched")
+
+
+def _involves(department: str) -> sa.ColumnElement[bool]:
+    """Organiser, drawing unit or participating department (``departments`` is a JSON list of codes)."""
+    listed = sa.cast(Task.departments, sa.Text).contains(f'"{department}"', autoescape=True)
+    return sa.or_(Task.organiser == department, Task.unit == department, listed)
+
+
+def list_tasks(
+    session: Session,
+    *,
+    year: int | None = None,
+    department: str | None = None,
+    status: str | None = None,
+    visible_to: str | None = None,
+    published_only: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[Task]:
+    """Tasks and sub-draws by code, filtered; the caller decides visibility (docs/api.md).
+
+    ``published_only``: locked or dispatched tasks only; ``visible_to``: published tasks plus every
+    task that department organises, draws or takes part in (a bureau's view).
+    """
+    query = sa.select(Task)
+    if year is not None:
+        query = query.where(Task.year == year)
+    if department is not None:
+        query = query.where(_involves(department))
+    if status is not None:
+        query = query.where(Task.status == status)
+    if published_only:
+        query = query.where(Task.status.in_(PUBLISHED_STATUSES))
+    elif visible_to is not None:
+        query = query.where(sa.or_(Task.status.in_(PUBLISHED_STATUSES), _involves(visible_to)))
+    return list(session.scalars(query.order_by(Task.code).offset(offset).limit(limit)))
+
+
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple, set)) else [value]

@@ -10,7 +10,7 @@ Task codes of sub-draws contain ``/`` (``T2026-0001/unit``), hence ``{code:path}
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query
 from fastapi.responses import HTMLResponse
@@ -90,6 +90,27 @@ def create_task(body: TaskIn, principal: PrincipalDep, runtime: RuntimeDep, sess
         departments=body.departments, check_items=[c.raw() for c in body.check_items],
         period_start=body.period_start, period_end=body.period_end, code=body.code, actor=principal.actor)
     return TaskOut.model_validate(task)
+
+
+TaskStatus = Literal["draft", "committed", "drawn", "locked", "dispatched"]
+
+
+@router.get("/v1/tasks", response_model=list[TaskOut])
+def list_tasks(principal: PrincipalDep, session: SessionDep,
+               year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+               department: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+               status: TaskStatus | None = None,
+               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[TaskOut]:
+    """Tasks and sub-draws by code: the public (and admin) see published ones (locked or
+    dispatched); a bureau also its own department's (organiser, unit or participant); discipline all.
+    ``department`` matches the organiser, the drawing unit or a participating department."""
+    rows = task_repo.list_tasks(
+        session, year=year, department=department, status=status,
+        published_only=principal.role not in (Role.BUREAU, Role.DISCIPLINE),
+        visible_to=principal.department if principal.role is Role.BUREAU else None,
+        offset=offset, limit=limit)
+    return [TaskOut.model_validate(t) for t in rows]
 
 
 # --- pools -----------------------------------------------------------------------------------
@@ -189,13 +210,19 @@ def expire_invitations(code: TaskCode, principal: PrincipalDep, runtime: Runtime
     return [SlotOut.model_validate(s) for s in new]
 
 
-@router.post("/v1/tasks/{code:path}/designations", response_model=list[SlotOut], status_code=201)
+@router.post("/v1/tasks/{code:path}/designations", response_model=list[SlotOut] | ReplacementOut,
+             status_code=201)
 def designate(code: TaskCode, body: DesignationIn, principal: PrincipalDep, runtime: RuntimeDep,
-              session: SessionDep) -> list[SlotOut]:
-    """Designate an expert without a draw, before the commitment (written reason and approver)."""
+              session: SessionDep) -> list[SlotOut] | ReplacementOut:
+    """Designate without a draw (written reason and approver): an expert before the commitment
+    (answer: the designated slots), or a drawn team's leader after the draw (``role: leader``,
+    ``target`` required; answer: the logged event, as ``…/leaders``)."""
     _writer(principal)
-    service.designate(session, runtime.journal, task=code, person=body.person, reason=body.reason,
-                      approver=body.approver, actor=principal.actor)
+    target = body.target.upper() if body.target is not None else None
+    event = service.designate(session, runtime.journal, task=code, person=body.person, reason=body.reason,
+                              approver=body.approver, role=body.role, target=target, actor=principal.actor)
+    if body.role == "leader":
+        return ReplacementOut(task=code, event=event or {})
     return [SlotOut.model_validate(s) for s in task_repo.expert_slots(session, code, 0)]
 
 

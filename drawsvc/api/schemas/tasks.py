@@ -171,7 +171,11 @@ class SlotOut(BaseModel):
 
 
 class DesignationIn(Body):
-    person: Code = Field(description="expert code (designation before the commitment)")
+    role: Literal["expert", "leader"] = Field(
+        default="expert", description="expert: before the commitment; leader: after the draw")
+    target: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
+        default=None, description="leader only (required): the drawn target (USCC) whose team it leads")
+    person: Code = Field(description="expert code, or for a leader a member of the target's drawn team")
     reason: Reason
     approver: Reason
 
