@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from drawsvc import sample
-from drawsvc.sample import vocabulary
 from drawsvc.calendar.service import ensure_bundled
 from drawsvc.draw.seed import commitment
 from drawsvc.journal import SYSTEM, Actor
@@ -29,6 +28,7 @@ from drawsvc.registries import service as registries
 from drawsvc.registries.experts import upsert_pool
 from drawsvc.registries.imports import import_file
 from drawsvc.runtime import Runtime, open_runtime
+from drawsvc.sample import vocabulary
 from drawsvc.settings import Settings
 from drawsvc.tasks import record as draw_record
 from drawsvc.tasks import repository as task_repository
@@ -47,16 +47,35 @@ DEPARTMENTS = {
     "SWJ": "杭州市商务局",
 }
 CHECK_ITEMS = {
-    "SCJG": {"code": "SCJG-SP-01", "name": "食品经营者经营活动的监督检查", "target_type": "有限责任公司",
-             "legal_basis": "《中华人民共和国食品安全法》第八十七条", "content": "经营资质、进货查验、贮存条件",
-             "method": "实地核查", "min_ratio_bp": 300, "cap_per_target_per_year": 2,
-             "risk_class_ratios_bp": {"A": 100, "B": 300, "C": 1000, "D": 2000}},
-    "HBJ": {"code": "HBJ-PW-01", "name": "排污单位排污许可执行情况检查", "target_type": "有限责任公司",
-            "legal_basis": "《排污许可管理条例》第二十八条", "content": "排污许可证执行报告、自行监测",
-            "method": "实地核查", "min_ratio_bp": 500},
-    "SWJ": {"code": "SWJ-DF-01", "name": "单用途商业预付卡发卡企业检查", "target_type": "有限责任公司",
-            "legal_basis": "《单用途商业预付卡管理办法（试行）》", "content": "备案、资金存管",
-            "method": "书面检查", "min_ratio_bp": 300},
+    "SCJG": {
+        "code": "SCJG-SP-01",
+        "name": "食品经营者经营活动的监督检查",
+        "target_type": "有限责任公司",
+        "legal_basis": "《中华人民共和国食品安全法》第八十七条",
+        "content": "经营资质、进货查验、贮存条件",
+        "method": "实地核查",
+        "min_ratio_bp": 300,
+        "cap_per_target_per_year": 2,
+        "risk_class_ratios_bp": {"A": 100, "B": 300, "C": 1000, "D": 2000},
+    },
+    "HBJ": {
+        "code": "HBJ-PW-01",
+        "name": "排污单位排污许可执行情况检查",
+        "target_type": "有限责任公司",
+        "legal_basis": "《排污许可管理条例》第二十八条",
+        "content": "排污许可证执行报告、自行监测",
+        "method": "实地核查",
+        "min_ratio_bp": 500,
+    },
+    "SWJ": {
+        "code": "SWJ-DF-01",
+        "name": "单用途商业预付卡发卡企业检查",
+        "target_type": "有限责任公司",
+        "legal_basis": "《单用途商业预付卡管理办法（试行）》",
+        "content": "备案、资金存管",
+        "method": "书面检查",
+        "min_ratio_bp": 300,
+    },
 }
 EXPERT_POOL = "ZLZJ"
 
@@ -71,7 +90,7 @@ class DemoReport:
     site_dir: Path
     counts: dict[str, int] = field(default_factory=dict)
     tasks: list[str] = field(default_factory=list)
-    verified: list[tuple[str, int, int]] = field(default_factory=list)  # task, draw index, targets
+    verified: list[tuple[str, int, str]] = field(default_factory=list)  # task, draw index, what was drawn
     records: list[Path] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     log_size: int = 0
@@ -97,10 +116,13 @@ def _commit_and_draw(rt: Runtime, task: str, department: str, *, witness: bool =
         commitments.append({"party": "discipline", "department": None, "commitment": commitment(discipline)})
         reveals.append({"party": "discipline", "secret": discipline.hex()})
     with rt.transaction() as s:
-        tasks.commit_task(s, rt.journal, task=task, commitments=commitments, on=DEMO_DAY,
-                          actor=bureau(department))
+        tasks.commit_task(
+            s, rt.journal, task=task, commitments=commitments, on=DEMO_DAY, actor=bureau(department)
+        )
     with rt.transaction() as s:
-        return tasks.draw_task(s, rt.journal, task=task, reveals=reveals, on=DEMO_DAY, actor=bureau(department))
+        return tasks.draw_task(
+            s, rt.journal, task=task, reveals=reveals, on=DEMO_DAY, actor=bureau(department)
+        )
 
 
 def load_registries(rt: Runtime, samples: Path, *, targets: int, step: Step) -> dict[str, int]:
@@ -109,32 +131,53 @@ def load_registries(rt: Runtime, samples: Path, *, targets: int, step: Step) -> 
         ensure_bundled(s, rt.journal, actor=SYSTEM)
         for code, name in DEPARTMENTS.items():
             registries.upsert_department(s, rt.journal, code=code, name=name, actor=SYSTEM)
-            registries.upsert_check_item(s, rt.journal, CHECK_ITEMS[code], department=code, actor=bureau(code))
-        upsert_pool(s, rt.journal, code=EXPERT_POOL, name="产品质量专家库", department="SCJG",
-                    pool=expert_rules.PoolRules(age_limit=65, groups=tuple(vocabulary.PRODUCT_GROUPS)),
-                    actor=bureau("SCJG"))
+            registries.upsert_check_item(
+                s, rt.journal, CHECK_ITEMS[code], department=code, actor=bureau(code)
+            )
+        upsert_pool(
+            s,
+            rt.journal,
+            code=EXPERT_POOL,
+            name="产品质量专家库",
+            department="SCJG",
+            pool=expert_rules.PoolRules(age_limit=65, groups=tuple(vocabulary.PRODUCT_GROUPS)),
+            actor=bureau("SCJG"),
+        )
     step(f"生成样例数据：{targets} 家企业")
     files = {"targets": samples / "检查对象名录.csv"}
     sample.write_file("targets", sample.generate_targets(targets, seed=2026), files["targets"])
     for i, dept in enumerate(DEPARTMENTS):
         files[f"inspectors:{dept}"] = samples / f"执法检查人员名录-{dept}.xlsx"
-        sample.write_file("inspectors", sample.generate_inspectors(40, seed=10 + i, department=dept),
-                          files[f"inspectors:{dept}"])
+        sample.write_file(
+            "inspectors",
+            sample.generate_inspectors(40, seed=10 + i, department=dept),
+            files[f"inspectors:{dept}"],
+        )
     files["experts"] = samples / "专家库.xlsx"
     sample.write_file("experts", sample.generate_experts(30, seed=7, pool=EXPERT_POOL), files["experts"])
     usccs = [t["uscc"] for t in sample.generate_targets(targets, seed=2026)]
     people = [("inspector", f"{dept}-{n:05d}") for dept in DEPARTMENTS for n in range(1, 41, 4)]
     files["declarations"] = samples / "回避关系.csv"
-    sample.write_file("declarations", sample.generate_declarations(people, usccs, seed=3), files["declarations"])
+    sample.write_file(
+        "declarations", sample.generate_declarations(people, usccs, seed=3), files["declarations"]
+    )
 
     for key, path in files.items():
         kind, _, dept = key.partition(":")
         fmt = "xlsx" if path.suffix == ".xlsx" else "csv"
         step(f"导入 {path.name}")
         with rt.transaction() as s:
-            report = import_file(s, rt.journal, path, kind=kind, fmt=fmt, on=DEMO_DAY,
-                                 department=dept or None, pool_code=EXPERT_POOL if kind == "experts" else None,
-                                 actor=bureau(dept or "SCJG"))
+            report = import_file(
+                s,
+                rt.journal,
+                path,
+                kind=kind,
+                fmt=fmt,
+                on=DEMO_DAY,
+                department=dept or None,
+                pool_code=EXPERT_POOL if kind == "experts" else None,
+                actor=bureau(dept or "SCJG"),
+            )
         counts[kind] = counts.get(kind, 0) + report.rows
     return counts
 
@@ -146,11 +189,24 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
     step("联合抽查：组织部门抽取检查对象")
     with rt.transaction() as s:
         joint = tasks.create_task(
-            s, rt.journal, title="2026年第一季度餐饮及预付卡企业联合双随机抽查", year=YEAR, organiser="SCJG",
-            departments=["HBJ", "SWJ"], check_items=[{"department": "SCJG", "code": "SCJG-SP-01"}],
-            params={"targets": {"ratio_bp": 300}}, actor=bureau("SCJG")).code
-        tasks.build_pool(s, rt.journal, task=joint, pool="targets", filters={"target_type": "有限责任公司"},
-                         actor=bureau("SCJG"))
+            s,
+            rt.journal,
+            title="2026年第一季度餐饮及预付卡企业联合双随机抽查",
+            year=YEAR,
+            organiser="SCJG",
+            departments=["HBJ", "SWJ"],
+            check_items=[{"department": "SCJG", "code": "SCJG-SP-01"}],
+            params={"targets": {"ratio_bp": 300}},
+            actor=bureau("SCJG"),
+        ).code
+        tasks.build_pool(
+            s,
+            rt.journal,
+            task=joint,
+            pool="targets",
+            filters={"target_type": "有限责任公司"},
+            actor=bureau("SCJG"),
+        )
     created.append(joint)
     _commit_and_draw(rt, joint, "SCJG")
     with rt.transaction() as s:
@@ -158,8 +214,9 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
     for dept in DEPARTMENTS:
         step(f"联合抽查：{DEPARTMENTS[dept]} 抽取本部门执法检查人员")
         with rt.transaction() as s:
-            sub = tasks.create_subdraw(s, rt.journal, parent=joint, unit=dept, params={"teams": {"size": 2}},
-                                       actor=bureau(dept)).code
+            sub = tasks.create_subdraw(
+                s, rt.journal, parent=joint, unit=dept, params={"teams": {"size": 2}}, actor=bureau(dept)
+            ).code
         _commit_and_draw(rt, sub, dept)
         created.append(sub)
 
@@ -167,9 +224,14 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
     step("分层抽取：按区县分层，锁定并派发")
     with rt.transaction() as s:
         strat = tasks.create_task(
-            s, rt.journal, title="2026年食品经营者分区县分层抽查（市抽县查）", year=YEAR, organiser="SCJG",
+            s,
+            rt.journal,
+            title="2026年食品经营者分区县分层抽查（市抽县查）",
+            year=YEAR,
+            organiser="SCJG",
             params={"targets": {"count": 40, "strata": ["region"], "prefer_uninspected": True}},
-            actor=bureau("SCJG")).code
+            actor=bureau("SCJG"),
+        ).code
         tasks.build_pool(s, rt.journal, task=strat, pool="targets", filters={}, actor=bureau("SCJG"))
     created.append(strat)
     _commit_and_draw(rt, strat, "SCJG")
@@ -182,28 +244,69 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
     with rt.transaction() as s:
         group = vocabulary.PRODUCT_GROUPS[0]
         experts = tasks.create_task(
-            s, rt.journal, title=f"产品质量监督抽查不合格复检评审专家抽取（{group}）", year=YEAR,
+            s,
+            rt.journal,
+            title=f"产品质量监督抽查不合格复检评审专家抽取（{group}）",
+            year=YEAR,
             organiser="SCJG",
-            params={"experts": {"headcount": 3, "pool": EXPERT_POOL, "group": group,
-                                "response_working_days": 2}}, actor=bureau("SCJG")).code
+            params={
+                "experts": {"headcount": 3, "pool": EXPERT_POOL, "group": group, "response_working_days": 2}
+            },
+            actor=bureau("SCJG"),
+        ).code
         tasks.build_pool(s, rt.journal, task=experts, pool="experts", actor=bureau("SCJG"))
     created.append(experts)
     drawn = _commit_and_draw(rt, experts, "SCJG")
     with rt.transaction() as s:
-        invited = [slot.expert_code for slot in task_repository.expert_slots(s, experts, drawn.round)
-                   if slot.status == "invited"]
+        invited = [
+            slot.expert_code
+            for slot in task_repository.expert_slots(s, experts, drawn.round)
+            if slot.status == "invited"
+        ]
     if invited:
         with rt.transaction() as s:
-            tasks.respond_expert(s, rt.journal, task=experts, expert=invited[0], response="declined",
-                                 reason="出差在外", on=DEMO_DAY, actor=bureau("SCJG"))
+            tasks.respond_expert(
+                s,
+                rt.journal,
+                task=experts,
+                expert=invited[0],
+                response="declined",
+                reason="出差在外",
+                on=DEMO_DAY,
+                actor=bureau("SCJG"),
+            )
             for code in invited[1:]:
-                tasks.respond_expert(s, rt.journal, task=experts, expert=code, response="accepted",
-                                     on=DEMO_DAY, actor=bureau("SCJG"))
+                tasks.respond_expert(
+                    s,
+                    rt.journal,
+                    task=experts,
+                    expert=code,
+                    response="accepted",
+                    on=DEMO_DAY,
+                    actor=bureau("SCJG"),
+                )
     return created
 
 
-def run_demo(settings: Settings, *, targets: int = 20_000, base_url: str = "http://127.0.0.1:8000/site",
-             step: Step = lambda _msg: None) -> tuple[Runtime, DemoReport]:
+def _drawn(final: dict[str, Any]) -> str:
+    """What a verified draw selected, in words: targets, teams, experts."""
+    parts = []
+    if final.get("teams"):
+        parts.append(f"{len(final['teams'])} 个检查组")
+    elif final.get("targets"):
+        parts.append(f"{len(final['targets'])} 个检查对象")
+    if final.get("experts"):
+        parts.append(f"{len(final['experts'])} 名专家")
+    return "，".join(parts) or "—"
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    targets: int = 20_000,
+    base_url: str = "http://127.0.0.1:8000/site",
+    step: Step = lambda _msg: None,
+) -> tuple[Runtime, DemoReport]:
     """Build a fresh demo under ``settings.data_dir``; return the open runtime and a report."""
     data_dir = settings.data_dir
     if data_dir.exists():
@@ -223,7 +326,7 @@ def run_demo(settings: Settings, *, targets: int = 20_000, base_url: str = "http
                 continue
             verified = verify_task(read, task, size=size)
             for v in [verified, *verified.subdraws]:
-                report.verified.append((v.task, v.draw_index, len(v.final.get("targets", []) or [])))
+                report.verified.append((v.task, v.draw_index, _drawn(v.final)))
         report.log_size = size
 
     step("生成抽取记录表与公示网站")
@@ -242,7 +345,8 @@ def run_demo(settings: Settings, *, targets: int = 20_000, base_url: str = "http
 
     with rt.transaction() as s:
         for role, dept in (("bureau", "SCJG"), ("discipline", None), ("admin", None)):
-            _row, token = create_api_key(s, rt.journal, role=role, department=dept, label=f"demo {role}",
-                                         actor=SYSTEM)
+            _row, token = create_api_key(
+                s, rt.journal, role=role, department=dept, label=f"demo {role}", actor=SYSTEM
+            )
             report.keys[f"{role}{':' + dept if dept else ''}"] = token
     return rt, report

@@ -58,8 +58,9 @@ def read_entries(log: Log, conn: Any, size: int, batch: int = 10_000) -> list[tu
     return out
 
 
-def render_pages(ctx: SiteContext, entries: list[tuple[int, Mapping[str, Any]]], *,
-                 base_url: str) -> dict[str, str]:
+def render_pages(
+    ctx: SiteContext, entries: list[tuple[int, Mapping[str, Any]]], *, base_url: str
+) -> dict[str, str]:
     """Pure: context → {relative path: HTML}."""
     env = _environment()
     pages = {
@@ -74,7 +75,9 @@ def render_pages(ctx: SiteContext, entries: list[tuple[int, Mapping[str, Any]]],
     return pages
 
 
-def _write_if_changed(out: Path, rel: str, data: bytes, manifest: dict[str, str], report: BuildReport) -> None:
+def _write_if_changed(
+    out: Path, rel: str, data: bytes, manifest: dict[str, str], report: BuildReport
+) -> None:
     digest = hashlib.sha256(data).hexdigest()
     path = out / rel
     if manifest.get(rel) == digest and path.exists():
@@ -98,8 +101,9 @@ def build_site(runtime: Any, out: Path | str, *, base_url: str) -> BuildReport:
         size = exported.size
         entries = read_entries(log, conn, size)
     checkpoint = (out / "log" / "checkpoint").read_text(encoding="utf-8")
-    ctx = site_context(entries, origin=log.origin, size=size, checkpoint=checkpoint,
-                       verifier_key=log.signer.verifier_key())
+    ctx = site_context(
+        entries, origin=log.origin, size=size, checkpoint=checkpoint, verifier_key=log.signer.verifier_key()
+    )
     report = BuildReport(size=size, tiles_written=len(exported.written))
     manifest_path = out / MANIFEST
     manifest: dict[str, str] = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}

@@ -111,8 +111,16 @@ def site_context(
         body = _body(entry)
         task_id = body.get("task") if isinstance(body.get("task"), str) else None
         actor = entry.get("actor") if isinstance(entry.get("actor"), Mapping) else {}
-        recent.append(RecentEntry(index, kind, KIND_LABELS.get(kind, kind), str(entry.get("at", "")),
-                                  actor.get("department"), task_id))
+        recent.append(
+            RecentEntry(
+                index,
+                kind,
+                KIND_LABELS.get(kind, kind),
+                str(entry.get("at", "")),
+                actor.get("department"),
+                task_id,
+            )
+        )
         if len(recent) > RECENT_ENTRIES:
             recent.pop(0)
         if task_id is None or kind == "inspection.record":
@@ -132,9 +140,14 @@ def site_context(
             t.manual_removed += 1
         elif kind == "draw.result":
             counts = body.get("counts") if isinstance(body.get("counts"), Mapping) else {}
-            t.draws.append(DrawSummary(index, int(body.get("round", 1)),
-                                       {k: v for k, v in counts.items() if isinstance(v, int)},
-                                       str(body.get("seed", ""))))
+            t.draws.append(
+                DrawSummary(
+                    index,
+                    int(body.get("round", 1)),
+                    {k: v for k, v in counts.items() if isinstance(v, int)},
+                    str(body.get("seed", "")),
+                )
+            )
         elif kind == "task.lock":
             t.locked = True
     for t in tasks.values():
@@ -142,5 +155,12 @@ def site_context(
             tasks[t.parent].subtasks.append(t.task)
     ordered = sorted(tasks.values(), key=lambda t: (t.created_index is None, t.created_index or 0))
     kind_rows = sorted(((k, KIND_LABELS.get(k, k), n) for k, n in kinds.items()), key=lambda r: r[0])
-    return SiteContext(origin=origin, size=size, checkpoint=checkpoint, verifier_key=verifier_key,
-                       tasks=ordered, kinds=kind_rows, recent=list(reversed(recent)))
+    return SiteContext(
+        origin=origin,
+        size=size,
+        checkpoint=checkpoint,
+        verifier_key=verifier_key,
+        tasks=ordered,
+        kinds=kind_rows,
+        recent=list(reversed(recent)),
+    )

@@ -24,6 +24,7 @@ def demo_command(
     base_url = f"http://{host}:{port}/site"
     settings = Settings(data_dir=data_dir, database_url="", log_origin=DEMO_ORIGIN)
     with console.status("准备演示…") as status:
+
         def step(message: str) -> None:
             status.update(message)
             console.print(f"[green]✓[/] {message}")
@@ -33,12 +34,13 @@ def demo_command(
     table = Table(title="从日志独立核验的抽取 (verify-draw)")
     table.add_column("任务")
     table.add_column("日志序号", justify="right")
-    table.add_column("检查对象", justify="right")
+    table.add_column("抽中")
     table.add_column("结果")
-    for task, index, n in report.verified:
-        table.add_row(task, str(index), str(n), "[green]一致[/]")
+    for task, index, drawn in report.verified:
+        table.add_row(task, str(index), drawn, "[green]一致[/]")
     console.print(table)
     console.print(f"导入：{report.counts}；日志条目：{report.log_size}")
+    _print_joint_record(rt, report.tasks[0], base_url)
     console.print(f"抽取记录表：{report.records[0].parent}/")
     console.print(f"公示网站：{report.site_dir}/index.html")
     console.print("演示 API 密钥（仅显示一次）：")
@@ -61,3 +63,17 @@ def demo_command(
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         rt.close()
+
+
+def _print_joint_record(rt: object, task: str, base_url: str) -> None:
+    """The joint task's 抽取记录表 in brief, rebuilt from the log (the full page is in records/)."""
+    from drawsvc.cli.record import print_summary
+    from drawsvc.runtime import Runtime
+    from drawsvc.tasks import record as rec
+
+    assert isinstance(rt, Runtime)
+    with rt.engine.connect() as conn:
+        raw = rt.log.entries(conn, 0, rt.log.size(conn))
+    record = rec.build_record(rec.select_entries(raw, task))
+    console.rule(f"抽取记录表 {task}")
+    print_summary(record, rec.record_url(record, verify_base_url=base_url))

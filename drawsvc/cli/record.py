@@ -54,7 +54,7 @@ def show(
     # Render both before writing either, so a missing font leaves no half-written output.
     page = rec.render_html(record, verify_base_url=base) if html else None
     document = rec.render_pdf(record, verify_base_url=base) if pdf else None
-    _summary(record, url)
+    print_summary(record, url)
     if html and page is not None:
         html.write_text(page, encoding="utf-8")
         console.print(f"HTML written to {html}", highlight=False, markup=False, soft_wrap=True)
@@ -63,7 +63,7 @@ def show(
         console.print(f"PDF written to {pdf}", highlight=False, markup=False, soft_wrap=True)
 
 
-def _summary(record: object, url: str) -> None:
+def print_summary(record: object, url: str) -> None:
     from drawsvc.tasks.record import DrawRecord
 
     assert isinstance(record, DrawRecord)

@@ -23,8 +23,11 @@ PRIVATE_HEADERS = ("手机号码", "联系电话", "身份证号", "出生日期
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
     data_dir = tmp_path_factory.mktemp("demo") / "demo"
-    rt, report = run_demo(Settings(data_dir=data_dir, log_origin=DEMO_ORIGIN), targets=600,
-                          base_url="http://127.0.0.1:8000/site")
+    rt, report = run_demo(
+        Settings(data_dir=data_dir, log_origin=DEMO_ORIGIN),
+        targets=600,
+        base_url="http://127.0.0.1:8000/site",
+    )
     yield rt, report
     rt.close()
 
@@ -37,8 +40,10 @@ def _private_values(samples: Path) -> set[str]:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 rows = list(csv.reader(fh))
         else:
-            rows = [[("" if c is None else str(c)) for c in r]
-                    for r in openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True)]
+            rows = [
+                [("" if c is None else str(c)) for c in r]
+                for r in openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True)
+            ]
         header = rows[0]
         cols = [i for i, h in enumerate(header) if any(p in str(h) for p in PRIVATE_HEADERS)]
         for row in rows[1:]:
@@ -48,16 +53,19 @@ def _private_values(samples: Path) -> set[str]:
 
 def test_every_demo_draw_verifies_from_the_log(demo: Any) -> None:
     _rt, report = demo
-    tasks = {task for task, _index, _n in report.verified}
+    tasks = {task for task, _index, _drawn in report.verified}
     assert {"T2026-0001", "T2026-0001/SCJG", "T2026-0001/HBJ", "T2026-0001/SWJ"} <= tasks
-    assert all(index > 0 for _task, index, _n in report.verified)
+    assert all(index > 0 for _task, index, _drawn in report.verified)
+    drawn = dict((task, what) for task, _index, what in report.verified)
+    assert "检查组" in drawn["T2026-0001/SCJG"] and "名专家" in drawn["T2026-0003"]
 
 
 def test_demo_site_publishes_a_verifiable_log_and_every_task(demo: Any) -> None:
     rt, report = demo
     site = report.site_dir
-    size = verify_directory(site / "log", parse_verifier_key(rt.log.signer.verifier_key()),
-                            origin=DEMO_ORIGIN, full=True)
+    size = verify_directory(
+        site / "log", parse_verifier_key(rt.log.signer.verifier_key()), origin=DEMO_ORIGIN, full=True
+    )
     assert size == report.log_size
     index = (site / "index.html").read_text(encoding="utf-8")
     for task in report.tasks:
@@ -73,8 +81,11 @@ def test_no_private_sample_field_reaches_the_log_or_the_site(demo: Any) -> None:
     assert len(private) > 50  # the samples really carry phones, ID numbers and birth dates
     with rt.engine.connect() as conn:
         log_text = b"\n".join(rt.log.entries(conn, 0, rt.log.size(conn))).decode("utf-8")
-    site_text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
-                          for p in report.site_dir.rglob("*") if p.is_file() and p.suffix in ("", ".html"))
+    site_text = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in report.site_dir.rglob("*")
+        if p.is_file() and p.suffix in ("", ".html")
+    )
     # Compare whole tokens: an 11-digit phone can occur by chance inside a hex digest.
     tokens = set(re.findall(r"[0-9A-Za-z-]+", log_text)) | set(re.findall(r"[0-9A-Za-z-]+", site_text))
     leaked = sorted(v for v in private if v in tokens)
