@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from drawsvc import sample
+from drawsvc.api.auth import create_api_key
 from drawsvc.calendar.service import ensure_bundled
 from drawsvc.draw.seed import commitment
 from drawsvc.journal import SYSTEM, Actor
@@ -317,6 +318,14 @@ def run_demo(
     report.counts = load_registries(rt, data_dir / "samples", targets=targets, step=step)
     report.tasks = run_tasks(rt, step)
 
+    # API keys for trying the API (their creation is logged, so before the site is built).
+    with rt.transaction() as s:
+        for role, dept in (("bureau", "SCJG"), ("discipline", None), ("admin", None)):
+            _row, token = create_api_key(
+                s, rt.journal, role=role, department=dept, label=f"demo {role}", actor=SYSTEM
+            )
+            report.keys[f"{role}{':' + dept if dept else ''}"] = token
+
     step("从日志独立核验每一次抽取")
     with rt.engine.connect() as conn:
         size = rt.log.size(conn)
@@ -340,13 +349,4 @@ def run_demo(
         path.write_text(draw_record.render_html(rec, verify_base_url=base_url), encoding="utf-8")
         report.records.append(path)
     build_site(rt, report.site_dir, base_url=base_url)
-
-    from drawsvc.api.auth import create_api_key
-
-    with rt.transaction() as s:
-        for role, dept in (("bureau", "SCJG"), ("discipline", None), ("admin", None)):
-            _row, token = create_api_key(
-                s, rt.journal, role=role, department=dept, label=f"demo {role}", actor=SYSTEM
-            )
-            report.keys[f"{role}{':' + dept if dept else ''}"] = token
     return rt, report

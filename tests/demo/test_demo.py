@@ -90,3 +90,13 @@ def test_no_private_sample_field_reaches_the_log_or_the_site(demo: Any) -> None:
     tokens = set(re.findall(r"[0-9A-Za-z-]+", log_text)) | set(re.findall(r"[0-9A-Za-z-]+", site_text))
     leaked = sorted(v for v in private if v in tokens)
     assert not leaked, f"{len(leaked)} private values published"
+
+
+def test_rebuilding_the_site_without_new_entries_rewrites_nothing(demo: Any) -> None:
+    from public_site.build import build_site
+
+    rt, report = demo
+    again = build_site(rt, report.site_dir, base_url="http://127.0.0.1:8000/site")
+    assert again.size == report.log_size
+    assert again.pages_written == [] and again.tiles_written == 0
+    assert again.pages_unchanged >= len(report.tasks) + 2
