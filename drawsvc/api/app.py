@@ -39,6 +39,7 @@ ROUTE_MODULES = (
     "declarations",
     "imports",
     "tasks",
+    "plans",
 )
 
 
