@@ -12,6 +12,7 @@ from drawsvc.cli.demo import demo_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.output import run_guarded
+from drawsvc.cli.plan import app as plan_app
 from drawsvc.cli.record import app as record_app
 from drawsvc.cli.registry import app as registry_app
 from drawsvc.cli.task import app as task_app
@@ -31,6 +32,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(serve_app, name="serve")
 app.add_typer(registry_app, name="registry")
 app.add_typer(record_app, name="record")
+app.add_typer(plan_app, name="plan")
 
 
 def main() -> None:
