@@ -98,6 +98,12 @@ CASES = [
                            "approver": "局长"}),
     Case("lock", "POST", "/v1/tasks/{task}/lock", OWNER, state="drawn"),
     Case("reports", "GET", f"/v1/reports/merge?year={YEAR}", READERS),
+    Case("tasks", "GET", "/v1/tasks", ALL, state="committed"),
+    Case("plans", "GET", "/v1/plans", ALL),
+    Case("plans", "POST", "/v1/plans/dept-a", OWNER, ok=(422,), json={"year": YEAR, "items": [{
+        "check_item": "CI-X", "ratio_bp": 500, "frequency": 1, "period_start": f"{YEAR}-01-01",
+        "period_end": f"{YEAR}-03-31"}]}),  # no such check item: past the role check
+    Case("plans", "POST", f"/v1/plans/dept-a/{YEAR}/publish", OWNER, ok=(404,)),  # no plan yet
 ]
 
 
