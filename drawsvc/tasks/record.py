@@ -35,6 +35,7 @@ import jinja2
 from drawsvc.errors import InvalidInput, NotFound
 from drawsvc.journal import ENTRY_SCHEMA
 from drawsvc.tasks import qr
+from drawsvc.tasks import record_final as fin
 
 if TYPE_CHECKING:
     from drawsvc.tasks import record_pdf
@@ -302,6 +303,7 @@ class DrawRecord:
     last_index: int
     entry_count: int
     anchor_index: int  # the log index the QR code points at (DR-9)
+    final: fin.Final | None = None  # the current round after its follow-ups (DR-12)
 
     @property
     def current_round(self) -> Round | None:
@@ -1009,6 +1011,10 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
     for number, rnd in rounds.items():
         rounds[number] = replace(rnd, experts=_roster(rnd, topups.get(number, []), responses))
     ordered_rounds = tuple(rounds[n] for n in sorted(rounds))
+    final = None
+    if ordered_rounds and ordered_rounds[-1].result is not None:
+        final, previous = _final(ordered_rounds[-1], dict(items))
+        events = [_with_previous(e, previous.get(e.ref.index)) for e in events]
     return DrawRecord(
         spec=RECORD_SPEC,
         task=task,
@@ -1021,7 +1027,68 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
         last_index=refs[-1][0].index,
         entry_count=len(refs),
         anchor_index=_anchor(ordered_rounds, task),
+        final=final,
     )
+
+
+def _final(rnd: Round, entries: Mapping[int, Mapping[str, Any]]) -> tuple[fin.Final, dict[int, str | None]]:
+    """DR-12: the current round with its replacements, leader designations and top-ups applied
+    by the verifier's replay; the previous leader of each designation (for its event row)."""
+    result = rnd.result
+    assert result is not None
+    base = fin.Final(
+        round=rnd.number,
+        draw_index=result.ref.index,
+        has_teams=bool(result.inspection and result.inspection.teams),
+        has_experts=result.experts is not None,
+    )
+    try:
+        replayed = fin.replay_current(entries, result.ref.index)
+    except fin.ReplayFailed as exc:
+        return replace(base, error=exc.message, error_index=exc.index), {}
+    panel, left = fin.panel(replayed)
+    return (
+        replace(
+            base,
+            applied=tuple(f.index for f in replayed.applied),
+            teams=fin.final_teams(replayed),
+            experts=_final_experts(rnd.experts, panel, left),
+        ),
+        fin.designation_previous(replayed),
+    )
+
+
+def _final_experts(
+    roster: Sequence[ExpertLine], panel: Sequence[str], left: Sequence[str]
+) -> tuple[fin.FinalExpert, ...]:
+    """The current panel in seat order, then those who left it, from the round's roster lines."""
+    lines = {x.code: x for x in roster}
+    successors = {x.replaces: x for x in roster if x.source == "topup" and x.replaces}
+    out = []
+    for code, seated in [*((c, True) for c in panel), *((c, False) for c in left)]:
+        line = lines.get(code) or ExpertLine(code, "draw", "", 0)
+        status = line.response or ("invited" if seated else "declined")
+        after = successors.get(code)
+        out.append(
+            fin.FinalExpert(
+                code=code,
+                seated=seated,
+                status=status,
+                source=line.source_label + (f"（接替 {line.replaces}）" if line.replaces else ""),
+                index=line.index,
+                response_index=line.response_index,
+                successor=after.code if after and not seated else None,
+                successor_index=after.index if after and not seated else None,
+            )
+        )
+    return tuple(out)
+
+
+def _with_previous(event: Event, previous: str | None) -> Event:
+    """A leader designation's event row names the leader it replaced (REC-3)."""
+    if event.ref.kind != "draw.designate" or previous is None or event.detail is None:
+        return event
+    return replace(event, detail=f"{event.detail}；原组长 {previous}")
 
 
 def _roster(

@@ -22,6 +22,7 @@ from typing import Any
 
 from drawsvc.errors import DrawsvcError
 from drawsvc.tasks.record import POOL_LABELS, DrawRecord, Operator, Result, Round
+from drawsvc.tasks.record_final import Final
 
 # Debian packages and the files they install; the first with Chinese glyphs wins.
 FONT_PACKAGE = "fonts-noto-cjk"
@@ -250,6 +251,8 @@ def layout(record: DrawRecord, *, font: CjkFont, url: str, qr_png: bytes, create
             f"{'（重新抽取）' if rnd.redraw else ''} · {'现行结果' if current else '已被取代'}"
         )
         _round(rnd, table, text, actor)
+        if record.final is not None and rnd.number == record.final.round:
+            _final(record.final, table, text)
 
     # 三、全部事项
     heading("三、全部事项（按日志顺序）")
@@ -449,6 +452,39 @@ def _result(res: Result, table, text) -> None:  # type: ignore[no-untyped-def]
         table(rows, (10, 56, 30, 90))
     elif ins and ins.selected:
         text("抽中检查对象（按抽取顺序）：" + " ".join(ins.selected))
+
+
+def _final(final: Final, table, text) -> None:  # type: ignore[no-untyped-def]
+    """DR-12: the current teams and panel after the follow-ups, as in the HTML page."""
+    text("现行名单（抽取后的替换、指定组长、补抽已按日志顺序应用）", keep=SUBHEAD_KEEP_MM)
+    if final.error:
+        where = f"（日志 #{final.error_index}）" if final.error_index is not None else ""
+        text(
+            f"抽取后的变更无法由日志复算{where}：{final.error}。现行名单以核验结果为准；上表为抽取时的名单。"
+        )
+        return
+    if not final.changed:
+        text("抽取后没有替换、指定组长或补抽：现行名单即上表的抽取结果。")
+        return
+    text(
+        f"依据日志 {' '.join(f'#{i}' for i in final.applied)}"
+        "（与 drawsvc verify-draw 的复算相同）；上表为抽取时的名单。"
+    )
+    if final.teams:
+        rows = [["组", "检查对象（统一社会信用代码）", "组长", "组员（按席位）", "变更（日志）"]]
+        for t in final.teams:
+            marks = "\n".join(f"{m.id} {k.label} #{k.index}" for m in t.members for k in m.marks)
+            rows.append([str(t.no), t.target, t.leader or "", " ".join(t.member_ids), marks])
+        table(rows, (10, 46, 26, 60, 44))
+    if final.experts:
+        rows = [["专家编号", "席位", "来源", "答复"]]
+        for x in final.experts:
+            seat = "在席" if x.seated else "已退出"
+            if x.successor:
+                seat += f"，由 {x.successor} 补抽接替 #{x.successor_index}"
+            status = x.status_label + (f" #{x.response_index}" if x.response_index is not None else "")
+            rows.append([x.code, seat, f"{x.source} #{x.index}", status])
+        table(rows, (34, 62, 50, 40))
 
 
 def _short_time(at: str) -> str:

@@ -174,7 +174,46 @@ def verify_draw(
     # V-5: replay every follow-up of this round in log order
     if later is None:
         later = scan(read, draw_index + 1, size)
-    state: dict[str, Any] = recomputed
+    state, applied = replay_followups(inputs, secrets, beacon, salt, recomputed, later)
+    verified.events.extend(f.index for f in applied)
+    verified.final = replay.summary(state)
+    # V-6
+    parent_draw = commit.get("parent_draw")
+    if parent_draw is not None:
+        if int(parent_draw) not in parents_verified:
+            verify_draw(read, int(parent_draw), size=size, later=[], parents_verified=parents_verified)
+            parents_verified.add(int(parent_draw))
+        _check_share(read, inputs, int(parent_draw))
+    return verified
+
+
+@dataclass(frozen=True)
+class Followup:
+    """One replayed follow-up of a draw (V-5): its log index, kind and the engine's event record."""
+
+    index: int
+    kind: str  # draw.expert.topup | draw.replace | draw.designate (role leader)
+    record: dict[str, Any]
+
+
+def replay_followups(
+    inputs: Any,
+    secrets: list[dict[str, str]],
+    beacon: Mapping[str, Any] | None,
+    salt: str | None,
+    state: dict[str, Any],
+    later: list[tuple[int, dict[str, Any]]],
+) -> tuple[dict[str, Any], list[Followup]]:
+    """V-5 on its own: apply every ``draw.expert.topup``, ``draw.replace`` and leader
+    ``draw.designate`` of the draw's task and round among ``later`` (log order) to ``state``
+    through the engine (``replay.top_up``, ``replay.replace``, ``replay.designate_leader``);
+    each replayed record must equal the logged one (``DrawMismatch`` naming the entry).
+
+    Returns the state after the last one and the follow-ups applied. Pure: the verifier and the
+    draw record's final view (docs/specs/draw-record.md DR-12) share it.
+    """
+    task, round_ = inputs.task, inputs.round
+    applied: list[Followup] = []
     for index, entry in later:
         b = entry["body"]
         if b.get("task") != task or b.get("round") != round_:
@@ -185,7 +224,8 @@ def verify_draw(
             state = replay.top_up(
                 inputs, secrets, beacon, state, expert=ev["expert"], reason=ev["reason"], trust_cache=True
             )
-            _compare("topup", ev, state["experts"]["events"][-1], index)
+            record = state["experts"]["events"][-1]
+            _compare("topup", ev, record, index)
         elif kind == "draw.replace":
             ev = b["event"]
             state = replay.replace(
@@ -200,21 +240,15 @@ def verify_draw(
                 approver=ev["approver"],
                 trust_cache=True,
             )
-            _compare("replace", ev, state["inspection"]["events"][-1], index)
+            record = state["inspection"]["events"][-1]
+            _compare("replace", ev, record, index)
         elif kind == "draw.designate" and b.get("role") == "leader":
             state = _replay_designation(inputs, state, b, index)
+            record = state["inspection"]["events"][-1]
         else:
             continue
-        verified.events.append(index)
-    verified.final = replay.summary(state)
-    # V-6
-    parent_draw = commit.get("parent_draw")
-    if parent_draw is not None:
-        if int(parent_draw) not in parents_verified:
-            verify_draw(read, int(parent_draw), size=size, later=[], parents_verified=parents_verified)
-            parents_verified.add(int(parent_draw))
-        _check_share(read, inputs, int(parent_draw))
-    return verified
+        applied.append(Followup(index, kind, record))
+    return state, applied
 
 
 def _replay_designation(

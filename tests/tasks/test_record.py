@@ -769,7 +769,9 @@ def test_target_parameters_in_words(targets: dict[str, Any], line: str) -> None:
 def test_leader_designated_after_the_draw_is_an_event_with_target_reason_and_approver() -> None:
     log = copy.deepcopy(LOG)
     lock = index_of("task.lock")
-    target = result_of(index_of("draw.result", 1))["inspection"]["teams"]["assignments"][0]["target"]
+    team = result_of(index_of("draw.result", 1))["inspection"]["teams"]["assignments"][0]
+    target = team["target"]
+    drawn_leader = next(m["id"] for m in team["members"] if m["leader"])
     log.insert(lock, {**copy.deepcopy(LOG[lock]), "kind": "draw.designate", "body": {
         "task": TASK, "round": 2, "role": "leader", "target": target, "person": "INS-001",
         "reason": "熟悉该企业生产工艺", "approver": "分管局长", "leader_eligible": False}})
@@ -780,4 +782,6 @@ def test_leader_designated_after_the_draw_is_an_event_with_target_reason_and_app
     assert row.attrs["data-kind"] == "draw.designate" and row.attrs["data-round"] == "2"
     assert (row.field("event.subject"), row.field("event.reason"), row.field("event.approver")) == (
         "INS-001", "熟悉该企业生产工艺", "分管局长")
-    assert row.field("event.detail") == f"指定组长：检查对象 {target}（非组长资格人员）"
+    # the replay (DR-12) names the leader the designation replaced (REC-3)
+    detail = f"指定组长：检查对象 {target}（非组长资格人员）；原组长 {drawn_leader}"
+    assert row.field("event.detail") == detail
