@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -155,10 +156,10 @@ def sample_command(
 
     if kind == "targets":
         data = sample.generate_targets(rows, seed)
-    elif kind == "inspectors":
-        data = sample.generate_inspectors(rows, seed, department=department)
+    elif kind == "inspectors":  # certificates valid from today, so the file imports today
+        data = sample.generate_inspectors(rows, seed, department=department, on=_day(None))
     elif kind == "experts":
-        data = sample.generate_experts(rows, seed, pool=pool)
+        data = sample.generate_experts(rows, seed, pool=pool, on=_day(None))
     else:
         targets = [t["uscc"] for t in sample.generate_targets(max(rows, 10), seed)]
         people = [("inspector", f"{department}-{i + 1:05d}") for i in range(rows)]
@@ -185,3 +186,82 @@ def flag_over_age_command(
     finally:
         rt.close()
     console.print(f"flagged {len(flagged)} expert(s) over age on {day}: {', '.join(flagged) or '-'}")
+
+
+def _admin_run(fn: Any) -> Any:
+    """Run ``fn(session, journal)`` in one transaction of a fresh runtime."""
+    from drawsvc.runtime import open_runtime
+
+    rt = open_runtime()
+    try:
+        with rt.transaction() as session:
+            return fn(session, rt.journal)
+    finally:
+        rt.close()
+
+
+@app.command("department")
+def department_command(
+    code: str = typer.Argument(..., help="Department code, e.g. SCJG."),
+    name: str = typer.Argument(..., help="Full name, e.g. 杭州市市场监督管理局."),
+    operator: str = typer.Option("cli", help="Operator id recorded in the log."),
+) -> None:
+    """Register a department (or rename it); logged."""
+    from drawsvc.journal import Actor
+    from drawsvc.registries.service import upsert_department
+
+    actor = Actor(role="admin", department=None, name=operator)
+    row = _admin_run(lambda s, j: upsert_department(s, j, code=code, name=name, actor=actor))
+    console.print(f"department {row.code}: {row.name}")
+
+
+@app.command("check-items")
+def check_items_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON: one check item or a list."),
+    department: str = typer.Option(..., help="The department whose 随机抽查事项清单 this is."),
+    operator: str = typer.Option("cli", help="Operator id recorded in the log."),
+) -> None:
+    """Create or adjust check items from a JSON file (fields: docs/specs/registries.md); all or nothing."""
+    import json
+
+    from drawsvc.journal import Actor
+    from drawsvc.registries.service import upsert_check_item
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{file.name} is not UTF-8 JSON", field="file", rule="RG-04") from exc
+    items = data if isinstance(data, list) else [data]
+    if not all(isinstance(item, dict) for item in items):
+        raise InvalidInput("each check item must be a JSON object", field="file", rule="RG-04")
+    actor = Actor(role="bureau", department=department, name=operator)
+
+    def upsert_all(s: Any, j: Any) -> list[Any]:
+        return [upsert_check_item(s, j, item, department=department, actor=actor) for item in items]
+
+    rows = _admin_run(upsert_all)
+    for row in rows:
+        console.print(f"check item {row.department_code}/{row.code} v{row.version}: {row.name}")
+
+
+@app.command("pool")
+def pool_command(
+    code: str = typer.Argument(..., help="Pool code, e.g. ZLZJ."),
+    name: str = typer.Argument(..., help="Pool name, e.g. 产品质量专家库."),
+    department: str | None = typer.Option(None, help="Owning department (omit: a shared pool)."),
+    age_limit: int = typer.Option(60, help="Age limit on the draw date."),
+    groups: str = typer.Option("", help="Specialty groups, comma-separated."),
+    min_years: int = typer.Option(0, help="Minimum years in the field."),
+    operator: str = typer.Option("cli", help="Operator id recorded in the log."),
+) -> None:
+    """Create or reconfigure an expert pool (专家库) and its admission rules; logged."""
+    from drawsvc.journal import Actor
+    from drawsvc.registries.expert_rules import PoolRules
+    from drawsvc.registries.experts import upsert_pool
+
+    rules = PoolRules(age_limit=age_limit, min_years=min_years,
+                      groups=tuple(g.strip() for g in groups.split(",") if g.strip()))
+    actor = Actor(role="bureau" if department else "admin", department=department, name=operator)
+    row = _admin_run(lambda s, j: upsert_pool(s, j, code=code, name=name, department=department,
+                                              pool=rules, actor=actor))
+    console.print(f"expert pool {row.code}: {row.name} (groups: {', '.join(row.groups) or 'any'})")

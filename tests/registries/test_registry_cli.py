@@ -87,3 +87,39 @@ def test_flag_over_age_command(cli) -> None:
     ran = cli("registry", "flag-over-age", "--on", "2026-03-02")
     assert ran.exit_code == 0 and "flagged 0 expert(s) over age on 2026-03-02" in ran.output
     assert cli("registry", "flag-over-age", "--on", "2026-13-01").exit_code == EXIT_INVALID
+
+
+def test_departments_check_items_and_pools_from_the_command_line(cli, tmp_path: Path) -> None:
+    assert "department SCJG" in cli("registry", "department", "SCJG", "杭州市市场监督管理局").output
+    items = tmp_path / "items.json"
+    items.write_text('[{"code": "SP-01", "name": "食品经营检查", "method": "实地核查", "min_ratio_bp": 500}]',
+                     encoding="utf-8")
+    ran = cli("registry", "check-items", str(items), "--department", "SCJG")
+    assert ran.exit_code == 0 and "check item SCJG/SP-01 v1" in ran.output
+    ran = cli("registry", "pool", "ZLZJ", "产品质量专家库", "--department", "SCJG", "--groups", "机械,电子")
+    assert ran.exit_code == 0 and "groups: 机械, 电子" in ran.output
+    # sample inspectors are valid on the day they are written, so they import at once
+    cli("calendar", "seed")
+    cli("registry", "sample", "inspectors", str(tmp_path / "i.xlsx"), "--rows", "4")
+    ran = cli("registry", "import", "inspectors", str(tmp_path / "i.xlsx"), "--department", "SCJG")
+    assert ran.exit_code == 0 and "imported 4 inspectors" in ran.output
+
+
+def test_a_bad_check_item_file_names_the_field_and_writes_nothing(cli, tmp_path: Path) -> None:
+    cli("registry", "department", "SCJG", "杭州市市场监督管理局")
+    items = tmp_path / "items.json"
+    items.write_text('[{"code": "SP-01", "name": "好的"}, {"code": "SP-02"}]', encoding="utf-8")
+    ran = cli("registry", "check-items", str(items), "--department", "SCJG")
+    assert ran.exit_code == EXIT_INVALID and "field: name" in ran.stderr
+    from drawsvc.registries.models import CheckItem
+    from drawsvc.runtime import open_runtime
+
+    rt = open_runtime()
+    try:
+        with rt.transaction() as session:  # the first, valid item was not written either
+            assert session.query(CheckItem).count() == 0
+    finally:
+        rt.close()
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    ran = cli("registry", "check-items", str(tmp_path / "broken.json"), "--department", "SCJG")
+    assert ran.exit_code == EXIT_INVALID and "not UTF-8 JSON" in ran.stderr
