@@ -237,7 +237,14 @@ def check_items_command(
     actor = Actor(role="bureau", department=department, name=operator)
 
     def upsert_all(s: Any, j: Any) -> list[Any]:
-        return [upsert_check_item(s, j, item, department=department, actor=actor) for item in items]
+        rows = []
+        for n, item in enumerate(items, start=1):
+            try:
+                rows.append(upsert_check_item(s, j, item, department=department, actor=actor))
+            except InvalidInput as exc:  # name the item too: the file may hold many
+                raise InvalidInput(f"check item {n}: {exc.message}", field=f"[{n}].{exc.field}",
+                                   rule=exc.rule) from exc
+        return rows
 
     rows = _admin_run(upsert_all)
     for row in rows:

@@ -110,7 +110,7 @@ def test_a_bad_check_item_file_names_the_field_and_writes_nothing(cli, tmp_path:
     items = tmp_path / "items.json"
     items.write_text('[{"code": "SP-01", "name": "好的"}, {"code": "SP-02"}]', encoding="utf-8")
     ran = cli("registry", "check-items", str(items), "--department", "SCJG")
-    assert ran.exit_code == EXIT_INVALID and "field: name" in ran.stderr
+    assert ran.exit_code == EXIT_INVALID and "field: [2].name" in ran.stderr
     from drawsvc.registries.models import CheckItem
     from drawsvc.runtime import open_runtime
 
