@@ -8,16 +8,16 @@ from __future__ import annotations
 import typer
 
 from drawsvc.cli import db
-from drawsvc.cli.demo import demo_command
 from drawsvc.cli.calendar import app as calendar_app
+from drawsvc.cli.demo import demo_command
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.output import run_guarded
 from drawsvc.cli.plan import app as plan_app
 from drawsvc.cli.record import app as record_app
 from drawsvc.cli.registry import app as registry_app
+from drawsvc.cli.serve import app as serve_app
 from drawsvc.cli.task import app as task_app
 from drawsvc.cli.verify import verify_draw_command
-from drawsvc.cli.serve import app as serve_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: verifiable random draws.")
 

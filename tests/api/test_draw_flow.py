@@ -125,12 +125,13 @@ def test_leader_designated_after_the_draw_by_the_owner_only(client, runtime, key
     drawn = client.post(f"/v1/tasks/{task}/draw", json=reveal_body(), headers=a).json()
     team = replay.teams_of(drawn["result"])[0]
     member = next(m["id"] for m in team["members"] if not m["leader"])
-    body = {"target": team["target"], "person": member, "reason": "熟悉业务", "approver": "局长"}
+    body = {"role": "leader", "target": team["target"], "person": member, "reason": "熟悉业务",
+            "approver": "局长"}
     size = log_size(runtime)
-    other = client.post(f"/v1/tasks/{task}/leaders", json=body, headers=keys.headers("bureau_b"))
+    other = client.post(f"/v1/tasks/{task}/designations", json=body, headers=keys.headers("bureau_b"))
     assert other.status_code == 403
     assert log_size(runtime) == size
-    resp = client.post(f"/v1/tasks/{task}/leaders", json=body, headers=a)
+    resp = client.post(f"/v1/tasks/{task}/designations", json=body, headers=a)
     assert resp.status_code == 201, resp.text
     after = client.get(f"/v1/tasks/{task}/draw", headers=a).json()
     new_team = next(t for t in replay.teams_of(after["result"]) if t["target"] == team["target"])

@@ -27,7 +27,6 @@ from drawsvc.api.schemas.tasks import (
     DrawOut,
     InspectionIn,
     InspectionOut,
-    LeaderIn,
     MergeCandidateOut,
     PoolBuildIn,
     PoolBuilt,
@@ -216,7 +215,7 @@ def designate(code: TaskCode, body: DesignationIn, principal: PrincipalDep, runt
               session: SessionDep) -> list[SlotOut] | ReplacementOut:
     """Designate without a draw (written reason and approver): an expert before the commitment
     (answer: the designated slots), or a drawn team's leader after the draw (``role: leader``,
-    ``target`` required; answer: the logged event, as ``…/leaders``)."""
+    ``target`` required; answer: the logged event)."""
     _writer(principal)
     target = body.target.upper() if body.target is not None else None
     event = service.designate(session, runtime.journal, task=code, person=body.person, reason=body.reason,
@@ -234,17 +233,6 @@ def replace_inspector(code: TaskCode, body: ReplacementIn, principal: PrincipalD
     event = service.replace_inspector(session, runtime.journal, task=code, target=body.target.upper(),
                                       inspector=body.inspector, reason=body.reason, approver=body.approver,
                                       avoidance=body.avoidance, actor=principal.actor)
-    return ReplacementOut(task=code, event=event)
-
-
-@router.post("/v1/tasks/{code:path}/leaders", response_model=ReplacementOut, status_code=201)
-def designate_leader(code: TaskCode, body: LeaderIn, principal: PrincipalDep, runtime: RuntimeDep,
-                     session: SessionDep) -> ReplacementOut:
-    """Designate a member of a drawn team its leader, after the draw (reason and approver)."""
-    _writer(principal)
-    event = service.designate_leader(session, runtime.journal, task=code, target=body.target.upper(),
-                                     person=body.person, reason=body.reason, approver=body.approver,
-                                     actor=principal.actor)
     return ReplacementOut(task=code, event=event)
 
 

@@ -188,13 +188,6 @@ class ReplacementIn(Body):
     avoidance: bool = Field(default=False, description="an interest declared after the draw (swap first)")
 
 
-class LeaderIn(Body):
-    target: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    person: Code = Field(description="a member of the target's drawn team")
-    reason: Reason
-    approver: Reason
-
-
 class ReplacementOut(BaseModel):
     task: str
     event: dict[str, Any] = Field(description="the engine's event record (replacement, leader), as logged")
