@@ -60,7 +60,8 @@ FLAGGED_REASONS = ("over_age", "second_poor", "no_answer_x3", "credit_blacklist"
 
 
 # --------------------------------------------------------------------------- pools
-def pool_rules(pool: ExpertPool) -> xr.PoolRules:
+def pool_rules(pool: ExpertPool | Any) -> xr.PoolRules:
+    """The admission rules of a pool row, or of anything with the same fields (an API body)."""
     return xr.PoolRules(
         age_limit=pool.age_limit,
         exempt_titles=tuple(pool.exempt_titles),

@@ -31,7 +31,6 @@ from drawsvc.api.views import expert_out, private_openings
 from drawsvc.errors import Forbidden
 from drawsvc.journal import now_shanghai
 from drawsvc.registries import experts, repository
-from drawsvc.registries.expert_rules import PoolRules
 from drawsvc.registries.models import Expert, ExpertObjection
 
 router = api_router(tags=["experts"])
@@ -68,17 +67,7 @@ def upsert_pool(body: PoolIn, principal: PrincipalDep, runtime: RuntimeDep, sess
         auth.require_role(principal, Role.ADMIN)
     else:
         auth.require_role(principal, Role.BUREAU)
-    rules = PoolRules(
-        age_limit=body.age_limit,
-        exempt_titles=tuple(body.exempt_titles),
-        exempt_age_limit=body.exempt_age_limit,
-        min_years=body.min_years,
-        accepted_titles=tuple(body.accepted_titles),
-        groups=tuple(body.groups),
-        term_years=body.term_years,
-        notice_working_days=body.notice_working_days,
-        objection_working_days=body.objection_working_days,
-    )
+    rules = experts.pool_rules(body)
     row = experts.upsert_pool(session, runtime.journal, code=body.code, name=body.name,
                               department=None if body.shared else principal.department, pool=rules,
                               actor=principal.actor)
