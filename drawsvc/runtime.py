@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,3 +50,22 @@ def open_runtime(settings: Settings | None = None, *, create_tables: bool = True
         journal=Journal(log),
         sessions=sessionmaker(engine, expire_on_commit=False),
     )
+
+
+T = TypeVar("T")
+
+
+@contextmanager
+def opened_runtime(settings: Settings | None = None) -> Iterator[Runtime]:
+    """A runtime for one command: opened from settings, closed however the command ends."""
+    runtime = open_runtime(settings)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def run_in_transaction(fn: Callable[[Session, Journal], T], settings: Settings | None = None) -> T:
+    """Run ``fn(session, journal)`` as one unit of work of a fresh runtime (CLI commands)."""
+    with opened_runtime(settings) as runtime, runtime.transaction() as session:
+        return fn(session, runtime.journal)

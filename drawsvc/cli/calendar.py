@@ -49,14 +49,10 @@ def _parse_day(value: str, field: str) -> date:
 @app.command()
 def seed(operator: str = typer.Option("cli", help="Operator code recorded in the log.")) -> None:
     """Load the bundled arrangements (2004–2026) that are not loaded yet (idempotent)."""
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            indices = service.ensure_bundled(session, rt.journal, actor=_actor(operator))
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        indices = service.ensure_bundled(session, rt.journal, actor=_actor(operator))
     if indices:
         console.print(f"loaded {len(indices)} bundled years, log indices {indices[0]}–{indices[-1]}")
     else:
@@ -71,17 +67,13 @@ def add(
     operator: str = typer.Option("cli", help="Operator code recorded in the log."),
 ) -> None:
     """Validate FILE and append it to the log as a year's holiday arrangement."""
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     arrangement = service.parse_arrangement_file(file.read_bytes())
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            row = service.add_arrangement(session, rt.journal, arrangement, actor=_actor(operator),
-                                          reason=reason)
-            year, version, index, supersedes = row.year, row.version, row.log_index, row.supersedes_log_index
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        row = service.add_arrangement(session, rt.journal, arrangement, actor=_actor(operator),
+                                      reason=reason)
+        year, version, index, supersedes = row.year, row.version, row.log_index, row.supersedes_log_index
     console.print(f"loaded {year} arrangement version {version} at log index {index}"
                   + (f" (supersedes log index {supersedes})" if supersedes is not None else ""))
 
@@ -89,19 +81,15 @@ def add(
 @app.command("list")
 def list_() -> None:
     """List every loaded arrangement version (current and superseded)."""
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            rows = service.list_arrangements(session)
-            table = Table("year", "version", "log index", "source", "status", "notice", "reason")
-            for r in rows:
-                table.add_row(str(r.year), str(r.version), str(r.log_index), r.source,
-                              "superseded" if r.superseded else "current",
-                              r.body["notice"]["document_number"] or "(number unknown)", r.reason or "")
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        rows = service.list_arrangements(session)
+        table = Table("year", "version", "log index", "source", "status", "notice", "reason")
+        for r in rows:
+            table.add_row(str(r.year), str(r.version), str(r.log_index), r.source,
+                          "superseded" if r.superseded else "current",
+                          r.body["notice"]["document_number"] or "(number unknown)", r.reason or "")
     console.print(table if rows else "no arrangements loaded; run `drawsvc calendar seed`")
 
 
@@ -147,14 +135,10 @@ def show(
     provisional: bool = typer.Option(False, help="If YEAR is not loaded, show a planning-only estimate."),
 ) -> None:
     """Print YEAR as a month grid with holidays (休) and adjusted working days (班) marked."""
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            cal = service.load_calendar(session)
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        cal = service.load_calendar(session)
     if year not in cal.arrangements and provisional:
         console.print(year_view(WorkCalendar([provisional_arrangement(year)]), year, provisional=True))
         return
@@ -169,15 +153,11 @@ def deadline(
     provisional: bool = typer.Option(False, help="If a year is not loaded, print a planning-only estimate."),
 ) -> None:
     """Print the deadline 'within N working days after DATE' (ends 24:00 Asia/Shanghai)."""
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     d = _parse_day(start, "DATE")
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            cal = service.load_calendar(session)
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        cal = service.load_calendar(session)
     result = provisional_deadline(cal, d, working_days) if provisional else cal.deadline(d, working_days)
     if result.provisional:
         console.print(f"[bold red]PROVISIONAL[/] (planning only, not binding): {result.due.isoformat()} "

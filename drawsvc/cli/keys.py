@@ -33,15 +33,11 @@ def create(
 ) -> None:
     """Create a key and print it once."""
     from drawsvc.api import auth
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            row, token = auth.create_api_key(session, rt.journal, role=role, department=department,
-                                             label=label, actor=_actor(operator))
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        row, token = auth.create_api_key(session, rt.journal, role=role, department=department,
+                                         label=label, actor=_actor(operator))
     console.print(f"created key {row.id} (role {row.role}"
                   + (f", department {row.department}" if row.department else "") + ")", highlight=False)
     console.print("store it now; it cannot be shown again:", style="bold")
@@ -52,14 +48,10 @@ def create(
 def list_(all_: bool = typer.Option(False, "--all", help="Include revoked keys.")) -> None:
     """List keys (ids, roles, departments; never the keys themselves)."""
     from drawsvc.api import auth
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            rows = auth.list_api_keys(session, include_revoked=all_)
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        rows = auth.list_api_keys(session, include_revoked=all_)
     table = Table("id", "role", "department", "label", "created", "revoked")
     for r in rows:
         table.add_row(r.id, r.role, r.department or "", r.label, r.created_at.isoformat(),
@@ -74,12 +66,8 @@ def revoke(
 ) -> None:
     """Revoke a key: it stops working at once."""
     from drawsvc.api import auth
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            auth.revoke_api_key(session, rt.journal, key_id=key_id, actor=_actor(operator))
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        auth.revoke_api_key(session, rt.journal, key_id=key_id, actor=_actor(operator))
     console.print(f"revoked key {key_id}")

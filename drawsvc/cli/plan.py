@@ -82,18 +82,14 @@ def create(
     """Create or edit the year's draft; revising a published plan makes a new version."""
     from drawsvc.journal import Actor
     from drawsvc.plans import service
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     items = _items(item, items_file)
     actor = Actor(role="bureau", department=department, name=operator)
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            row = service.upsert_plan(session, rt.journal, department=department, year=year, items=items,
-                                      reason=reason, actor=actor)
-            _show(row)
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        row = service.upsert_plan(session, rt.journal, department=department, year=year, items=items,
+                                  reason=reason, actor=actor)
+        _show(row)
 
 
 @app.command()
@@ -101,17 +97,13 @@ def publish(department: str = DeptOpt, year: int = YearOpt, operator: str = Oper
     """Publish the draft (logged); an earlier published version becomes superseded."""
     from drawsvc.journal import Actor
     from drawsvc.plans import service
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     actor = Actor(role="bureau", department=department, name=operator)
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            row = service.publish_plan(session, rt.journal, department=department, year=year, actor=actor)
-            console.print(f"{department} {year} plan version {row.version} published "
-                          f"(log index {row.log_index})", highlight=False)
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        row = service.publish_plan(session, rt.journal, department=department, year=year, actor=actor)
+        console.print(f"{department} {year} plan version {row.version} published "
+                      f"(log index {row.log_index})", highlight=False)
 
 
 @app.command()
@@ -122,11 +114,7 @@ def show(
 ) -> None:
     """Show a plan version (drafts too: this is the department's own console)."""
     from drawsvc.plans import service
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            _show(service.get_plan(session, department=department, year=year, version=version))
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        _show(service.get_plan(session, department=department, year=year, version=version))

@@ -38,17 +38,14 @@ def show(
     ),
 ) -> None:
     """Build the draw record of a task from its log entries; print a summary, write HTML/PDF."""
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
     from drawsvc.tasks import record as rec
 
-    runtime = open_runtime()
-    try:
+    with opened_runtime() as runtime:
         with runtime.transaction() as session:
             conn = session.connection()
             raw = runtime.log.entries(conn, 0, runtime.log.size(conn))
         base = base_url or os.environ.get(BASE_URL_ENV) or default_base_url(runtime.settings.log_origin)
-    finally:
-        runtime.close()
     record = rec.build_record(rec.select_entries(raw, task_or_index))
     url = rec.record_url(record, verify_base_url=base)
     # Render both before writing either, so a missing font leaves no half-written output.

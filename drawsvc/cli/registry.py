@@ -16,6 +16,7 @@ from rich.table import Table
 
 from drawsvc.cli.output import console, err_console, exit_code_for, report_error
 from drawsvc.errors import ImportRejected, InvalidInput
+from drawsvc.runtime import run_in_transaction
 
 app = typer.Typer(no_args_is_help=True, help="Registries: targets, inspectors, experts, declarations.")
 
@@ -69,15 +70,14 @@ def import_command(
     from drawsvc.journal import Actor
     from drawsvc.registries.imports import import_file
     from drawsvc.registries.tabular import format_of
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     fmt = format_of(file)
     day = _day(on)
     actor = Actor(role="bureau" if department else "admin", department=department, name=operator)
     total = _count_lines(file) if fmt == "csv" else None
-    rt = open_runtime()
     try:
-        with Progress(
+        with opened_runtime() as rt, Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -102,8 +102,6 @@ def import_command(
     except ImportRejected as exc:
         print_rejection(exc)
         raise typer.Exit(exit_code_for(exc)) from None
-    finally:
-        rt.close()
     console.print(
         f"imported {report.rows} {kind}: {report.created} new, {report.updated} changed, "
         f"{report.unchanged} unchanged; log entries {report.log_first_index}"
@@ -121,24 +119,20 @@ def export_command(
 ) -> None:
     """Export a registry to Excel with the Chinese headers the import reads."""
     from drawsvc.registries.exports import export_registry
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     if file.suffix.lower() != ".xlsx":
         report_error(InvalidInput("export writes .xlsx files", field="file", rule="RG-02"))
         raise typer.Exit(2)
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            n = export_registry(
-                session,
-                file,
-                kind=kind,
-                department=department,
-                pool_code=pool,
-                include_private=include_private,
-            )
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        n = export_registry(
+            session,
+            file,
+            kind=kind,
+            department=department,
+            pool_code=pool,
+            include_private=include_private,
+        )
     console.print(f"wrote {n} {kind} to {file}")
 
 
@@ -176,28 +170,12 @@ def flag_over_age_command(
     """Flag every admitted expert over their pool's age limit (a person then confirms the exit)."""
     from drawsvc.journal import SYSTEM
     from drawsvc.registries.experts import flag_over_age
-    from drawsvc.runtime import open_runtime
+    from drawsvc.runtime import opened_runtime
 
     day = _day(on)
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            flagged = flag_over_age(session, rt.journal, on=day, actor=SYSTEM, pool_code=pool)
-    finally:
-        rt.close()
+    with opened_runtime() as rt, rt.transaction() as session:
+        flagged = flag_over_age(session, rt.journal, on=day, actor=SYSTEM, pool_code=pool)
     console.print(f"flagged {len(flagged)} expert(s) over age on {day}: {', '.join(flagged) or '-'}")
-
-
-def _admin_run(fn: Any) -> Any:
-    """Run ``fn(session, journal)`` in one transaction of a fresh runtime."""
-    from drawsvc.runtime import open_runtime
-
-    rt = open_runtime()
-    try:
-        with rt.transaction() as session:
-            return fn(session, rt.journal)
-    finally:
-        rt.close()
 
 
 @app.command("department")
@@ -211,7 +189,7 @@ def department_command(
     from drawsvc.registries.service import upsert_department
 
     actor = Actor(role="admin", department=None, name=operator)
-    row = _admin_run(lambda s, j: upsert_department(s, j, code=code, name=name, actor=actor))
+    row = run_in_transaction(lambda s, j: upsert_department(s, j, code=code, name=name, actor=actor))
     console.print(f"department {row.code}: {row.name}")
 
 
@@ -246,7 +224,7 @@ def check_items_command(
                                    rule=exc.rule) from exc
         return rows
 
-    rows = _admin_run(upsert_all)
+    rows = run_in_transaction(upsert_all)
     for row in rows:
         console.print(f"check item {row.department_code}/{row.code} v{row.version}: {row.name}")
 
@@ -269,6 +247,6 @@ def pool_command(
     rules = PoolRules(age_limit=age_limit, min_years=min_years,
                       groups=tuple(g.strip() for g in groups.split(",") if g.strip()))
     actor = Actor(role="bureau" if department else "admin", department=department, name=operator)
-    row = _admin_run(lambda s, j: upsert_pool(s, j, code=code, name=name, department=department,
+    row = run_in_transaction(lambda s, j: upsert_pool(s, j, code=code, name=name, department=department,
                                               pool=rules, actor=actor))
     console.print(f"expert pool {row.code}: {row.name} (groups: {', '.join(row.groups) or 'any'})")

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets as pysecrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from drawsvc.journal import Actor, Journal
-    from drawsvc.runtime import Runtime
 
 app = typer.Typer(no_args_is_help=True, help="Inspection tasks: pools, commitment, draw, lock, dispatch.")
 pool_app = typer.Typer(no_args_is_help=True, help="Candidate pools (before the commitment).")
@@ -44,20 +42,10 @@ def _actor(department: str, operator: str) -> Actor:
     return Actor(role="bureau", department=department, name=operator)
 
 
-@contextmanager
-def _runtime() -> Iterator[Runtime]:
-    from drawsvc.runtime import open_runtime
-
-    rt = open_runtime()
-    try:
-        yield rt
-    finally:
-        rt.close()
-
-
 def _run(fn: Callable[[Session, Journal], T]) -> T:
-    with _runtime() as rt, rt.transaction() as session:
-        return fn(session, rt.journal)
+    from drawsvc.runtime import run_in_transaction
+
+    return run_in_transaction(fn)
 
 
 def _day(value: str | None, field: str) -> date | None:
