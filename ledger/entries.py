@@ -90,6 +90,8 @@ def _key_path(path: str, key: str) -> str:
 
 
 # --- fast path ---------------------------------------------------------------------------------
+# _scan_dict and _scan_list repeat the per-value checks inline on purpose: a shared per-value
+# helper adds a Python call per value, about 15 % of the fast path's time on typical entries.
 
 
 def _scan_dict(obj: dict, depth: int) -> None:
