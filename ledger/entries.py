@@ -91,7 +91,8 @@ def _key_path(path: str, key: str) -> str:
 
 # --- fast path ---------------------------------------------------------------------------------
 # _scan_dict and _scan_list repeat the per-value checks inline on purpose: a shared per-value
-# helper adds a Python call per value, about 15 % of the fast path's time on typical entries.
+# helper adds a Python call per value: +30 % on the scan, +8 % on canonicalize (measured on a
+# typical 15-value entry).
 
 
 def _scan_dict(obj: dict, depth: int) -> None:
