@@ -6,7 +6,7 @@ Module map (each one job; each cites the spec section it implements):
 - ``stream``     ``DrawStream``: SHA-256 counter-mode bytes, ``uniform(n)`` by rejection,
                  ``sample(n, k)`` partial Fisher–Yates, sub-stream derivation (spec §4)
 - ``seed``       commitments, reveal check (RevealMismatch), seed derivation (spec §3)
-- ``pool``       candidate records -> canonical leaves -> RFC 9162 pool root (spec §5)
+- ``pool``       candidate records -> canonical bytes -> pages -> RFC 9162 pool root (spec §5)
 - ``targets``    target eligibility (cap), counts from basis points, ratio-group draws (spec §6)
 - ``stratify``   proportional allocation with largest remainder, stratified draws (spec §7)
 - ``teams``      inspector eligibility, avoidance tags, team assignment, replacement (spec §8, §9)

@@ -1,9 +1,10 @@
-"""draw/v1 candidate pools: records -> canonical leaves -> RFC 9162 root (docs/draw-spec.md §5).
+"""draw/v1 candidate pools: records -> canonical bytes -> pages -> RFC 9162 root (docs/draw-spec.md §5).
 
 A pool is frozen before the reveal: its records are sorted by ``id`` in byte-wise order of the
 UTF-8 encoding (DRAW-16; equal to Python's code-point order of ``str``), duplicates are refused
-(DRAW-17), each record becomes the RFC 8785 bytes of its draw-relevant fields (DRAW-18), and the
-pool root is the RFC 9162 Merkle Tree Hash over those leaves in pool order (DRAW-19).
+(DRAW-17), each record becomes the RFC 8785 bytes of its draw-relevant fields (DRAW-18), the
+records are cut into pages of ``PAGE_SIZE`` (each page the JCS array of its records) and the pool
+root is the RFC 9162 Merkle Tree Hash over the pages in pool order (DRAW-19).
 
 Record shapes (JSON keys in JCS order):
 
@@ -13,15 +14,17 @@ Record shapes (JSON keys in JCS order):
 - avoidance  ``{"tag": hex}``  (``teams.avoidance_tag``; the record ``id`` is the tag)
 
 Records are ``NamedTuple``s so that a 1,000,000-target pool costs little more than its tuples;
-leaves are built by hand with a fixed key order (checked against JCS in tests/draw/test_draw_pool.py).
-A targets pool may also be given as columns (``TargetColumns``: ids, strata, checks, risk), the
-service's form: validated, ordered and turned into leaves by whole-column C-level passes.
+record bytes are built by hand with a fixed key order (checked against JCS in
+tests/draw/test_draw_pool.py). A targets pool may also be given as columns (``TargetColumns``:
+ids, strata, checks, risk), the service's form: validated, ordered and turned into pages by
+whole-column C-level passes.
 
 API: ``freeze_targets``, ``freeze_target_columns``, ``freeze_inspectors``, ``freeze_experts``,
 ``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``);
-``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``; ``target_leaf``,
-``inspector_leaf``, ``expert_leaf``, ``avoidance_leaf`` (one record's leaf bytes);
-``assume_frozen`` (service only: rebuild a pool it froze itself, without re-hashing).
+``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``; ``target_json``,
+``inspector_json``, ``expert_json``, ``avoidance_json`` (one record's bytes); ``page_root`` (the
+root over records' bytes); ``assume_frozen`` (service only: rebuild a pool it froze itself,
+without re-hashing).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from drawsvc.draw.canonical import json_string
 from drawsvc.draw.seed import PoolRoot
 from drawsvc.errors import InvalidInput
-from ledger.hashing import LEAF_PREFIX, leaf_hash, root_from_leaf_hashes
+from ledger.hashing import LEAF_PREFIX, root_from_leaf_hashes
 
 USCC_LENGTH = 18
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -47,6 +50,8 @@ _SEP = b"|"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_ID_LENGTH = 64
 MAX_CHECKS = 10_000
+PAGE_SIZE = 256  # records per page (DRAW-19)
+_PAGE_OPEN = LEAF_PREFIX + b"["  # RFC 9162 leaf input of a page: 0x00 || JCS(array)
 
 
 class TargetRecord(NamedTuple):
@@ -244,23 +249,48 @@ def _check_target_fields(cols: TargetColumns) -> None:
         raise InvalidInput("target stratum is a string", field="targets.stratum", rule="DRAW-18")
 
 
-def _leaf_prefix(checks: int) -> bytes:
-    return LEAF_PREFIX + b'{"checks":%d,"id":"' % checks
+def _json_prefix(checks: int) -> bytes:
+    return b'{"checks":%d,"id":"' % checks
 
 
-def _leaf_suffix(stratum: str, risk: bool) -> bytes:
+def _json_suffix(stratum: str, risk: bool) -> bytes:
     return b'","risk":%s,"stratum":%s}' % (b"true" if risk else b"false", json_string(stratum))
 
 
-def _target_leaves(cols: TargetColumns, joined: bytes) -> list[bytes]:
-    """``0x00 || JCS(record)`` of every target, in pool order (DRAW-18, RFC 9162 leaf input).
+def _page_inputs(items: Sequence[bytes]) -> list[bytes]:
+    """RFC 9162 leaf inputs ``0x00 || JCS(page)`` of records' bytes in pool order (DRAW-19)."""
+    return [_PAGE_OPEN + b",".join(items[a : a + PAGE_SIZE]) + b"]" for a in range(0, len(items), PAGE_SIZE)]
 
-    A leaf is ``prefix(checks) || id || suffix(stratum, risk)``. ``joined`` is the ids joined by
-    ``|`` (checked USCCs, so ASCII with no ``|`` or newline; canonical JSON has no raw newline):
-    replacing every separator by ``suffix || "\\n" || prefix`` of the most common record shape
-    and splitting at the newlines builds every leaf in three C-level passes; the other records
-    (non-zero checks, a risk flag, another stratum) are built one by one. Checked against
-    ``target_leaf`` and RFC 8785 in tests/draw/test_draw_pool.py.
+
+def page_root(items: Sequence[bytes]) -> bytes:
+    """The pool root over records' JCS bytes in pool order: RFC 9162 §2.1.1 Merkle Tree Hash over
+    the pages of ``PAGE_SIZE`` records (DRAW-19)."""
+    return _root_of_pages(_page_inputs(items))
+
+
+def _root_of_pages(pages: Iterable[bytes]) -> bytes:
+    sha = hashlib.sha256
+    return root_from_leaf_hashes([sha(p).digest() for p in pages])
+
+
+def _target_json(cols: TargetColumns) -> list[bytes]:
+    """``JCS(record)`` of every target, one by one (checked columns, pool order)."""
+    prefixes = {c: _json_prefix(c) for c in set(cols.checks)}
+    suffixes = {(s, f): _json_suffix(s, f) for s, f in set(zip(cols.strata, cols.risk, strict=True))}
+    rows = zip(cols.ids, cols.strata, cols.checks, cols.risk, strict=True)
+    return [prefixes[c] + i.encode() + suffixes[(s, f)] for i, s, c, f in rows]
+
+
+def _target_pages(cols: TargetColumns, joined: bytes) -> list[bytes]:
+    """``0x00 || JCS(page)`` of every page of targets, in pool order (DRAW-18, DRAW-19).
+
+    A record is ``prefix(checks) || id || suffix(stratum, risk)``. ``joined`` is the ids joined by
+    ``|`` (checked USCCs: ASCII, 18 characters, no ``|``): a run of records of the most common
+    shape (no checks, no risk flag, the common stratum) is one slice of ``joined`` with every
+    separator replaced by ``suffix || "," || prefix`` — a C-level pass per run —; the other
+    records are built one by one and spliced in. A pool where those are many (a stratum per
+    record) is built record by record throughout. Checked against ``target_json`` and RFC 8785
+    in tests/draw/test_draw_pool.py.
     """
     ids, strata, checks, risk = cols
     n = len(ids)
@@ -268,11 +298,8 @@ def _target_leaves(cols: TargetColumns, joined: bytes) -> list[bytes]:
         return []
     stratum = _common(strata)
     irregular = n - checks.count(0) + risk.count(True) + n - strata.count(stratum)  # C-level counts
-    if irregular > n // 8:  # e.g. a stratum per record: one by one throughout
-        prefixes = {c: _leaf_prefix(c) for c in set(checks)}
-        suffixes = {(s, f): _leaf_suffix(s, f) for s, f in set(zip(strata, risk, strict=True))}
-        rows = zip(ids, strata, checks, risk, strict=True)
-        return [prefixes[c] + i.encode() + suffixes[(s, f)] for i, s, c, f in rows]
+    if irregular > n // 8:
+        return _page_inputs(_target_json(cols))
     odd: set[int] = set()
     if checks.count(0) != n:
         odd.update(compress(range(n), checks))
@@ -280,14 +307,31 @@ def _target_leaves(cols: TargetColumns, joined: bytes) -> list[bytes]:
         odd.update(compress(range(n), risk))
     if strata.count(stratum) != n:
         odd.update(k for k, s in enumerate(strata) if s != stratum)
-    prefixes = {c: _leaf_prefix(c) for c in {0, *(checks[k] for k in odd)}}
-    shapes = {(stratum, False), *((strata[k], risk[k]) for k in odd)}
-    suffixes = {(s, f): _leaf_suffix(s, f) for s, f in shapes}
-    pre, suf = prefixes[0], suffixes[(stratum, False)]
-    leaves = (pre + joined.replace(_SEP, suf + b"\n" + pre) + suf).split(b"\n")
-    for k in odd:
-        leaves[k] = prefixes[checks[k]] + ids[k].encode() + suffixes[(strata[k], risk[k])]
-    return leaves
+    pre, suf = _json_prefix(0), _json_suffix(stratum, False)
+    mid, width = suf + b"," + pre, USCC_LENGTH + 1
+
+    def run(a: int, b: int) -> bytes:  # records a .. b-1, all of the common shape, a < b
+        return pre + joined[width * a : width * b - 1].replace(_SEP, mid) + suf
+
+    prefixes = {c: _json_prefix(c) for c in {checks[k] for k in odd}}
+    suffixes = {(s, f): _json_suffix(s, f) for s, f in {(strata[k], risk[k]) for k in odd}}
+    exceptions = sorted(odd)
+    pages: list[bytes] = []
+    x = 0
+    for a in range(0, n, PAGE_SIZE):
+        b = min(n, a + PAGE_SIZE)
+        pieces: list[bytes] = []
+        k = a
+        while x < len(exceptions) and exceptions[x] < b:
+            o = exceptions[x]
+            if o > k:
+                pieces.append(run(k, o))
+            pieces.append(prefixes[checks[o]] + ids[o].encode() + suffixes[(strata[o], risk[o])])
+            k, x = o + 1, x + 1
+        if k < b:
+            pieces.append(run(k, b))
+        pages.append(_PAGE_OPEN + b",".join(pieces) + b"]")
+    return pages
 
 
 def _common(values: Sequence[str]) -> str:
@@ -297,29 +341,15 @@ def _common(values: Sequence[str]) -> str:
     return max(sorted(set(sample)), key=sample.count)
 
 
-def _leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
-    """SHA-256 of leaf inputs already prefixed with 0x00 (RFC 9162 §2.1.1)."""
-    sha = hashlib.sha256
-    return [sha(x).digest() for x in leaves]
-
-
-def _target_leaf_hashes(records: Sequence[TargetRecord]) -> list[bytes]:
-    """``leaf_hash(target_leaf(r))`` for every record (records in pool order, checked)."""
-    cols = TargetColumns.of_records(records)
-    joined = _joined_usccs(cols.ids)
-    _check_target_fields(cols)
-    return _leaf_hashes(_target_leaves(cols, joined))
-
-
-def target_leaf(r: TargetRecord) -> bytes:
+def target_json(r: TargetRecord) -> bytes:
     """RFC 8785 bytes of a target record (DRAW-18)."""
     cols = TargetColumns.of_records([r])
     _joined_usccs(cols.ids)
     _check_target_fields(cols)
-    return _leaf_prefix(r.checks)[1:] + r.id.encode() + _leaf_suffix(r.stratum, r.risk)
+    return _json_prefix(r.checks) + r.id.encode() + _json_suffix(r.stratum, r.risk)
 
 
-def inspector_leaf(r: InspectorRecord) -> bytes:
+def inspector_json(r: InspectorRecord) -> bytes:
     """RFC 8785 bytes of an inspector record (DRAW-18); specialties sorted, unique."""
     enc = _encoder()
     if type(r.leader) is not bool or len(set(r.specialties)) != len(r.specialties):
@@ -330,16 +360,16 @@ def inspector_leaf(r: InspectorRecord) -> bytes:
         enc(r.dept), enc(r.id), b"true" if r.leader else b"false", specs)
 
 
-def expert_leaf(r: ExpertRecord) -> bytes:
+def expert_json(r: ExpertRecord) -> bytes:
     return b'{"id":%s}' % json_string(r.id)
 
 
-def avoidance_leaf(r: AvoidanceRecord) -> bytes:
+def avoidance_json(r: AvoidanceRecord) -> bytes:
     return b'{"tag":"%s"}' % r.id.encode()
 
 
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
-    """Sort, refuse duplicates, hash leaves, root (DRAW-16 .. DRAW-19)."""
+    """Sort, refuse duplicates, check, page, root (DRAW-16 .. DRAW-19)."""
     recs, ids = _sorted_unique_ids("targets", records)  # sorts the records themselves if needed
     return Pool("targets", tuple(recs), _target_root(TargetColumns.of_records(recs, ids)))
 
@@ -352,10 +382,10 @@ def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
 
 
 def _target_root(cols: TargetColumns) -> bytes:
-    """RFC 9162 root over the leaves of ordered columns (DRAW-18, DRAW-19), fields checked."""
+    """RFC 9162 root over the pages of ordered columns (DRAW-18, DRAW-19), fields checked."""
     joined = _joined_usccs(cols.ids)
     _check_target_fields(cols)
-    return root_from_leaf_hashes(_leaf_hashes(_target_leaves(cols, joined)))
+    return _root_of_pages(_target_pages(cols, joined))
 
 
 def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecord]:
@@ -363,13 +393,13 @@ def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecor
     recs = _sorted_unique("inspectors", recs)
     _check_ids("inspectors", [r.id for r in recs])
     return Pool("inspectors", tuple(recs),
-                root_from_leaf_hashes([leaf_hash(inspector_leaf(r)) for r in recs]))
+                page_root([inspector_json(r) for r in recs]))
 
 
 def freeze_experts(records: Iterable[ExpertRecord]) -> Pool[ExpertRecord]:
     recs = _sorted_unique("experts", records)
     _check_ids("experts", [r.id for r in recs])
-    return Pool("experts", tuple(recs), root_from_leaf_hashes([leaf_hash(expert_leaf(r)) for r in recs]))
+    return Pool("experts", tuple(recs), page_root([expert_json(r) for r in recs]))
 
 
 def freeze_avoidance(tags: Iterable[str]) -> Pool[AvoidanceRecord]:
@@ -380,7 +410,7 @@ def freeze_avoidance(tags: Iterable[str]) -> Pool[AvoidanceRecord]:
             raise InvalidInput("an avoidance tag is 64 lowercase hex digits", field="avoidance.tag",
                                rule="DRAW-18")
     return Pool("avoidance", tuple(recs),
-                root_from_leaf_hashes([leaf_hash(avoidance_leaf(r)) for r in recs]))
+                page_root([avoidance_json(r) for r in recs]))
 
 
 def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:

@@ -81,7 +81,7 @@ class Beacon:
 
 @dataclass(frozen=True)
 class PoolRoot:
-    """The frozen pool a draw used: RFC 9162 root (hex) and leaf count (DRAW-7, §5)."""
+    """The frozen pool a draw used: RFC 9162 root over its pages (hex) and record count (DRAW-7, §5)."""
 
     root: str
     size: int

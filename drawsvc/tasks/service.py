@@ -94,7 +94,7 @@ def _gc_paused(fn: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def _bulk() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of small objects are built (a frozen
-    pool: rows, records, leaves). They hold no reference cycles; without the pause each young
+    pool: rows, records, pages). They hold no reference cycles; without the pause each young
     collection rescans the growing heap (docs/performance.md, tasks)."""
     enabled = gc.isenabled()
     gc.disable()

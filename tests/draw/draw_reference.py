@@ -1,8 +1,8 @@
 """Slow, obviously-correct transcriptions of docs/draw-spec.md, to cross-check the fast code.
 
 Nothing here is optimised: lists are materialised, candidates are rescanned for every slot,
-the Merkle root is the recursive definition of RFC 9162 §2.1.1, and the allocation is computed
-with ``fractions.Fraction`` as a water-filling problem.
+the Merkle root is the recursive definition of RFC 9162 §2.1.1 over rfc8785 pages, and the
+allocation is computed with ``fractions.Fraction`` as a water-filling problem.
 """
 
 from __future__ import annotations
@@ -70,6 +70,12 @@ def ref_mth(leaves: list[bytes]) -> bytes:
     while k * 2 < n:
         k *= 2
     return hashlib.sha256(b"\x01" + ref_mth(leaves[:k]) + ref_mth(leaves[k:])).digest()
+
+
+def ref_pool_root(records: list[dict], page_size: int = 256) -> bytes:
+    """DRAW-19: the RFC 9162 root over pages, each page the rfc8785 array of its records."""
+    pages = [rfc8785.dumps(records[a : a + page_size]) for a in range(0, len(records), page_size)]
+    return ref_mth(pages)
 
 
 def ref_allocation_quota(sizes: dict[str, int], total: int, minimums: dict[str, int]) -> dict[str, Fraction]:

@@ -1,15 +1,17 @@
-"""Pools: ordering, duplicates, canonical leaves, RFC 9162 roots (docs/draw-spec.md §5)."""
+"""Pools: ordering, duplicates, canonical records, pages, RFC 9162 roots (docs/draw-spec.md §5)."""
 
 from __future__ import annotations
 
 import random
+from unittest import mock
 
 import pytest
 import rfc8785
-from draw_reference import ref_mth
+from draw_reference import ref_mth, ref_pool_root
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drawsvc.draw import pool as pool_mod
 from drawsvc.draw.pool import (
     USCC_ALPHABET,
     ExpertRecord,
@@ -17,20 +19,18 @@ from drawsvc.draw.pool import (
     TargetColumns,
     TargetRecord,
     _joined_usccs,
-    _target_leaf_hashes,
-    _target_leaves,
-    expert_leaf,
+    _target_pages,
+    expert_json,
     freeze_avoidance,
     freeze_experts,
     freeze_inspectors,
     freeze_target_columns,
     freeze_targets,
-    inspector_leaf,
+    inspector_json,
     order_target_columns,
-    target_leaf,
+    target_json,
 )
 from drawsvc.errors import InvalidInput
-from ledger.hashing import leaf_hash
 
 uscc = st.text(alphabet=USCC_ALPHABET, min_size=18, max_size=18)
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -39,41 +39,73 @@ inspectors = st.builds(InspectorRecord, text.filter(bool), text, st.booleans(),
                        st.lists(text, unique=True, max_size=3).map(tuple))
 
 
-def _jcs(record) -> bytes:
+def _dict(record) -> dict:
     d = record._asdict()
     if "specialties" in d:
         d["specialties"] = sorted(d["specialties"])
-    return rfc8785.dumps(d)
+    return d
+
+
+def _jcs(record) -> bytes:
+    return rfc8785.dumps(_dict(record))
+
+
+def _pages_of(size: int):
+    """Pages of ``size`` records, so that small hypothesis pools cross page boundaries (DRAW-19)."""
+    return mock.patch.object(pool_mod, "PAGE_SIZE", size)
 
 
 @settings(max_examples=150, deadline=None)
 @given(targets)
-def test_target_leaf_is_the_jcs_of_the_record(r):
-    assert target_leaf(r) == _jcs(r)
-    assert _target_leaf_hashes([r]) == [leaf_hash(_jcs(r))]
+def test_target_json_is_the_jcs_of_the_record(r):
+    assert target_json(r) == _jcs(r)
+    assert freeze_targets([r]).root == ref_pool_root([_dict(r)])
 
 
 @settings(max_examples=150, deadline=None)
 @given(inspectors)
-def test_inspector_leaf_is_the_jcs_of_the_record(r):
+def test_inspector_json_is_the_jcs_of_the_record(r):
     r = r._replace(specialties=tuple(sorted(r.specialties)))
-    assert inspector_leaf(r) == _jcs(r)
+    assert inspector_json(r) == _jcs(r)
 
 
 @settings(max_examples=60, deadline=None)
 @given(text.filter(bool))
-def test_expert_leaf_is_the_jcs_of_the_record(x):
-    assert expert_leaf(ExpertRecord(x)) == rfc8785.dumps({"id": x})
+def test_expert_json_is_the_jcs_of_the_record(x):
+    assert expert_json(ExpertRecord(x)) == rfc8785.dumps({"id": x})
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(targets, max_size=40, unique_by=lambda r: r.id))
-def test_target_pool_root_is_the_recursive_mth_over_sorted_leaves(recs):
-    pool = freeze_targets(recs)
+@given(st.lists(targets, max_size=40, unique_by=lambda r: r.id), st.sampled_from([1, 3, 7, 256]))
+def test_target_pool_root_is_the_recursive_mth_over_pages_of_sorted_records(recs, page):
+    with _pages_of(page):
+        pool = freeze_targets(recs)
     ordered = sorted(recs, key=lambda r: r.id.encode())
     assert [r.id for r in pool.records] == [r.id for r in ordered]
-    assert pool.root == ref_mth([_jcs(r) for r in ordered])
+    assert pool.root == ref_pool_root([_dict(r) for r in ordered], page)
     assert pool.size == len(recs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(inspectors, max_size=20, unique_by=lambda r: r.id), st.sampled_from([1, 2, 5, 256]))
+def test_inspector_pool_root_is_the_recursive_mth_over_pages(recs, page):
+    with _pages_of(page):
+        pool = freeze_inspectors(recs)
+    assert pool.root == ref_pool_root([_dict(r) for r in pool.records], page)
+
+
+@pytest.mark.parametrize("n", [255, 256, 257, 600])
+def test_page_boundaries_at_the_real_page_size(n):
+    """Pools around one page and over several (DRAW-19): the last page is shorter, never empty."""
+    recs = [TargetRecord(f"91{k:016d}", "A" if k % 5 else "", k % 3, k % 7 == 0) for k in range(n)]
+    assert freeze_targets(recs).root == ref_pool_root([_dict(r) for r in recs], 256)
+    experts = [ExpertRecord(f"E{k:05d}") for k in range(n)]
+    assert freeze_experts(experts).root == ref_pool_root([{"id": e.id} for e in experts], 256)
+
+
+def test_dropping_the_first_record_shifts_every_page_and_changes_the_root():
+    recs = [TargetRecord(f"91{k:016d}") for k in range(300)]
+    assert freeze_targets(recs).root != freeze_targets(recs[1:]).root
 
 
 @settings(max_examples=40, deadline=None)
@@ -174,7 +206,7 @@ def test_assume_frozen_keeps_the_logged_root_and_refuses_unsorted_rows():
 # --- the column form (freeze_target_columns: the service's million-target path) -------------
 
 # Mostly regular pools (the template path: zero checks, no risk, one stratum) and irregular
-# ones (one record at a time) must give the same leaves, root and records as the record path.
+# ones (one record at a time) must give the same pages, root and records as the record path.
 sparse_targets = st.builds(
     TargetRecord,
     uscc,
@@ -186,21 +218,22 @@ sparse_targets = st.builds(
 
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.one_of(sparse_targets, targets), max_size=60, unique_by=lambda r: r.id),
-       st.sampled_from(["", "A"]))
-def test_column_freeze_equals_the_record_freeze_and_the_reference(recs, common):
+       st.sampled_from(["", "A"]), st.sampled_from([1, 4, 9, 256]))
+def test_column_freeze_equals_the_record_freeze_and_the_reference(recs, common, page):
     recs = [r._replace(stratum=common) if k % 3 else r for k, r in enumerate(recs)]
     cols = TargetColumns.of_records(recs)
-    by_columns, by_records = freeze_target_columns(cols), freeze_targets(recs)
+    with _pages_of(page):
+        by_columns, by_records = freeze_target_columns(cols), freeze_targets(recs)
     ordered = sorted(recs, key=lambda r: r.id.encode())
-    assert by_columns.root == by_records.root == ref_mth([_jcs(r) for r in ordered])
+    assert by_columns.root == by_records.root == ref_pool_root([_dict(r) for r in ordered], page)
     assert by_columns.records == by_records.records == tuple(ordered)
     assert all(type(r) is TargetRecord for r in by_columns.records)
 
 
 @pytest.mark.parametrize("shape", ["regular", "sparse", "irregular", "one stratum"])
-def test_every_column_leaf_is_0x00_and_the_jcs_of_its_record(shape):
+def test_every_column_page_is_0x00_and_the_jcs_of_its_records(shape):
     rnd = random.Random(shape)
-    ids = sorted({"91" + "".join(rnd.choices(USCC_ALPHABET, k=16)) for _ in range(300)})
+    ids = sorted({"91" + "".join(rnd.choices(USCC_ALPHABET, k=16)) for _ in range(700)})
     n = len(ids)
     strata = {"regular": [""] * n, "sparse": ["" if k % 50 else "B" for k in range(n)],
               "irregular": [rnd.choice("ABCD") for _ in range(n)], "one stratum": ["小型"] * n}[shape]
@@ -209,9 +242,10 @@ def test_every_column_leaf_is_0x00_and_the_jcs_of_its_record(shape):
     checks = [0 if shape == "regular" or k % 40 else k % 5 + 1 for k in range(n)]
     risk = [shape != "regular" and k % 67 == 0 for k in range(n)]
     cols = TargetColumns(ids, strata, checks, risk)
-    leaves = _target_leaves(cols, _joined_usccs(ids))
-    assert leaves == [b"\x00" + _jcs(r) for r in cols.records()]
-    assert [target_leaf(r) for r in cols.records()] == [x[1:] for x in leaves]
+    pages = _target_pages(cols, _joined_usccs(ids))
+    records = [_dict(r) for r in cols.records()]
+    assert pages == [b"\x00" + rfc8785.dumps(records[a : a + 256]) for a in range(0, n, 256)]
+    assert [target_json(r) for r in cols.records()] == [_jcs(r) for r in cols.records()]
 
 
 @pytest.mark.parametrize("bad", ["91350100M000100Y4|", "91350100M000100Y4\n", "91350100M0001|0Y43",

@@ -108,6 +108,11 @@ def _body(entries: dict[int, Any], kind: str, n: int = 0) -> dict[str, Any]:
     return entries[_index(entries, kind, n)]["body"]
 
 
+def _other_replacement(event: dict[str, Any], *choices: str) -> None:
+    """Set the event's replacement to the first of ``choices`` it is not already (a real change)."""
+    event["replacement"] = next(c for c in choices if c != event["replacement"])
+
+
 MUTATIONS: dict[str, tuple[str, Callable[[dict[int, Any]], None], str]] = {
     "result-target-swapped": (
         "teams",
@@ -163,12 +168,12 @@ MUTATIONS: dict[str, tuple[str, Callable[[dict[int, Any]], None], str]] = {
     ),
     "replacement-changed": (
         "teams",
-        lambda es: _body(es, "draw.replace")["event"].__setitem__("replacement", "SCJG-0001"),
+        lambda es: _other_replacement(_body(es, "draw.replace")["event"], "SCJG-0001", "SCJG-0002"),
         "replace",
     ),
     "topup-changed": (
         "experts",
-        lambda es: _body(es, "draw.expert.topup")["event"].__setitem__("replacement", "ZJ-0006"),
+        lambda es: _other_replacement(_body(es, "draw.expert.topup")["event"], "ZJ-0006", "ZJ-0007"),
         "topup",
     ),
     "expert-panel-changed": (

@@ -22,18 +22,21 @@ from drawsvc.draw import engine
 from drawsvc.draw.canonical import SPEC, canonical_json
 from drawsvc.draw.experts import Decline
 from drawsvc.draw.pool import (
+    PAGE_SIZE,
     AvoidanceRecord,
     ExpertRecord,
     InspectorRecord,
     TargetRecord,
-    avoidance_leaf,
-    expert_leaf,
+    expert_json,
     freeze_avoidance,
     freeze_experts,
     freeze_inspectors,
     freeze_targets,
-    inspector_leaf,
-    target_leaf,
+    inspector_json,
+    target_json,
+)
+from drawsvc.draw.pool import (
+    avoidance_json as avoidance_record_json,
 )
 from drawsvc.draw.seed import Beacon, PoolRoot, commitment, derive_seed, seed_material
 from drawsvc.draw.stratify import allocate
@@ -256,6 +259,26 @@ INSPECTORS = [
 ]
 
 
+def paged(records: list[bytes]) -> dict[str, Any]:
+    """The records' JCS bytes and the pages they form (DRAW-18, DRAW-19), as text."""
+    pages = [b"[" + b",".join(records[a : a + PAGE_SIZE]) + b"]" for a in range(0, len(records), PAGE_SIZE)]
+    return {"records": [r.decode() for r in records], "pages": [p.decode() for p in pages]}
+
+
+def all_but_one_avoid(request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` where every inspector but the first declared an interest in one target that the
+    draw then selects. The declarations enter the seed (the avoidance pool root), so the first
+    target, in pool order, that is still drawn with them is taken."""
+    for t in sorted(r.id for r in TARGETS):
+        req = {**request, "avoidance": avoidance_json([(r.id, t) for r in INSPECTORS[1:]])}
+        try:
+            engine.draw_inspection(engine.InspectionRequest.from_json(req))
+        except DrawsvcError as e:
+            if e.detail.get("subject") == t:
+                return req
+    raise AssertionError("no target is drawn with its own declarations")
+
+
 def pool_vectors() -> dict[str, Any]:
     v = {}
 
@@ -263,7 +286,7 @@ def pool_vectors() -> dict[str, Any]:
         p = freeze_targets(records)
         return {
             "order": p.ids,
-            "leaves": [target_leaf(r).decode() for r in p.records],
+            **paged([target_json(r) for r in p.records]),
             "root": p.root.hex(),
             "size": p.size,
         }
@@ -274,7 +297,7 @@ def pool_vectors() -> dict[str, Any]:
     base = TARGETS[:12]
     v["pool-targets"] = vector(
         "pool",
-        "12 targets given out of order: sorted, leaves, RFC 9162 root",
+        "12 targets given out of order: sorted, records, one page, RFC 9162 root",
         ["DRAW-16", "DRAW-18", "DRAW-19"],
         {"kind": "targets", "records": t_json(base)},
         lambda: tgt(base),
@@ -323,14 +346,14 @@ def pool_vectors() -> dict[str, Any]:
         p = freeze_inspectors(records)
         return {
             "order": p.ids,
-            "leaves": [inspector_leaf(r).decode() for r in p.records],
+            **paged([inspector_json(r) for r in p.records]),
             "root": p.root.hex(),
             "size": p.size,
         }
 
     v["pool-inspectors"] = vector(
         "pool",
-        "inspectors with departments, leader flags and specialties (sorted in the leaf)",
+        "inspectors with departments, leader flags and specialties (sorted in the record)",
         ["DRAW-16", "DRAW-18", "DRAW-19"],
         {
             "kind": "inspectors",
@@ -346,7 +369,7 @@ def pool_vectors() -> dict[str, Any]:
         p = freeze_experts(records)
         return {
             "order": p.ids,
-            "leaves": [expert_leaf(r).decode() for r in p.records],
+            **paged([expert_json(r) for r in p.records]),
             "root": p.root.hex(),
             "size": p.size,
         }
@@ -357,6 +380,14 @@ def pool_vectors() -> dict[str, Any]:
         ["DRAW-16", "DRAW-18", "DRAW-19"],
         {"kind": "experts", "records": [r._asdict() for r in experts]},
         lambda: exp(experts),
+    )
+    many = [ExpertRecord(f"E{k:04d}") for k in range(2 * PAGE_SIZE + 8)]
+    v["pool-experts-three-pages"] = vector(
+        "pool",
+        f"{len(many)} experts: pages of {PAGE_SIZE}, {PAGE_SIZE} and 8 records; the root is over the pages",
+        ["DRAW-19"],
+        {"kind": "experts", "records": [r._asdict() for r in reversed(many)]},
+        lambda: exp(many),
     )
     v["pool-empty"] = vector(
         "pool",
@@ -373,7 +404,7 @@ def pool_vectors() -> dict[str, Any]:
         return {
             "tags": tags,
             "order": p.ids,
-            "leaves": [avoidance_leaf(AvoidanceRecord(x)).decode() for x in p.ids],
+            **paged([avoidance_record_json(AvoidanceRecord(x)) for x in p.ids]),
             "root": p.root.hex(),
             "size": p.size,
         }
@@ -680,7 +711,7 @@ def inspection_vectors() -> dict[str, Any]:
     v["teams-infeasible-one-inspector"] = inspection_vector(
         "MUTATION: all but one inspector declared an interest in a drawn target -> DrawInfeasible naming it",
         ["DRAW-41"],
-        {**teams_base, "avoidance": avoidance_json([(r.id, drawn[2]) for r in INSPECTORS[1:]])},
+        all_but_one_avoid(teams_base),
     )
 
     def refill_events(first):
@@ -852,9 +883,10 @@ Kinds and their `input` / `expected`:
 - `seed`: `{"task", "round", "purpose", "pools", "commitments", "secrets" (hex), "beacon"}` →
   `{"material_jcs" (the exact UTF-8 text hashed), "seed"}`.
 - `pool`: `{"kind": "targets" | "inspectors" | "experts", "records"}` (records in any order) →
-  `{"order" (ids in pool order), "leaves" (UTF-8 text of each leaf), "root", "size"}`.
+  `{"order" (ids in pool order), "records" (UTF-8 text of each record's JCS), "pages" (the JCS
+  arrays of 256 records, DRAW-19), "root", "size"}`.
 - `avoidance`: `{"salt", "pairs": [[person, target]]}` → `{"tags" (in pair order), "order",
-  "leaves", "root", "size"}`. (Pairs appear only in this vector; the log carries salt and tags.)
+  "records", "pages", "root", "size"}`. (Pairs appear only in this vector; the log carries salt and tags.)
 - `allocation`: `{"seed", "sizes", "total", "minimums"}` with the `["allocation"]` sub-stream of
   `seed` → `{"counts", "tie_winners", "position"}`.
 - `inspection`: an inspection request `{"reveal": {"task", "round", "purpose", "commitments",
