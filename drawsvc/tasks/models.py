@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,6 +76,30 @@ class PoolMember(Base):
     origin: Mapped[str] = mapped_column(String(20))
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # manual add/remove reason
+
+
+def pool_edited() -> ColumnElement[bool]:
+    """A hand-edited pool row: removed, or added by hand (few among a million built rows).
+
+    The predicate of the partial index ``ix_task_pool_members_edits``, constant inlined: SQLite
+    and PostgreSQL use a partial index only for a query whose WHERE contains this very term, so
+    queries take it from here.
+    """
+    return or_(PoolMember.removed.is_(True), PoolMember.origin == literal("manual", literal_execute=True))
+
+
+# Covering (the few edited rows, whole): without statistics SQLite would otherwise weigh it
+# equal to ix_task_pool_members_task_code and might take that one (a million rows to filter).
+Index(
+    "ix_task_pool_members_edits",
+    PoolMember.task_code,
+    PoolMember.pool,
+    PoolMember.member,
+    PoolMember.origin,
+    PoolMember.removed,
+    sqlite_where=pool_edited(),
+    postgresql_where=pool_edited(),
+)
 
 
 class Commitment(Base):
