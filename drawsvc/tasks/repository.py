@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session, aliased
 
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
-from drawsvc.tasks.models import POOLS, Commitment, Draw, ExpertSlot, Inspection, PoolMember, Task
+from drawsvc.tasks.models import (
+    POOLS,
+    Commitment,
+    Draw,
+    ExpertSlot,
+    Inspection,
+    PoolMember,
+    Task,
+    pool_edited,
+)
 from ledger import store
 
 LARGE_POOL = 20_000
@@ -104,22 +113,13 @@ class PoolEdit(NamedTuple):
 def pool_edits(session: Session, task_code: str) -> list[PoolEdit]:
     """The task's hand-edited pool rows (manual additions and removals: few).
 
-    Read within the id range of the task's rows (two index probes, then one pass in id order),
-    not by one lookup per member of a million-member pool.
+    One lookup in the partial index ``ix_task_pool_members_edits`` (``pool_edited``), not a
+    pass over the task's million built rows.
     """
     session.flush()
     m = PoolMember
-    conn = session.connection()
-    lo = conn.execute(sa.select(sa.func.min(m.id)).where(m.task_code == task_code)).scalar()
-    if lo is None:
-        return []
-    hi = conn.execute(sa.select(sa.func.max(m.id)).where(m.task_code == task_code)).scalar()
-    q = sa.select(m.pool, m.member, m.origin, m.removed).where(
-        m.id.between(lo, hi),
-        m.task_code == task_code,
-        sa.or_(m.removed.is_(True), m.origin == "manual"),
-    )
-    return [PoolEdit(p, u, o, bool(r)) for p, u, o, r in conn.execute(q)]
+    q = sa.select(m.pool, m.member, m.origin, m.removed).where(m.task_code == task_code, pool_edited())
+    return [PoolEdit(p, u, o, bool(r)) for p, u, o, r in session.connection().execute(q)]
 
 
 def find_pool_member(session: Session, task_code: str, pool: str, member: str) -> PoolMember | None:
@@ -351,13 +351,10 @@ def target_attributes(session: Session, ids: Sequence[str] | None = None) -> dic
 
 
 def flagged_targets(session: Session) -> set[str]:
-    """USCCs of the targets carrying a risk flag (a small share of the directory)."""
+    """USCCs of the targets carrying a risk flag (a small share of the directory), read from
+    the partial index ``ix_targets_flagged`` alone (``registries.models.target_flagged``)."""
     t = reg.Target
-    return set(
-        session.connection()
-        .execute(sa.select(t.uscc).where(sa.cast(t.risk_flags, sa.String) != "[]"))
-        .scalars()
-    )
+    return set(session.connection().execute(sa.select(t.uscc).where(reg.target_flagged())).scalars())
 
 
 def target_pool_rows(session: Session, members: Sequence[str], *, with_strata: bool) -> list[tuple[Any, ...]]:
@@ -370,8 +367,7 @@ def target_pool_rows(session: Session, members: Sequence[str], *, with_strata: b
         return []
     t = reg.Target
     conn = session.connection()
-    risk = sa.cast(t.risk_flags, sa.String) != "[]"  # stored as JSON text; cheaper than parsing it
-    cols: list[Any] = [t.uscc, risk]
+    cols: list[Any] = [t.uscc, reg.target_flagged()]
     if with_strata:
         cols += [t.region_code, t.registration_authority, t.scale, t.credit_class]
     if len(members) > LARGE_POOL:
