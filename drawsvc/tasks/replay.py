@@ -350,7 +350,11 @@ def inspection_request(
     salt: str | None,
     *,
     trust_cache: bool = False,
+    declared: Iterable[tuple[str, str]] | None = None,
 ) -> engine.InspectionRequest | None:
+    """The engine request of an inspection draw. ``declared``: the service's own draw passes the
+    declared (inspector, target) pairs it holds, so that avoidance is a set lookup when they
+    explain every logged tag (``Avoidance.explained_by``); verifiers pass nothing."""
     p = inputs.params
     if p.get("targets") is None:
         return None
@@ -364,15 +368,18 @@ def inspection_request(
             departments=tuple(teams["departments"]),
             specialty=dict.fromkeys(targets.ids, spec) if spec else {},
         )
+    avoidance = Avoidance.empty()
+    if teams is not None and salt:
+        avoidance = Avoidance(bytes.fromhex(salt), inputs.avoidance)
+        if declared is not None:
+            avoidance = avoidance.explained_by(declared)
     return engine.InspectionRequest(
         reveal=_reveal(inputs, PURPOSE_INSPECTION, secrets, beacon),
         targets=targets,
         target_rule=target_rule(p["targets"]),
         inspectors=_frozen(inputs, "inspectors", trust_cache) if teams is not None else None,
         teams=rule,
-        avoidance=Avoidance(bytes.fromhex(salt), inputs.avoidance)
-        if teams is not None and salt
-        else Avoidance.empty(),
+        avoidance=avoidance,
     )
 
 
@@ -419,9 +426,10 @@ def run_draw(
     salt: str | None,
     *,
     trust_cache: bool = False,
+    declared: Iterable[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``."""
-    ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache)
+    ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache, declared=declared)
     exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache)
     return {
         "inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,

@@ -805,8 +805,13 @@ def draw_task(
     inputs = logread.inputs_from_log(
         journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
     )
+    # the declarations behind the logged tags, when they still explain them all: avoidance
+    # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
+    declared = repo.pool_avoidance_pairs(session, task, None) if c.avoidance_salt else None
     try:
-        result = replay.run_draw(inputs, secrets, beacon, c.avoidance_salt, trust_cache=True)
+        result = replay.run_draw(
+            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared
+        )
     except DrawInfeasible as exc:
         raise _with_department(exc, t) from None
     del inputs

@@ -196,6 +196,47 @@ def test_avoids_from_precomputed_hmac_states_equals_the_hmac_tag(salt, person, t
     assert sorted(m["id"] for m in teams["assignments"][0]["members"]) == [person + "x", person + "y"]
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(team_problems(), st.sets(st.tuples(st.sampled_from(["P00", "P01", "Q9"]), st.sampled_from(TARGETS)),
+                                max_size=6))
+def test_explained_avoidance_draws_exactly_as_computed_tags(p, unrelated):
+    """The service's set lookup (Avoidance.explained_by, given every declared pair and others
+    that are not behind any tag) gives the same teams and errors as the verifier's HMACs."""
+    seed, targets, pool, rule, pairs = p
+    tags = Avoidance.from_pairs(SALT, pairs)
+    explained = tags.explained_by([*unrelated, *pairs])
+    assert explained is not tags, "every tag is explained, so the lookup is used"
+    for person, target in unrelated - pairs:
+        assert not explained.avoids(person, target)
+    for person, target in pairs:
+        assert explained.avoids(person, target)
+
+    def outcome(avoid):
+        try:
+            return assign_teams(seed, targets, pool, rule, avoid)
+        except DrawInfeasible as e:
+            return (e.rule, e.subject)
+
+    assert outcome(explained) == outcome(tags)
+
+
+def test_avoidance_not_explained_by_the_candidates_keeps_computing_tags():
+    pairs = [("ZF0001", TARGETS[0]), ("ZF0002", TARGETS[1])]
+    avoid = Avoidance.from_pairs(SALT, pairs)
+    assert avoid.explained_by(pairs[:1]) is avoid  # a declaration missing (withdrawn, deleted)
+    assert avoid.explained_by([("ZF0003", TARGETS[0])]) is avoid
+    other_salt = Avoidance.from_pairs(hashlib.sha256(b"other").digest(), pairs)
+    assert other_salt.explained_by(pairs) is not other_salt
+    assert avoid.explained_by([*pairs, *pairs]).avoids("ZF0002", TARGETS[1])
+
+
+def test_a_late_avoidance_pair_is_kept_by_an_explained_set():
+    avoid = Avoidance.from_pairs(SALT, [("ZF0001", TARGETS[0])]).explained_by([("ZF0001", TARGETS[0])])
+    later = avoid.with_pair("ZF0004", TARGETS[3])
+    assert later.avoids("ZF0004", TARGETS[3]) and later.avoids("ZF0001", TARGETS[0])
+    assert not later.avoids("ZF0001", TARGETS[3])
+
+
 def test_short_salt_is_refused():
     with pytest.raises(InvalidInput):
         Avoidance(b"short", [])

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from tasks_support import (
     SECRET,
     SECRET2,
@@ -24,6 +25,7 @@ from tasks_support import (
 
 from drawsvc.draw.seed import commitment
 from drawsvc.errors import DrawInfeasible, InvalidInput, RevealMismatch, RuleViolation
+from drawsvc.registries import models as registry
 from drawsvc.tasks import replay, service
 from drawsvc.tasks.logread import reader_for
 from drawsvc.tasks.verify import verify_index_or_task
@@ -386,6 +388,44 @@ def test_teams_respect_declared_interests(runtime: Any) -> None:
     tags = [tag for e in entries if e["kind"] == "draw.avoidance" for tag in e["body"]["tags"]]
     assert len(tags) == 18
     assert not any(p in str(entries) for p in ("SCJG-0001/", "works_there"))  # pairs never logged
+    _verify(runtime, t.code)
+
+
+def test_declarations_changed_after_the_commit_do_not_change_the_draw(runtime: Any, monkeypatch: Any) -> None:
+    """The draw honours the committed tags: a declaration withdrawn after the commit still
+    counts, one made after it does not (it would need a replacement, §9). The service tests
+    pairs by lookup (Avoidance.explained_by) and the verifier by HMAC; both agree."""
+    from drawsvc.draw.teams import Avoidance
+
+    explained: list[bool] = []
+    real = Avoidance.explained_by
+
+    def spy(self: Avoidance, candidates: Any) -> Avoidance:
+        out = real(self, candidates)
+        explained.append(out is not self)
+        return out
+
+    monkeypatch.setattr(Avoidance, "explained_by", spy)
+    with runtime.transaction() as s:
+        reg = seed_registries(s, targets=8, inspectors_per_dept=4)
+        for p in reg["inspectors"][:2]:
+            for u in reg["targets"]:
+                declare(s, p, u)
+        t = service.create_task(s, runtime.journal, title="抽查", year=2026, organiser="SCJG",
+                                params={"targets": {"ratio_bp": 10_000}, "teams": {"size": 2}}, actor=actor())
+        for pool in ("targets", "inspectors"):
+            service.build_pool(s, runtime.journal, task=t.code, pool=pool, filters={}, actor=actor())
+        service.commit_task(s, runtime.journal, task=t.code, commitments=ops(), actor=actor())
+    with runtime.transaction() as s:
+        d = registry.InterestDeclaration
+        s.execute(sa.update(d).where(d.person_code == reg["inspectors"][0]).values(withdrawn=True))
+        for u in reg["targets"]:
+            declare(s, reg["inspectors"][2], u)
+        draw = service.draw_task(s, runtime.journal, task=t.code, reveals=reveal(), actor=actor())
+    assert explained == [True]
+    members = {m["id"] for team in replay.teams_of(draw.result) for m in team["members"]}
+    assert not members & set(reg["inspectors"][:2])  # committed declarations, one since withdrawn
+    assert reg["inspectors"][2] in members  # declared after the commit: not in the tags
     _verify(runtime, t.code)
 
 
