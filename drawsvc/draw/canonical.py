@@ -9,7 +9,7 @@ tests check those hand-built bytes against ``canonical_json`` with hypothesis.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledger.entries import canonicalize
@@ -17,6 +17,15 @@ from ledger.entries import canonicalize
 SPEC = "draw/v1"
 
 _STRING = json.JSONEncoder(ensure_ascii=False)
+
+json_string_text: Callable[[str], str] = json.encoder.encode_basestring
+"""``json_string`` before UTF-8 encoding: the quoted, escaped text of one ``str``.
+
+It is the function ``JSONEncoder(ensure_ascii=False).encode`` itself calls for a ``str`` (the C
+version when available), bound directly so that the result encoder's loops pay no Python call per
+id (drawsvc/draw/result_json.py). It does not check for lone surrogates: they make the final
+``encode("utf-8")`` fail, as in ``json_string``.
+"""
 
 
 def canonical_json(obj: Mapping[str, Any]) -> bytes:

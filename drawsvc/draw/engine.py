@@ -36,6 +36,7 @@ from drawsvc.draw.pool import (
     freeze_inspectors,
     freeze_targets,
 )
+from drawsvc.draw.result_json import encode_result
 from drawsvc.draw.seed import Beacon, PoolRoot, derive_seed
 from drawsvc.draw.stratify import StratifiedRule, draw_stratified
 from drawsvc.draw.targets import RatioRule, draw_ratio
@@ -264,8 +265,12 @@ def replay_experts(req: ExpertRequest, events: Sequence[Decline]) -> dict[str, A
 
 
 def result_bytes(result: Mapping[str, Any]) -> bytes:
-    """RFC 8785 bytes of a result: what is logged and compared (DRAW-73)."""
-    return canonical_json(result)
+    """RFC 8785 bytes of a result: what is logged and compared (DRAW-73).
+
+    Exactly ``canonical_json(result)``, with the bulk lists (selected ids, team assignments)
+    encoded from templates (drawsvc/draw/result_json.py); anything else falls back to it.
+    """
+    return encode_result(result)
 
 
 def verify_result(expected: Mapping[str, Any], recomputed: Mapping[str, Any]) -> None:
