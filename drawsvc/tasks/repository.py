@@ -413,10 +413,8 @@ def inspections_per_target(session: Session, year: int, *, exclude_task: str | N
     return {u: n for u, n in session.execute(q)}
 
 
-def pool_avoidance_pairs(session: Session, task_code: str, on: date | None) -> list[tuple[str, str]]:
-    """(inspector, USCC) declarations in force on ``on`` between the task's inspector and target
-    pools; with ``on=None`` every declaration ever made between them (withdrawn and expired
-    ones too: a superset of those in force on any day, for ``Avoidance.explained_by``)."""
+def pool_avoidance_pairs(session: Session, task_code: str, on: date) -> list[tuple[str, str]]:
+    """(inspector, USCC) declarations in force on ``on`` between the task's inspector and target pools."""
     d = reg.InterestDeclaration
     pt = aliased(PoolMember)
     pi = aliased(PoolMember)
@@ -424,16 +422,28 @@ def pool_avoidance_pairs(session: Session, task_code: str, on: date | None) -> l
         sa.select(d.person_code, d.counterpart_uscc)
         .join(pt, sa.and_(pt.member == d.counterpart_uscc, pt.task_code == task_code, pt.pool == "targets"))
         .join(pi, sa.and_(pi.member == d.person_code, pi.task_code == task_code, pi.pool == "inspectors"))
-        .where(d.person_kind == "inspector")
-    )
-    if on is not None:
-        q = q.where(
+        .where(
+            d.person_kind == "inspector",
             d.withdrawn.is_(False),
             d.valid_from <= on,
             sa.or_(d.valid_until.is_(None), d.valid_until >= on),
             pt.removed.is_(False),
             pi.removed.is_(False),
         )
+    )
+    return [(p, u) for p, u in session.connection().execute(q).all()]
+
+
+def pool_inspectors_declarations(session: Session, task_code: str) -> list[tuple[str, str]]:
+    """(inspector, USCC) of every declaration ever made by an inspector of the task's pool —
+    withdrawn and expired ones too, any target: a superset of the pairs behind the task's
+    avoidance tags, for ``Avoidance.explained_by``. Not joined with the targets pool, which
+    may hold a million rows; pairs with other targets simply explain no tag."""
+    d = reg.InterestDeclaration
+    pi = PoolMember
+    q = sa.select(d.person_code, d.counterpart_uscc).join(
+        pi, sa.and_(pi.member == d.person_code, pi.task_code == task_code, pi.pool == "inspectors")
+    ).where(d.person_kind == "inspector")
     return [(p, u) for p, u in session.connection().execute(q).all()]
 
 

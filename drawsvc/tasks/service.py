@@ -807,7 +807,7 @@ def draw_task(
     )
     # the declarations behind the logged tags, when they still explain them all: avoidance
     # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
-    declared = repo.pool_avoidance_pairs(session, task, None) if c.avoidance_salt else None
+    declared = repo.pool_inspectors_declarations(session, task) if c.avoidance_salt else None
     try:
         result = replay.run_draw(
             inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared
