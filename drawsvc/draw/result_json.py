@@ -48,6 +48,9 @@ _ESCAPED = re.compile('[\x00-\x1f"\\\\]')
 _HOLE = "\x00result_json.hole.{}\x00"  # U+0000 appears in no id, key or rule the engine writes
 
 
+_ROUND_PARTS = ("inspection", "experts")
+
+
 class _Unrecognised(Exception):
     """A bulk list is not in the shape the templates encode."""
 
@@ -70,23 +73,12 @@ def _spliced(result: dict[str, Any]) -> bytes:
         holes.append((json_string_text(text).encode("utf-8"), encode(value).encode("utf-8")))
         return text
 
-    rest = dict(result)  # shallow copies along the paths to the holes: the input is not changed
-    targets = rest.get("targets")
-    if type(targets) is dict:
-        targets = rest["targets"] = dict(targets)
-        if "selected" in targets:
-            targets["selected"] = hole(_id_list, targets["selected"])
-        for name in ("groups", "strata"):  # §6 DRAW-25 / §7 DRAW-36
-            parts = targets.get(name)
-            if type(parts) is list:
-                targets[name] = [
-                    {**p, "selected": hole(_id_list, p["selected"])}
-                    if type(p) is dict and "selected" in p else p
-                    for p in parts
-                ]
-    teams = rest.get("teams")
-    if type(teams) is dict and "assignments" in teams:
-        rest["teams"] = {**teams, "assignments": hole(_assignments, teams["assignments"])}
+    rest = _with_holes(result, hole)
+    # the service logs the engine results of one round side by side
+    # ({"inspection": result|None, "experts": result|None}, drawsvc.tasks.replay.run_draw)
+    for key in _ROUND_PARTS:
+        if type(result.get(key)) is dict:
+            rest[key] = _with_holes(result[key], hole)
     if not holes:
         return canonical_json(result)
     head = canonical_json(rest)
@@ -104,6 +96,29 @@ def _spliced(result: dict[str, Any]) -> bytes:
         done = at + len(mark)
     out.append(head[done:])
     return b"".join(out)
+
+
+def _with_holes(result: dict[str, Any], hole: Callable[[Callable[[Any], str], Any], str]) -> dict[str, Any]:
+    """A copy of one engine result with its bulk lists replaced by holes (shallow copies along
+    the paths to the holes: the input is not changed)."""
+    rest = dict(result)
+    targets = rest.get("targets")
+    if type(targets) is dict:
+        targets = rest["targets"] = dict(targets)
+        if "selected" in targets:
+            targets["selected"] = hole(_id_list, targets["selected"])
+        for name in ("groups", "strata"):  # §6 DRAW-25 / §7 DRAW-36
+            parts = targets.get(name)
+            if type(parts) is list:
+                targets[name] = [
+                    {**p, "selected": hole(_id_list, p["selected"])}
+                    if type(p) is dict and "selected" in p else p
+                    for p in parts
+                ]
+    teams = rest.get("teams")
+    if type(teams) is dict and "assignments" in teams:
+        rest["teams"] = {**teams, "assignments": hole(_assignments, teams["assignments"])}
+    return rest
 
 
 def _id_list(ids: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -64,6 +65,14 @@ def _check(result: dict) -> None:
     assert fast == canonical_json(result)
     assert fast == canonicalize_reference(result)
     assert result_json._spliced(result) == fast  # the templates did the work
+    # the service's round: {"inspection": result|None, "experts": result|None} (replay.run_draw)
+    for key in ("inspection", "experts"):
+        wrapped = {"inspection": None, "experts": None, key: result}
+        with mock.patch.object(result_json, "canonical_json", wraps=canonical_json) as rest:
+            assert result_json._spliced(wrapped) == canonical_json(wrapped)
+        (canonicalized,), _ = rest.call_args
+        if result.get("teams"):  # the bulk list went through the templates, not canonical_json
+            assert type(canonicalized[key]["teams"]["assignments"]) is str
 
 
 @st.composite
