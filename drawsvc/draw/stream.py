@@ -106,6 +106,10 @@ class DrawStream:
         limit = _TWO64 - (_TWO64 % n)
         while True:
             off = self._off
+            if off == BLOCK_SIZE:  # the previous draw ended this block: start the next one
+                self._block += 1
+                self._buf = self._make(self._block)
+                off = 0
             if off <= BLOCK_SIZE - UNIFORM_BYTES:  # fast path: the 8 bytes are in this block
                 self._off = off + UNIFORM_BYTES
                 x = int.from_bytes(self._buf[off:off + UNIFORM_BYTES], "big")
