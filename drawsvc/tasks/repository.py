@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
@@ -413,37 +413,31 @@ def inspections_per_target(session: Session, year: int, *, exclude_task: str | N
     return {u: n for u, n in session.execute(q)}
 
 
-def pool_avoidance_pairs(session: Session, task_code: str, on: date) -> list[tuple[str, str]]:
-    """(inspector, USCC) declarations in force on ``on`` between the task's inspector and target pools."""
-    d = reg.InterestDeclaration
-    pt = aliased(PoolMember)
-    pi = aliased(PoolMember)
-    q = (
-        sa.select(d.person_code, d.counterpart_uscc)
-        .join(pt, sa.and_(pt.member == d.counterpart_uscc, pt.task_code == task_code, pt.pool == "targets"))
-        .join(pi, sa.and_(pi.member == d.person_code, pi.task_code == task_code, pi.pool == "inspectors"))
-        .where(
-            d.person_kind == "inspector",
-            d.withdrawn.is_(False),
-            d.valid_from <= on,
-            sa.or_(d.valid_until.is_(None), d.valid_until >= on),
-            pt.removed.is_(False),
-            pi.removed.is_(False),
-        )
-    )
-    return [(p, u) for p, u in session.connection().execute(q).all()]
+def pool_inspector_declarations(
+    session: Session, task_code: str, *, in_force_on: date | None
+) -> list[tuple[str, str]]:
+    """(inspector, USCC) declarations of the inspectors in the task's pool, with any target.
 
-
-def pool_inspectors_declarations(session: Session, task_code: str) -> list[tuple[str, str]]:
-    """(inspector, USCC) of every declaration ever made by an inspector of the task's pool —
-    withdrawn and expired ones too, any target: a superset of the pairs behind the task's
-    avoidance tags, for ``Avoidance.explained_by``. Not joined with the targets pool, which
-    may hold a million rows; pairs with other targets simply explain no tag."""
+    ``in_force_on`` a date: those in force that day (not withdrawn), of inspectors still in the
+    pool; callers keep the pairs whose target is in the targets pool — checked in memory
+    against the pool's ids rather than joined with a pool that may hold a million rows.
+    ``None``: every declaration ever made by a pool inspector (withdrawn and expired ones too),
+    a superset of the pairs behind the task's avoidance tags, for ``Avoidance.explained_by``.
+    """
     d = reg.InterestDeclaration
     pi = PoolMember
-    q = sa.select(d.person_code, d.counterpart_uscc).join(
-        pi, sa.and_(pi.member == d.person_code, pi.task_code == task_code, pi.pool == "inspectors")
-    ).where(d.person_kind == "inspector")
+    q = (
+        sa.select(d.person_code, d.counterpart_uscc)
+        .join(pi, sa.and_(pi.member == d.person_code, pi.task_code == task_code, pi.pool == "inspectors"))
+        .where(d.person_kind == "inspector")
+    )
+    if in_force_on is not None:
+        q = q.where(
+            pi.removed.is_(False),
+            d.withdrawn.is_(False),
+            d.valid_from <= in_force_on,
+            sa.or_(d.valid_until.is_(None), d.valid_until >= in_force_on),
+        )
     return [(p, u) for p, u in session.connection().execute(q).all()]
 
 

@@ -705,7 +705,11 @@ def _freeze(
         }
     if salt is None:
         return pools, None
-    tags = replay.avoidance_tags(salt, repo.pool_avoidance_pairs(session, t.code, on))
+    targets = rows_by_pool["targets"]  # teams are formed for drawn targets
+    assert isinstance(targets, TargetColumns)
+    declared = repo.pool_inspector_declarations(session, t.code, in_force_on=on)
+    in_pool = {u for _, u in declared}.intersection(targets.ids)
+    tags = replay.avoidance_tags(salt, [(p, u) for p, u in declared if u in in_pool])
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in _chunks(tags)]
     res = journal.record_many(session, "draw.avoidance", bodies, actor=actor)
     return pools, {
@@ -807,7 +811,7 @@ def draw_task(
     )
     # the declarations behind the logged tags, when they still explain them all: avoidance
     # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
-    declared = repo.pool_inspectors_declarations(session, task) if c.avoidance_salt else None
+    declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
     try:
         result = replay.run_draw(
             inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared
