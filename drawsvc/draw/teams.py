@@ -263,32 +263,42 @@ _Key = tuple[bool, str | None, str | None]  # (leader only, department, specialt
 
 
 class _Class:
-    __slots__ = ("levels",)
+    """The candidates passing one slot filter (DRAW-47): their pool positions by load level, each
+    level in pool order, and ``low``, the lowest level present (``None`` while nobody passes)."""
+
+    __slots__ = ("levels", "low")
 
     def __init__(self) -> None:
         self.levels: dict[int, list[int]] = {}
+        self.low: int | None = None
 
 
 class _Assigner:
     """Load-levelled slot filling over the pool (DRAW-47). Indices are pool positions.
 
-    Hot path (one ``pick`` and one ``add`` per slot): the avoidance test is prepared once
-    (the salt's HMAC states with each person's message head absorbed, prepared once; each
-    target's tail encoded once), and an inspector's move to the next load level is two bisect
-    moves per filter class it belongs to.
+    Hot path (one ``take`` per slot, docs/performance.md): the walk's first step is done in line
+    and is almost always accepted — the swap map of the partial Fisher–Yates is made only when the
+    first candidate is refused (``_walk``); each class tracks its lowest level (loads move by one,
+    so no sorting per slot); an inspector's move to the next load level is two bisect moves per
+    filter class it belongs to. The HMAC avoidance test is prepared once (the salt's states with
+    each person's message head absorbed; each target's tail encoded once).
     """
 
-    def __init__(self, pool: Sequence[InspectorRecord], avoid: Avoidance, load: list[int] | None = None):
+    def __init__(self, pool: Sequence[InspectorRecord], avoid: Avoidance, stream: DrawStream,
+                 load: list[int] | None = None):
         self.pool = pool
         self.ids = [r.id for r in pool]
+        self.uniform = stream.uniform
         self.avoid = avoid
         self.load = load if load is not None else [0] * len(pool)
         self.classes: dict[_Key, _Class] = {}
         self.member_of: list[list[_Class]] = [[] for _ in pool]
         # DRAW-46 test: a lookup of explained pairs (Avoidance.explained_by), else HMAC over
-        # head(p) || tail(t), or nothing without tags
+        # head(p) || tail(t), or nothing without tags; plus pairs declared after the draw
         self._known = avoid._known
         self._tags = (avoid.tags or None) if self._known is None else None
+        # the hot path tests explained pairs itself and calls _avoided only for what remains
+        self._slow_test = self._tags is not None or bool(avoid._extra)
         self._heads: list[Any] = []  # per person: the inner HMAC state with head(p) absorbed
         if self._tags is not None:
             for i in self.ids:
@@ -310,52 +320,103 @@ class _Assigner:
                     continue
                 levels.setdefault(self.load[i], []).append(i)
                 self.member_of[i].append(c)
+            c.low = min(levels) if levels else None
         return c
 
-    def pick(self, stream: DrawStream, key: _Key, target: str, excluded: Container[int]) -> int | None:
-        levels = self._klass(key).levels
-        ids, uniform = self.ids, stream.uniform
-        tags, known, extra = self._tags, self._known, self.avoid._extra
-        outer, heads, tail = self.avoid._outer, self._heads, b""
-        if tags is not None:
+    def _avoided(self, cand: int, target: str) -> bool:
+        """DRAW-46: whether the pair (pool position ``cand``, ``target``) is avoided."""
+        person = self.ids[cand]
+        if self._known is not None and (person, target) in self._known:
+            return True
+        if self._tags is not None:
             if self._tail_of[0] != target:
                 self._tail_of = (target, _tail(target))
-            tail = self._tail_of[1]
-        for level in sorted(levels) if len(levels) > 1 else tuple(levels):
+            h = self._heads[cand].copy()
+            h.update(self._tail_of[1])
+            o = self.avoid._outer.copy()
+            o.update(h.digest())
+            if o.digest() in self._tags:
+                return True
+        extra = self.avoid._extra
+        return bool(extra) and (person, target) in extra
+
+    def take(self, c: _Class, target: str, team: list[int]) -> int | None:
+        """Fill the next slot of ``team`` from class ``c`` by the DRAW-47 walk (``team`` is also the
+        walk's exclusions): append the pick, count it (load + 1) and return it; ``None`` if no
+        candidate is left. The walk's first step, done here, is ``pick``'s."""
+        low = c.low
+        if low is None:
+            return None
+        members = c.levels[low]
+        first = self.uniform(len(members))
+        got: int | None = members[first]
+        if got in team or (self._known is not None and (self.ids[got], target) in self._known) or (
+            self._slow_test and self._avoided(got, target)
+        ):
+            got = self._walk(c, target, team, first)
+            if got is None:
+                return None
+        self.add(got)
+        team.append(got)
+        return got
+
+    def pick(self, key: _Key, target: str, excluded: Container[int]) -> int | None:
+        """The DRAW-47 walk over the class ``key``, excluding ``excluded``; loads are unchanged."""
+        c = self._klass(key)
+        if c.low is None:
+            return None
+        members = c.levels[c.low]
+        first = self.uniform(len(members))
+        if members[first] in excluded or self._avoided(members[first], target):
+            return self._walk(c, target, excluded, first)
+        return members[first]
+
+    def _walk(self, c: _Class, target: str, excluded: Container[int], first: int) -> int | None:
+        """The rest of the DRAW-47 walk of class ``c``, whose first step drew position ``first`` of
+        the lowest level and refused it: the remaining steps of that level's partial Fisher–Yates
+        (``swapped`` holds the positions moved so far), then the higher levels in order."""
+        levels, uniform = c.levels, self.uniform
+        for level in sorted(levels):
             members = levels[level]
             n = len(members)
-            swapped: dict[int, int] = {}
+            if level == c.low:
+                swapped, start = {first: 0}, 1  # step 0 drew j = first and swapped positions 0, first
+            else:
+                swapped, start = {}, 0
             get = swapped.get
-            for i in range(n):
+            for i in range(start, n):
                 j = i + uniform(n - i)
                 v = get(j, j)
                 swapped[j] = get(i, i)
                 cand = members[v]
-                if cand in excluded:
-                    continue
-                if known is not None and (ids[cand], target) in known:
-                    continue
-                if tags is not None:
-                    h = heads[cand].copy()
-                    h.update(tail)
-                    o = outer.copy()
-                    o.update(h.digest())
-                    if o.digest() in tags:
-                        continue
-                if extra and (ids[cand], target) in extra:
+                if cand in excluded or self._avoided(cand, target):
                     continue
                 return cand
         return None
 
     def add(self, i: int) -> None:
-        self._move(i, +1)
+        """``i`` takes a slot: its load goes up by one in every class it belongs to."""
+        old = self.load[i]
+        new = self.load[i] = old + 1
+        for c in self.member_of[i]:
+            levels = c.levels
+            lst = levels[old]
+            if len(lst) == 1:
+                del levels[old]
+                if c.low == old:  # every other level is above old, so new is now the lowest
+                    c.low = new
+            else:
+                del lst[bisect.bisect_left(lst, i)]
+            dest = levels.get(new)
+            if dest is None:
+                levels[new] = [i]
+            else:
+                bisect.insort(dest, i)
 
     def remove(self, i: int) -> None:
-        self._move(i, -1)
-
-    def _move(self, i: int, delta: int) -> None:
+        """``i`` leaves a slot: its load goes down by one in every class it belongs to."""
         old = self.load[i]
-        new = old + delta
+        new = self.load[i] = old - 1
         for c in self.member_of[i]:
             levels = c.levels
             lst = levels[old]
@@ -368,7 +429,8 @@ class _Assigner:
                 levels[new] = [i]
             else:
                 bisect.insort(dest, i)
-        self.load[i] = new
+            if c.low is None or new < c.low:
+                c.low = new
 
 
 def _spec_of(rule: TeamRule, target: str) -> str | None:
@@ -400,12 +462,15 @@ def assign_teams(
                            rule="DRAW-44", target=sorted(unknown)[0])
     _check_pool(pool, rule)
     stream = DrawStream.derived(seed, ["teams"])
-    a = _Assigner(pool, avoid)
-    pick, move, ids = a.pick, a._move, a.ids
+    a = _Assigner(pool, avoid, stream)
+    take, klass, ids = a.take, a._klass, a.ids
     index = {r.id: i for i, r in enumerate(pool)}
     assignments = []
     departments = sorted(rule.departments)
     specialty, leaders, size = rule.specialty, rule.leaders, rule.size
+    # the classes of the leader and plain slots per specialty, found once (made when first used)
+    leader_class: dict[str | None, _Class] = {}
+    plain_class: dict[str | None, _Class] = {}
     for t in targets:
         spec = specialty.get(t)
         team: list[int] = []  # pool positions in slot order; also the walk's exclusions
@@ -421,33 +486,31 @@ def assign_teams(
             if avoid.avoids(designated.id, t):
                 raise DrawInfeasible(f"the designated leader of target {t} declared an interest in it",
                                      rule="DRAW-46", subject=t)
-            leader = i
+            a.add(i)
+            team.append(i)
         else:
-            got = pick(stream, (True, None, spec), t, team)
-            if got is None:
+            c = leader_class.get(spec)
+            if c is None:
+                c = leader_class[spec] = klass((True, None, spec))
+            if take(c, t, team) is None:
                 raise DrawInfeasible(f"no eligible leader for target {t}", rule="DRAW-43", subject=t)
-            leader = got
-        move(leader, 1)
-        team.append(leader)
-        members = [{"id": ids[leader], "leader": True, "designated": designated is not None}]
+        members = [{"id": ids[team[0]], "leader": True, "designated": designated is not None}]
         for dept in departments:
             if any(pool[m].dept == dept for m in team):
                 continue
-            got = pick(stream, (False, dept, spec), t, team)
-            if got is None:
+            if take(klass((False, dept, spec)), t, team) is None:
                 raise DrawInfeasible(f"no eligible inspector of department {dept} for target {t}",
                                      rule="DRAW-45", subject=t, department=dept)
-            move(got, 1)
-            team.append(got)
-            members.append({"id": ids[got], "leader": False, "designated": False})
-        while len(team) < size:
-            got = pick(stream, (False, None, spec), t, team)
-            if got is None:
-                raise DrawInfeasible(f"fewer than {size} eligible inspectors for target {t}",
-                                     rule="DRAW-41", subject=t)
-            move(got, 1)
-            team.append(got)
-            members.append({"id": ids[got], "leader": False, "designated": False})
+            members.append({"id": ids[team[-1]], "leader": False, "designated": False})
+        if len(team) < size:
+            c = plain_class.get(spec)
+            if c is None:
+                c = plain_class[spec] = klass((False, None, spec))
+            while len(team) < size:
+                if take(c, t, team) is None:
+                    raise DrawInfeasible(f"fewer than {size} eligible inspectors for target {t}",
+                                         rule="DRAW-41", subject=t)
+                members.append({"id": ids[team[-1]], "leader": False, "designated": False})
         assignments.append({"target": t, "members": members})
     return {"size": rule.size, "assignments": assignments, "position": stream.position}
 
@@ -565,12 +628,12 @@ def replace_member(
             load[index[m["id"]]] += 1
     load[index[p]] -= 1
     del team["members"][slot]
-    assigner = _Assigner(pool, avoid, load)
+    assigner = _Assigner(pool, avoid, stream, load)
     remaining = [index[m["id"]] for m in team["members"]]
     loses_dept = bool(rule.departments) and not any(pool[i].dept == pr.dept for i in remaining)
     key: _Key = (bool(me["leader"]), pr.dept if loses_dept else None, spec_t)
     excluded = set(remaining) | {index[x] for x in removed.get(t, ()) if x in index} | {index[p]}
-    got = assigner.pick(stream, key, t, excluded)
+    got = assigner.pick(key, t, excluded)
     if got is None:
         raise DrawInfeasible(f"no eligible replacement for target {t}", rule="DRAW-51", subject=t)
     team["members"].insert(slot, {"id": pool[got].id, "leader": me["leader"], "designated": False})
