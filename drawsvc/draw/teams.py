@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import hmac
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -340,25 +340,52 @@ class _Assigner:
         extra = self.avoid._extra
         return bool(extra) and (person, target) in extra
 
-    def take(self, c: _Class, target: str, team: list[int]) -> int | None:
-        """Fill the next slot of ``team`` from class ``c`` by the DRAW-47 walk (``team`` is also the
-        walk's exclusions): append the pick, count it (load + 1) and return it; ``None`` if no
-        candidate is left. The walk's first step, done here, is ``pick``'s."""
-        low = c.low
-        if low is None:
-            return None
-        members = c.levels[low]
-        first = self.uniform(len(members))
-        got: int | None = members[first]
-        if got in team or (self._known is not None and (self.ids[got], target) in self._known) or (
-            self._slow_test and self._avoided(got, target)
-        ):
-            got = self._walk(c, target, team, first)
-            if got is None:
+    def taker(self) -> Callable[[_Class, str, list[int]], int | None]:
+        """``take(c, target, team)``: fill the next slot of ``team`` from class ``c`` by the DRAW-47
+        walk (``team`` is also the walk's exclusions): append the pick, count it (``add``) and
+        return it; ``None`` if no candidate is left. The walk's first step is done here, as in
+        ``pick``. A closure, so that the hot path reads locals rather than attributes."""
+        uniform, ids, known, walk = self.uniform, self.ids, self._known, self._walk
+        load, member_of, bisect_left, insort = self.load, self.member_of, bisect.bisect_left, bisect.insort
+        avoided = self._avoided if self._slow_test else None
+
+        def take(c: _Class, target: str, team: list[int]) -> int | None:
+            low = c.low
+            if low is None:
                 return None
-        self.add(got)
-        team.append(got)
-        return got
+            members = c.levels[low]
+            first = uniform(len(members))
+            got: int | None = members[first]
+            if got in team or (known is not None and (ids[got], target) in known) or (
+                avoided is not None and avoided(got, target)
+            ):
+                got = walk(c, target, team, first)
+                if got is None:
+                    return None
+            # add(got), in line: its load goes up by one in each class it belongs to; in ``c`` it
+            # left position ``first`` of the lowest level unless the walk went on
+            old = load[got]
+            new = load[got] = old + 1
+            for k in member_of[got]:
+                levels = k.levels
+                lst = levels[old]
+                if len(lst) == 1:
+                    del levels[old]
+                    if k.low == old:
+                        k.low = new
+                elif lst is members and lst[first] == got:
+                    del lst[first]
+                else:
+                    del lst[bisect_left(lst, got)]
+                dest = levels.get(new)
+                if dest is None:
+                    levels[new] = [got]
+                else:
+                    insort(dest, got)
+            team.append(got)
+            return got
+
+        return take
 
     def pick(self, key: _Key, target: str, excluded: Container[int]) -> int | None:
         """The DRAW-47 walk over the class ``key``, excluding ``excluded``; loads are unchanged."""
@@ -463,7 +490,7 @@ def assign_teams(
     _check_pool(pool, rule)
     stream = DrawStream.derived(seed, ["teams"])
     a = _Assigner(pool, avoid, stream)
-    take, klass, ids = a.take, a._klass, a.ids
+    take, klass, ids = a.taker(), a._klass, a.ids
     index = {r.id: i for i, r in enumerate(pool)}
     assignments = []
     departments = sorted(rule.departments)
