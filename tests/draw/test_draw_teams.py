@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from draw_reference import ref_assign_teams, ref_substream_seed, ref_tag
+from draw_reference import RefStream, ref_assign_teams, ref_substream_seed, ref_tag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -400,3 +400,46 @@ def test_replacements_never_break_a_rule(p, choices):
         for t, gone in removed.items():
             ids = {m["id"] for m in next(x for x in teams["assignments"] if x["target"] == t)["members"]}
             assert not ids & set(gone), "a removed member came back to the same team"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(team_problems(), st.integers(0, 11), st.integers(0, 3))
+def test_refill_is_the_reference_walk_on_recounted_loads(p, ti, mi):
+    """DRAW-51 transcribed (rescan the pool, recount loads, DRAW-47 walk from the recorded position)
+    against replace_member, whose walk shares the fast assign_teams code path."""
+    seed, targets, pool, rule, pairs = p
+    avoid = Avoidance.from_pairs(SALT, pairs)
+    try:
+        teams = assign_teams(seed, targets, pool, rule, avoid)
+    except DrawInfeasible:
+        return
+    a = teams["assignments"][ti % len(targets)]
+    t, slot = a["target"], mi % rule.size
+    me = a["members"][slot]
+    by_id = {r.id: r for r in pool}
+    load = Counter(m["id"] for x in teams["assignments"] for m in x["members"])
+    load[me["id"]] -= 1
+    rest = [m["id"] for m in a["members"] if m is not me]
+    loses = bool(rule.departments) and all(by_id[i].dept != by_id[me["id"]].dept for i in rest)
+    spec = rule.specialty.get(t)
+    cands = [r for r in pool if (not me["leader"] or r.leader)
+             and (not loses or r.dept == by_id[me["id"]].dept) and (spec is None or spec in r.specialties)]
+    st_ref = RefStream(ref_substream_seed(seed, ["teams"]), teams["position"])
+    expected = None
+    for level in sorted({load[r.id] for r in cands}):
+        m = [r.id for r in cands if load[r.id] == level]
+        for i in range(len(m)):
+            j = i + st_ref.uniform(len(m) - i)
+            m[i], m[j] = m[j], m[i]
+            if m[i] not in (*rest, me["id"]) and (m[i], t) not in pairs:
+                expected = m[i]
+                break
+        if expected is not None:
+            break
+    ev = Replacement(t, me["id"], "ill", "a")
+    if expected is None:
+        with pytest.raises(DrawInfeasible):
+            replace_member(seed, teams, pool, rule, avoid, ev, {t: [me["id"]]})
+        return
+    _, rec = replace_member(seed, teams, pool, rule, avoid, ev, {t: [me["id"]]})
+    assert (rec["replacement"], rec["position"]) == (expected, st_ref.pos)
