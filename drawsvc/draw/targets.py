@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from drawsvc.draw.pool import TargetRecord
@@ -38,6 +39,9 @@ def _bp(name: str, value: Any) -> int:
     return value
 
 
+_CHECKS = itemgetter(2)  # TargetRecord.checks
+
+
 def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP,
                     class_caps: Mapping[str, int] | None = None) -> bool:
     """DRAW-20: a target checked its cap or more times this year is out, unless risk-flagged.
@@ -51,9 +55,11 @@ def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP,
 
 
 def eligible_records(records: Sequence[TargetRecord], cap: int,
-                     class_caps: Mapping[str, int]) -> list[TargetRecord]:
+                     class_caps: Mapping[str, int]) -> Sequence[TargetRecord]:
     """DRAW-20 over a pool (pool order kept)."""
     if not class_caps:
+        if not records or max(map(_CHECKS, records)) < cap:  # nobody at the cap: one C-level pass
+            return records
         return [r for r in records if r[3] or r[2] < cap]
     get = class_caps.get
     return [r for r in records if r[3] or r[2] < get(r[1], cap)]
