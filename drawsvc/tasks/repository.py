@@ -165,6 +165,9 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     conn = session.connection()
     if not targets:
         return
+    # in USCC order, not draw order: the (target, year) index then takes the rows as one ordered
+    # run instead of 50,000 random B-tree inserts (≈ 30 % less on SQLite, docs/performance.md)
+    targets = sorted(targets)
     if conn.dialect.name != "sqlite":
         conn.execute(sa.insert(Inspection), [{"target_uscc": u, **values} for u in targets])
         return
@@ -177,9 +180,8 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(c) for c in ["target_uscc", *names])
     marks = ", ".join("?" * (len(names) + 1))
-    conn.exec_driver_sql(
-        f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", [(u, *consts) for u in targets]
-    )
+    rows = [(u, *consts) for u in targets]
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows)
 
 
 def manual_counts(
