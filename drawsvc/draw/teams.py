@@ -423,14 +423,21 @@ class _Assigner:
 
     def add(self, i: int) -> None:
         """``i`` takes a slot: its load goes up by one in every class it belongs to."""
+        self._move(i, +1)
+
+    def remove(self, i: int) -> None:
+        """``i`` leaves a slot: its load goes down by one in every class it belongs to."""
+        self._move(i, -1)
+
+    def _move(self, i: int, delta: int) -> None:
         old = self.load[i]
-        new = self.load[i] = old + 1
+        new = self.load[i] = old + delta
         for c in self.member_of[i]:
             levels = c.levels
             lst = levels[old]
             if len(lst) == 1:
                 del levels[old]
-                if c.low == old:  # every other level is above old, so new is now the lowest
+                if c.low == old and delta > 0:  # every other level is above old: new is the lowest
                     c.low = new
             else:
                 del lst[bisect.bisect_left(lst, i)]
@@ -439,24 +446,7 @@ class _Assigner:
                 levels[new] = [i]
             else:
                 bisect.insort(dest, i)
-
-    def remove(self, i: int) -> None:
-        """``i`` leaves a slot: its load goes down by one in every class it belongs to."""
-        old = self.load[i]
-        new = self.load[i] = old - 1
-        for c in self.member_of[i]:
-            levels = c.levels
-            lst = levels[old]
-            if len(lst) == 1:
-                del levels[old]
-            else:
-                del lst[bisect.bisect_left(lst, i)]
-            dest = levels.get(new)
-            if dest is None:
-                levels[new] = [i]
-            else:
-                bisect.insort(dest, i)
-            if c.low is None or new < c.low:
+            if delta < 0 and (c.low is None or new < c.low):
                 c.low = new
 
 
