@@ -168,6 +168,29 @@ def apply_expert_record(row: Expert, rec: records.ExpertRecord) -> bool:
     return seal_into(row, "phone", rec.phone) or changed
 
 
+def new_expert_row(rec: records.ExpertRecord, **state: Any) -> Expert:
+    """A new ``Expert`` holding ``rec`` and ``state`` (status, dates, import reference): counters
+    at zero, no exit flags, and the private fields empty until ``apply_expert_record`` seals
+    ``rec``'s into them (each with a fresh salt, registries.md P-5)."""
+    row = Expert(
+        code=rec.code,
+        version=1,
+        consecutive_no_answer=0,
+        exit_flags=[],
+        phone=None,
+        phone_salt=None,
+        id_number=None,
+        id_number_salt=None,
+        home_address=None,
+        home_address_salt=None,
+        birth_date=None,
+        birth_date_salt=None,
+        **state,
+    )
+    apply_expert_record(row, rec)
+    return row
+
+
 def _log(session: Session, journal: Journal, kind: str, expert: Expert, actor: Actor, **extra: Any) -> int:
     body = (
         records.expert_body(expert)
@@ -208,21 +231,7 @@ def apply(
     assert rec is not None
     if repository.get_expert(session, rec.code) is not None:
         raise Conflict("expert code already used", field="code", rule=rules.DUPLICATE, subject=rec.code)
-    row = Expert(
-        code=rec.code,
-        status="applied",
-        applied_on=on,
-        version=1,
-        consecutive_no_answer=0,
-        exit_flags=[],
-        phone=None,
-        phone_salt=None,
-        id_number=None,
-        home_address=None,
-        home_address_salt=None,
-        id_number_salt=None,
-    )
-    apply_expert_record(row, rec)
+    row = new_expert_row(rec, status="applied", applied_on=on)
     session.add(row)
     _log(session, journal, KIND_APPLY, row, actor, applied_on=on.isoformat())
     return row

@@ -35,7 +35,7 @@ from drawsvc.journal import Actor, Journal
 from drawsvc.registries import expert_rules as xr
 from drawsvc.registries import fields as f
 from drawsvc.registries import records, repository, rules
-from drawsvc.registries.experts import apply_expert_record, pool_rules
+from drawsvc.registries.experts import apply_expert_record, new_expert_row, pool_rules
 from drawsvc.registries.formats import LAYOUTS, Layout
 from drawsvc.registries.models import Expert, ExpertPool, Inspector, InterestDeclaration, Target
 from drawsvc.registries.service import INSPECTOR_TRANSITIONS, apply_inspector, new_declaration, redeclare
@@ -498,25 +498,9 @@ def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     for row, rec, term_start, term_end in parsed:
         old = existing.get(rec.code)
         if old is None:
-            new = Expert(
-                code=rec.code,
-                status="admitted",
-                version=1,
-                import_ref=ctx.import_ref,
-                consecutive_no_answer=0,
-                exit_flags=[],
-                phone=None,
-                phone_salt=None,
-                id_number=None,
-                home_address=None,
-                home_address_salt=None,
-                id_number_salt=None,
-                birth_date=None,
-                birth_date_salt=None,
-                term_start=term_start,
-                term_end=term_end,
+            new = new_expert_row(
+                rec, status="admitted", import_ref=ctx.import_ref, term_start=term_start, term_end=term_end
             )
-            apply_expert_record(new, rec)
             ctx.session.add(new)
             ctx.report.created += 1
             changed.append(new)
