@@ -93,13 +93,14 @@ def _tag_bytes(tag: str) -> bytes:
 class Avoidance:
     """The avoidance set of one task: a salt and tags (§8.4). Pairs never leave the service.
 
-    A pair is tested by computing its tag (DRAW-46) from SHA-256 states prepared once from the
-    salt (``_hmac_states``), the same way for the service and for verifiers — unless the service
-    shows, with ``explained_by``, which declared pairs the tags stand for: then a test is a set
-    lookup (same answers; see there).
+    A pair is tested by computing its tag (DRAW-46) from SHA-256 states prepared once: the
+    salt's (``_hmac_states``), each person's inner state with the message head ``{"person":<p>``
+    absorbed, each target's encoded tail — the same way for the service and for verifiers —
+    unless the service shows, with ``explained_by``, which declared pairs the tags stand for:
+    then a test is a set lookup (same answers; see there).
     """
 
-    __slots__ = ("_enc", "_extra", "_inner", "_known", "_outer", "salt", "tags")
+    __slots__ = ("_extra", "_heads", "_inner", "_known", "_outer", "_tails", "salt", "tags")
 
     def __init__(self, salt: bytes, tags: Iterable[str]) -> None:
         if not isinstance(salt, bytes) or len(salt) < MIN_SALT_BYTES:
@@ -111,15 +112,24 @@ class Avoidance:
         except (TypeError, ValueError):
             raise InvalidInput("an avoidance tag is 64 lowercase hex digits", field="avoidance.tags",
                                rule="DRAW-49") from None
-        self._enc: dict[str, bytes] = {}
+        self._heads: dict[str, Any] = {}  # person -> inner state with head(person) absorbed
+        self._tails: dict[str, bytes] = {}  # target -> tail(target)
         self._extra: set[tuple[str, str]] = set()
         self._known: frozenset[tuple[str, str]] | None = None
         self._inner, self._outer = _hmac_states(salt)
 
-    def _digest(self, message: bytes) -> bytes:
-        """HMAC-SHA256(salt, message) from the precomputed key states (RFC 2104)."""
-        inner = self._inner.copy()
-        inner.update(message)
+    def _tag(self, person: str, target: str) -> bytes:
+        """``tag(person, target)`` (DRAW-49): HMAC-SHA256(salt, head(person) || tail(target)) from
+        the prepared states (RFC 2104), each head and tail encoded once."""
+        head = self._heads.get(person)
+        if head is None:
+            head = self._heads[person] = self._inner.copy()
+            head.update(_HEAD + json_string(person))
+        tail = self._tails.get(target)
+        if tail is None:
+            tail = self._tails[target] = _tail(target)
+        inner = head.copy()
+        inner.update(tail)
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.digest()
@@ -138,7 +148,7 @@ class Avoidance:
 
     def _copy(self) -> Avoidance:
         new = Avoidance.__new__(Avoidance)
-        new.salt, new.tags, new._enc = self.salt, self.tags, self._enc
+        new.salt, new.tags, new._heads, new._tails = self.salt, self.tags, self._heads, self._tails
         new._inner, new._outer = self._inner, self._outer
         new._extra, new._known = self._extra, self._known
         return new
@@ -161,15 +171,8 @@ class Avoidance:
         two candidates per slot: 100,000 HMACs for the benchmark's 50,000 teams, against the
         10,000 declarations checked here.
         """
-        kept: set[tuple[str, str]] = set()
-        enc, tags = self._enc, self.tags
-        for p, t in candidates:
-            head = enc.get(p)
-            if head is None:
-                head = enc[p] = _HEAD + json_string(p)
-            if self._digest(head + _tail(t)) in tags:
-                kept.add((p, t))
-        if len(kept) != len(tags):  # a tag no candidate explains (or a collision): compute tags
+        kept = {(p, t) for p, t in candidates if self._tag(p, t) in self.tags}
+        if len(kept) != len(self.tags):  # a tag no candidate explains (or a collision): compute tags
             return self
         new = self._copy()
         new._known = frozenset(kept)
@@ -180,17 +183,7 @@ class Avoidance:
             return True
         if self._known is not None:
             return (person, target) in self._known
-        if not self.tags:
-            return False
-        # message = JCS({"person": p, "target": t}) = head(p) || tail(t), each encoded once
-        enc = self._enc
-        head = enc.get(person)
-        if head is None:
-            head = enc[person] = _HEAD + json_string(person)
-        tail = enc.get("\x00" + target)
-        if tail is None:
-            tail = enc["\x00" + target] = _tail(target)
-        return self._digest(head + tail) in self.tags
+        return bool(self.tags) and self._tag(person, target) in self.tags
 
 
 @dataclass(frozen=True)
@@ -280,8 +273,8 @@ class _Assigner:
     and is almost always accepted — the swap map of the partial Fisher–Yates is made only when the
     first candidate is refused (``_walk``); each class tracks its lowest level (loads move by one,
     so no sorting per slot); an inspector's move to the next load level is two bisect moves per
-    filter class it belongs to. The HMAC avoidance test is prepared once (the salt's states with
-    each person's message head absorbed; each target's tail encoded once).
+    filter class it belongs to. Avoidance is ``Avoidance.avoids`` (HMAC states prepared once),
+    except that explained pairs are looked up in line.
     """
 
     def __init__(self, pool: Sequence[InspectorRecord], avoid: Avoidance, stream: DrawStream,
@@ -293,19 +286,10 @@ class _Assigner:
         self.load = load if load is not None else [0] * len(pool)
         self.classes: dict[_Key, _Class] = {}
         self.member_of: list[list[_Class]] = [[] for _ in pool]
-        # DRAW-46 test: a lookup of explained pairs (Avoidance.explained_by), else HMAC over
-        # head(p) || tail(t), or nothing without tags; plus pairs declared after the draw
+        # DRAW-46: the hot path looks explained pairs (Avoidance.explained_by) up itself and
+        # asks ``avoid`` only when it has tags to compute or pairs declared after the draw
         self._known = avoid._known
-        self._tags = (avoid.tags or None) if self._known is None else None
-        # the hot path tests explained pairs itself and calls _avoided only for what remains
-        self._slow_test = self._tags is not None or bool(avoid._extra)
-        self._heads: list[Any] = []  # per person: the inner HMAC state with head(p) absorbed
-        if self._tags is not None:
-            for i in self.ids:
-                h = avoid._inner.copy()
-                h.update(_HEAD + json_string(i))
-                self._heads.append(h)
-        self._tail_of: tuple[str | None, bytes] = (None, b"")
+        self._slow_test = (self._known is None and bool(avoid.tags)) or bool(avoid._extra)
 
     def _klass(self, key: _Key) -> _Class:
         c = self.classes.get(key)
@@ -325,20 +309,7 @@ class _Assigner:
 
     def _avoided(self, cand: int, target: str) -> bool:
         """DRAW-46: whether the pair (pool position ``cand``, ``target``) is avoided."""
-        person = self.ids[cand]
-        if self._known is not None and (person, target) in self._known:
-            return True
-        if self._tags is not None:
-            if self._tail_of[0] != target:
-                self._tail_of = (target, _tail(target))
-            h = self._heads[cand].copy()
-            h.update(self._tail_of[1])
-            o = self.avoid._outer.copy()
-            o.update(h.digest())
-            if o.digest() in self._tags:
-                return True
-        extra = self.avoid._extra
-        return bool(extra) and (person, target) in extra
+        return self.avoid.avoids(self.ids[cand], target)
 
     def taker(self) -> Callable[[_Class, str, list[int]], int | None]:
         """``take(c, target, team)``: fill the next slot of ``team`` from class ``c`` by the DRAW-47
