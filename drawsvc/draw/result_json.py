@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from drawsvc.draw.canonical import canonical_json, json_string_text
+from drawsvc.draw.canonical import SPEC, canonical_json, json_string_text
 from ledger.errors import EntryRejected
 
 # ``_Unrecognised`` is raised by the checks below; KeyError (a missing key), UnicodeEncodeError (a
@@ -46,9 +46,6 @@ _TEAM_TARGET = '],"target":'
 # The characters JCS escapes in a string (RFC 8785 §3.2.2.2): '"', '\\' and U+0000..U+001F.
 _ESCAPED = re.compile('[\x00-\x1f"\\\\]')
 _HOLE = "\x00result_json.hole.{}\x00"  # U+0000 appears in no id, key or rule the engine writes
-
-
-_ROUND_PARTS = ("inspection", "experts")
 
 
 class _Unrecognised(Exception):
@@ -73,12 +70,13 @@ def _spliced(result: dict[str, Any]) -> bytes:
         holes.append((json_string_text(text).encode("utf-8"), encode(value).encode("utf-8")))
         return text
 
-    rest = _with_holes(result, hole)
-    # the service logs the engine results of one round side by side
-    # ({"inspection": result|None, "experts": result|None}, drawsvc.tasks.replay.run_draw)
-    for key in _ROUND_PARTS:
-        if type(result.get(key)) is dict:
-            rest[key] = _with_holes(result[key], hole)
+    # an engine result (it carries its spec, C-5), or an object holding engine results side by
+    # side, as the service logs one round ({"inspection": ..., "experts": ...})
+    if result.get("spec") == SPEC:
+        rest = _with_holes(result, hole)
+    else:
+        rest = {k: _with_holes(v, hole) if type(v) is dict and v.get("spec") == SPEC else v
+                for k, v in result.items()}
     if not holes:
         return canonical_json(result)
     head = canonical_json(rest)
