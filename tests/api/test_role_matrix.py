@@ -187,12 +187,12 @@ def test_created_key_is_shown_once_and_stored_hashed(client, runtime, keys):
     token = resp.json()["key"]
     assert client.get("/v1/me", headers={"X-API-Key": token}).json()["department"] == "dept-a"
     listed = client.get("/v1/admin/keys", headers=keys.headers("admin")).text
-    assert token not in listed and token.split("_")[2] not in listed
+    assert token not in listed and token.split("_", 2)[2] not in listed
     import sqlalchemy as sa
 
     with runtime.engine.connect() as conn:
         stored = " ".join(str(r) for r in conn.execute(sa.text("SELECT * FROM api_keys")))
-    assert token.split("_")[2] not in stored
+    assert token.split("_", 2)[2] not in stored
 
 
 def test_bureau_key_needs_a_registered_department(client, keys):
