@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,9 +48,20 @@ SYSTEM = Actor(role="system", department=None, name="system")
 
 
 class Journal:
-    def __init__(self, log: Log, clock: Callable[[], datetime] = now_shanghai) -> None:
+    """Appends the service's entries to the log, stamped by the service's one clock.
+
+    ``clock`` is the only source of "now" and "today" for services, routes and commands, so
+    that a test (or a replay) can fix it in one place. Without one, ``now_shanghai`` is looked
+    up when the journal is made, not when this module is imported, for the same reason.
+    """
+
+    def __init__(self, log: Log, clock: Callable[[], datetime] | None = None) -> None:
         self.log = log
-        self.clock = clock
+        self.clock = clock or now_shanghai
+
+    def today(self) -> date:
+        """The service's calendar day (Asia/Shanghai)."""
+        return self.clock().date()
 
     def envelope(self, kind: str, body: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
         return {

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 PG_URL = os.environ.get("DRAWSVC_TEST_DATABASE_URL", "")
+
+# The service's clock in tests: a Monday in a normal working week of a year the bundled calendar
+# covers, ticking from there. With the wall clock, tests that count working days (expert answer
+# deadlines) would fail once "today" plus a few working days reached a year with no holiday
+# arrangement loaded (calendar.md: 2027 onwards), and the cap and rotation years would move.
+TEST_NOW = datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def service_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Fix ``drawsvc.journal.now_shanghai`` (the default of every Journal) to ``TEST_NOW`` + elapsed."""
+    import drawsvc.journal
+
+    started = time.monotonic()
+
+    def now() -> datetime:
+        return (TEST_NOW + timedelta(seconds=time.monotonic() - started)).replace(microsecond=0)
+
+    monkeypatch.setattr(drawsvc.journal, "now_shanghai", now)
+    return TEST_NOW
 
 
 def make_settings(tmp_path: Path, database_url: str = ""):

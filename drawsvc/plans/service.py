@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from drawsvc.errors import Forbidden, InvalidInput, NotFound, RuleViolation
-from drawsvc.journal import Actor, Journal, now_shanghai
+from drawsvc.journal import Actor, Journal
 from drawsvc.plans import repository as repo
 from drawsvc.plans.models import AnnualPlan
 from drawsvc.registries import repository as registries
@@ -156,7 +156,7 @@ def upsert_plan(
                                field="reason", rule="PL-8")
         why = _reason(reason) if current is not None else None
         row = AnnualPlan(department_code=department, year=year, version=version, status="draft", items=parsed,
-                         reason=why, updated_at=now_shanghai(), log_index=0)
+                         reason=why, updated_at=journal.clock(), log_index=0)
         session.add(row)
     else:
         row = current
@@ -168,7 +168,7 @@ def upsert_plan(
             why = _reason(reason)
         if row.items == parsed and row.reason == why:
             return row
-        row.items, row.reason, row.updated_at = parsed, why, now_shanghai()
+        row.items, row.reason, row.updated_at = parsed, why, journal.clock()
     session.flush()
     row.log_index = journal.record(session, KIND_UPSERT, plan_body(row), actor=actor)
     session.flush()
@@ -189,7 +189,7 @@ def publish_plan(
     previous = repo.published(session, department, year)
     if previous is not None:
         previous.status = "superseded"
-    row.status, row.published_at = "published", now_shanghai()
+    row.status, row.published_at = "published", journal.clock()
     session.flush()
     row.log_index = journal.record(session, KIND_PUBLISH, plan_body(row), actor=actor)
     session.flush()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from drawsvc.calendar.arithmetic import Deadline
 from drawsvc.calendar.service import compute_deadline
 from drawsvc.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from drawsvc.journal import Actor, Journal, now_shanghai
+from drawsvc.journal import Actor, Journal
 from drawsvc.privacy import Sealed, new_salt, public_body
 from drawsvc.registries import expert_rules as xr
 from drawsvc.registries import fields as f
@@ -470,7 +470,7 @@ def record_invitation_outcome(
     expert.consecutive_no_answer = xr.next_no_answer_count(expert.consecutive_no_answer, outcome)
     session.add(
         ExpertInvitation(
-            expert_code=expert.code, task_ref=task_ref, outcome=outcome, recorded_at=now_shanghai()
+            expert_code=expert.code, task_ref=task_ref, outcome=outcome, recorded_at=journal.clock()
         )
     )
     _log(

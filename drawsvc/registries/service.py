@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from drawsvc.errors import Conflict, Forbidden, InvalidInput, NotFound
-from drawsvc.journal import Actor, Journal, now_shanghai
+from drawsvc.journal import Actor, Journal
 from drawsvc.privacy import Sealed, new_salt, seal
 from drawsvc.registries import fields as f
 from drawsvc.registries import records, repository, rules
@@ -151,7 +151,8 @@ def _log_check_item(session: Session, journal: Journal, row: CheckItem, actor: A
     index = journal.record(session, KIND_CHECK_ITEM, body, actor=actor)
     session.add(
         CheckItemVersion(
-            check_item_id=row.id, version=row.version, record=body, changed_at=now_shanghai(), log_index=index
+            check_item_id=row.id, version=row.version, record=body, changed_at=journal.clock(),
+            log_index=index,
         )
     )
     session.flush()

@@ -533,7 +533,7 @@ def commit_task(
         }
     parsed = _parse_commitments(commitments)
     bcn = _parse_beacon(beacon)
-    on = on or journal.clock().date()
+    on = on or journal.today()
     salt = pysecrets.token_bytes(AVOIDANCE_SALT_BYTES) if t.params.get("teams") is not None else None
 
     edits = repo.pool_edits(session, task)
@@ -866,7 +866,7 @@ def draw_task(
             )
             .values(status="superseded")
         )
-    on = on or journal.clock().date()
+    on = on or journal.today()
     draw = Draw(
         task_code=task,
         round=t.round,
@@ -1006,7 +1006,7 @@ def respond_expert(
     )
     if slot is None:
         raise NotFound(f"task {task}: expert {expert} has no open invitation", subject=expert)
-    on = on or journal.clock().date()
+    on = on or journal.today()
     if slot.deadline is not None:
         if response == "no_answer" and on <= slot.deadline:
             raise RuleViolation(

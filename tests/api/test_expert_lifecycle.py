@@ -15,7 +15,7 @@ EXPERT = {"code": "ZJ-A-0001", "name": "王五", "organisation": "某大学", "t
           "id_number": None, "phone": "13700000000"}
 
 
-def test_expert_life_cycle_and_visibility(client, runtime, keys, world):
+def test_expert_life_cycle_and_visibility(client, runtime, keys, world, service_clock):
     a, b, d = keys.headers("bureau_a"), keys.headers("bureau_b"), keys.headers("discipline")
     assert client.post("/v1/admin/calendar/bundled", headers=keys.headers("admin")).status_code == 200
     pool = client.post("/v1/expert-pools", json={"code": "ZJ-A", "name": "食品专家库", "groups": ["食品"]},
@@ -54,6 +54,7 @@ def test_expert_life_cycle_and_visibility(client, runtime, keys, world):
     assert client.get("/v1/expert-objections", params={"expert": "ZJ-A-0001"}, headers=b).status_code == 403
     admitted = client.post("/v1/experts/ZJ-A-0001/admit", headers=a)
     assert admitted.status_code == 200 and admitted.json()["status"] == "admitted"
+    assert admitted.json()["term_start"] == service_clock.date().isoformat()  # the journal's clock
 
     # Private fields: own bureau and discipline, with the openings of the log's commitments.
     opened = {f["field"]: f for f in client.get("/v1/experts/ZJ-A-0001/private", headers=d).json()}

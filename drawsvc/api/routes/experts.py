@@ -5,7 +5,6 @@ discipline (shared pools: discipline)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -29,7 +28,6 @@ from drawsvc.api.schemas.registries import (
 )
 from drawsvc.api.views import expert_out, private_openings
 from drawsvc.errors import Forbidden
-from drawsvc.journal import now_shanghai
 from drawsvc.registries import experts, repository
 from drawsvc.registries.models import Expert, ExpertObjection
 
@@ -38,10 +36,6 @@ router = api_router(tags=["experts"])
 PoolCode = Annotated[str, Path(min_length=1, max_length=64)]
 ExpertCode = Annotated[str, Path(min_length=1, max_length=64)]
 Reason = Annotated[str, Path(min_length=1, max_length=30)]
-
-
-def _today() -> date:
-    return now_shanghai().date()
 
 
 def _objection(o: ExpertObjection, *, private: bool = False) -> ObjectionOut:
@@ -88,7 +82,7 @@ def apply(pool: PoolCode, body: ExpertIn, principal: PrincipalDep, runtime: Runt
     """An application, checked against the pool's rules today."""
     auth.require_role(principal, Role.BUREAU)
     row = experts.apply(session, runtime.journal, body.raw(), pool_code=pool, department=principal.department,
-                        on=_today(), actor=principal.actor)
+                        on=runtime.journal.today(), actor=principal.actor)
     return expert_out(row, private=True)
 
 
@@ -99,7 +93,7 @@ def update_expert(code: ExpertCode, body: ExpertIn, principal: PrincipalDep, run
     if body.code != code:
         raise Forbidden("the body's code must be the expert's code", field="code", rule="api.path-body-code")
     row = experts.update_expert(session, runtime.journal, body.raw(), department=principal.department,
-                                on=_today(), actor=principal.actor)
+                                on=runtime.journal.today(), actor=principal.actor)
     return expert_out(row, private=True)
 
 
@@ -135,7 +129,7 @@ def decide_objection(objection_id: Annotated[int, Path(ge=1, le=2**31 - 1)], bod
 @router.post("/v1/experts/{code}/admit", response_model=ExpertOut)
 def admit(code: ExpertCode, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep) -> ExpertOut:
     auth.require_role(principal, Role.BUREAU)
-    row = experts.admit(session, runtime.journal, expert_code=code, on=_today(),
+    row = experts.admit(session, runtime.journal, expert_code=code, on=runtime.journal.today(),
                         department=principal.department, actor=principal.actor)
     return expert_out(row, private=True)
 
@@ -145,7 +139,7 @@ def evaluate(code: ExpertCode, body: EvaluationIn, principal: PrincipalDep, runt
              session: SessionDep) -> ExpertOut:
     """Record a grade; a second 差 in one term flags exit."""
     auth.require_role(principal, Role.BUREAU)
-    experts.evaluate(session, runtime.journal, expert_code=code, grade=body.grade, on=_today(),
+    experts.evaluate(session, runtime.journal, expert_code=code, grade=body.grade, on=runtime.journal.today(),
                      department=principal.department, actor=principal.actor, task_ref=body.task_ref)
     expert, private = _readable(principal, session, code)
     return expert_out(expert, private=private)
@@ -155,8 +149,9 @@ def evaluate(code: ExpertCode, body: EvaluationIn, principal: PrincipalDep, runt
 def confirm_exit(code: ExpertCode, body: ExitIn, principal: PrincipalDep, runtime: RuntimeDep,
                  session: SessionDep) -> ExpertOut:
     auth.require_role(principal, Role.BUREAU)
-    row = experts.confirm_exit(session, runtime.journal, expert_code=code, reason=body.reason, on=_today(),
-                               department=principal.department, actor=principal.actor)
+    row = experts.confirm_exit(session, runtime.journal, expert_code=code, reason=body.reason,
+                               on=runtime.journal.today(), department=principal.department,
+                               actor=principal.actor)
     return expert_out(row, private=True)
 
 
@@ -175,7 +170,8 @@ def flag_over_age(pool: PoolCode, principal: PrincipalDep, runtime: RuntimeDep,
     """Flag every admitted expert of the pool over its age limit today; returns their codes."""
     auth.require_role(principal, Role.BUREAU)
     experts.require_pool(session, pool, department=principal.department)
-    return experts.flag_over_age(session, runtime.journal, on=_today(), actor=principal.actor, pool_code=pool)
+    return experts.flag_over_age(session, runtime.journal, on=runtime.journal.today(), actor=principal.actor,
+                                 pool_code=pool)
 
 
 @router.post("/v1/experts/{code}/exit-flags/credit-blacklist", response_model=ExpertOut)

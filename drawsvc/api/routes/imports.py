@@ -12,7 +12,6 @@ from drawsvc.api.auth import Role
 from drawsvc.api.deps import PrincipalDep, RuntimeDep, SessionDep, api_router
 from drawsvc.api.schemas.registries import ImportReportOut
 from drawsvc.errors import InvalidInput
-from drawsvc.journal import now_shanghai
 from drawsvc.registries.imports import import_file
 
 router = api_router(prefix="/v1/imports", tags=["imports"])
@@ -40,6 +39,6 @@ def import_registry_file(
 ) -> ImportReportOut:
     auth.require_role(principal, Role.BUREAU)
     report = import_file(session, runtime.journal, file.file, kind=kind, fmt=_format(format, file.filename),
-                         actor=principal.actor, on=now_shanghai().date(), department=principal.department,
+                         actor=principal.actor, on=runtime.journal.today(), department=principal.department,
                          pool_code=pool)
     return ImportReportOut(report=report.as_dict())

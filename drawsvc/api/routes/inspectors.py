@@ -13,7 +13,6 @@ from drawsvc.api.deps import PrincipalDep, RuntimeDep, SessionDep, api_router
 from drawsvc.api.schemas.registries import InspectorIn, InspectorOut, PrivateField, StatusIn
 from drawsvc.api.views import inspector_out, private_openings
 from drawsvc.errors import NotFound
-from drawsvc.journal import now_shanghai
 from drawsvc.registries import repository, service
 from drawsvc.registries.models import Inspector
 
@@ -37,7 +36,7 @@ def upsert_inspector(body: InspectorIn, principal: PrincipalDep, runtime: Runtim
     auth.require_role(principal, Role.BUREAU)
     assert principal.department is not None
     row = service.upsert_inspector(session, runtime.journal, body.raw(), department=principal.department,
-                                   on=now_shanghai().date(), actor=principal.actor)
+                                   on=runtime.journal.today(), actor=principal.actor)
     return inspector_out(row, private=True)
 
 

@@ -42,7 +42,6 @@ from drawsvc.api.schemas.tasks import (
 )
 from drawsvc.api.views import LogWindow
 from drawsvc.errors import Forbidden, Unauthenticated
-from drawsvc.journal import now_shanghai
 from drawsvc.tasks import record, replay, service
 from drawsvc.tasks import repository as task_repo
 from drawsvc.tasks.models import Draw, Task
@@ -204,7 +203,7 @@ def expire_invitations(code: TaskCode, principal: PrincipalDep, runtime: Runtime
                        session: SessionDep) -> list[SlotOut]:
     """Record every invitation past its deadline as no answer and top up; returns new invitations."""
     _writer(principal)
-    new = service.expire_invitations(session, runtime.journal, task=code, today=now_shanghai().date(),
+    new = service.expire_invitations(session, runtime.journal, task=code, today=runtime.journal.today(),
                                      actor=principal.actor)
     return [SlotOut.model_validate(s) for s in new]
 
