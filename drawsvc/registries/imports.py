@@ -24,8 +24,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -73,6 +74,13 @@ class ImportReport:
         return dict(self.__dict__)
 
 
+class _Imported(Protocol):
+    import_ref: Any  # a mapped column: str | None
+
+
+_R = TypeVar("_R", bound=_Imported)
+
+
 @dataclass
 class _Context:
     session: Session
@@ -102,6 +110,40 @@ class _Context:
     def duplicate(self, row: int, fld: str, first: int | None = None) -> None:
         where = f"row {first}" if first is not None else "an earlier row"
         self.fail(row, fld, rules.DUPLICATE, f"{self.layout.header_of(fld)} repeats {where} of this file")
+
+    def first_in_batch(self, seen: dict[str, int], row: int, key: str, fld: str) -> bool:
+        """Whether ``key`` is new in this batch (``seen``: key → its first row); a repeat fails."""
+        if key in seen:
+            self.duplicate(row, fld, seen[key])
+            return False
+        seen[key] = row
+        return True
+
+    def merge(self, row: int, fld: str, old: _R | None, create: Callable[[], _R],
+              update: Callable[[_R], bool | None]) -> _R | None:
+        """Create a row or update ``old`` with one parsed record, and count which in the report.
+
+        ``update`` applies the record and says whether anything changed, or returns ``None``
+        when it refused the row (it has called ``fail``). A key this import has already written
+        (an earlier batch) is a duplicate. Returns the row whose body is to be logged, if any.
+        """
+        if old is None:
+            new = create()
+            self.session.add(new)
+            self.report.created += 1
+            return new
+        if old.import_ref == self.import_ref:
+            self.duplicate(row, fld)
+            return None
+        changed = update(old)
+        if changed is None:
+            return None
+        old.import_ref = self.import_ref
+        if changed:
+            self.report.updated += 1
+            return old
+        self.report.unchanged += 1
+        return None
 
 
 # Target records in a batch entry: one array per record, in this order (spec §7.3).
@@ -264,7 +306,7 @@ _TARGET_FIELDS = (
 
 def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     parsed: list[tuple[int, dict[str, Any]]] = []
-    first_row: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for row, raw in batch:
         rec = records.parse_target_fast(raw)
         if rec is None:
@@ -274,12 +316,8 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
                 continue
             assert full is not None
             rec = dict(full.__dict__)
-        uscc = rec["uscc"]
-        if uscc in first_row:
-            ctx.duplicate(row, "uscc", first_row[uscc])
-            continue
-        first_row[uscc] = row
-        parsed.append((row, rec))
+        if ctx.first_in_batch(seen, row, rec["uscc"], "uscc"):
+            parsed.append((row, rec))
     if not parsed:
         return []
     table = Target.__table__
@@ -417,7 +455,7 @@ def _department_of_row(ctx: _Context, row: int, raw: Raw, known: dict[str, bool]
 def _write_inspectors(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     known: dict[str, bool] = {}
     parsed: list[tuple[int, records.InspectorRecord]] = []
-    first_row: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for row, raw in batch:
         dept = _department_of_row(ctx, row, raw, known)
         rec, errs = records.parse_inspector(raw, department_code=dept or "X", on=ctx.on)
@@ -427,43 +465,40 @@ def _write_inspectors(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         if dept is None:
             continue
         assert rec is not None
-        if rec.code in first_row:
-            ctx.duplicate(row, "staff_no", first_row[rec.code])
-            continue
-        first_row[rec.code] = row
-        parsed.append((row, rec))
+        if ctx.first_in_batch(seen, row, rec.code, "staff_no"):
+            parsed.append((row, rec))
     existing = repository.inspectors_by_code(ctx.session, [rec.code for _, rec in parsed])
     changed: list[Inspector] = []
     for row, rec in parsed:
-        old = existing.get(rec.code)
-        if old is None:
-            new = Inspector(code=rec.code, version=1, import_ref=ctx.import_ref, phone=None, phone_salt=None)
-            apply_inspector(new, rec)
-            ctx.session.add(new)
-            ctx.report.created += 1
-            changed.append(new)
-            continue
-        if old.import_ref == ctx.import_ref:
-            ctx.duplicate(row, "staff_no")
-            continue
-        if old.status != rec.status and rec.status not in INSPECTOR_TRANSITIONS[old.status]:
-            ctx.fail(row, "status", rules.STATUS_TRANSITION, f"status cannot change from {old.status}")
-            continue
-        old.import_ref = ctx.import_ref
-        if apply_inspector(old, rec):
-            old.version += 1
-            ctx.report.updated += 1
-            changed.append(old)
-        else:
-            ctx.report.unchanged += 1
+        written = ctx.merge(row, "staff_no", existing.get(rec.code),
+                            partial(_new_inspector, ctx.import_ref, rec),
+                            partial(_update_inspector, ctx, row, rec))
+        if written is not None:
+            changed.append(written)
     ctx.session.flush()
     return [records.inspector_body(i) for i in changed]
 
 
+def _new_inspector(import_ref: str, rec: records.InspectorRecord) -> Inspector:
+    new = Inspector(code=rec.code, version=1, import_ref=import_ref, phone=None, phone_salt=None)
+    apply_inspector(new, rec)
+    return new
+
+
+def _update_inspector(ctx: _Context, row: int, rec: records.InspectorRecord, old: Inspector) -> bool | None:
+    if old.status != rec.status and rec.status not in INSPECTOR_TRANSITIONS[old.status]:
+        ctx.fail(row, "status", rules.STATUS_TRANSITION, f"status cannot change from {old.status}")
+        return None
+    if not apply_inspector(old, rec):
+        return False
+    old.version += 1
+    return True
+
+
 def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     pools: dict[str, ExpertPool | None] = {}
-    parsed: list[tuple[int, records.ExpertRecord, date, date]] = []
-    first_row: dict[str, int] = {}
+    parsed: list[tuple[int, records.ExpertRecord, tuple[date, date]]] = []
+    seen: dict[str, int] = {}
     for row, raw in batch:
         code = str(raw.get("pool_code") or "").strip() or ctx.pool_code
         if not code:
@@ -488,53 +523,41 @@ def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
             ctx.fail_all(row, errs + c.errors)
             continue
         assert rec is not None
-        if rec.code in first_row:
-            ctx.duplicate(row, "code", first_row[rec.code])
-            continue
-        first_row[rec.code] = row
-        parsed.append((row, rec, term_start, term_end))
+        if ctx.first_in_batch(seen, row, rec.code, "code"):
+            parsed.append((row, rec, (term_start, term_end)))
     existing = repository.experts_by_code(ctx.session, [p[1].code for p in parsed])
     changed: list[Expert] = []
-    for row, rec, term_start, term_end in parsed:
-        old = existing.get(rec.code)
-        if old is None:
-            new = new_expert_row(
-                rec, status="admitted", import_ref=ctx.import_ref, term_start=term_start, term_end=term_end
-            )
-            ctx.session.add(new)
-            ctx.report.created += 1
-            changed.append(new)
-            continue
-        if old.import_ref == ctx.import_ref:
-            ctx.duplicate(row, "code")
-            continue
-        old.import_ref = ctx.import_ref
-        moved = (old.term_start, old.term_end) != (term_start, term_end)
-        old.term_start, old.term_end = term_start, term_end
-        if apply_expert_record(old, rec) or moved:
-            old.version += 1
-            ctx.report.updated += 1
-            changed.append(old)
-        else:
-            ctx.report.unchanged += 1
+    for row, rec, (start, end) in parsed:
+        new = partial(new_expert_row, rec, status="admitted", import_ref=ctx.import_ref, term_start=start,
+                      term_end=end)
+        written = ctx.merge(row, "code", existing.get(rec.code), new,
+                            partial(_update_expert, rec, start, end))
+        if written is not None:
+            changed.append(written)
     ctx.session.flush()
     return [records.expert_body(e) for e in changed]
 
 
+def _update_expert(rec: records.ExpertRecord, start: date, end: date, old: Expert) -> bool:
+    moved = (old.term_start, old.term_end) != (start, end)
+    old.term_start, old.term_end = start, end
+    if not (apply_expert_record(old, rec) or moved):
+        return False
+    old.version += 1
+    return True
+
+
 def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     parsed: list[tuple[int, records.DeclarationRecord]] = []
-    first_row: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for row, raw in batch:
         rec, errs = records.parse_declaration(raw)
         if errs:
             ctx.fail_all(row, errs)
             continue
         assert rec is not None
-        if rec.key in first_row:
-            ctx.duplicate(row, "person_code", first_row[rec.key])
-            continue
-        first_row[rec.key] = row
-        parsed.append((row, rec))
+        if ctx.first_in_batch(seen, row, rec.key, "person_code"):
+            parsed.append((row, rec))
     inspectors = repository.inspectors_by_code(
         ctx.session, [r.person_code for _, r in parsed if r.person_kind == "inspector"]
     )
@@ -557,22 +580,11 @@ def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         if ctx.department is not None and owner is not None and owner != ctx.department:
             ctx.fail(row, "person_code", rules.DEPARTMENT_SCOPE, "person belongs to another department")
             continue
-        old = existing.get(rec.key)
-        if old is None:
-            new = new_declaration(rec, import_ref=ctx.import_ref)
-            ctx.session.add(new)
-            ctx.report.created += 1
-            changed.append(new)
-            continue
-        if old.import_ref == ctx.import_ref:
-            ctx.duplicate(row, "person_code")
-            continue
-        old.import_ref = ctx.import_ref
-        if redeclare(old, rec):
-            ctx.report.updated += 1
-            changed.append(old)
-        else:
-            ctx.report.unchanged += 1
+        written = ctx.merge(row, "person_code", existing.get(rec.key),
+                            partial(new_declaration, rec, import_ref=ctx.import_ref),
+                            partial(redeclare, rec=rec))
+        if written is not None:
+            changed.append(written)
     ctx.session.flush()
     return [records.declaration_body(d) for d in changed]
 

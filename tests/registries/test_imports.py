@@ -180,6 +180,35 @@ def test_rejected_inspectors_expired_certificate_and_scope(rt: Any) -> None:
     assert count(rt, "inspectors") == 0
 
 
+def test_reimported_inspectors_are_counted_and_a_forbidden_status_change_is_refused(rt: Any) -> None:
+    rows = list(generate_inspectors(4, seed=3, on=TODAY))
+    assert run(rt, csv_bytes("inspectors", rows), "inspectors", department="SCJG").created == 4
+    rows[0] = {**rows[0], "status": "退休"}
+    report = run(rt, csv_bytes("inspectors", rows), "inspectors", department="SCJG")
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 3)
+    size = len(log_entries(rt))
+    rows[0] = {**rows[0], "status": "在岗"}  # retired is final (RG-14)
+    rows[2] = {**rows[2], "post": "食品安全"}
+    with pytest.raises(ImportRejected) as exc:
+        run(rt, csv_bytes("inspectors", rows), "inspectors", department="SCJG")
+    assert [(e.row, e.column, e.rule) for e in exc.value.rows] == [(2, "状态", rules.STATUS_TRANSITION)]
+    assert len(log_entries(rt)) == size
+    with rt.transaction() as s:
+        assert [i.status for i in repository.list_inspectors(s)][:1] == ["retired"]
+
+
+@pytest.mark.parametrize("kind,key", [("inspectors", "staff_no"), ("experts", "code")])
+def test_a_key_repeated_in_a_later_batch_is_a_duplicate_row(rt: Any, kind: str, key: str) -> None:
+    make = generate_inspectors if kind == "inspectors" else generate_experts
+    rows = list(make(3, seed=3, on=TODAY))
+    rows.append({**rows[0]})  # row 5, in the second batch of two rows
+    with pytest.raises(ImportRejected) as exc:
+        run(rt, csv_bytes(kind, rows), kind, department="SCJG", batch_rows=2)
+    assert [(e.row, e.rule) for e in exc.value.rows] == [(5, rules.DUPLICATE)]
+    assert "an earlier row" in exc.value.rows[0].message
+    assert count(rt, kind) == 0
+
+
 def test_rejected_experts_over_age_and_bad_term(rt: Any) -> None:
     rows = list(generate_experts(3, seed=3, on=TODAY))
     rows[0]["birth_date"], rows[0]["id_number"] = "1950-05-05", ""
