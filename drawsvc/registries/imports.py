@@ -497,7 +497,7 @@ def _update_inspector(ctx: _Context, row: int, rec: records.InspectorRecord, old
 
 def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     pools: dict[str, ExpertPool | None] = {}
-    parsed: list[tuple[int, records.ExpertRecord, tuple[date, date]]] = []
+    parsed: list[tuple[int, records.ExpertRecord, date, date]] = []
     seen: dict[str, int] = {}
     for row, raw in batch:
         code = str(raw.get("pool_code") or "").strip() or ctx.pool_code
@@ -524,10 +524,10 @@ def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
             continue
         assert rec is not None
         if ctx.first_in_batch(seen, row, rec.code, "code"):
-            parsed.append((row, rec, (term_start, term_end)))
+            parsed.append((row, rec, term_start, term_end))
     existing = repository.experts_by_code(ctx.session, [p[1].code for p in parsed])
     changed: list[Expert] = []
-    for row, rec, (start, end) in parsed:
+    for row, rec, start, end in parsed:
         new = partial(new_expert_row, rec, status="admitted", import_ref=ctx.import_ref, term_start=start,
                       term_end=end)
         written = ctx.merge(row, "code", existing.get(rec.code), new,
