@@ -291,17 +291,7 @@ def _blank(v: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- writers
-_TARGET_FIELDS = (
-    "name",
-    "target_type",
-    "scale",
-    "region_code",
-    "registration_authority",
-    "industry",
-    "risk_flags",
-    "credit_class",
-    "status",
-)
+_TARGET_FIELDS = TARGET_FIELDS[2:]  # what a re-import may change: all but the key and the version
 
 
 def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
@@ -393,7 +383,7 @@ class _Old:
     import_ref: str | None
 
 
-_INSERT_COLUMNS = ("uscc", "version", *_TARGET_FIELDS)
+_INSERT_COLUMNS = TARGET_FIELDS  # a new row's columns, in the order of the batch entry's arrays
 
 
 _FLAGS_JSON: dict[tuple[str, ...], str] = {}  # at most 2^4 flag lists: each serialised once
