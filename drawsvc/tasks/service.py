@@ -123,14 +123,17 @@ def _owner(task: Task) -> str:
     return task.unit if task.parent_code is not None and task.unit else task.organiser
 
 
-def _check_scope(task: Task, actor: Actor) -> None:
-    """谁检查、谁录入: a bureau acts only on its own task or sub-draw."""
-    if actor.role == "bureau" and actor.department != _owner(task):
+def _own_task(session: Session, code: str, actor: Actor) -> Task:
+    """The task ``code``, when ``actor`` may act on it. 谁检查、谁录入: a bureau acts only on its
+    own task or sub-draw."""
+    t = repo.get_task(session, code)
+    if actor.role == "bureau" and actor.department != _owner(t):
         raise Forbidden(
-            f"task {task.code}: department {actor.department} may not act on it (owned by {_owner(task)})",
+            f"task {t.code}: department {actor.department} may not act on it (owned by {_owner(t)})",
             rule=RULE_SCOPE,
-            subject=task.code,
+            subject=t.code,
         )
+    return t
 
 
 def _check_draft(task: Task, what: str) -> None:
@@ -371,8 +374,7 @@ def build_pool(
 
     Manual additions and removals made before stay. Logs ``task.pool.build``; returns the count.
     """
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     _check_draft(t, f"building the {pool} pool")
     _pool(pool)
     on = t.period_start
@@ -444,8 +446,7 @@ def add_pool_member(
     session: Session, journal: Journal, *, task: str, pool: str, member: str, reason: str, actor: Actor
 ) -> None:
     """A clerk adds one candidate by hand, with a reason (``task.pool.add``)."""
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     _check_draft(t, f"adding {member} to the {pool} pool")
     why = _reason(reason)
     _pool(pool)
@@ -467,8 +468,7 @@ def remove_pool_member(
     session: Session, journal: Journal, *, task: str, pool: str, member: str, reason: str, actor: Actor
 ) -> None:
     """A clerk removes one candidate by hand, with a reason (``task.pool.remove``)."""
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     _check_draft(t, f"removing {member} from the {pool} pool")
     why = _reason(reason)
     _pool(pool)
@@ -510,8 +510,7 @@ def commit_task(
     future public randomness round. A later round (a redraw) needs ``reason`` and ``approver``,
     keeps the pools frozen by round 1 and leaves the earlier draw in the log.
     """
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     if t.status in ("locked", "dispatched"):
         raise RuleViolation(
             f"task {task}: the draw is locked; no new commitment", rule=RULE_LOCKED, subject=task
@@ -788,8 +787,7 @@ def draw_task(
     transaction rolls back, nothing is logged). A redraw supersedes the earlier draw, which
     stays in the log.
     """
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     if t.status != "committed":
         raise RuleViolation(
             f"task {task}: nothing to draw (status {t.status}); commit first", rule=RULE_STATUS, subject=task
@@ -991,8 +989,7 @@ def respond_expert(
         )
     else:
         why = None
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     draw = current_draw(session, task)
     if draw.locked:
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
@@ -1149,8 +1146,7 @@ def designate(
             field="target",
             rule="draw.designate-target",
         )
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     _check_draft(t, f"designating {person}")
     if t.params.get("experts") is None:
         raise RuleViolation(f"task {task}: draws no experts", rule="draw.designate-role", subject=task)
@@ -1200,8 +1196,7 @@ def designate_leader(
     Not random: no stream is read, nobody changes team; the verifier replays it (V-5). Returns
     the event record.
     """
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     why, who = _reason(reason), _reason(approver, "approver")
     if t.params.get("teams") is None:
         raise RuleViolation(f"task {task}: forms no teams", rule="draw.designate-role", subject=task)
@@ -1271,8 +1266,7 @@ def replace_inspector(
     engine first tries a swap with a member of another team that resolves it (DRAW-52), else
     refills from the continued stream (DRAW-51). Returns the engine's event record.
     """
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    _own_task(session, task, actor)
     why, who = _reason(reason), _reason(approver, "approver")
     draw = current_draw(session, task)
     if draw.locked:
@@ -1308,8 +1302,7 @@ def replace_inspector(
 
 def lock_draw(session: Session, journal: Journal, *, task: str, actor: Actor) -> Draw:
     """Lock the current draw (``task.lock``): no more responses, replacements or redraws."""
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     draw = current_draw(session, task)
     if draw.locked:
         raise Conflict(f"task {task}: already locked", subject=task)
@@ -1329,8 +1322,7 @@ def dispatch_draw(
     authority (``task.dispatch``). An unlocked draw is refused."""
     if by not in ("region", "authority"):
         raise InvalidInput("by: region or authority", field="by", rule="task.dispatch-by")
-    t = repo.get_task(session, task)
-    _check_scope(t, actor)
+    t = _own_task(session, task, actor)
     draw = repo.current_draw(session, task)
     if draw is None or not draw.locked:
         raise RuleViolation(f"task {task}: dispatching needs a locked draw", rule=RULE_UNLOCKED, subject=task)
