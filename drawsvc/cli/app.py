@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from drawsvc.cli import db
+from drawsvc.cli.backup import backup_command, restore_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
 from drawsvc.cli.keys import app as keys_app
@@ -33,6 +34,8 @@ app.add_typer(serve_app, name="serve")
 app.add_typer(registry_app, name="registry")
 app.add_typer(record_app, name="record")
 app.add_typer(plan_app, name="plan")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def main() -> None:
