@@ -1075,6 +1075,7 @@ def expire_invitations(
     session: Session, journal: Journal, *, task: str, today: date, actor: Actor
 ) -> list[ExpertSlot]:
     """Record no answer for every invitation past its deadline, topping up each. Returns new invitations."""
+    _own_task(session, task, actor)  # refused even when nothing is due: only the owner may ask
     draw = current_draw(session, task)
     new: list[ExpertSlot] = []
     for s in repo.expert_slots(session, task, draw.round):
@@ -1362,6 +1363,8 @@ def create_subdraw(
     own commitment (``params``: ``teams``, optionally ``experts``). Only ``unit`` acts on it
     (``actor.department``), so its entries are attributable to it.
     """
+    if actor.role == "bureau" and actor.department != unit:  # before any state is disclosed
+        raise Forbidden(f"task {parent}: only {unit} draws its own part", rule=RULE_SCOPE, subject=unit)
     p = repo.get_task(session, parent)
     if p.parent_code is not None:
         raise RuleViolation(f"task {parent}: a sub-draw has no sub-draws", rule=RULE_UNIT, subject=parent)
@@ -1382,8 +1385,6 @@ def create_subdraw(
             subject=unit,
             task=parent,
         )
-    if actor.role == "bureau" and actor.department != unit:
-        raise Forbidden(f"task {parent}: only {unit} draws its own part", rule=RULE_SCOPE, subject=unit)
     raw = dict(params)
     raw["targets"] = {"mode": "all"}
     parsed = parse_params(raw)
