@@ -149,7 +149,7 @@ def firm_names(session: Session, usccs: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for i in range(0, len(ids), 500):
         q = sa.select(reg.Target.uscc, reg.Target.name).where(reg.Target.uscc.in_(ids[i : i + 500]))
-        out.update(dict(session.execute(q).tuples().all()))
+        out.update(dict(session.execute(q).all()))
     return out
 
 
@@ -189,7 +189,7 @@ def dispatched_draws(session: Session) -> list[tuple[Task, Draw]]:
         .where(Draw.status == "current", Draw.dispatch.is_not(None))
         .order_by(Task.code)
     )
-    return [(t, d) for t, d in session.execute(q).tuples() if d.dispatch]
+    return [(t, d) for t, d in session.execute(q) if d.dispatch]
 
 
 def confirmed_units(session: Session) -> dict[tuple[str, int], dict[str, DispatchConfirmation]]:
@@ -212,7 +212,7 @@ def tasks_with_teams(
             Task.code.not_in(sa.select(TaskClosure.task_code)),
         )
     )
-    rows = [(t, d) for t, d in session.execute(q.order_by(Task.code)).tuples()]
+    rows = [(t, d) for t, d in session.execute(q.order_by(Task.code))]
     if department is not None:
         rows = [(t, d) for t, d in rows if owner_of(t) == department]
     return rows
