@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from results_support import (  # noqa: E402
+from results_support import (
     ITEM2,
     PHONE,
     bureau,
@@ -24,10 +24,10 @@ from results_support import (  # noqa: E402
     teams,
 )
 
-from drawsvc.errors import Conflict, DrawsvcError, Forbidden, InvalidInput, RuleViolation  # noqa: E402
-from drawsvc.privacy import PRIVATE_FIELDS  # noqa: E402
-from drawsvc.results import service  # noqa: E402
-from drawsvc.results.published import PUBLIC_KEYS  # noqa: E402
+from drawsvc.errors import Conflict, DrawsvcError, Forbidden, InvalidInput, RuleViolation
+from drawsvc.privacy import PRIVATE_FIELDS
+from drawsvc.results import service
+from drawsvc.results.published import PUBLIC_KEYS
 
 TODAY = date(2026, 6, 15)
 
