@@ -37,10 +37,12 @@ def rt(runtime: Any) -> Any:
         seed(s)
     task = drawn_task(runtime)
     with runtime.transaction() as s:
-        service.set_department_settings(s, runtime.journal, department="QY", results_due_working_days=5,
-                                        actor=bureau("QY"))
-        service.set_department_settings(s, runtime.journal, department="ZB", results_due_working_days=20,
-                                        actor=bureau("ZB"))
+        service.set_department_settings(
+            s, runtime.journal, department="QY", results_due_working_days=5, actor=bureau("QY")
+        )
+        service.set_department_settings(
+            s, runtime.journal, department="ZB", results_due_working_days=20, actor=bureau("ZB")
+        )
     runtime.task = task
     return runtime
 
@@ -48,8 +50,9 @@ def rt(runtime: Any) -> Any:
 def _enter(rt: Any, task: str, n: int = 0, **over: Any) -> tuple[str, list[str]]:
     target, (leader, members) = list(teams(rt, task).items())[n]
     with rt.transaction() as s:
-        row = service.submit_result(s, rt.journal, task=task, actor=bureau(rt_dept(task, rt)),
-                                    **submission(target, leader, **over))
+        row = service.submit_result(
+            s, rt.journal, task=task, actor=bureau(rt_dept(task, rt)), **submission(target, leader, **over)
+        )
     return row.code, [m for m in members if m != leader]
 
 
@@ -92,8 +95,10 @@ def test_an_overdue_result_shows_in_the_list_and_in_the_auditors_view(rt: Any) -
         assert ((dl.RESULT_FORM, f"{code}/v1") in subjects) is listed
         assert (dl.RESULT_FORM, f"{done}/v1") not in subjects
     with rt.transaction() as s:
-        view = {(d.kind, d.subject): d.state(date(2026, 10, 14))
-                for d in overdue.deadlines(s, rt.log, department="QY", today=date(2026, 10, 14))}
+        view = {
+            (d.kind, d.subject): d.state(date(2026, 10, 14))
+            for d in overdue.deadlines(s, rt.log, department="QY", today=date(2026, 10, 14))
+        }
         assert view[(dl.RESULT_FORM, f"{code}/v1")] == dl.OVERDUE
         assert view[(dl.RESULT_FORM, f"{done}/v1")] == dl.MET
         assert view[(dl.RESULT_PUBLISH, f"{done}/v1")] == dl.MET
@@ -101,8 +106,10 @@ def test_an_overdue_result_shows_in_the_list_and_in_the_auditors_view(rt: Any) -
     # a late confirmation forms it: the auditor's view then says missed
     with rt.transaction() as s:
         service.confirm_result(s, rt.journal, result=code, inspector=members[0], actor=bureau())
-        view = {(d.kind, d.subject): d.state(date(2026, 10, 14))
-                for d in overdue.deadlines(s, rt.log, department="QY", today=date(2026, 10, 14))}
+        view = {
+            (d.kind, d.subject): d.state(date(2026, 10, 14))
+            for d in overdue.deadlines(s, rt.log, department="QY", today=date(2026, 10, 14))
+        }
         assert view[(dl.RESULT_FORM, f"{code}/v1")] == dl.MISSED
 
 
@@ -112,30 +119,55 @@ def test_publication_warns_before_the_twenty_working_day_limit(rt: Any) -> None:
     with rt.transaction() as s:
         row = service.confirm_result(s, rt.journal, result=code, inspector=members[0], actor=bureau())
         assert row.publish_due == date(2026, 11, 3)
-    for today, state in ((date(2026, 10, 26), dl.OPEN), (date(2026, 10, 27), dl.DUE_SOON),
-                         (date(2026, 11, 4), dl.OVERDUE)):
+    for today, state in (
+        (date(2026, 10, 26), dl.OPEN),
+        (date(2026, 10, 27), dl.DUE_SOON),
+        (date(2026, 11, 4), dl.OVERDUE),
+    ):
         with rt.transaction() as s:
             got = overdue.overdue(s, rt.log, department="QY", today=today)
-        states = {d.subject: d.state(today) for d in got["overdue"] + got["due_soon"] if d.kind == dl.RESULT_PUBLISH}
+        states = {
+            d.subject: d.state(today) for d in got["overdue"] + got["due_soon"] if d.kind == dl.RESULT_PUBLISH
+        }
         assert states.get(f"{code}/v1", dl.OPEN) == state, today
 
 
 def test_an_objection_that_corrects_a_result_publishes_both_versions(rt: Any) -> None:
     set_today(rt, date(2026, 9, 29))
-    code, members = _enter(rt, rt.task, inspected_on="2026-09-29", categories=["发现问题待后续处理"],
-                           subcategories=["未按规定公示应当公示的信息"])
+    code, members = _enter(
+        rt,
+        rt.task,
+        inspected_on="2026-09-29",
+        categories=["发现问题待后续处理"],
+        subcategories=["未按规定公示应当公示的信息"],
+    )
     _form_and_publish(rt, code, members)
     firm = next(e for e in entries(rt) if e["kind"] == "result.submit")["body"]["target"]
     set_today(rt, date(2026, 10, 9))
     with rt.transaction() as s:
-        obj = objections.file_objection(s, rt.journal, result=code, firm=firm, channel="书面",
-                                        received_on="2026-10-08", grounds="年报已于抽查前补报", objector="李四",
-                                        actor=bureau())
+        obj = objections.file_objection(
+            s,
+            rt.journal,
+            result=code,
+            firm=firm,
+            channel="书面",
+            received_on="2026-10-08",
+            grounds="年报已于抽查前补报",
+            objector="李四",
+            actor=bureau(),
+        )
         # 20 working days after Thu 10-08: 10-09, Sat 10-10 (worked), 10-12 … 10-30 (15), 11-02 … 11-04
         assert obj.review_due == date(2026, 11, 4)
     with rt.transaction() as s:
-        objections.decide_objection(s, rt.journal, objection=obj.code, outcome="更正", reasons="经核实年报已公示",
-                                    categories=["未发现问题"], actor=bureau())
+        objections.decide_objection(
+            s,
+            rt.journal,
+            objection=obj.code,
+            outcome="更正",
+            reasons="经核实年报已公示",
+            categories=["未发现问题"],
+            actor=bureau(),
+        )
         service.publish_result(s, rt.journal, result=code, actor=bureau())
         published = service.list_published(s, task=rt.task)
     versions = [(p["version"], p["categories"], p["supersedes"]) for p in published if p["result"] == code]
@@ -147,8 +179,10 @@ def test_an_objection_that_corrects_a_result_publishes_both_versions(rt: Any) ->
     filed = next(e for e in entries(rt) if e["kind"] == "result.objection.file")["body"]
     assert set(filed["objector"]) == {"commitment"}
     with rt.transaction() as s:
-        view = {(d.kind, d.subject): d.state(date(2026, 10, 9))
-                for d in overdue.deadlines(s, rt.log, department="QY", today=date(2026, 10, 9))}
+        view = {
+            (d.kind, d.subject): d.state(date(2026, 10, 9))
+            for d in overdue.deadlines(s, rt.log, department="QY", today=date(2026, 10, 9))
+        }
         assert view[(dl.OBJECTION_REVIEW, obj.code)] == dl.MET
 
 
@@ -166,8 +200,14 @@ def test_objections_only_through_the_firms_channel_and_within_the_window(rt: Any
     firm = next(e for e in entries(rt) if e["kind"] == "result.submit")["body"]["target"]
 
     def filing(actor: Actor = bureau(), **over: Any) -> Any:
-        args = {"result": code, "firm": firm, "channel": "窗口", "received_on": "2026-09-29", "grounds": "异议",
-                **over}
+        args = {
+            "result": code,
+            "firm": firm,
+            "channel": "窗口",
+            "received_on": "2026-09-29",
+            "grounds": "异议",
+            **over,
+        }
         return lambda s: objections.file_objection(s, rt.journal, actor=actor, **args)
 
     assert _refused(rt, filing()).detail["rule"] == "objection.published"
@@ -181,14 +221,33 @@ def test_objections_only_through_the_firms_channel_and_within_the_window(rt: Any
     exc = _refused(rt, filing(received_on="2026-11-03"))
     assert isinstance(exc, RuleViolation) and exc.detail["rule"] == "objection.window"
     with rt.transaction() as s:
-        obj = objections.file_objection(s, rt.journal, actor=bureau(), result=code, firm=firm, channel="窗口",
-                                        received_on="2026-11-02", grounds="异议")
-    exc = _refused(rt, lambda s: objections.decide_objection(s, rt.journal, objection=obj.code, outcome="更正",
-                                                             reasons="x", categories=["未发现问题"], actor=bureau()))
+        obj = objections.file_objection(
+            s,
+            rt.journal,
+            actor=bureau(),
+            result=code,
+            firm=firm,
+            channel="窗口",
+            received_on="2026-11-02",
+            grounds="异议",
+        )
+    exc = _refused(
+        rt,
+        lambda s: objections.decide_objection(
+            s,
+            rt.journal,
+            objection=obj.code,
+            outcome="更正",
+            reasons="x",
+            categories=["未发现问题"],
+            actor=bureau(),
+        ),
+    )
     assert exc.detail["rule"] == "objection.correction-changes"
     with rt.transaction() as s:
-        objections.decide_objection(s, rt.journal, objection=obj.code, outcome="维持", reasons="证据充分",
-                                    actor=bureau())
+        objections.decide_objection(
+            s, rt.journal, objection=obj.code, outcome="维持", reasons="证据充分", actor=bureau()
+        )
         assert [p["version"] for p in service.list_published(s, task=rt.task)] == [1]
 
 
@@ -196,22 +255,63 @@ def test_follow_ups_are_ordered_logged_and_carried_by_the_published_form(rt: Any
     set_today(rt, date(2026, 9, 29))
     clean, clean_members = _enter(rt, rt.task, 1, inspected_on="2026-09-29")
     _form_and_publish(rt, clean, clean_members)
-    code, members = _enter(rt, rt.task, inspected_on="2026-09-29", categories=["发现问题待后续处理"],
-                           subcategories=["违反其他部门相关规定"])
+    code, members = _enter(
+        rt,
+        rt.task,
+        inspected_on="2026-09-29",
+        categories=["发现问题待后续处理"],
+        subcategories=["违反其他部门相关规定"],
+    )
     _form_and_publish(rt, code, members)
-    exc = _refused(rt, lambda s: followups.record_follow_up(s, rt.journal, result=clean, step="case.opened",
-                                                            on="2026-09-29", unit="QY 执法大队", actor=bureau()))
+    exc = _refused(
+        rt,
+        lambda s: followups.record_follow_up(
+            s,
+            rt.journal,
+            result=clean,
+            step="case.opened",
+            on="2026-09-29",
+            unit="QY 执法大队",
+            actor=bureau(),
+        ),
+    )
     assert exc.detail["rule"] == "followup.needs-problem"
-    exc = _refused(rt, lambda s: followups.record_follow_up(s, rt.journal, result=code, step="penalty.decided",
-                                                            on="2026-09-29", unit="QY", decision_no="曲市监罚〔2026〕1号",
-                                                            actor=bureau()))
+    exc = _refused(
+        rt,
+        lambda s: followups.record_follow_up(
+            s,
+            rt.journal,
+            result=code,
+            step="penalty.decided",
+            on="2026-09-29",
+            unit="QY",
+            decision_no="曲市监罚〔2026〕1号",
+            actor=bureau(),
+        ),
+    )
     assert exc.detail["rule"] == "followup.order"
     with rt.transaction() as s:
-        followups.record_follow_up(s, rt.journal, result=code, step="case.opened", on="2026-09-29",
-                                   unit="QY 执法大队", note="联系人 王五 13700000000", actor=bureau())
-        followups.record_follow_up(s, rt.journal, result=code, step="transferred", on="2026-09-29",
-                                   unit="QY 执法大队", transfer_kind="judiciary", transferred_to="曲阳县公安局",
-                                   actor=bureau())
+        followups.record_follow_up(
+            s,
+            rt.journal,
+            result=code,
+            step="case.opened",
+            on="2026-09-29",
+            unit="QY 执法大队",
+            note="联系人 王五 13700000000",
+            actor=bureau(),
+        )
+        followups.record_follow_up(
+            s,
+            rt.journal,
+            result=code,
+            step="transferred",
+            on="2026-09-29",
+            unit="QY 执法大队",
+            transfer_kind="judiciary",
+            transferred_to="曲阳县公安局",
+            actor=bureau(),
+        )
         form = next(p for p in service.list_published(s, task=rt.task) if p["result"] == code)
     assert form["follow_up"] == "transferred"
     steps = [e["body"] for e in entries(rt) if e["kind"] == "result.followup"]
@@ -230,13 +330,17 @@ def test_dispatch_confirmation_within_one_working_day_and_unconfirmed_ones_overd
     with rt.transaction() as s:
         got = overdue.overdue(s, rt.log, department=None, today=date(2026, 10, 12))
         late = {d.subject: d for d in got["overdue"] if d.kind == dl.DISPATCH_CONFIRM}
-    assert set(late) == {f"{task}#130634", f"{task}#370300"} and late[f"{task}#130634"].due == date(2026, 10, 10)
-    exc = _refused(rt, lambda s: dispatch.confirm_dispatch(s, rt.journal, task=task, unit="130634",
-                                                          actor=bureau("QY")))
+    assert set(late) == {f"{task}#130634", f"{task}#370300"} and late[f"{task}#130634"].due == date(
+        2026, 10, 10
+    )
+    exc = _refused(
+        rt, lambda s: dispatch.confirm_dispatch(s, rt.journal, task=task, unit="130634", actor=bureau("QY"))
+    )
     assert isinstance(exc, Forbidden)
     with rt.transaction() as s:
-        row = dispatch.confirm_dispatch(s, rt.journal, task=task, unit="130634",
-                                        actor=Actor(role="system", name="unit-130634"))
+        row = dispatch.confirm_dispatch(
+            s, rt.journal, task=task, unit="130634", actor=Actor(role="system", name="unit-130634")
+        )
         assert row.due == date(2026, 10, 10) and row.dispatched_on == date(2026, 10, 9)
         got = overdue.overdue(s, rt.log, department=None, today=date(2026, 10, 12))
         assert {d.subject for d in got["overdue"] if d.kind == dl.DISPATCH_CONFIRM} == {f"{task}#370300"}
@@ -247,8 +351,14 @@ def test_dispatch_confirmation_within_one_working_day_and_unconfirmed_ones_overd
 def _rows(rt: Any, n: int, **over: Any) -> list[dict[str, Any]]:
     out = []
     for target, (leader, _members) in list(teams(rt, rt.task).items())[:n]:
-        out.append({"task": rt.task, **{k: v for k, v in submission(target, leader).items()},
-                    "inspected_on": "2026-09-28", **over})
+        out.append(
+            {
+                "task": rt.task,
+                **{k: v for k, v in submission(target, leader).items()},
+                "inspected_on": "2026-09-28",
+                **over,
+            }
+        )
     return out
 
 
@@ -261,7 +371,10 @@ def test_batch_import_is_all_or_nothing_and_lists_every_bad_row(rt: Any) -> None
     with pytest.raises(ImportRejected) as exc, rt.transaction() as s:
         batch.import_results(s, rt.journal, rows, actor=bureau())
     assert [(r.row, r.rule) for r in exc.value.rows] == [
-        (2, "result.category-unknown"), (4, "result.check-item-in-task"), (6, "result.once-per-target-item")]
+        (2, "result.category-unknown"),
+        (4, "result.check-item-in-task"),
+        (6, "result.once-per-target-item"),
+    ]
     assert log_size(rt) == before and table_counts(rt) == counts
     good = _rows(rt, 5)
     with rt.transaction() as s:
