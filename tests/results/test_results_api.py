@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from results_support import PHONE, drawn_task, log_size, seed, set_today, submission, teams  # noqa: E402
+from results_support import PHONE, drawn_task, log_size, seed, set_today, submission, teams
 
-from drawsvc.api import auth  # noqa: E402
-from drawsvc.api.app import create_app  # noqa: E402
-from drawsvc.journal import SYSTEM  # noqa: E402
-from drawsvc.privacy import PRIVATE_FIELDS  # noqa: E402
+from drawsvc.api import auth
+from drawsvc.api.app import create_app
+from drawsvc.journal import SYSTEM
+from drawsvc.privacy import PRIVATE_FIELDS
 
 
 def _key(rt: Any, role: str, department: str | None = None) -> dict[str, str]:
