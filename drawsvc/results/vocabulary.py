@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ DATA_DIR = Path(__file__).with_name("data")
 NATIONAL = "cn-national"
 MAX_TEXT = 100
 MAX_CATEGORIES = 50
+_BUNDLED_ID = re.compile(r"\A[a-z0-9][a-z0-9-]{0,62}\Z")
+_BUNDLED_FILE = re.compile(r"\A(?P<id>[a-z0-9][a-z0-9-]*)-v(?P<version>[0-9]{1,5})\.json\Z")
 
 
 @dataclass(frozen=True)
@@ -196,13 +199,17 @@ def parse_vocabulary_bytes(data: bytes) -> Vocabulary:
 
 def bundled_vocabulary(vid: str = NATIONAL, version: int | None = None) -> Vocabulary:
     """A vocabulary shipped under ``drawsvc/results/data/`` (``<id>-v<version>.json``; latest by default)."""
-    files = sorted(DATA_DIR.glob(f"{vid}-v*.json"), key=lambda p: int(p.stem.rsplit("-v", 1)[1]))
-    if version is not None:
-        files = [p for p in files if p.stem == f"{vid}-v{version}"]
+    files = []
+    if isinstance(vid, str) and _BUNDLED_ID.match(vid):
+        for path in DATA_DIR.iterdir():
+            m = _BUNDLED_FILE.match(path.name)
+            if m and m["id"] == vid and (version is None or int(m["version"]) == version):
+                files.append((int(m["version"]), path))
+    files.sort()
     if not files:
         raise NotFound(
             f"vocabulary: no bundled vocabulary {vid}" + (f" v{version}" if version else ""),
             field="vocabulary",
             rule="result.vocabulary-known",
         )
-    return parse_vocabulary_bytes(files[-1].read_bytes())
+    return parse_vocabulary_bytes(files[-1][1].read_bytes())
