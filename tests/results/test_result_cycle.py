@@ -30,8 +30,10 @@ from drawsvc.results import batch, dispatch, followups, objections, overdue, ser
 from drawsvc.results import deadlines as dl
 
 
-@pytest.fixture
-def rt(runtime: Any) -> Any:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def rt(request: pytest.FixtureRequest) -> Any:
+    """The SQLite runtime, and the PostgreSQL one when DRAWSVC_TEST_DATABASE_URL is set."""
+    runtime = request.getfixturevalue("runtime" if request.param == "sqlite" else "pg_runtime")
     set_today(runtime, date(2026, 9, 28))  # Monday before 国庆 (10-01…10-07; Saturday 10-10 is worked)
     with runtime.transaction() as s:
         seed(s)
