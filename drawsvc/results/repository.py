@@ -202,14 +202,17 @@ def confirmed_units(session: Session) -> dict[tuple[str, int], dict[str, Dispatc
 def tasks_with_teams(
     session: Session, department: str | None, period_end_before: date
 ) -> list[tuple[Task, Draw]]:
-    """Current draws of tasks whose period ended before ``period_end_before``, not closed."""
+    """Current draws of tasks whose period ended before ``period_end_before``, neither the task
+    nor its parent closed."""
+    closed = sa.select(TaskClosure.task_code)
     q = (
         sa.select(Task, Draw)
         .join(Draw, Draw.task_code == Task.code)
         .where(
             Draw.status == "current",
             Task.period_end < period_end_before,
-            Task.code.not_in(sa.select(TaskClosure.task_code)),
+            Task.code.not_in(closed),
+            sa.or_(Task.parent_code.is_(None), Task.parent_code.not_in(closed)),
         )
     )
     rows = [(t, d) for t, d in session.execute(q.order_by(Task.code))]

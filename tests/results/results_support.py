@@ -87,6 +87,7 @@ def drawn_task(
     lock: bool = True,
     items: tuple[dict[str, str], ...] = (ITEM,),
     dispatch: bool = False,
+    period_end: date | None = None,
 ) -> str:
     """A task of ``department`` drawing every target (with teams of 2), committed, drawn and locked."""
     with rt.transaction() as s:
@@ -102,6 +103,7 @@ def drawn_task(
             organiser=department,
             params=params,
             check_items=[dict(i) for i in items],
+            period_end=period_end,
             actor=bureau(department),
         )
         tasks.build_pool(s, rt.journal, task=t.code, pool="targets", filters={}, actor=bureau(department))

@@ -387,3 +387,26 @@ def test_batch_import_is_all_or_nothing_and_lists_every_bad_row(rt: Any) -> None
     assert len(forms) == 5 and {f["check_items"][0]["code"] for f in forms} == {ITEM["code"]}
     imported = [e for e in entries(rt) if e["kind"] == "result.import"]
     assert len(imported) == 5 and all(e["body"]["confirmed_by"] for e in imported)
+
+
+def test_drawn_targets_without_a_result_are_overdue_after_the_period_until_the_task_is_closed(
+    rt: Any,
+) -> None:
+    task = drawn_task(rt, period_end=date(2026, 9, 30))
+    drawn = list(teams(rt, task))
+    code, members = _enter(rt, task, inspected_on="2026-09-28")
+    _form_and_publish(rt, code, members)
+    # period ends Wed 09-30; 5 working days: 10-08, 10-09, Sat 10-10, 10-12, 10-13
+    for today, expected in ((date(2026, 10, 13), 0), (date(2026, 10, 14), len(drawn) - 1)):
+        with rt.transaction() as s:
+            got = overdue.overdue(s, rt.log, department="QY", today=today)
+        missing = [
+            d for d in got["overdue"] if d.kind == dl.RESULT_MISSING and d.subject.startswith(task + "#")
+        ]
+        assert len(missing) == expected
+    assert all(d.due == date(2026, 10, 13) and d.calendar_version for d in missing)
+    assert f"{task}#{drawn[0]}#QY/QY-01" not in {d.subject for d in missing}  # it has its result
+    with rt.transaction() as s:
+        service.close_task(s, rt.journal, task=task, actor=bureau())
+        got = overdue.overdue(s, rt.log, department="QY", today=date(2026, 10, 14))
+    assert not [d for d in got["overdue"] if d.kind == dl.RESULT_MISSING and d.subject.startswith(task + "#")]
