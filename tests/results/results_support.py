@@ -193,3 +193,25 @@ def submission(target_: str, leader: str, **over: Any) -> dict[str, Any]:
     }
     base.update(over)
     return base
+
+
+def keys_of(obj: Any) -> set[str]:
+    """Every key of a JSON value, at any depth."""
+    if isinstance(obj, dict):
+        return set(obj) | {k for v in obj.values() for k in keys_of(v)}
+    if isinstance(obj, list):
+        return {k for v in obj for k in keys_of(v)}
+    return set()
+
+
+def refused(rt: Any, fn: Any) -> Any:
+    """Run ``fn(session)`` expecting a domain error; assert that nothing was logged or stored."""
+    import pytest
+
+    from drawsvc.errors import DrawsvcError
+
+    before, counts = log_size(rt), table_counts(rt)
+    with pytest.raises(DrawsvcError) as exc, rt.transaction() as s:
+        fn(s)
+    assert log_size(rt) == before and table_counts(rt) == counts, "a refused call wrote something"
+    return exc.value

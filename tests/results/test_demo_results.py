@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parent))
+from results_support import keys_of
 
 from drawsvc.demo import DEMO_ORIGIN, run_demo
 from drawsvc.privacy import PRIVATE_FIELDS
@@ -36,14 +41,6 @@ def _published(rt: Any) -> list[dict[str, Any]]:
             if json.loads(b)["kind"] == "result.publish"
         ]
     return served + logged
-
-
-def _keys(obj: Any) -> set[str]:
-    if isinstance(obj, dict):
-        return set(obj) | {k for v in obj.values() for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
 
 
 def test_the_demo_publishes_results_a_correction_beside_the_original_and_a_transfer(demo: Any) -> None:
@@ -83,7 +80,7 @@ def test_no_published_record_of_the_demo_holds_a_private_field(demo: Any) -> Non
     assert phones and private
     for form in published:
         assert set(form) == set(PUBLIC_KEYS)  # the logged form is in RFC 8785 key order
-        assert not PRIVATE_FIELDS & _keys(form)
+        assert not PRIVATE_FIELDS & keys_of(form)
         text = json.dumps(form, ensure_ascii=False)
         tokens = set(re.findall(r"[0-9A-Za-z-]+", text))
         assert not (phones | inspectors) & tokens

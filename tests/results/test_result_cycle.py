@@ -17,6 +17,7 @@ from results_support import (
     drawn_task,
     entries,
     log_size,
+    refused,
     seed,
     set_today,
     submission,
@@ -24,7 +25,7 @@ from results_support import (
     teams,
 )
 
-from drawsvc.errors import DrawsvcError, Forbidden, ImportRejected, RuleViolation
+from drawsvc.errors import Forbidden, ImportRejected, RuleViolation
 from drawsvc.journal import Actor
 from drawsvc.results import batch, dispatch, followups, objections, overdue, service
 from drawsvc.results import deadlines as dl
@@ -188,14 +189,6 @@ def test_an_objection_that_corrects_a_result_publishes_both_versions(rt: Any) ->
         assert view[(dl.OBJECTION_REVIEW, obj.code)] == dl.MET
 
 
-def _refused(rt: Any, fn: Any) -> DrawsvcError:
-    before, counts = log_size(rt), table_counts(rt)
-    with pytest.raises(DrawsvcError) as exc, rt.transaction() as s:
-        fn(s)
-    assert log_size(rt) == before and table_counts(rt) == counts
-    return exc.value
-
-
 def test_objections_only_through_the_firms_channel_and_within_the_window(rt: Any) -> None:
     set_today(rt, date(2026, 9, 29))
     code, members = _enter(rt, rt.task, inspected_on="2026-09-29")
@@ -212,15 +205,15 @@ def test_objections_only_through_the_firms_channel_and_within_the_window(rt: Any
         }
         return lambda s: objections.file_objection(s, rt.journal, actor=actor, **args)
 
-    assert _refused(rt, filing()).detail["rule"] == "objection.published"
+    assert refused(rt, filing()).detail["rule"] == "objection.published"
     _form_and_publish(rt, code, members)
-    assert isinstance(_refused(rt, filing(bureau("ZB"))), Forbidden)
-    assert isinstance(_refused(rt, filing(Actor(role="discipline", name="jw"))), Forbidden)
-    assert _refused(rt, filing(firm="91130634MA0000000X")).detail["rule"] == "objection.channel"
-    assert _refused(rt, filing(channel="电话")).detail["field"] == "channel"
+    assert isinstance(refused(rt, filing(bureau("ZB"))), Forbidden)
+    assert isinstance(refused(rt, filing(Actor(role="discipline", name="jw"))), Forbidden)
+    assert refused(rt, filing(firm="91130634MA0000000X")).detail["rule"] == "objection.channel"
+    assert refused(rt, filing(channel="电话")).detail["field"] == "channel"
     # window: 20 working days from the publication (09-29) → 11-02; received 11-03 is late
     set_today(rt, date(2026, 11, 4))
-    exc = _refused(rt, filing(received_on="2026-11-03"))
+    exc = refused(rt, filing(received_on="2026-11-03"))
     assert isinstance(exc, RuleViolation) and exc.detail["rule"] == "objection.window"
     with rt.transaction() as s:
         obj = objections.file_objection(
@@ -233,7 +226,7 @@ def test_objections_only_through_the_firms_channel_and_within_the_window(rt: Any
             received_on="2026-11-02",
             grounds="异议",
         )
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: objections.decide_objection(
             s,
@@ -265,7 +258,7 @@ def test_follow_ups_are_ordered_logged_and_carried_by_the_published_form(rt: Any
         subcategories=["违反其他部门相关规定"],
     )
     _form_and_publish(rt, code, members)
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: followups.record_follow_up(
             s,
@@ -278,7 +271,7 @@ def test_follow_ups_are_ordered_logged_and_carried_by_the_published_form(rt: Any
         ),
     )
     assert exc.detail["rule"] == "followup.needs-problem"
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: followups.record_follow_up(
             s,
@@ -335,7 +328,7 @@ def test_dispatch_confirmation_within_one_working_day_and_unconfirmed_ones_overd
     assert set(late) == {f"{task}#130634", f"{task}#370300"} and late[f"{task}#130634"].due == date(
         2026, 10, 10
     )
-    exc = _refused(
+    exc = refused(
         rt, lambda s: dispatch.confirm_dispatch(s, rt.journal, task=task, unit="130634", actor=bureau("QY"))
     )
     assert isinstance(exc, Forbidden)

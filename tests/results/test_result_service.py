@@ -16,15 +16,16 @@ from results_support import (
     bureau,
     drawn_task,
     entries,
+    keys_of,
     log_size,
+    refused,
     seed,
     set_today,
     submission,
-    table_counts,
     teams,
 )
 
-from drawsvc.errors import Conflict, DrawsvcError, Forbidden, InvalidInput, RuleViolation
+from drawsvc.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from drawsvc.privacy import PRIVATE_FIELDS
 from drawsvc.results import service
 from drawsvc.results.published import PUBLIC_KEYS
@@ -129,14 +130,6 @@ def test_a_refusal_to_sign_needs_a_note_and_keeps_note_and_witness_out_of_the_lo
         assert service.private_view(s, code)["versions"][0]["refusal_note"] == note
 
 
-def _refused(rt: Any, fn: Any) -> DrawsvcError:
-    before, counts = log_size(rt), table_counts(rt)
-    with pytest.raises(DrawsvcError) as exc, rt.transaction() as s:
-        fn(s)
-    assert log_size(rt) == before and table_counts(rt) == counts, "a refused call wrote something"
-    return exc.value
-
-
 def test_every_bad_entry_is_refused_naming_field_and_rule_with_nothing_written(rt: Any) -> None:
     task = drawn_task(rt)
     team = teams(rt, task)
@@ -165,10 +158,10 @@ def test_every_bad_entry_is_refused_naming_field_and_rule_with_nothing_written(r
         ("check_item", "result.once-per-target-item"): sub(),
     }
     for (field, rule), fn in cases.items():
-        exc = _refused(rt, fn)
+        exc = refused(rt, fn)
         assert (exc.detail.get("field"), exc.detail.get("rule")) == (field, rule), (field, rule, exc)
     # ZB's bureau may not enter QY's results
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: service.submit_result(
             s, rt.journal, task=task, actor=bureau("ZB"), **submission(other_target, other_leader)
@@ -177,7 +170,7 @@ def test_every_bad_entry_is_refused_naming_field_and_rule_with_nothing_written(r
     assert isinstance(exc, Forbidden) and exc.detail["rule"] == "result.scope"
     with rt.transaction() as s:
         service.close_task(s, rt.journal, task=task, actor=bureau())
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: service.submit_result(
             s, rt.journal, task=task, actor=bureau(), **submission(other_target, other_leader)
@@ -206,7 +199,7 @@ def test_combinable_categories_are_accepted_in_vocabulary_order(rt: Any) -> None
 def test_an_unlocked_draw_and_a_task_without_teams_take_no_results(rt: Any) -> None:
     unlocked = drawn_task(rt, lock=False)
     target, (leader, _m) = next(iter(teams(rt, unlocked).items()))
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: service.submit_result(
             s, rt.journal, task=unlocked, actor=bureau(), **submission(target, leader)
@@ -214,7 +207,7 @@ def test_an_unlocked_draw_and_a_task_without_teams_take_no_results(rt: Any) -> N
     )
     assert exc.detail["rule"] == "result.draw-locked"
     bare = drawn_task(rt, teams=False)
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: service.submit_result(
             s, rt.journal, task=bare, actor=bureau(), **submission(target, leader)
@@ -235,15 +228,15 @@ def test_publication_needs_the_audit_and_the_owning_department(rt: Any) -> None:
             inspector=members[1] if members[0] == leader else members[0],
             actor=bureau(),
         )
-    exc = _refused(rt, lambda s: service.publish_result(s, rt.journal, result=code, actor=bureau()))
+    exc = refused(rt, lambda s: service.publish_result(s, rt.journal, result=code, actor=bureau()))
     assert exc.detail["rule"] == "result.publish-needs-audit"
     with rt.transaction() as s:
         service.audit_result(s, rt.journal, result=code, approver="QY-HEAD", actor=bureau())
-    exc = _refused(rt, lambda s: service.publish_result(s, rt.journal, result=code, actor=bureau("ZB")))
+    exc = refused(rt, lambda s: service.publish_result(s, rt.journal, result=code, actor=bureau("ZB")))
     assert isinstance(exc, Forbidden)
     from drawsvc.journal import Actor
 
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: service.publish_result(
             s, rt.journal, result=code, actor=Actor(role="discipline", name="jw")
@@ -278,22 +271,14 @@ def test_no_result_entry_holds_a_private_field_name(rt: Any) -> None:
         _full_cycle(rt, task, target, leader, members)
     for e in entries(rt):
         if e["kind"].startswith("result."):
-            assert not PRIVATE_FIELDS & _keys(e["body"])
-
-
-def _keys(obj: Any) -> set[str]:
-    if isinstance(obj, dict):
-        return set(obj) | {k for v in obj.values() for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
+            assert not PRIVATE_FIELDS & keys_of(e["body"])
 
 
 def test_twice_for_the_same_target_is_a_conflict(rt: Any) -> None:
     task = drawn_task(rt)
     target, (leader, _members) = next(iter(teams(rt, task).items()))
     _submit(rt, task, **submission(target, leader))
-    exc = _refused(
+    exc = refused(
         rt,
         lambda s: service.submit_result(
             s,

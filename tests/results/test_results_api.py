@@ -93,3 +93,57 @@ def test_bad_input_is_a_problem_naming_field_and_rule_and_writes_nothing(api: An
     )
     assert r.status_code == 422 and r.json()["field"] == "method"
     assert log_size(rt) == before
+
+
+def test_objection_follow_up_settings_import_and_dispatch_routes(api: Any) -> None:
+    rt, client, task, keys = api
+    qy = keys["qy"]
+    (target, (leader, members)), *rest = list(teams(rt, task).items())
+    assert (
+        client.post(
+            "/v1/results/settings/QY", json={"results_due_working_days": 5}, headers=keys["zb"]
+        ).status_code
+        == 403
+    )
+    r = client.post("/v1/results/settings/QY", json={"results_due_working_days": 5}, headers=qy)
+    assert r.status_code == 200 and r.json()["results_due_working_days"] == 5
+    assert client.get("/v1/results/settings/QY").json()["results_due_working_days"] == 5
+    body = submission(
+        target, leader, categories=["发现问题待后续处理"], subcategories=["违反其他部门相关规定"]
+    )
+    code = client.post("/v1/results", json={"task": task, **body}, headers=qy).json()["result"]
+    other = next(m for m in members if m != leader)
+    r = client.post(
+        f"/v1/results/{code}/dissent", json={"inspector": other, "reason": "证据不足"}, headers=qy
+    )
+    assert r.status_code == 200 and r.json()["status"] == "formed"
+    client.post("/v1/results/audit", json={"results": [code], "approver": "QY-HEAD"}, headers=qy)
+    client.post("/v1/results/publish", json={"results": [code]}, headers=qy)
+    objection = {"firm": target, "channel": "网上", "received_on": "2026-06-15", "grounds": "有异议"}
+    assert client.post(f"/v1/results/{code}/objections", json=objection).status_code == 401
+    assert (
+        client.post(f"/v1/results/{code}/objections", json=objection, headers=keys["jw"]).status_code == 403
+    )
+    r = client.post(f"/v1/results/{code}/objections", json=objection, headers=qy)
+    assert r.status_code == 201, r.text
+    r = client.post(
+        f"/v1/results/objections/{r.json()['objection']}/decision",
+        json={"outcome": "维持", "reasons": "证据确凿"},
+        headers=qy,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "维持"
+    r = client.post(
+        f"/v1/results/{code}/follow-ups",
+        json={"step": "case.opened", "on": "2026-06-15", "unit": "执法大队"},
+        headers=qy,
+    )
+    assert r.status_code == 201 and r.json()["status"] == "case.opened"
+    rows = [{"task": task, **submission(t, ld)} for t, (ld, _m) in rest[:3]]
+    r = client.post("/v1/results/import", json={"rows": rows}, headers=qy)
+    assert r.status_code == 201 and r.json()["rows"] == 3
+    r = client.post("/v1/results/import", json={"rows": rows}, headers=qy)
+    assert r.status_code == 422 and r.json()["code"] == "import-rejected" and len(r.json()["rows"]) == 3
+    r = client.post("/v1/results/dispatch-confirmations", json={"task": task, "unit": "130634"}, headers=qy)
+    assert r.status_code == 409 and r.json()["rule"] == "dispatch.dispatched"
+    r = client.post("/v1/results/task-closures", json={"task": task}, headers=qy)
+    assert r.status_code == 201

@@ -219,44 +219,6 @@ def get_result(code: ResultCode, principal: PrincipalDep, session: SessionDep) -
     return service.private_view(session, code)
 
 
-@router.post("/{code}/confirm", response_model=Logged)
-def confirm(
-    code: ResultCode, body: AnswerIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> Logged:
-    """A team member confirms the submitted result."""
-    auth.require_role(principal, Role.BUREAU)
-    return _logged(
-        service.answer_result(
-            session,
-            runtime.journal,
-            result=code,
-            inspector=body.inspector,
-            answer="confirm",
-            reason=body.reason,
-            actor=principal.actor,
-        )
-    )
-
-
-@router.post("/{code}/dissent", response_model=Logged)
-def dissent(
-    code: ResultCode, body: AnswerIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> Logged:
-    """A team member records a dissent, with the reason."""
-    auth.require_role(principal, Role.BUREAU)
-    return _logged(
-        service.answer_result(
-            session,
-            runtime.journal,
-            result=code,
-            inspector=body.inspector,
-            answer="dissent",
-            reason=body.reason,
-            actor=principal.actor,
-        )
-    )
-
-
 @router.post("/{code}/objections", response_model=ObjectionOut, status_code=201)
 def file_objection(
     code: ResultCode, body: ObjectionIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
@@ -278,3 +240,27 @@ def follow_up(
         session, runtime.journal, result=code, actor=principal.actor, **body.raw()
     )
     return Logged(result=code, status=fu.step, log_index=fu.log_index)
+
+
+# Last: its path template would otherwise take /{code}/objections and /{code}/follow-ups.
+@router.post("/{code}/{answer}", response_model=Logged)
+def answer(
+    code: ResultCode,
+    answer: Annotated[str, Path(pattern="^(confirm|dissent)$")],
+    body: AnswerIn,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> Logged:
+    """A team member confirms the submitted result (``confirm``) or dissents with a reason (``dissent``)."""
+    auth.require_role(principal, Role.BUREAU)
+    row = service.answer_result(
+        session,
+        runtime.journal,
+        result=code,
+        inspector=body.inspector,
+        answer=answer,
+        reason=body.reason,
+        actor=principal.actor,
+    )
+    return _logged(row)
