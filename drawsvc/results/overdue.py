@@ -22,7 +22,7 @@ from drawsvc.results import deadlines as dl
 from drawsvc.results import repository as repo
 from drawsvc.results.dispatch import confirm_due, dispatch_of
 from drawsvc.results.models import InspectionResult
-from drawsvc.results.service import settings_for
+from drawsvc.results.service import drawn_teams, settings_for
 from ledger.log import Log
 
 
@@ -132,8 +132,7 @@ def _missing_deadlines(
 ) -> Iterator[dl.TrackedDeadline]:
     """RES-D2: a drawn target × check item with a team and no result, N working days after the period."""
     for task, draw in repo.tasks_with_teams(session, department, today):
-        ins = draw.result.get("inspection") or {}
-        targets = [a["target"] for a in (ins.get("teams") or {}).get("assignments", [])]
+        targets = list(drawn_teams(draw)[1])
         if not targets:
             continue
         owner = repo.owner_of(task)
