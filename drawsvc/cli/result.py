@@ -322,3 +322,16 @@ def overdue(
             console.print(
                 _deadline_table("publication due soon (20 working-day rule)", got["due_soon"], today)
             )
+
+
+@app.command("verify-deadlines")
+def verify_deadlines() -> None:
+    """Recompute every logged results deadline from the log alone (exit 3 on a mismatch)."""
+    from drawsvc.results.replay import verify_deadlines as verify
+    from drawsvc.runtime import opened_runtime
+    from drawsvc.tasks.logread import decode
+
+    with opened_runtime() as rt, rt.engine.connect() as conn:
+        size = rt.log.size(conn)
+        checked = verify((i, decode(raw)) for i, raw in enumerate(rt.log.entries(conn, 0, size)))
+    console.print(f"{checked} deadlines recomputed from {size} log entries: all match", highlight=False)

@@ -85,3 +85,12 @@ def test_no_published_record_of_the_demo_holds_a_private_field(demo: Any) -> Non
         tokens = set(re.findall(r"[0-9A-Za-z-]+", text))
         assert not (phones | inspectors) & tokens
         assert not any(v in text for v in names | private)
+
+
+def test_every_deadline_of_the_demo_recomputes_from_its_log(demo: Any) -> None:
+    from drawsvc.results.replay import verify_deadlines
+
+    rt, _report = demo
+    with rt.engine.connect() as conn:
+        logged = [(i, json.loads(b)) for i, b in enumerate(rt.log.entries(conn, 0, rt.log.size(conn)))]
+    assert verify_deadlines(logged) >= 10

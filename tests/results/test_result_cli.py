@@ -84,3 +84,15 @@ def test_a_bad_result_file_exits_invalid_and_writes_nothing(world: Any) -> None:
     before = log_size(rt)
     assert _guarded("result", "submit", str(path), "-d", "QY") == EXIT_INVALID
     assert log_size(rt) == before
+
+
+def test_verify_deadlines_recomputes_the_logged_deadlines(world: Any) -> None:
+    rt, task, tmp = world
+    from drawsvc.cli.app import app
+
+    target, (leader, _members) = next(iter(teams(rt, task).items()))
+    path = tmp / "result.json"
+    path.write_text(json.dumps({"task": task, **submission(target, leader)}, ensure_ascii=False), encoding="utf-8")
+    assert CliRunner().invoke(app, ["result", "submit", str(path), "-d", "QY"]).exit_code == 0
+    out = CliRunner().invoke(app, ["result", "verify-deadlines"])
+    assert out.exit_code == 0 and "1 deadlines recomputed" in out.output

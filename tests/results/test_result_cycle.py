@@ -403,3 +403,49 @@ def test_drawn_targets_without_a_result_are_overdue_after_the_period_until_the_t
         service.close_task(s, rt.journal, task=task, actor=bureau())
         got = overdue.overdue(s, rt.log, department="QY", today=date(2026, 10, 14))
     assert not [d for d in got["overdue"] if d.kind == dl.RESULT_MISSING and d.subject.startswith(task + "#")]
+
+
+def test_every_logged_deadline_recomputes_from_the_log_and_a_tampered_one_fails(rt: Any) -> None:
+    import copy
+
+    from drawsvc.results.replay import DeadlineMismatch, verify_deadlines
+
+    set_today(rt, date(2026, 9, 30))
+    code, members = _enter(rt, rt.task, inspected_on="2026-09-30")
+    _form_and_publish(rt, code, members)
+    firm = next(e for e in entries(rt) if e["kind"] == "result.submit")["body"]["target"]
+    set_today(rt, date(2026, 10, 9))
+    with rt.transaction() as s:
+        obj = objections.file_objection(
+            s,
+            rt.journal,
+            result=code,
+            firm=firm,
+            channel="书面",
+            received_on="2026-10-09",
+            grounds="异议",
+            actor=bureau(),
+        )
+        objections.decide_objection(
+            s, rt.journal, objection=obj.code, outcome="维持", reasons="维持", actor=bureau()
+        )
+    with rt.transaction() as s:
+        batch.import_results(s, rt.journal, _rows(rt, 3)[1:], actor=bureau())
+    logged = list(enumerate(entries(rt)))
+    assert verify_deadlines(logged) == 8  # entry, publication, window + review, 2 imports × 2
+    for kind, path, value in (
+        ("result.submit", ("due", "due"), "2026-10-14"),
+        ("result.confirm", ("publish_due", "calendar_version"), [0]),
+        ("result.objection.file", ("review_due", "due"), "2026-11-09"),
+        ("result.objection.decide", ("on_time",), False),
+        ("result.settings", ("results_due_working_days",), 20),
+    ):
+        tampered = copy.deepcopy(logged)
+        index, entry = next((i, e) for i, e in tampered if e["kind"] == kind)
+        node = entry["body"]
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        with pytest.raises(DeadlineMismatch) as exc:
+            verify_deadlines(tampered)
+        assert exc.value.index >= index, kind
