@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,12 @@ DEPT = "QY"
 ITEM = {"department": DEPT, "code": "QY-SP-01"}
 TASK = "T2026-0001"
 IMPORT_DAY, PUBLISH_DAY, OVERDUE_DAY = date(2026, 6, 15), date(2026, 6, 16), date(2026, 8, 3)
-CATEGORIES = (["未发现问题"], ["发现问题经责令已改正"],
-              ["发现问题待后续处理", "不配合检查情节严重"], ["通过登记的住所（经营场所）无法联系"])
+CATEGORIES = (
+    ["未发现问题"],
+    ["发现问题经责令已改正"],
+    ["发现问题待后续处理", "不配合检查情节严重"],
+    ["通过登记的住所（经营场所）无法联系"],
+)
 
 
 def uscc(i: int) -> str:
@@ -78,36 +83,94 @@ def setup(data_dir: Path, n_targets: int, n_drawn: int) -> dict[str, Any]:
     ids = [uscc(i) for i in range(n_targets)]
     with rt.engine.begin() as conn:
         conn.execute(sa.insert(reg.Department), [{"code": DEPT, "name": "曲阳县市场监督管理局"}])
-        conn.execute(sa.insert(reg.CheckItem), [{"department_code": DEPT, "code": ITEM["code"],
-                                                 "name": "食品经营者经营活动的监督检查", "published": True}])
+        conn.execute(
+            sa.insert(reg.CheckItem),
+            [
+                {
+                    "department_code": DEPT,
+                    "code": ITEM["code"],
+                    "name": "食品经营者经营活动的监督检查",
+                    "published": True,
+                }
+            ],
+        )
         for lo in range(0, n_targets, 50_000):
-            conn.execute(sa.insert(reg.Target), [
-                {"uscc": ids[i], "name": f"企业{i}", "target_type": "企业", "scale": "小型", "region_code": "130634",
-                 "registration_authority": "曲阳县市场监督管理局", "industry": "餐饮", "risk_flags": [],
-                 "credit_class": "B", "status": "active", "version": 1}
-                for i in range(lo, min(n_targets, lo + 50_000))])
+            conn.execute(
+                sa.insert(reg.Target),
+                [
+                    {
+                        "uscc": ids[i],
+                        "name": f"企业{i}",
+                        "target_type": "企业",
+                        "scale": "小型",
+                        "region_code": "130634",
+                        "registration_authority": "曲阳县市场监督管理局",
+                        "industry": "餐饮",
+                        "risk_flags": [],
+                        "credit_class": "B",
+                        "status": "active",
+                        "version": 1,
+                    }
+                    for i in range(lo, min(n_targets, lo + 50_000))
+                ],
+            )
     step = max(1, n_targets // n_drawn)
     drawn = sorted(ids[i] for i in range(0, n_targets, step))[:n_drawn]
-    assignments = [{"target": u, "members": [{"id": f"QY-{(2 * k) % 5000 + 1:05d}", "leader": True,
-                                              "designated": False},
-                                             {"id": f"QY-{(2 * k + 1) % 5000 + 1:05d}", "leader": False,
-                                              "designated": False}]}
-                   for k, u in enumerate(drawn)]
-    result = {"inspection": {"spec": "draw/v1", "targets": {"selected": drawn},
-                             "teams": {"size": 2, "assignments": assignments, "position": 0}, "events": []},
-              "experts": None}
+    assignments = [
+        {
+            "target": u,
+            "members": [
+                {"id": f"QY-{(2 * k) % 5000 + 1:05d}", "leader": True, "designated": False},
+                {"id": f"QY-{(2 * k + 1) % 5000 + 1:05d}", "leader": False, "designated": False},
+            ],
+        }
+        for k, u in enumerate(drawn)
+    ]
+    result = {
+        "inspection": {
+            "spec": "draw/v1",
+            "targets": {"selected": drawn},
+            "teams": {"size": 2, "assignments": assignments, "position": 0},
+            "events": [],
+        },
+        "experts": None,
+    }
     bureau = Actor(role="bureau", department=DEPT, name="bench")
     with rt.transaction() as s:
         ensure_bundled(s, rt.journal, actor=SYSTEM)
-        s.add(Task(code=TASK, title="2026年食品经营者双随机抽查", year=2026, period_start=date(2026, 3, 1),
-                   period_end=date(2026, 6, 30), organiser=DEPT, departments=[], check_items=[ITEM],
-                   params={}, status="locked", round=1, created_at=rt.journal.clock(), log_index=0))
+        s.add(
+            Task(
+                code=TASK,
+                title="2026年食品经营者双随机抽查",
+                year=2026,
+                period_start=date(2026, 3, 1),
+                period_end=date(2026, 6, 30),
+                organiser=DEPT,
+                departments=[],
+                check_items=[ITEM],
+                params={},
+                status="locked",
+                round=1,
+                created_at=rt.journal.clock(),
+                log_index=0,
+            )
+        )
         s.flush()  # the task before its draw (no ORM relationship orders them)
-        draw = Draw(task_code=TASK, round=1, seed="00" * 32, reveals=[], status="current", locked=True,
-                    log_index=0, drawn_at=datetime(2026, 3, 2, 10, tzinfo=rt.journal.clock().tzinfo))
+        draw = Draw(
+            task_code=TASK,
+            round=1,
+            seed="00" * 32,
+            reveals=[],
+            status="current",
+            locked=True,
+            log_index=0,
+            drawn_at=datetime(2026, 3, 2, 10, tzinfo=rt.journal.clock().tzinfo),
+        )
         draw.result = result
         s.add(draw)
-        service.set_department_settings(s, rt.journal, department=DEPT, results_due_working_days=5, actor=bureau)
+        service.set_department_settings(
+            s, rt.journal, department=DEPT, results_due_working_days=5, actor=bureau
+        )
     rt.close()
     return {"drawn": len(drawn), "teams": len(assignments)}
 
@@ -123,18 +186,33 @@ def step_import(data_dir: Path, n_results: int) -> dict[str, Any]:
     rows = []
     for k, a in enumerate(assignments[:n_results]):
         cats = CATEGORIES[k % len(CATEGORIES)]
-        rows.append({"task": TASK, "target": a["target"], "check_item": dict(ITEM),
-                     "inspector": a["members"][0]["id"], "inspected_on": f"2026-06-{1 + k % 12:02d}",
-                     "method": ("实地核查", "书面检查", "网络监测")[k % 3], "firm_signed": k % 50 != 0,
-                     "refusal_note": None if k % 50 else "拒绝签字", "categories": cats,
-                     "subcategories": ["未按规定公示应当公示的信息"] if "发现问题待后续处理" in cats else []})
+        rows.append(
+            {
+                "task": TASK,
+                "target": a["target"],
+                "check_item": dict(ITEM),
+                "inspector": a["members"][0]["id"],
+                "inspected_on": f"2026-06-{1 + k % 12:02d}",
+                "method": ("实地核查", "书面检查", "网络监测")[k % 3],
+                "firm_signed": k % 50 != 0,
+                "refusal_note": None if k % 50 else "拒绝签字",
+                "categories": cats,
+                "subcategories": ["未按规定公示应当公示的信息"] if "发现问题待后续处理" in cats else [],
+            }
+        )
     t0, c0 = time.perf_counter(), time.process_time()
     with rt.transaction() as s:
-        report = batch.import_results(s, rt.journal, rows, actor=Actor(role="bureau", department=DEPT, name="bench"))
+        report = batch.import_results(
+            s, rt.journal, rows, actor=Actor(role="bureau", department=DEPT, name="bench")
+        )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rt.close()
-    return {"import_s": round(wall, 3), "import_cpu_s": round(cpu, 3), "imported": report.rows,
-            "import_results_per_s": round(report.rows / wall)}
+    return {
+        "import_s": round(wall, 3),
+        "import_cpu_s": round(cpu, 3),
+        "imported": report.rows,
+        "import_results_per_s": round(report.rows / wall),
+    }
 
 
 def step_publish(data_dir: Path, n_publish: int) -> dict[str, Any]:
@@ -147,7 +225,9 @@ def step_publish(data_dir: Path, n_publish: int) -> dict[str, Any]:
     rt = runtime(data_dir, PUBLISH_DAY)
     actor = Actor(role="bureau", department=DEPT, name="bench")
     with rt.transaction() as s:
-        codes = list(s.scalars(sa.select(InspectionResult.code).order_by(InspectionResult.id).limit(n_publish)))
+        codes = list(
+            s.scalars(sa.select(InspectionResult.code).order_by(InspectionResult.id).limit(n_publish))
+        )
     t0 = time.perf_counter()
     with rt.transaction() as s:
         service.audit_results(s, rt.journal, results=codes, approver="QY-HEAD", actor=actor)
@@ -156,8 +236,12 @@ def step_publish(data_dir: Path, n_publish: int) -> dict[str, Any]:
         forms = service.publish_results(s, rt.journal, results=codes, actor=actor)
     t2 = time.perf_counter()
     rt.close()
-    return {"audit_s": round(t1 - t0, 3), "publish_s": round(t2 - t1, 3), "published": len(forms),
-            "publish_results_per_s": round(len(forms) / (t2 - t1))}
+    return {
+        "audit_s": round(t1 - t0, 3),
+        "publish_s": round(t2 - t1, 3),
+        "published": len(forms),
+        "publish_results_per_s": round(len(forms) / (t2 - t1)),
+    }
 
 
 def step_overdue(data_dir: Path) -> dict[str, Any]:
@@ -174,8 +258,13 @@ def step_overdue(data_dir: Path) -> dict[str, Any]:
     kinds: dict[str, int] = {}
     for d in got["overdue"]:
         kinds[d.kind] = kinds.get(d.kind, 0) + 1
-    out: dict[str, Any] = {"overdue_s": round(t1 - t0, 3), "overdue": kinds, "deadlines_s": round(t2 - t1, 3),
-                           "deadlines": len(every), "coverage_s": None}
+    out: dict[str, Any] = {
+        "overdue_s": round(t1 - t0, 3),
+        "overdue": kinds,
+        "deadlines_s": round(t2 - t1, 3),
+        "deadlines": len(every),
+        "coverage_s": None,
+    }
     for name in ("drawsvc.results.coverage", "drawsvc.coverage"):
         try:
             module = importlib.import_module(name)
@@ -194,7 +283,9 @@ def step_overdue(data_dir: Path) -> dict[str, Any]:
 
 def run_step(args: list[str]) -> dict[str, Any]:
     """One timed step in a fresh process (``python results_bench.py --step NAME DIR ...``)."""
-    proc = subprocess.run([sys.executable, __file__, "--step", *args], check=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--step", *args], check=True, capture_output=True, text=True
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -210,8 +301,13 @@ def main() -> None:
         fn = {"import": step_import, "publish": step_publish, "overdue": step_overdue}[name]
         print(json.dumps(fn(Path(data_dir), *map(int, rest))))
         return
-    figures: dict[str, Any] = {"bench": "results", "targets": args.targets, "results": args.results,
-                               "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+    figures: dict[str, Any] = {
+        "bench": "results",
+        "targets": args.targets,
+        "results": args.results,
+        "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         figures.update(setup(Path(tmp), args.targets, args.drawn))

@@ -92,7 +92,9 @@ def test_verify_deadlines_recomputes_the_logged_deadlines(world: Any) -> None:
 
     target, (leader, _members) = next(iter(teams(rt, task).items()))
     path = tmp / "result.json"
-    path.write_text(json.dumps({"task": task, **submission(target, leader)}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"task": task, **submission(target, leader)}, ensure_ascii=False), encoding="utf-8"
+    )
     assert CliRunner().invoke(app, ["result", "submit", str(path), "-d", "QY"]).exit_code == 0
     out = CliRunner().invoke(app, ["result", "verify-deadlines"])
     assert out.exit_code == 0 and "1 deadlines recomputed" in out.output
