@@ -100,6 +100,12 @@ def file_objection(
         raise Conflict(
             f"result {result}: an objection is under review", field="result", rule="objection.open"
         )
+    if row.status != "published":  # a correction decided but not yet published
+        raise Conflict(
+            f"result {result}: its correction awaits publication",
+            field="result",
+            rule="objection.correction-pending",
+        )
     why = text(grounds, "grounds", rule="objection.grounds")
     who = seal(text(objector, "objector", rule="objection.grounds", required=False, limit=MAX_NAME))
     review = calendar.deadline(received, dl.OBJECTION_REVIEW_WORKING_DAYS).require_binding()

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from drawsvc.calendar.arithmetic import Deadline, WorkCalendar
 from drawsvc.calendar.service import load_calendar
 from drawsvc.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from drawsvc.journal import Actor, Journal
+from drawsvc.journal import SHANGHAI, Actor, Journal
 from drawsvc.privacy import Sealed, public_body, seal
 from drawsvc.registries import repository as registries
 from drawsvc.results import deadlines as dl
@@ -83,6 +83,11 @@ def day(value: Any, field: str) -> date:
         except ValueError:
             pass
     raise InvalidInput(f"{field}: a date YYYY-MM-DD", field=field, rule="result.date")
+
+
+def shanghai_day(at: datetime) -> date:
+    """The Asia/Shanghai calendar day of a stored instant (SQLite returns it naive: already local)."""
+    return (at.astimezone(SHANGHAI) if at.tzinfo is not None else at).date()
 
 
 def check_scope(department: str, actor: Actor, what: str) -> None:
@@ -398,7 +403,7 @@ def check_entry(ctx: TaskContext, vocab: Vocabulary, raw: Mapping[str, Any], *, 
         )
     inspected = day(raw.get("inspected_on"), "inspected_on")
     completed = day(raw.get("completed_on") or inspected, "completed_on")
-    if inspected < ctx.draw.drawn_at.date():
+    if inspected < shanghai_day(ctx.draw.drawn_at):
         raise InvalidInput("inspected_on: before the draw", field="inspected_on", rule="result.dates")
     if completed < inspected:
         raise InvalidInput("completed_on: before inspected_on", field="completed_on", rule="result.dates")
