@@ -26,7 +26,6 @@ from drawsvc.results.service import (
     TaskContext,
     check_entry,
     check_item_ref,
-    check_scope,
     deadline_body,
     entry_body,
     new_row,
@@ -112,8 +111,7 @@ def import_results(
                 raise InvalidInput("task: a task id", field="task", rule="result.task")
             if code not in contexts:
                 try:
-                    ctx = task_context(session, code)
-                    check_scope(ctx.department, actor, f"result of task {code}")
+                    ctx = task_context(session, code, actor)
                     contexts[code] = ctx
                     existing[code] = repo.existing_keys(session, code)
                     if ctx.department not in vocabs:

@@ -112,16 +112,16 @@ def confirm_dispatch(
     Only the unit itself (a bureau key of that unit, or the system) confirms; once. A late
     confirmation is recorded and logged as late.
     """
+    if actor.role not in ("bureau", "system") or (actor.role == "bureau" and actor.department != unit):
+        raise Forbidden(  # before anything about the task is said
+            f"unit: only {unit} confirms what it received", rule="dispatch.unit-confirms", subject=unit
+        )
     draw = tasks.current_draw(session, task)
     if draw is None or not draw.dispatch:
         raise RuleViolation(f"task {task}: not dispatched", rule="dispatch.dispatched", subject=task)
     if unit not in draw.dispatch:
         raise InvalidInput(
             f"unit: task {task} dispatched nothing to {unit}", field="unit", rule="dispatch.unit"
-        )
-    if actor.role not in ("bureau", "system") or (actor.role == "bureau" and actor.department != unit):
-        raise Forbidden(
-            f"unit: only {unit} confirms what it received", rule="dispatch.unit-confirms", subject=unit
         )
     if any(c.unit == unit and c.round == draw.round for c in repo.dispatch_confirmations(session, task)):
         raise Conflict(

@@ -303,11 +303,14 @@ def drawn_teams(draw: Draw) -> tuple[frozenset[str], Teams]:
     return drawn, teams
 
 
-def task_context(session: Session, code: str) -> TaskContext:
-    """RES-E1 … E4 read this: the task, its current locked draw, its teams and check items."""
+def task_context(session: Session, code: str, actor: Actor) -> TaskContext:
+    """RES-E1 … E4 read this: the task, its current locked draw, its teams and check items.
+    ``actor`` must write for the task's department (RES-2), checked before anything about the
+    task's state is said."""
     if not isinstance(code, str) or not code:
         raise InvalidInput("task: a task id", field="task", rule="result.task")
     task = tasks.get_task(session, code)
+    check_scope(repo.owner_of(task), actor, f"result of task {code}")
     draw = tasks.current_draw(session, code)
     if draw is None:
         raise RuleViolation(f"task {code}: nothing drawn yet", rule="result.task-drawn", subject=code)
@@ -540,8 +543,7 @@ def submit_result(
     ``refusal_note`` and ``witness`` (only when refused; private), ``categories``,
     ``subcategories``. Every other member then confirms or dissents (:func:`answer_result`).
     """
-    ctx = task_context(session, task)
-    check_scope(ctx.department, actor, f"result of task {task}")
+    ctx = task_context(session, task, actor)
     require_open(ctx)
     vocab, vocab_index = vocabulary_of(session, journal, ctx.department, actor=actor)
     today = journal.today()

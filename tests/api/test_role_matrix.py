@@ -34,6 +34,8 @@ BUREAUS = frozenset({"bureau_a", "bureau_b"})
 ADMIN = frozenset({"admin"})
 
 NEW_USCC = make_uscc("91", "330102", 999)
+RESULT = "R-00000000000000aa"  # no such result
+OBJECTION = "O-00000000000000aa"
 EXPERT_IN = {"code": "ZJ-NONE", "name": "专家", "birth_date": "1970-01-01"}
 TARGET = {"uscc": NEW_USCC, "name": "新企业", "region_code": "330102"}
 TASK = {"title": "抽查", "year": YEAR, "organiser": "dept-a", "params": {"targets": {"count": 1}}}
@@ -168,6 +170,36 @@ CASES = [
     Case("inspections", "POST", "/v1/inspections", OWNER, json=lambda ctx: {
         "target": ctx["uscc"], "kind": "complaint", "on": f"{YEAR}-06-01", "department": "dept-a",
         "reason": "群众投诉"}),
+    # results (docs/specs/results.md): writes by the owning bureau, reads by it and discipline
+    Case("results", "POST", "/v1/results", OWNER, state="drawn", ok=(409, 422), json=lambda ctx: {
+        "task": ctx["task"], "target": ctx["target"], "check_item": {"department": "dept-a", "code": "CI-1"},
+        "inspector": ctx["inspector"], "inspected_on": f"{YEAR}-06-15", "method": "实地核查",
+        "firm_signed": True, "categories": ["未发现问题"]}),
+    Case("results", "POST", "/v1/results/import", BUREAUS, ok=(404, 409, 422), json={"rows": [{
+        "task": "T-NONE", "target": NEW_USCC, "check_item": {"department": "dept-a", "code": "CI-1"},
+        "inspector": "dept-a-0000", "inspected_on": f"{YEAR}-06-15", "method": "实地核查",
+        "firm_signed": True, "categories": ["未发现问题"]}]}),
+    Case("results", "POST", "/v1/results/audit", BUREAUS, ok=(404, 422),
+         json={"results": [RESULT], "approver": "局长"}),
+    Case("results", "POST", "/v1/results/publish", BUREAUS, ok=(404, 422), json={"results": [RESULT]}),
+    Case("results", "GET", "/v1/results/published", ALL),
+    Case("results", "GET", "/v1/results/overdue", READERS),
+    Case("results", "GET", "/v1/results/deadlines", READERS),
+    Case("results", "GET", "/v1/results/settings/dept-a", ALL),
+    Case("results", "POST", "/v1/results/settings/dept-a", OWNER, json={"results_due_working_days": 5}),
+    Case("results", "POST", "/v1/results/dispatch-confirmations", OWNER, state="drawn", ok=(409, 422),
+         json=lambda ctx: {"task": ctx["task"], "unit": "dept-a"}),
+    Case("results", "POST", "/v1/results/task-closures", OWNER, state="drawn", ok=(201, 409, 422),
+         json=lambda ctx: {"task": ctx["task"]}),
+    Case("results", "POST", f"/v1/results/objections/{OBJECTION}/decision", BUREAUS, ok=(404,),
+         json={"outcome": "维持", "reasons": "事实清楚"}),
+    Case("results", "GET", f"/v1/results/{RESULT}", ALL, ok=(404,)),  # absent: 404 to anyone
+    Case("results", "POST", f"/v1/results/{RESULT}/objections", BUREAUS, ok=(404,), json={
+        "firm": NEW_USCC, "channel": "书面", "received_on": f"{YEAR}-06-15", "grounds": "检查结果有误"}),
+    Case("results", "POST", f"/v1/results/{RESULT}/follow-ups", BUREAUS, ok=(404,),
+         json={"step": "case.opened", "on": f"{YEAR}-06-15", "unit": "执法稽查科"}),
+    Case("results", "POST", f"/v1/results/{RESULT}/confirm", BUREAUS, ok=(404,),
+         json={"inspector": "dept-a-0000"}),
 ]
 
 # Routes checked elsewhere, each with the test that checks who may call it.

@@ -144,6 +144,8 @@ def test_objection_follow_up_settings_import_and_dispatch_routes(api: Any) -> No
     r = client.post("/v1/results/import", json={"rows": rows}, headers=qy)
     assert r.status_code == 422 and r.json()["code"] == "import-rejected" and len(r.json()["rows"]) == 3
     r = client.post("/v1/results/dispatch-confirmations", json={"task": task, "unit": "130634"}, headers=qy)
+    assert r.status_code == 403 and r.json()["rule"] == "dispatch.unit-confirms"  # QY is not that unit
+    r = client.post("/v1/results/dispatch-confirmations", json={"task": task, "unit": "QY"}, headers=qy)
     assert r.status_code == 409 and r.json()["rule"] == "dispatch.dispatched"
     r = client.post("/v1/results/task-closures", json={"task": task}, headers=qy)
     assert r.status_code == 201
