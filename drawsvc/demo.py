@@ -25,6 +25,7 @@ from drawsvc.api.auth import create_api_key
 from drawsvc.calendar.service import ensure_bundled
 from drawsvc.draw.seed import commitment
 from drawsvc.journal import SHANGHAI, SYSTEM, Actor
+from drawsvc.plans import service as plans
 from drawsvc.registries import expert_rules
 from drawsvc.registries import service as registries
 from drawsvc.registries.experts import upsert_pool
@@ -185,7 +186,38 @@ def load_registries(rt: Runtime, samples: Path, *, targets: int, step: Step) -> 
     return counts
 
 
+def publish_plans(rt: Runtime, step: Step) -> None:
+    """年度抽查计划: each department plans its check item for the year and publishes it (logged),
+    then the market regulator revises its plan once, with a reason (both versions stay public)."""
+    step("年度抽查计划：各部门制定并公示，市场监管局修订一次")
+    for code, item in CHECK_ITEMS.items():
+        ratio = max(item.get("min_ratio_bp", 100), 300)
+        items = [{"check_item": item["code"], "ratio_bp": ratio, "frequency": 1,
+                  "period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-06-30"}]
+        with rt.transaction() as s:
+            plans.upsert_plan(s, rt.journal, department=code, year=YEAR, items=items, actor=bureau(code))
+            plans.publish_plan(s, rt.journal, department=code, year=YEAR, actor=bureau(code))
+    revised = [{"check_item": CHECK_ITEMS["SCJG"]["code"], "ratio_bp": 500, "frequency": 2,
+                "period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-12-31"}]
+    with rt.transaction() as s:
+        plans.upsert_plan(s, rt.journal, department="SCJG", year=YEAR, items=revised,
+                          reason="下半年增加一次抽查", actor=bureau("SCJG"))
+        plans.publish_plan(s, rt.journal, department="SCJG", year=YEAR, actor=bureau("SCJG"))
+
+
+def replace_one_inspector(rt: Runtime, task: str, department: str, step: Step) -> None:
+    """A drawn inspector falls ill: replaced from the same random stream, with reason and approver."""
+    step(f"联合抽查：{DEPARTMENTS[department]} 一名检查人员因病更换（说明理由并经批准）")
+    with rt.transaction() as s:
+        result = task_repository.current_draw(s, task).result
+        team = result["inspection"]["teams"]["assignments"][0]
+        tasks.replace_inspector(s, rt.journal, task=task, target=team["target"],
+                                inspector=team["members"][-1]["id"], reason="因病住院", approver="分管副局长",
+                                actor=bureau(department))
+
+
 def run_tasks(rt: Runtime, step: Step) -> list[str]:
+    publish_plans(rt, step)
     created: list[str] = []
     # 1. A joint task (市场监管 + 生态环境 + 商务): the organiser draws targets, each
     #    department then draws its own inspectors for the same targets (two-level draw).
@@ -222,6 +254,8 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
             ).code
         _commit_and_draw(rt, sub, dept)
         created.append(sub)
+        if dept == "HBJ":
+            replace_one_inspector(rt, sub, dept, step)
 
     # 2. 市抽县查 by region: a stratified sample, locked and dispatched to the districts.
     step("分层抽取：按区县分层，锁定并派发")
