@@ -178,7 +178,11 @@ def test_restore_refuses_a_database_that_is_not_empty(source: Any, tmp_path: Pat
     assert exc.value.rule == "backup.target-not-empty"
 
 
-@pytest.mark.parametrize("garbage", [b"", b"not gzip at all", gzip.compress(b'{"format":"other"}\n')])
+OTHER_FORMAT = gzip.compress(b'{"format":"other"}\n', mtime=0)
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not gzip at all", OTHER_FORMAT],
+                         ids=["empty", "not-gzip", "other-format"])
 def test_garbage_is_refused_naming_the_file(source: Any, tmp_path: Path, garbage: bytes) -> None:
     rt, _ = source
     (tmp_path / "g.gz").write_bytes(garbage)

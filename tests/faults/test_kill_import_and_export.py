@@ -31,9 +31,14 @@ def _env(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "DRAWSVC_DATA_DIR": str(data_dir), "DRAWSVC_LOG_ORIGIN": ORIGIN}
 
 
-def _kill_after(cmd: list[str], env: dict[str, str], delay: float) -> int | None:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+def _kill_after(cmd: list[str], env: dict[str, str], delay: float, *, after_line: bool = False) -> int | None:
+    """Run ``cmd``; SIGKILL its process group ``delay`` seconds after its start (or after its
+    first line of output); its exit status, or None when it was killed."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE if after_line else subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    if after_line:
+        assert proc.stdout is not None
+        proc.stdout.readline()
     try:
         return proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -77,9 +82,12 @@ def test_export_killed_at_random_stays_valid_and_is_repaired(tmp_path: Path) -> 
     rt = open_runtime(Settings(data_dir=tmp_path, log_origin=ORIGIN))
     verifier = rt.log.signer.verifier()
     site = tmp_path / "site"
+    # The exporter says when it starts exporting; the kill comes a random moment after that, so
+    # that it lands inside the export whatever the machine's load does to start-up times.
     script = (
         "import sys; from drawsvc.runtime import open_runtime; from ledger import export;"
-        "rt = open_runtime(); c = rt.engine.connect(); export.export_tiles(c, sys.argv[1])"
+        "rt = open_runtime(); c = rt.engine.connect(); print('exporting', flush=True);"
+        "export.export_tiles(c, sys.argv[1])"
     )
     rng = random.Random(7)
     published = [0]
@@ -87,7 +95,8 @@ def test_export_killed_at_random_stays_valid_and_is_repaired(tmp_path: Path) -> 
     for _ in range(KILLS):
         with rt.engine.begin() as conn:  # the log grows between exports
             rt.log.append_encoded(conn, [os.urandom(120) for _ in range(rng.randint(150_000, 300_000))])
-        rc = _kill_after([sys.executable, "-c", script, str(site)], _env(tmp_path), rng.uniform(0.6, 1.5))
+        rc = _kill_after([sys.executable, "-c", script, str(site)], _env(tmp_path), rng.uniform(0.0, 0.5),
+                         after_line=True)
         size = export.verify_directory(site, verifier, origin=ORIGIN, full=True) if (
             site / "checkpoint").exists() else 0
         assert size >= published[-1], "the published size went back"
