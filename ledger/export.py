@@ -16,6 +16,11 @@ Durability order (docs/specs/ledger.md §Export):
 
 A crash anywhere leaves the old checkpoint valid; re-running is the recovery (identical
 bytes are accepted).
+
+Published files are 0644 and directories 0755 whatever the umask (:data:`FILE_MODE`,
+:data:`DIR_MODE`): a web server running as another user must be able to serve them. Beside the
+checkpoint, ``verifier-key`` holds the log's note verifier key (one line), so that an auditor who
+pins it once can verify every later checkpoint (:func:`publish_verifier_key`).
 """
 
 from __future__ import annotations
@@ -32,11 +37,15 @@ import sqlalchemy as sa
 from ledger import store, tiles
 from ledger.checkpoint import parse_checkpoint, verify_checkpoint
 from ledger.database import read_only_transaction
-from ledger.errors import MalformedError, RootMismatch, StorageError, TileConflict
+from ledger.errors import Inconsistent, MalformedError, RootMismatch, StorageError, TileConflict
 from ledger.hashing import HASH_SIZE, leaf_hash
 from ledger.note import Verifier
 from ledger.tree import TILE_HEIGHT, TILE_WIDTH, perfect_root
 from ledger.verify import root_from_tiles, tiles_for_root
+
+FILE_MODE = 0o644  # published files: readable by a web server running as another user
+DIR_MODE = 0o755
+VKEY_PATH = "verifier-key"  # the log's note verifier key, beside the checkpoint
 
 
 @dataclass
@@ -58,9 +67,24 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _make_dirs(path: Path) -> None:
+    """``mkdir -p`` whose new directories are :data:`DIR_MODE` whatever the umask."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir()
+        except FileExistsError:
+            continue
+        os.chmod(d, DIR_MODE)
+
+
 def _temp_with(directory: Path, data: bytes, fsync: bool) -> str:
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")  # 0600: widened before it is linked
     try:
+        os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -80,7 +104,7 @@ def write_once(path: Path, data: bytes, *, fsync: bool = True) -> bool:
         if path.read_bytes() != data:
             raise TileConflict(str(path))
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dirs(path.parent)
     tmp = _temp_with(path.parent, data, fsync)
     try:
         os.link(tmp, path)  # atomic, fails if the name exists
@@ -95,7 +119,7 @@ def write_once(path: Path, data: bytes, *, fsync: bool = True) -> bool:
 
 def write_replace(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Atomically replace a mutable file (temp + fsync + rename + fsync the directory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_dirs(path.parent)
     tmp = _temp_with(path.parent, data, fsync)
     os.replace(tmp, path)
     if fsync:
@@ -123,7 +147,9 @@ def _note_text(note: bytes) -> str:
 EXPORT_CHUNK_TILES = 64  # tiles read per short read transaction
 
 
-def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = True) -> ExportResult:
+def export_tiles(
+    conn: sa.Connection, directory: Path | str, *, fsync: bool = True, empty_checkpoint: bytes | None = None
+) -> ExportResult:
     """Publish the log's latest checkpoint and every tile and bundle it needs into ``directory``.
 
     Only tiles changed since the directory's current checkpoint are written. Reads happen in
@@ -133,9 +159,13 @@ def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = Tr
     already in a transaction, which is then used throughout. Reading in pieces is safe:
     entries and full tiles never change, and a partial tile only grows, so its first ``w``
     hashes are those of width ``w``.
+
+    A log with no entry has no stored checkpoint; ``empty_checkpoint`` (``Log.checkpoint``:
+    a signed checkpoint of size 0 and the empty root) is then published, so that a reader of
+    a new log finds a signed statement that it is empty, not a missing file.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    _make_dirs(directory)
     old_size = published_size(directory)
     with _reading(conn):
         state = store.read_state(conn)
@@ -143,7 +173,11 @@ def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = Tr
     if old_size > size:
         raise StorageError(f"directory publishes size {old_size}, the log has only {size}")
     result = ExportResult(old_size, size)
-    if state.checkpoint is None or old_size == size:
+    if state.checkpoint is None:
+        if empty_checkpoint is not None and not (directory / tiles.CHECKPOINT_PATH).exists():
+            write_replace(directory / tiles.CHECKPOINT_PATH, empty_checkpoint, fsync=fsync)
+        return result
+    if old_size == size:
         return result
     changed = tiles.changed_tiles(old_size, size)
     dirs: set[Path] = set()
@@ -166,6 +200,16 @@ def export_tiles(conn: sa.Connection, directory: Path | str, *, fsync: bool = Tr
                 if stale.is_dir():
                     shutil.rmtree(stale)
     return result
+
+
+def publish_verifier_key(directory: Path | str, verifier_key: str, *, fsync: bool = True) -> None:
+    """Write ``verifier-key`` (the note verifier key ``<name>+<hash>+<base64>`` and a newline) beside
+    the checkpoint; rewritten only when it differs (a new key is a new log: say so loudly)."""
+    path = Path(directory) / VKEY_PATH
+    data = (verifier_key + "\n").encode("ascii")
+    if path.exists() and path.read_bytes() == data:
+        return
+    write_replace(path, data, fsync=fsync)
 
 
 def _reading(conn: sa.Connection) -> AbstractContextManager[object]:
@@ -209,18 +253,50 @@ def _read_chunk(conn: sa.Connection, chunk: list[tuple[int, int, int]], size: in
 # --- reading a published directory ------------------------------------------------------
 
 
+def _read_prefix(directory: Path, exact: str, full: str, width: int) -> tuple[bytes, bool]:
+    """The file ``exact`` (a tile or bundle of exactly ``width``), else a wider one it is a
+    prefix of: the full file, or the narrowest wider partial (tlog-tiles §Partial Tiles: a
+    client may use a wider tile; partial tiles may be deleted once the full one exists). Returns
+    (bytes, True when they came from a wider file and must be cut to ``width``)."""
+    path = directory / exact
+    if path.exists():
+        return path.read_bytes(), False
+    if width < TILE_WIDTH:
+        if (directory / full).exists():
+            return (directory / full).read_bytes(), True
+        partials = directory / (full + ".p")
+        if partials.is_dir():
+            wider = sorted(int(p.name) for p in partials.iterdir()
+                           if p.name.isdigit() and width < int(p.name) < TILE_WIDTH)
+            if wider:
+                return (partials / str(wider[0])).read_bytes(), True
+    raise MalformedError(f"{exact} missing")
+
+
 def read_tile(directory: Path | str, level: int, index: int, width: int) -> bytes:
-    """One published tile, falling back to the full tile when a partial one was deleted."""
-    directory = Path(directory)
-    path = directory / tiles.tile_path(level, index, width)
-    if not path.exists() and width < TILE_WIDTH:
-        full = directory / tiles.tile_path(level, index)
-        if full.exists():
-            return full.read_bytes()[: width * 32]
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise MalformedError(f"tile {tiles.tile_path(level, index, width)} missing") from None
+    """One published tile of ``width`` hashes: its own file, or the prefix of a wider one (a
+    signed size that was never exported is recomputed from the tiles published after it)."""
+    blob, wider = _read_prefix(Path(directory), tiles.tile_path(level, index, width),
+                               tiles.tile_path(level, index), width)
+    if wider:
+        if len(blob) < width * HASH_SIZE:
+            raise MalformedError(f"tile {tiles.tile_path(level, index, width)}: wider tile too short")
+        return blob[: width * HASH_SIZE]
+    return blob
+
+
+def read_bundle(directory: Path | str, index: int, width: int) -> list[bytes]:
+    """The ``width`` entries of entry bundle ``index``: its own file must hold exactly ``width``
+    entries; a wider file (full, or a wider partial) at least that many, of which the first
+    ``width`` are taken."""
+    data, wider = _read_prefix(Path(directory), tiles.entries_path(index, width), tiles.entries_path(index),
+                               width)
+    entries = tiles.decode_bundle(data)
+    if len(entries) < width or (not wider and len(entries) != width):
+        raise MalformedError(
+            f"{tiles.entries_path(index, width)}: holds {len(entries)} entries, not {width}"
+        )
+    return entries[:width]
 
 
 def root_from_directory(directory: Path | str, size: int) -> bytes:
@@ -229,13 +305,15 @@ def root_from_directory(directory: Path | str, size: int) -> bytes:
     return root_from_tiles(size, needed)
 
 
-def verify_directory(directory: Path | str, verifier: Verifier, *, origin: str, full: bool = False) -> int:
+def verify_directory(directory: Path | str, verifier: Verifier, *, origin: str, full: bool = True) -> int:
     """Check a published tile directory; returns its verified tree size.
 
     Verifies the checkpoint signature and origin first, then recomputes the root from the
-    tiles (``verify.root_from_tiles``) and compares it (``RootMismatch``). With ``full``,
-    also re-hashes every entry bundle into level-0 tiles and every full tile into the level
-    above, so every published byte is checked.
+    tiles (``verify.root_from_tiles``) and compares it (``RootMismatch``). By default (``full``,
+    what an auditor needs) it also re-hashes every entry bundle into level-0 tiles and every
+    full tile into the level above, so every published byte is checked: an edited entry fails.
+    ``full=False`` is the cheap check of the signature and the right edge only, for a monitor
+    that already verified the rest.
     """
     directory = Path(directory)
     cp = verify_checkpoint((directory / tiles.CHECKPOINT_PATH).read_bytes(), verifier, origin=origin)
@@ -258,18 +336,42 @@ def _verify_all_tiles(directory: Path, size: int) -> None:
             blob = read_tile(directory, level, index, width)
             tiles.check_tile(blob, width)
             if level == 0:
-                rel = tiles.entries_path(index, width)
-                path = directory / rel
-                if not path.exists() and width < TILE_WIDTH:
-                    path = directory / tiles.entries_path(index)
-                bundle = tiles.decode_bundle(path.read_bytes())[:width]
-                expected = b"".join(leaf_hash(e) for e in bundle)
+                expected = b"".join(leaf_hash(e) for e in read_bundle(directory, index, width))
             else:
                 assert below is not None
                 expected = b"".join(below[index * TILE_WIDTH : index * TILE_WIDTH + width])
             if blob != expected:
-                raise RootMismatch(expected[:32], blob[:32], f"tile {level}/{index} content")
+                at = next((i for i in range(0, len(blob), HASH_SIZE)
+                           if blob[i : i + HASH_SIZE] != expected[i : i + HASH_SIZE]), 0)
+                raise RootMismatch(expected[at : at + HASH_SIZE], blob[at : at + HASH_SIZE],
+                                   f"tile {level}/{index} content, hash {at // HASH_SIZE}")
             if width == TILE_WIDTH:
                 roots.append(perfect_root(blob))
         below = roots
         level += 1
+
+
+def verify_consistency_with_directory(
+    old_checkpoint: bytes, directory: Path | str, verifier: Verifier, *, origin: str, full: bool = True
+) -> int:
+    """Check that a directory still publishes the history of an earlier checkpoint.
+
+    Verifies both checkpoints (signature, then origin), the directory itself
+    (:func:`verify_directory`), then recomputes the root at the old size from the directory's
+    tiles (wider tiles included, :func:`read_tile`) and compares it with the old root: the old
+    tree must be a prefix of the new one (RFC 9162 §2.1.4's property, checked from the tiles
+    instead of a proof). Raises ``Inconsistent`` with both sizes and roots otherwise (a rewritten
+    or forked log); returns the directory's size.
+    """
+    old = verify_checkpoint(old_checkpoint, verifier, origin=origin)
+    size = verify_directory(directory, verifier, origin=origin, full=full)
+    new = verify_checkpoint((Path(directory) / tiles.CHECKPOINT_PATH).read_bytes(), verifier, origin=origin)
+    if old.size > size:
+        raise Inconsistent(f"the directory publishes size {size}, smaller than the earlier checkpoint's "
+                           f"{old.size}: the log was rolled back")
+    calculated = root_from_directory(directory, old.size)
+    if calculated != old.root:
+        raise Inconsistent(f"earlier checkpoint (size {old.size}, root {old.root.hex()}) is not a prefix of "
+                           f"the directory (size {new.size}, root {new.root.hex()}): its tiles give root "
+                           f"{calculated.hex()} at size {old.size}")
+    return size

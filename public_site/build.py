@@ -97,7 +97,8 @@ def build_site(runtime: Any, out: Path | str, *, base_url: str) -> BuildReport:
     out.mkdir(parents=True, exist_ok=True)
     log: Log = runtime.log
     with runtime.engine.connect() as conn, conn.begin():
-        exported = export.export_tiles(conn, out / "log", fsync=False)
+        exported = export.export_tiles(conn, out / "log", fsync=False, empty_checkpoint=log.checkpoint(conn))
+        export.publish_verifier_key(out / "log", log.signer.verifier_key(), fsync=False)
         size = exported.size
         entries = read_entries(log, conn, size)
     checkpoint = (out / "log" / "checkpoint").read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from drawsvc.cli.backup import backup_command, restore_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
 from drawsvc.cli.keys import app as keys_app
+from drawsvc.cli.log import app as log_app
 from drawsvc.cli.output import run_guarded
 from drawsvc.cli.plan import app as plan_app
 from drawsvc.cli.record import app as record_app
@@ -31,6 +32,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(task_app, name="task")
 app.command("verify-draw")(verify_draw_command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(log_app, name="log")
 app.add_typer(serve_app, name="serve")
 app.add_typer(registry_app, name="registry")
 app.add_typer(record_app, name="record")

@@ -22,13 +22,17 @@ def verify_draw_command(
     """Recompute a draw from the log alone and say whether it matches."""
     import json
 
-    from drawsvc.runtime import opened_runtime
+    from drawsvc.runtime import open_existing_runtime
     from drawsvc.tasks.logread import reader_for
     from drawsvc.tasks.verify import Verified, verify_index_or_task
 
-    with opened_runtime() as rt, rt.engine.connect() as conn:
-        size = rt.log.size(conn)
-        verified = verify_index_or_task(reader_for(rt.log, conn), target, size=size)
+    rt = open_existing_runtime()  # never creates a database or a key (a wrong directory is an error)
+    try:
+        with rt.engine.connect() as conn:
+            size = rt.log.size(conn)
+            verified = verify_index_or_task(reader_for(rt.log, conn), target, size=size)
+    finally:
+        rt.close()
 
     if as_json:
         console.print(
