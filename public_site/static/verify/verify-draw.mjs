@@ -35,23 +35,39 @@ export const STEPS = [
 const LABELS = new Map(STEPS);
 const ORDER = new Map(STEPS.map(([c], i) => [c, i]));
 
-/** A plain-Chinese reason for an error, by its stable code. */
-function reasonOf(err) {
-  const code = err?.code;
-  const base = {
-    "malformed": "文件格式不正确",
-    "bad-signature": "签名无效：检查点不是日志密钥签发的，或已被改动",
-    "origin-mismatch": "检查点属于另一个日志",
-    "root-mismatch": "默克尔证明得出的根哈希与检查点不符：条目或瓦片已被改动",
-    "proof-range": "条目编号超出日志范围",
-    "reveal-mismatch": "揭示的秘密与承诺不符",
-    "draw-infeasible": "按规则无法完成抽取",
-    "invalid-input": "日志中的抽取参数不合规则",
-    "rule-violation": "重算结果与日志记录不一致",
-    "draw-mismatch": "重算结果与日志记录不一致",
-    "fetch": "无法读取文件",
-  }[code];
-  return base ? `${base}（${err.message}）` : String(err?.message ?? err);
+// Plain-Chinese reasons: by the step that failed (the mismatch checks of the replay), else by
+// the error's stable code. The technical message stays in `detail.message`.
+const STEP_REASONS = {
+  "result.entry": "该日志条目不是所需的抽取结果，或无法读取",
+  "commit.entry": "抽取结果引用的承诺条目或名单分块与之不对应",
+  "log.inclusion": "条目或日志瓦片已被改动：默克尔证明不成立",
+  "pools.roots": "日志中的候选名单与承诺时的根哈希不符",
+  "reveal.commitments": "揭示的秘密与事先的承诺不符",
+  "beacon.committed": "所用的公共随机信标不是事先公布的轮次",
+  "beacon.signature": "公共随机信标的签名无效",
+  "avoidance.salt": "揭示的回避盐值与其承诺不符",
+  "seed.derive": "日志记录的种子不是由承诺、揭示、名单与信标计算出的",
+  "result.recompute": "重算的抽取结果与日志记录不一致",
+  "followups.replay": "补抽、替换或组长指定的重放结果与日志记录不一致",
+  "page.display": "本页显示的内容与日志中的抽取结果不符",
+};
+const CODE_REASONS = {
+  "malformed": "文件格式不正确",
+  "bad-signature": "签名无效：检查点不是日志密钥签发的，或已被改动",
+  "origin-mismatch": "检查点属于另一个日志",
+  "root-mismatch": "根哈希与检查点不符：条目或瓦片已被改动",
+  "proof-range": "条目编号超出日志范围",
+  "reveal-mismatch": "揭示的秘密与承诺不符",
+  "draw-infeasible": "按规则无法完成抽取",
+  "invalid-input": "日志中的抽取参数不合规则",
+  "rule-violation": "重算结果与日志记录不一致",
+  "fetch": "无法读取所需的文件",
+};
+
+function reasonOf(err, step) {
+  const base = (err?.code === "draw-mismatch" || err?.step) ? STEP_REASONS[step] : CODE_REASONS[err?.code] ?? STEP_REASONS[step];
+  const where = err?.subject ? `（${err.subject}）` : err?.code === "fetch" ? `（${err.message}）` : "";
+  return (base ?? "核验未通过") + where;
 }
 
 class StepFailure extends Error {}
@@ -84,7 +100,7 @@ export async function verifyDraw(options) {
     } catch (e) {
       if (e instanceof StepFailure) throw e;
       const failed = e instanceof ReplayError || e?.step ? e.step : code;
-      record(failed, false, reasonOf(e), { code: e?.code ?? null, message: String(e?.message ?? e), subject: e?.subject ?? null });
+      record(failed, false, reasonOf(e, failed), { code: e?.code ?? null, message: String(e?.message ?? e), subject: e?.subject ?? null });
       throw new StepFailure(failed);
     }
   };
