@@ -119,3 +119,15 @@ for (const [name, v] of files) {
     if (v.must_differ_from) assert.notEqual(got.root, v.must_differ_from);
   });
 }
+
+test("uniform(n): the safe-integer path equals the BigInt path of DRAW-12", () => {
+  const seed = fromHex("5a".repeat(32));
+  const ns = [2, 3, 7, 10, 255, 256, 1000, 65537, 2 ** 20 + 7, 2 ** 26 - 1, 2 ** 26];
+  for (const n of ns) {
+    const a = new DrawStream(seed, 3), b = new DrawStream(seed, 3);
+    for (let k = 0; k < 200; k++) {
+      assert.equal(a.uniform(n), Number(b.uniform(BigInt(n))), `n=${n} k=${k}`);
+      assert.equal(a.position, b.position);
+    }
+  }
+});

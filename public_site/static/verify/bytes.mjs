@@ -9,10 +9,16 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 /** UTF-8 bytes of a string; a lone surrogate is refused (it has no UTF-8 form). */
 export function utf8(s) {
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)) {
+  checkWellFormed(s);
+  return encoder.encode(s);
+}
+
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Refuse a string with a lone surrogate (no UTF-8 form; RFC 8785 refuses it too). */
+export function checkWellFormed(s) {
+  if (typeof s.isWellFormed === "function" ? !s.isWellFormed() : LONE.test(s)) {
     throw new TypeError("string holds a lone surrogate");
   }
-  return encoder.encode(s);
 }
 
 /** Strict UTF-8 decoding: invalid sequences (and encoded surrogates) throw. */

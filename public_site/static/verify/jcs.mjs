@@ -2,7 +2,7 @@
 // Object keys sorted by UTF-16 code units (RFC 8785 §3.2.3, JavaScript's default sort);
 // strings and numbers serialized as ECMAScript JSON.stringify does (§3.2.2), which is exactly
 // RFC 8785's rule: only `"`, `\` and U+0000–U+001F escaped, everything else raw.
-import { utf8 } from "./bytes.mjs";
+import { checkWellFormed, utf8 } from "./bytes.mjs";
 
 export function canonicalText(value) {
   if (value === null || typeof value === "boolean") return JSON.stringify(value);
@@ -11,7 +11,7 @@ export function canonicalText(value) {
     return JSON.stringify(value);
   }
   if (typeof value === "string") {
-    utf8(value); // refuses lone surrogates, as RFC 8785 does
+    checkWellFormed(value); // RFC 8785 refuses lone surrogates
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return "[" + value.map(canonicalText).join(",") + "]";

@@ -11,8 +11,12 @@ const USCC = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
 
 const bad = (msg, rule, subject = null) => new VerifyError("invalid-input", msg, { rule, subject });
 
+const strataText = new Map();
 export function targetJson(r) {
-  return `{"checks":${r.checks},"id":${JSON.stringify(r.id)},"risk":${r.risk},"stratum":${canonicalText(r.stratum)}}`;
+  // ids are checked USCCs (ASCII, nothing to escape); the stratum text is encoded once per value
+  let st = strataText.get(r.stratum);
+  if (st === undefined) { st = canonicalText(r.stratum); if (strataText.size < 10000) strataText.set(r.stratum, st); }
+  return `{"checks":${r.checks},"id":"${r.id}","risk":${r.risk},"stratum":${st}}`;
 }
 export function inspectorJson(r) {
   return canonicalText({ dept: r.dept, id: r.id, leader: r.leader, specialties: r.specialties });
@@ -27,19 +31,27 @@ export function pages(texts) {
   return out;
 }
 
-/** The pool root (hex) over records' JCS texts in pool order (DRAW-19). */
-export function pageRoot(texts) {
-  const leaves = pages(texts).map((p) => {
-    const b = utf8(p);
+/** The pool root (hex) over records in pool order (DRAW-19); `text(r)` is a record's JCS.
+ * Pages are built and hashed one at a time (a million records never exist as texts at once). */
+export function pageRoot(records, text = (x) => x) {
+  const leaves = [];
+  for (let a = 0; a < records.length; a += PAGE_SIZE) {
+    let page = "[";
+    const end = Math.min(records.length, a + PAGE_SIZE);
+    for (let k = a; k < end; k++) page += (k > a ? "," : "") + text(records[k]);
+    const b = utf8(page + "]");
     const input = new Uint8Array(b.length + 1);
     input.set(b, 1);
-    return sha256(input);
-  });
+    leaves.push(sha256(input));
+  }
   return toHex(mthFromLeafHashes(leaves));
 }
 
 function sortedUnique(kind, records, key = (r) => r.id) {
-  const out = [...records].sort((a, b) => compareIds(key(a), key(b)));
+  // logged pools are already in id order: one pass instead of a sort
+  let ordered = true;
+  for (let i = 1; i < records.length && ordered; i++) ordered = compareIds(key(records[i - 1]), key(records[i])) < 0;
+  const out = ordered ? records : [...records].sort((a, b) => compareIds(key(a), key(b)));
   for (let i = 1; i < out.length; i++) {
     if (key(out[i]) === key(out[i - 1])) throw bad(`${kind} id appears twice in the pool`, "DRAW-17");
   }
@@ -54,15 +66,18 @@ function checkIds(kind, records) {
   }
 }
 
-/** A frozen pool: {kind, records (pool order), ids, root (hex), size, poolRoot()}. */
-function frozen(kind, records, texts) {
-  const root = pageRoot(texts);
-  return { kind, records, ids: records.map((r) => r.id ?? r.tag), root, size: records.length, texts,
+/** A frozen pool: {kind, records (pool order), ids, root (hex), size, poolRoot(), texts}. */
+function frozen(kind, records, text) {
+  const root = pageRoot(records, text);
+  return { kind, records, ids: records.map((r) => r.id ?? r.tag), root, size: records.length,
+    get texts() { return records.map(text); },
     poolRoot: () => ({ root, size: records.length }) };
 }
 
 export function freezeTargets(records) {
-  const recs = sortedUnique("targets", records.map((r) => ({
+  // records already of the full shape (the log replay's) are used as they are
+  const full = (r) => r && typeof r.stratum === "string" && typeof r.risk === "boolean" && Number.isInteger(r.checks);
+  const recs = sortedUnique("targets", records.every(full) ? records : records.map((r) => ({
     id: r.id, stratum: r.stratum ?? "", checks: r.checks ?? 0, risk: r.risk ?? false,
   })));
   for (const r of recs) {
@@ -71,7 +86,7 @@ export function freezeTargets(records) {
     if (typeof r.risk !== "boolean") throw bad("target risk is a boolean", "DRAW-18");
     if (typeof r.stratum !== "string") throw bad("target stratum is a string", "DRAW-18");
   }
-  return frozen("targets", recs, recs.map(targetJson));
+  return frozen("targets", recs, targetJson);
 }
 
 export function freezeInspectors(records) {
@@ -85,13 +100,13 @@ export function freezeInspectors(records) {
       throw bad("inspector leader is a boolean and specialties are unique", "DRAW-18");
     }
   }
-  return frozen("inspectors", recs, recs.map(inspectorJson));
+  return frozen("inspectors", recs, inspectorJson);
 }
 
 export function freezeExperts(records) {
   const recs = sortedUnique("experts", records.map((r) => ({ id: r.id })));
   checkIds("experts", recs);
-  return frozen("experts", recs, recs.map(expertJson));
+  return frozen("experts", recs, expertJson);
 }
 
 /** The avoidance pool (DRAW-18, §8.4): tags (64 lowercase hex) sorted, unique. */
@@ -100,5 +115,5 @@ export function freezeAvoidance(tags) {
   for (const r of recs) {
     if (typeof r.tag !== "string" || !/^[0-9a-f]{64}$/.test(r.tag)) throw bad("an avoidance tag is 64 lowercase hex digits", "DRAW-18");
   }
-  return frozen("avoidance", recs, recs.map(avoidanceJson));
+  return frozen("avoidance", recs, avoidanceJson);
 }

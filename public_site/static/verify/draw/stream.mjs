@@ -1,11 +1,13 @@
 // draw/v1 random stream (docs/draw-spec.md §4, DRAW-10 … DRAW-14). Port of drawsvc/draw/stream.py.
 // Block i = SHA-256(seed || uint64_be(i)); position = bytes consumed; uniform(n) by rejection
 // with BigInt (n up to 2^64); sample(n, k) partial Fisher–Yates; sub-streams via JCS labels.
-import { concat, sha256, toHex, uint64be, VerifyError } from "../bytes.mjs";
+import { sha256, toHex, VerifyError } from "../bytes.mjs";
 import { canonicalize } from "../jcs.mjs";
 
 export const SPEC = "draw/v1";
 const TWO64 = 1n << 64n;
+const TWO32 = 2 ** 32;
+const SMALL = 2 ** 26;
 
 /** Seed of sub-stream `label` (DRAW-14). */
 export function deriveStreamSeed(seed, label) {
@@ -27,6 +29,9 @@ export class DrawStream {
         { rule: "DRAW-11", subject: "position" });
     }
     this.seed = seed;
+    this.input = new Uint8Array(40); // seed || uint64_be(block), the counter rewritten per block
+    this.input.set(seed);
+    this.view = new DataView(this.input.buffer);
     this.block = Math.floor(position / 32);
     this.buf = this.make(this.block);
     this.off = position % 32;
@@ -37,7 +42,29 @@ export class DrawStream {
   }
 
   make(i) {
-    return sha256(concat(this.seed, uint64be(i)));
+    this.view.setUint32(32, Math.floor(i / 2 ** 32));
+    this.view.setUint32(36, i >>> 0);
+    return sha256(this.input);
+  }
+
+  byte() {
+    if (this.off === 32) { this.block += 1; this.buf = this.make(this.block); this.off = 0; }
+    return this.buf[this.off++];
+  }
+
+  /** The next 8 bytes as two uint32 (big-endian): [hi, lo]. */
+  word() {
+    let hi = 0, lo = 0;
+    if (this.off <= 24) {
+      const b = this.buf, o = this.off;
+      hi = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+      lo = ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0;
+      this.off += 8;
+      return [hi, lo];
+    }
+    for (let k = 0; k < 4; k++) hi = (hi * 256 + this.byte());
+    for (let k = 0; k < 4; k++) lo = (lo * 256 + this.byte());
+    return [hi, lo];
   }
 
   get position() {
@@ -47,27 +74,38 @@ export class DrawStream {
   /** The next n bytes (DRAW-10, DRAW-11). */
   read(n) {
     const out = new Uint8Array(n);
-    for (let k = 0; k < n; k++) {
-      if (this.off === 32) { this.block += 1; this.buf = this.make(this.block); this.off = 0; }
-      out[k] = this.buf[this.off++];
-    }
+    for (let k = 0; k < n; k++) out[k] = this.byte();
     return out;
   }
 
   /** Unbiased integer in [0, n) (DRAW-12). n: number or BigInt, 1 <= n <= 2^64. Returns a
    * number when n is a safe integer, else a BigInt. */
   uniform(n) {
+    if (typeof n === "number" && Number.isInteger(n) && n >= 2 && n <= SMALL) return this.uniformSmall(n);
     const big = BigInt(n);
     if (big < 1n || big > TWO64) throw new RangeError("uniform(n) needs 1 <= n <= 2^64");
     if (big === 1n) return typeof n === "bigint" ? 0n : 0;
     const limit = TWO64 - (TWO64 % big);
     for (;;) {
-      const b = this.read(8);
-      const x = new DataView(b.buffer).getBigUint64(0);
+      const [hi, lo] = this.word();
+      const x = (BigInt(hi) << 32n) | BigInt(lo);
       if (x < limit) {
         const r = x % big;
         return typeof n === "number" ? Number(r) : r;
       }
+    }
+  }
+
+  /** uniform(n) for 2 <= n <= 2^26 in safe-integer arithmetic, exactly DRAW-12: with
+   * x = hi·2^32 + lo and r = 2^64 mod n < 2^26, x >= limit = 2^64 − r iff hi = 2^32 − 1 and
+   * lo >= 2^32 − r; x mod n = ((hi mod n)·(2^32 mod n) + lo) mod n, products below 2^52. */
+  uniformSmall(n) {
+    const m32 = TWO32 % n;
+    const r = (m32 * m32) % n;
+    for (;;) {
+      const [hi, lo] = this.word();
+      if (r !== 0 && hi === 0xffffffff && lo >= TWO32 - r) continue;
+      return (((hi % n) * m32) % n + lo) % n;
     }
   }
 

@@ -121,7 +121,8 @@ class Assigner {
 
   /** The DRAW-47 walk over class c, excluding `excluded` (Set of positions); loads unchanged. */
   pick(c, target, excluded) {
-    for (const level of c.sortedLevels()) {
+    const levels = c.levels.size === 1 ? c.levels.keys() : c.sortedLevels();
+    for (const level of levels) {
       const members = c.levels.get(level);
       const n = members.length;
       const swapped = new Map();
@@ -151,7 +152,7 @@ class Assigner {
   }
 
   take(c, target, team) {
-    const got = this.pick(c, target, new Set(team));
+    const got = this.pick(c, target, { has: (x) => team.includes(x) });
     if (got === null) return null;
     this.move(got, +1);
     team.push(got);
@@ -173,6 +174,8 @@ export function assignTeams(seed, targets, pool, rule, avoid) {
   const index = new Map(pool.map((r, i) => [r.id, i]));
   const departments = [...rule.departments].sort(compareIds);
   const assignments = [];
+  const leaderClass = new Map(), plainClass = new Map();
+  const cached = (m, leader, spec) => { let c = m.get(spec); if (!c) m.set(spec, (c = a.klass(leader, null, spec))); return c; };
   for (const t of targets) {
     const spec = Object.hasOwn(rule.specialty, t) ? rule.specialty[t] : null;
     const team = [];
@@ -184,7 +187,7 @@ export function assignTeams(seed, targets, pool, rule, avoid) {
       if (avoid.avoids(designated.id, t)) throw infeasible(`the designated leader of target ${t} declared an interest in it`, "DRAW-46", t);
       a.move(i, +1);
       team.push(i);
-    } else if (a.take(a.klass(true, null, spec), t, team) === null) {
+    } else if (a.take(cached(leaderClass, true, spec), t, team) === null) {
       throw infeasible(`no eligible leader for target ${t}`, "DRAW-43", t);
     }
     const members = [{ id: pool[team[0]].id, leader: true, designated: designated !== null }];
@@ -194,7 +197,7 @@ export function assignTeams(seed, targets, pool, rule, avoid) {
       members.push({ id: pool[team[team.length - 1]].id, leader: false, designated: false });
     }
     while (team.length < rule.size) {
-      if (a.take(a.klass(false, null, spec), t, team) === null) throw infeasible(`fewer than ${rule.size} eligible inspectors for target ${t}`, "DRAW-41", t);
+      if (a.take(cached(plainClass, false, spec), t, team) === null) throw infeasible(`fewer than ${rule.size} eligible inspectors for target ${t}`, "DRAW-41", t);
       members.push({ id: pool[team[team.length - 1]].id, leader: false, designated: false });
     }
     assignments.push({ target: t, members });
