@@ -15,7 +15,9 @@ async function rejects(promise, code) {
   await assert.rejects(promise, (e) => { assert.equal(e.code, code, e.message); return true; });
 }
 
-for (const backend of ["webcrypto", "noble"]) {
+// WebCrypto Ed25519 where this node has it (20+); the vendored noble library always
+const BACKENDS = globalThis.crypto?.subtle ? ["webcrypto", "noble"] : ["noble"];
+for (const backend of BACKENDS) {
   test(`signed-note vectors (${backend})`, async (t) => {
     setEd25519Backend(backend);
     try {

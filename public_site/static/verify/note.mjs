@@ -69,9 +69,13 @@ async function webcryptoVerify(pub, sig, msg) {
 
 let noble = null;
 async function nobleVerify(pub, sig, msg) {
-  noble ??= await import("./vendor/noble-ed25519-3.2.0/index.js");
+  if (!noble) {
+    noble = await import("./vendor/noble-ed25519-3.2.0/index.js");
+    // synchronous SHA-512 from the vendored @noble/hashes: no WebCrypto needed at all
+    noble.hashes.sha512 = (await import("./vendor/noble-hashes-2.4.0/sha2.js")).sha512;
+  }
   try {
-    return await noble.verifyAsync(sig, msg, pub, { zip215: false });
+    return noble.verify(sig, msg, pub, { zip215: false });
   } catch {
     return false;
   }

@@ -235,4 +235,31 @@ export function checkDisplayed(html, v) {
   if (seeds.length && !seeds.includes(v.seed)) throw Object.assign(new Error("本页显示的种子与日志不符"), { code: "draw-mismatch" });
 }
 
-export { utf8 };
+
+
+/**
+ * fetchFile over files the visitor picked (`<input type="file" webkitdirectory>`: a FileList
+ * whose `webkitRelativePath` starts with the picked folder's name), for verifying an offline
+ * copy of the site from a page served over http(s). Paths are relative to the picked folder.
+ */
+export function fetcherFromFiles(files) {
+  const byPath = new Map();
+  for (const f of files) {
+    const rel = (f.webkitRelativePath || f.name).split("/").slice(1).join("/");
+    byPath.set(rel, f);
+  }
+  return async (path) => {
+    const f = byPath.get(path);
+    if (!f) throw new Error(`${path}: not in the chosen folder`);
+    return new Uint8Array(await f.arrayBuffer());
+  };
+}
+
+/** fetchFile over http(s) relative to `base` (a URL of the site root). */
+export function fetcherFromUrl(base) {
+  return async (path) => {
+    const res = await fetch(new URL(path, base), { cache: "no-store" });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+}
