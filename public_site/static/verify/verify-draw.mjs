@@ -123,7 +123,7 @@ export async function verifyDraw(options) {
     }
     const note = await step("checkpoint.fetch", () => fetchBytes(logPrefix + "checkpoint"));
     const checkpoint = await step("checkpoint.signature", async () => {
-      const keyText = options.verifierKey ?? fromUtf8(await fetchBytes(logPrefix + "verifier-key")).trim();
+      const keyText = options.verifierKey ?? await publishedKey(fetchBytes, logPrefix);
       const verifier = parseVerifierKey(keyText);
       return verifyCheckpoint(note, verifier, { origin: options.origin ?? verifier.name });
     }, (cp) => `日志 ${cp.origin}，共 ${cp.size} 条，签名有效`);
@@ -219,6 +219,19 @@ export async function verifyDraw(options) {
   steps.sort((a, b) => (ORDER.get(a.code) ?? 99) - (ORDER.get(b.code) ?? 99));
   const failed = steps.find((s) => !s.ok)?.code ?? null;
   return { ok: failed === null && steps.length > 0, failed, steps, draw: result && { task: result.task, round: result.round, seed: result.seed, followups: result.followups, final: result.final } };
+}
+
+/** The log's verifier key as the site publishes it: `log/verifier-key` (one line), else the
+ * `<pre id="verifier-key">` of the log's index page. */
+async function publishedKey(fetchBytes, logPrefix) {
+  try {
+    return fromUtf8(await fetchBytes(logPrefix + "verifier-key")).trim();
+  } catch {
+    const html = fromUtf8(await fetchBytes(logPrefix + "index.html"));
+    const m = html.match(/id="verifier-key"[^>]*>([^<]+)</);
+    if (!m) throw Object.assign(new Error("the site publishes no verifier key"), { code: "malformed" });
+    return unescape(m[1]).trim();
+  }
 }
 
 const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39);/g, (m, x) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" }[x]));
