@@ -17,7 +17,12 @@ def test_node_test_suite_passes() -> None:
     files = sorted(str(p) for p in HERE.glob("*.test.mjs"))
     assert len(files) >= 4
     run = subprocess.run(
-        ["node", "--test", *files], capture_output=True, text=True, timeout=600, check=False, cwd=HERE.parents[1]
+        ["node", "--test", *files],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=HERE.parents[1],
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "# fail 0" in run.stdout

@@ -302,7 +302,47 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
       followups.push(index);
     }
   });
+  if (commit.parent_draw != null) {
+    await step("subdraw.share", async () => checkShare(read, inputs, Number(commit.parent_draw)));
+  }
   return { task, round, seed: body.seed, result: logged, final: state, followups, commitIndex: inputs.commitIndex, body };
+}
+
+/**
+ * V-6: a sub-draw's parent draw recomputes (V-1 … V-4), was locked before the sub-draw's
+ * commitment, and the sub-draw's targets pool is exactly its unit's share of it (the dispatched
+ * targets, or all the parent's drawn targets when nothing was dispatched to the unit).
+ */
+async function checkShare(read, inputs, parentDraw) {
+  const fail = (what, message, index = inputs.commitIndex) => new ReplayError("subdraw.share", what, message, index);
+  const parent = await verifyDrawEntries(read, parentDraw, async () => [], async (code, fn) => {
+    try { return await fn(); } catch (e) {
+      if (e?.step === "log.inclusion") throw e;
+      throw fail(`parent.${code}`, e?.message ?? String(e), parentDraw);
+    }
+  });
+  let create = null;
+  for (let i = inputs.commitIndex - 1; i >= 0 && create === null; i--) {
+    const e = await read(i);
+    if (e.kind === "task.create" && e.body?.task === inputs.task) create = e.body;
+  }
+  if (!create) throw fail("parent", `no task.create entry for ${inputs.task}`);
+  if (create.parent !== parent.task) throw fail("parent", `sub-draw ${inputs.task} cites a draw of ${parent.task}`);
+  const dispatched = new Map();
+  let locked = false;
+  for (let i = parentDraw + 1; i < inputs.commitIndex; i++) {
+    const e = await read(i);
+    const b = e.body ?? {};
+    if (b.task !== parent.task || b.round !== parent.round) continue;
+    if (e.kind === "task.lock" && b.draw === parentDraw) locked = true;
+    if (e.kind === "task.dispatch") {
+      for (const [u, ts] of Object.entries(b.units ?? {})) dispatched.set(u, [...(dispatched.get(u) ?? []), ...ts]);
+    }
+  }
+  if (!locked) throw fail("parent_draw", `sub-draw ${inputs.task} was committed before ${parent.task}'s draw was locked`);
+  const share = (dispatched.get(create.unit) ?? parent.result.inspection?.targets?.selected ?? []).slice().sort(compareIds);
+  const ids = (inputs.pools.targets ?? []).map((r) => r.id);
+  if (JSON.stringify(ids) !== JSON.stringify(share)) throw fail("pools.targets", `sub-draw ${inputs.task} targets are not ${create.unit}'s share of ${parent.task}`);
 }
 
 export { compareIds };

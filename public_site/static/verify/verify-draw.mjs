@@ -30,6 +30,7 @@ export const STEPS = [
   ["seed.derive", "由承诺、揭示与名单重新计算随机种子"],
   ["result.recompute", "逐字节重算抽取结果（draw/v1）"],
   ["followups.replay", "重放抽取后的补抽、替换与组长指定"],
+  ["subdraw.share", "核对下级抽取的对象来自上级已锁定的抽取结果"],
   ["page.display", "核对本页显示的抽中对象与日志一致"],
 ];
 const LABELS = new Map(STEPS);
@@ -49,6 +50,7 @@ const STEP_REASONS = {
   "seed.derive": "日志记录的种子不是由承诺、揭示、名单与信标计算出的",
   "result.recompute": "重算的抽取结果与日志记录不一致",
   "followups.replay": "补抽、替换或组长指定的重放结果与日志记录不一致",
+  "subdraw.share": "下级抽取的对象不是上级已锁定抽取结果中分派给本单位的部分",
   "page.display": "本页显示的内容与日志中的抽取结果不符",
 };
 const CODE_REASONS = {
@@ -183,6 +185,7 @@ export async function verifyDraw(options) {
       "avoidance.salt": "盐值与承诺相符",
       "seed.derive": "重新计算的种子与日志记录一致",
       "result.recompute": "重算结果与日志记录逐字节一致",
+      "subdraw.share": "下级抽取的对象正是上级已锁定结果中分派给本单位的部分，上级抽取也已重算一致",
     };
     const v = await verifyDrawEntries(read, drawIndex, later, async (code, fn) => {
       if (code === "result.entry") {
