@@ -4,7 +4,8 @@
 // Pure: `read(index)` returns a decoded entry (may be async); nothing else is consulted.
 import { compareIds, fromHex, sha256, toHex, VerifyError } from "./bytes.mjs";
 import * as engine from "./draw/engine.mjs";
-import { freezeAvoidance, freezeExperts, freezeInspectors, freezeTargets } from "./draw/pool.mjs";
+import { canonicalText } from "./jcs.mjs";
+import { freezeAsync, freezeAvoidance, freezeExperts, freezeInspectors, freezeTargets } from "./draw/pool.mjs";
 import { verifyReveal } from "./draw/seed.mjs";
 import { Avoidance } from "./draw/teams.mjs";
 
@@ -105,14 +106,14 @@ export async function resultOf(read, drawIndex) {
     if (part.chunk !== i || part.chunks !== count || part.round !== body.round) throw new ReplayError("result.entry", "parts", `log entry ${first + i}: result part ${part.chunk}/${part.chunks} out of order (expected ${i}/${count})`, first + i);
     text += part.text;
   }
-  try { return [body, JSON.parse(text)]; } catch { throw new ReplayError("result.entry", "parts", `log entry ${drawIndex}: the joined result parts are not JSON`, drawIndex); }
+  try { const r = JSON.parse(text); Object.defineProperty(r, JCS_TEXT, { value: text }); return [body, r]; } catch { throw new ReplayError("result.entry", "parts", `log entry ${drawIndex}: the joined result parts are not JSON`, drawIndex); }
 }
 
-/** The frozen pool of logged rows (draw-spec §5), as replay.freeze. */
+/** The frozen pool of logged rows (draw-spec §5), as replay.freeze; pages hashed by WebCrypto. */
 function freeze(pool, rows) {
-  if (pool === "targets") return freezeTargets(rows.map((r) => (Array.isArray(r) ? { id: r[0], stratum: r[1], checks: r[2], risk: r[3] } : r)));
-  if (pool === "inspectors") return freezeInspectors(rows.map((r) => ({ id: r[0], dept: r[1], leader: r[2], specialties: [...r[3]] })));
-  return freezeExperts(rows.map((r) => ({ id: r[0] })));
+  if (pool === "targets") return freezeAsync(freezeTargets, rows.map((r) => (Array.isArray(r) ? { id: r[0], stratum: r[1], checks: r[2], risk: r[3] } : r)));
+  if (pool === "inspectors") return freezeAsync(freezeInspectors, rows.map((r) => ({ id: r[0], dept: r[1], leader: r[2], specialties: [...r[3]] })));
+  return freezeAsync(freezeExperts, rows.map((r) => ({ id: r[0] })));
 }
 
 /** replay.check_reveals: secrets matched to commitments by party (DRAW-6). */
@@ -211,8 +212,13 @@ export function designateLeader(result, inspectors, { target, person, reason, ap
   return { ...result, inspection: { ...ins, teams: { ...ins.teams, assignments }, events: [...ins.events, record] } };
 }
 
+// the joined text of a result logged in parts: it is the JCS text itself (E-6), so an honest
+// result is compared as one string instead of being canonicalized a second time
+const JCS_TEXT = Symbol("jcs text");
+
 function compare(step, what, logged, recomputed, index) {
   if (logged === null || typeof logged !== "object" || Array.isArray(logged)) throw new ReplayError(step, what, "the logged value is not an object", index);
+  if (logged[JCS_TEXT] !== undefined && logged[JCS_TEXT] === canonicalText(recomputed)) return;
   const path = engine.firstDifference(logged, recomputed);
   if (path !== null) throw new ReplayError(step, `${what}${path.slice(1)}`, "the logged value differs from the recomputation", index);
 }
@@ -237,11 +243,11 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
     for (const [pool, ref] of Object.entries(commit.pools)) {
       const rows = inputs.pools[pool];
       if (rows.length !== ref.size) throw new ReplayError("pools.roots", `pools.${pool}.size`, `${rows.length} rows logged, ${ref.size} committed`, inputs.commitIndex);
-      out[pool] = freeze(pool, rows);
+      out[pool] = await freeze(pool, rows);
       if (out[pool].root !== ref.root) throw new ReplayError("pools.roots", `pools.${pool}.root`, "the logged members do not rebuild the committed root", inputs.commitIndex);
     }
     const av = commit.avoidance;
-    if (av && (inputs.avoidance.length !== av.size || freezeAvoidance(inputs.avoidance).root !== av.root)) {
+    if (av && (inputs.avoidance.length !== av.size || (await freezeAsync(freezeAvoidance, inputs.avoidance)).root !== av.root)) {
       throw new ReplayError("pools.roots", "avoidance.root", "the logged avoidance tags do not rebuild the committed root", inputs.commitIndex);
     }
     return out;

@@ -66,15 +66,43 @@ function checkIds(kind, records) {
   }
 }
 
-/** A frozen pool: {kind, records (pool order), ids, root (hex), size, poolRoot(), texts}. */
-function frozen(kind, records, text) {
-  const root = pageRoot(records, text);
-  return { kind, records, ids: records.map((r) => r.id ?? r.tag), root, size: records.length,
-    get texts() { return records.map(text); },
-    poolRoot: () => ({ root, size: records.length }) };
+/** The same root with WebCrypto's SHA-256 for the pages (native speed; a million-target pool
+ * hashes ≈ 80 MB), falling back to pageRoot where `crypto.subtle` is missing. */
+export async function pageRootAsync(records, text = (x) => x) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return pageRoot(records, text);
+  const digests = [];
+  for (let a = 0; a < records.length; a += PAGE_SIZE) {
+    let page = "[";
+    const end = Math.min(records.length, a + PAGE_SIZE);
+    for (let k = a; k < end; k++) page += (k > a ? "," : "") + text(records[k]);
+    const b = utf8(page + "]");
+    const input = new Uint8Array(b.length + 1);
+    input.set(b, 1);
+    digests.push(subtle.digest("SHA-256", input));
+  }
+  const leaves = (await Promise.all(digests)).map((d) => new Uint8Array(d));
+  return toHex(mthFromLeafHashes(leaves));
 }
 
-export function freezeTargets(records) {
+/** A frozen pool: {kind, records (pool order), ids, root (hex), size, poolRoot(), texts}.
+ * With `lazy`, the root is left for the caller (pageRootAsync over `records`, `text`). */
+function frozen(kind, records, text, lazy = false) {
+  const pool = { kind, records, ids: records.map((r) => r.id ?? r.tag), root: lazy ? null : pageRoot(records, text),
+    size: records.length, text,
+    get texts() { return records.map(text); },
+    poolRoot() { return { root: this.root, size: records.length }; } };
+  return pool;
+}
+
+/** Freeze without hashing, then hash the pages with WebCrypto (same pool, same root). */
+export async function freezeAsync(freezer, records) {
+  const pool = freezer(records, { lazy: true });
+  pool.root = await pageRootAsync(pool.records, pool.text);
+  return pool;
+}
+
+export function freezeTargets(records, { lazy = false } = {}) {
   // records already of the full shape (the log replay's) are used as they are
   const full = (r) => r && typeof r.stratum === "string" && typeof r.risk === "boolean" && Number.isInteger(r.checks);
   const recs = sortedUnique("targets", records.every(full) ? records : records.map((r) => ({
@@ -86,10 +114,10 @@ export function freezeTargets(records) {
     if (typeof r.risk !== "boolean") throw bad("target risk is a boolean", "DRAW-18");
     if (typeof r.stratum !== "string") throw bad("target stratum is a string", "DRAW-18");
   }
-  return frozen("targets", recs, targetJson);
+  return frozen("targets", recs, targetJson, lazy);
 }
 
-export function freezeInspectors(records) {
+export function freezeInspectors(records, { lazy = false } = {}) {
   const recs = sortedUnique("inspectors", records.map((r) => ({
     id: r.id, dept: r.dept ?? "", leader: r.leader ?? false,
     specialties: [...(r.specialties ?? [])].sort(compareIds),
@@ -100,20 +128,20 @@ export function freezeInspectors(records) {
       throw bad("inspector leader is a boolean and specialties are unique", "DRAW-18");
     }
   }
-  return frozen("inspectors", recs, inspectorJson);
+  return frozen("inspectors", recs, inspectorJson, lazy);
 }
 
-export function freezeExperts(records) {
+export function freezeExperts(records, { lazy = false } = {}) {
   const recs = sortedUnique("experts", records.map((r) => ({ id: r.id })));
   checkIds("experts", recs);
-  return frozen("experts", recs, expertJson);
+  return frozen("experts", recs, expertJson, lazy);
 }
 
 /** The avoidance pool (DRAW-18, §8.4): tags (64 lowercase hex) sorted, unique. */
-export function freezeAvoidance(tags) {
+export function freezeAvoidance(tags, { lazy = false } = {}) {
   const recs = sortedUnique("avoidance", tags.map((t) => ({ tag: t })), (r) => r.tag);
   for (const r of recs) {
     if (typeof r.tag !== "string" || !/^[0-9a-f]{64}$/.test(r.tag)) throw bad("an avoidance tag is 64 lowercase hex digits", "DRAW-18");
   }
-  return frozen("avoidance", recs, avoidanceJson);
+  return frozen("avoidance", recs, avoidanceJson, lazy);
 }
