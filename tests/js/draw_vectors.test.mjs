@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { fromHex, toHex } from "../../public_site/static/verify/bytes.mjs";
 import { canonicalText } from "../../public_site/static/verify/jcs.mjs";
 import * as engine from "../../public_site/static/verify/draw/engine.mjs";
-import { freezeAvoidance, freezeExperts, freezeInspectors, freezeTargets } from "../../public_site/static/verify/draw/pool.mjs";
+import { freezeAvoidance, freezeExperts, freezeInspectors, freezeTargets, pages } from "../../public_site/static/verify/draw/pool.mjs";
 import { deriveSeed } from "../../public_site/static/verify/draw/seed.mjs";
 import { DrawStream, deriveStreamSeed } from "../../public_site/static/verify/draw/stream.mjs";
 import { allocate } from "../../public_site/static/verify/draw/targets.mjs";
@@ -56,13 +56,13 @@ function run(kind, inp) {
     case "pool": {
       const f = { targets: freezeTargets, inspectors: freezeInspectors, experts: freezeExperts }[inp.kind];
       const pool = f(inp.records);
-      return { order: pool.ids, records: pool.texts, root: pool.root, size: pool.size };
+      return { order: pool.ids, records: pool.texts, pages: pages(pool.texts), root: pool.root, size: pool.size };
     }
     case "avoidance": {
       const salt = fromHex(inp.salt);
       const tags = inp.pairs.map(([p, t]) => avoidanceTag(salt, p, t));
       const pool = freezeAvoidance(tags);
-      return { tags, order: pool.ids, records: pool.texts, root: pool.root, size: pool.size };
+      return { tags, order: pool.ids, records: pool.texts, pages: pages(pool.texts), root: pool.root, size: pool.size };
     }
     case "allocation": {
       const a = allocate(inp.sizes, inp.total, inp.minimums, DrawStream.derived(fromHex(inp.seed), ["allocation"]));

@@ -31,10 +31,9 @@ export function pages(texts) {
   return out;
 }
 
-/** The pool root (hex) over records in pool order (DRAW-19); `text(r)` is a record's JCS.
- * Pages are built and hashed one at a time (a million records never exist as texts at once). */
-export function pageRoot(records, text = (x) => x) {
-  const leaves = [];
+/** RFC 9162 leaf inputs `0x00 || JCS(page)` of records in pool order (DRAW-19), one page at a
+ * time (a million records never exist as texts at once); `text(r)` is a record's JCS. */
+function* pageInputs(records, text) {
   for (let a = 0; a < records.length; a += PAGE_SIZE) {
     let page = "[";
     const end = Math.min(records.length, a + PAGE_SIZE);
@@ -42,9 +41,23 @@ export function pageRoot(records, text = (x) => x) {
     const b = utf8(page + "]");
     const input = new Uint8Array(b.length + 1);
     input.set(b, 1);
-    leaves.push(sha256(input));
+    yield input;
   }
-  return toHex(mthFromLeafHashes(leaves));
+}
+
+/** The pool root (hex) over records in pool order (DRAW-19). */
+export function pageRoot(records, text = (x) => x) {
+  return toHex(mthFromLeafHashes([...pageInputs(records, text)].map(sha256)));
+}
+
+/** The same root with WebCrypto's SHA-256 for the pages (native speed; a million-target pool
+ * hashes ≈ 80 MB), falling back to pageRoot where `crypto.subtle` is missing. */
+export async function pageRootAsync(records, text = (x) => x) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return pageRoot(records, text);
+  const digests = [];
+  for (const input of pageInputs(records, text)) digests.push(subtle.digest("SHA-256", input));
+  return toHex(mthFromLeafHashes((await Promise.all(digests)).map((d) => new Uint8Array(d))));
 }
 
 function sortedUnique(kind, records, key = (r) => r.id) {
@@ -64,25 +77,6 @@ function checkIds(kind, records) {
       throw bad(`${kind} id is not a 1..64 character string`, "DRAW-16");
     }
   }
-}
-
-/** The same root with WebCrypto's SHA-256 for the pages (native speed; a million-target pool
- * hashes ≈ 80 MB), falling back to pageRoot where `crypto.subtle` is missing. */
-export async function pageRootAsync(records, text = (x) => x) {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return pageRoot(records, text);
-  const digests = [];
-  for (let a = 0; a < records.length; a += PAGE_SIZE) {
-    let page = "[";
-    const end = Math.min(records.length, a + PAGE_SIZE);
-    for (let k = a; k < end; k++) page += (k > a ? "," : "") + text(records[k]);
-    const b = utf8(page + "]");
-    const input = new Uint8Array(b.length + 1);
-    input.set(b, 1);
-    digests.push(subtle.digest("SHA-256", input));
-  }
-  const leaves = (await Promise.all(digests)).map((d) => new Uint8Array(d));
-  return toHex(mthFromLeafHashes(leaves));
 }
 
 /** A frozen pool: {kind, records (pool order), ids, root (hex), size, poolRoot(), texts}.
