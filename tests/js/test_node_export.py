@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from drawsvc.demo import DEMO_ORIGIN, run_demo
-from drawsvc.settings import Settings
+from drawsvc.demo import DEMO_ORIGIN
 from ledger.entries import canonicalize
 from ledger.export import export_tiles
 from ledger.log import Log
@@ -30,16 +29,6 @@ SCRIPT = Path(__file__).with_name("verify_export.mjs")
 ROOT = Path(__file__).parents[2]
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    data_dir = tmp_path_factory.mktemp("jsdemo") / "demo"
-    rt, report = run_demo(Settings(data_dir=data_dir, log_origin=DEMO_ORIGIN), targets=600)
-    with rt.engine.connect() as conn:
-        entries = rt.log.entries(conn, 0, rt.log.size(conn))
-    yield rt, report, entries
-    rt.close()
 
 
 def _node(site: Path, key: str) -> dict[str, Any]:
