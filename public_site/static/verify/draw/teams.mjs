@@ -27,7 +27,8 @@ export class Avoidance {
     k.set(key);
     this.inner = nobleSha256.create().update(k.map((b) => b ^ 0x36));
     this.outer = nobleSha256.create().update(k.map((b) => b ^ 0x5c));
-    this.cache = new Map();
+    this.heads = new Map();
+    this.tails = new Map();
   }
 
   static empty() {
@@ -39,8 +40,13 @@ export class Avoidance {
   }
 
   tag(person, target) {
-    const msg = utf8(`{"person":${JSON.stringify(person)},"target":${JSON.stringify(target)}}`);
-    const inner = this.inner.clone().update(msg).digest();
+    // the inner state with `{"person":<p>` absorbed is kept per person, the encoded tail
+    // `,"target":<t>}` per target (JCS of {"person", "target"}: keys in this order)
+    let head = this.heads.get(person);
+    if (!head) this.heads.set(person, (head = this.inner.clone().update(utf8(`{"person":${JSON.stringify(person)}`))));
+    let tail = this.tails.get(target);
+    if (!tail) this.tails.set(target, (tail = utf8(`,"target":${JSON.stringify(target)}}`)));
+    const inner = head.clone().update(tail).digest();
     return toHex(this.outer.clone().update(inner).digest());
   }
 
