@@ -245,10 +245,10 @@ export function checkDisplayed(html, v) {
   const drawn = new Set(v.final.inspection?.targets?.selected ?? []);
   const shown = field("target");
   const wrong = shown.filter((t) => !drawn.has(t));
-  if (wrong.length) throw Object.assign(new Error(`本页显示的 ${wrong[0]} 不在日志的抽取结果中`), { code: "draw-mismatch" });
-  if (shown.length && shown.length !== drawn.size) throw Object.assign(new Error(`本页显示 ${shown.length} 个对象，日志抽中 ${drawn.size} 个`), { code: "draw-mismatch" });
+  if (wrong.length) throw Object.assign(new Error(`本页显示的 ${wrong[0]} 不在日志的抽取结果中`), { code: "draw-mismatch", subject: `${wrong[0]} 不在抽取结果中` });
+  if (shown.length && shown.length !== drawn.size) throw Object.assign(new Error(`本页显示 ${shown.length} 个对象，日志抽中 ${drawn.size} 个`), { code: "draw-mismatch", subject: `显示 ${shown.length} 个，抽中 ${drawn.size} 个` });
   const seeds = field("seed");
-  if (seeds.length && !seeds.includes(v.seed)) throw Object.assign(new Error("本页显示的种子与日志不符"), { code: "draw-mismatch" });
+  if (seeds.length && !seeds.includes(v.seed)) throw Object.assign(new Error("本页显示的种子与日志不符"), { code: "draw-mismatch", subject: "种子" });
 }
 
 
