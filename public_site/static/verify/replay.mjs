@@ -307,6 +307,7 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
       } else continue;
       followups.push(index);
     }
+    return followups;
   });
   if (commit.parent_draw != null) {
     await step("subdraw.share", async () => checkShare(read, inputs, Number(commit.parent_draw)));
@@ -351,4 +352,3 @@ async function checkShare(read, inputs, parentDraw) {
   if (JSON.stringify(ids) !== JSON.stringify(share)) throw fail("pools.targets", `sub-draw ${inputs.task} targets are not ${create.unit}'s share of ${parent.task}`);
 }
 
-export { compareIds };

@@ -4,7 +4,7 @@
 // Sizes and indices are BigInt-checked: they must be non-negative safe integers (< 2^53; a
 // checkpoint may state up to 2^63−1, which parses as BigInt and is refused here above 2^53
 // because no browser can hold that many tiles anyway), and index < size, as sigstore-js does.
-import { concat, equal, sha256, VerifyError } from "./bytes.mjs";
+import { equal, sha256, VerifyError } from "./bytes.mjs";
 
 export const HASH_SIZE = 32;
 export const TILE_HEIGHT = 8;
@@ -52,13 +52,11 @@ export function checkedInt(value, what) {
   return Number(big);
 }
 
-const bitLength = (x) => (x === 0 ? 0 : Math.floor(Math.log2(x)) + 1);
 function bitLen(x) { let n = 0; while (x > 0) { n++; x = Math.floor(x / 2); } return n; }
 function popcount(x) { let n = 0; while (x > 0) { n += x % 2; x = Math.floor(x / 2); } return n; }
 // safe-integer bit operations (sizes may exceed 2^32, so no `>>`/`^` on numbers)
 const xor = (a, b) => Number(BigInt(a) ^ BigInt(b));
 const shr = (a, k) => Math.floor(a / 2 ** k);
-void bitLength;
 
 function decompose(index, size) {
   const inner = bitLen(xor(index, size - 1));
@@ -237,6 +235,7 @@ export class TileHashReader {
     this.size = checkedInt(size, "size");
     this.getTile = getTile;
     this.tiles = new Map();
+    this.nodes = new Map();
   }
 
   async tile(level, index) {
@@ -255,7 +254,15 @@ export class TileHashReader {
     return this.tiles.get(key);
   }
 
-  async node(h, i) {
+  /** Perfect subtree (h, i), memoized: the proofs of neighbouring entries share most nodes. */
+  node(h, i) {
+    const key = `${h}/${i}`;
+    let p = this.nodes.get(key);
+    if (!p) this.nodes.set(key, (p = this.computeNode(h, i)));
+    return p;
+  }
+
+  async computeNode(h, i) {
     const L = Math.floor(h / TILE_HEIGHT), r = h % TILE_HEIGHT;
     const first = i * 2 ** r; // index of the first covered hash at tile level L
     const t = await this.tile(L, Math.floor(first / TILE_WIDTH));
@@ -292,4 +299,3 @@ export class TileHashReader {
   }
 }
 
-export { concat };

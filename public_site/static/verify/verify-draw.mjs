@@ -8,11 +8,10 @@
 //
 // Steps stop at the first one that fails (later steps would build on what it could not
 // establish); their codes are stable and documented in docs/specs/js-verifier.md.
-import { fromUtf8, toHex, utf8 } from "./bytes.mjs";
+import { equal, fromUtf8, toHex } from "./bytes.mjs";
 import { parseVerifierKey, verifyCheckpoint } from "./note.mjs";
 import { ReplayError, verifyDrawEntries } from "./replay.mjs";
 import { decodeBundle, entriesPath, leafHash, TileHashReader, tilePath, tileWidth, verifyInclusion } from "./rfc9162.mjs";
-import { equal } from "./bytes.mjs";
 
 /** Step codes in report order, with the plain-Chinese label shown to the visitor. */
 export const STEPS = [
@@ -199,11 +198,12 @@ export async function verifyDraw(options) {
         const beacon = (await read(drawIndex)).body.beacon;
         if (beacon && beacon.signature) await step("beacon.signature", async () => (await import("./beacon.mjs")).verifyBeacon(beacon), "drand 签名有效");
       }
+      if (code === "followups.replay") {
+        return step(code, fn, (list) => (list.length ? `已重放 ${list.length} 项后续事项，与日志一致` : "抽取后无补抽、替换或指定"));
+      }
       return step(code, fn, reasons[code] ?? "");
     });
     if (!done.has("log.inclusion")) record("log.inclusion", true, `${included} 个条目的默克尔证明均通过`);
-    const fol = steps.find((s) => s.code === "followups.replay");
-    if (fol) fol.reason = v.followups.length ? `已重放 ${v.followups.length} 项后续事项，与日志一致` : "抽取后无补抽、替换或指定";
     result = v;
 
     const pagePath = options.pagePath ?? (task !== null ? `draws/${String(task).split("/").map(encodeURIComponent).join("/")}.html` : false);
@@ -212,7 +212,8 @@ export async function verifyDraw(options) {
         let html;
         try { html = fromUtf8(await fetchBytes(pagePath)); } catch { return "本页未能读取，略过显示核对"; }
         checkDisplayed(html, v);
-      }, "本页显示的抽中对象与种子均与日志一致");
+        return "本页显示的抽中对象与种子均与日志一致";
+      }, (why) => why);
     }
   } catch (e) {
     if (!(e instanceof StepFailure)) {

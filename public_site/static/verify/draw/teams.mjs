@@ -1,7 +1,7 @@
 // draw/v1 inspection teams and replacements (docs/draw-spec.md §8, §9; DRAW-40 … DRAW-54).
 // Port of drawsvc/draw/teams.py. Inspectors are pool records {id, dept, leader, specialties}
 // in pool order; indices below are pool positions.
-import { compareIds, concat, toHex, utf8, VerifyError } from "../bytes.mjs";
+import { compareIds, toHex, utf8, VerifyError } from "../bytes.mjs";
 import { sha256 as nobleSha256 } from "../vendor/noble-hashes-2.4.0/sha2.js";
 import { DrawStream } from "./stream.mjs";
 
@@ -284,4 +284,3 @@ export function replaceMember(seed, teams, pool, rule, avoid, event, removed) {
   return [{ ...teams, assignments, position: stream.position }, record];
 }
 
-export { concat };
