@@ -208,3 +208,10 @@ for (const [name, [code, tamper]] of Object.entries(cases)) {
     assert.equal(r.steps.filter((s) => !s.ok).length, 1);
   });
 }
+
+test("the follow-up rows of a draw page are found by kind", async () => {
+  const { followupsOnPage } = await import("../../public_site/static/verify/verify-draw.mjs");
+  const html = '<tr class="event" id="log-7" data-log-index="7" data-kind="draw.replace"><td>x</td></tr>'
+    + '<tr class="event" data-log-index="9" data-kind="task.lock"></tr><tr data-kind="draw.expert.topup" data-log-index="12">';
+  assert.deepEqual(followupsOnPage(html), [7, 12]);
+});

@@ -76,10 +76,10 @@ class StepFailure extends Error {}
 /**
  * Verify the draw whose `draw.result` entry is at `drawIndex`.
  * Options: fetchFile (required); drawIndex (required); task (optional: the page's task id, checked
- * against the entry and used for page.display); verifierKey (the log's verifier key,
+ * against the entry and used for page.display and to find the follow-ups); verifierKey (the log's verifier key,
  * `<origin>+<hex>+<base64>`; default: the text of `${logPrefix}verifier-key`); origin (default: the
  * key name); logPrefix (default "log/"); followups (log indices to replay; default: every
- * entry after the draw); pagePath (default `draws/<task>.html`; false: skip page.display);
+ * entry after the draw, or — more than SCAN_LIMIT of them — the follow-up rows the page lists); pagePath (default `draws/<task>.html`; false: skip page.display);
  * onStep(step) (called as each step finishes).
  */
 export async function verifyDraw(options) {
@@ -169,9 +169,20 @@ export async function verifyDraw(options) {
       return entry;
     };
 
+    // the draw page (read once: follow-up indices now, page.display at the end)
+    const pagePath = options.pagePath ?? (task !== null ? `draws/${String(task).split("/").map(encodeURIComponent).join("/")}.html` : false);
+    let html = null;
+    if (pagePath) {
+      try { html = fromUtf8(await fetchBytes(pagePath)); } catch { html = null; }
+    }
     const later = async () => {
-      const indices = Array.isArray(options.followups)
-        ? [...new Set(options.followups)].filter((i) => i > drawIndex).sort((x, y) => x - y)
+      // every later entry is read (an omitted follow-up cannot hide) unless that is more than
+      // SCAN_LIMIT entries: then the follow-ups the page lists (or the caller's list)
+      const gap = size - drawIndex - 1;
+      const listed = Array.isArray(options.followups) ? options.followups
+        : gap > SCAN_LIMIT && html !== null ? followupsOnPage(html) : null;
+      const indices = listed !== null
+        ? [...new Set(listed)].filter((i) => i > drawIndex && i < size).sort((x, y) => x - y)
         : Array.from({ length: Math.max(0, size - drawIndex - 1) }, (_, k) => drawIndex + 1 + k);
       const out = [];
       for (const i of indices) out.push([i, await read(i)]);
@@ -206,11 +217,9 @@ export async function verifyDraw(options) {
     if (!done.has("log.inclusion")) record("log.inclusion", true, `${included} 个条目的默克尔证明均通过`);
     result = v;
 
-    const pagePath = options.pagePath ?? (task !== null ? `draws/${String(task).split("/").map(encodeURIComponent).join("/")}.html` : false);
     if (pagePath) {
       await step("page.display", async () => {
-        let html;
-        try { html = fromUtf8(await fetchBytes(pagePath)); } catch { return "本页未能读取，略过显示核对"; }
+        if (html === null) return "本页未能读取，略过显示核对";
         checkDisplayed(html, v);
         return "本页显示的抽中对象与种子均与日志一致";
       }, (why) => why);
@@ -239,6 +248,21 @@ async function publishedKey(fetchBytes, logPrefix) {
 }
 
 const unescape = (s) => s.replace(/&(amp|lt|gt|quot|#39);/g, (m, x) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" }[x]));
+
+/** Entries after a draw read in full to find its follow-ups (256 entry bundles). */
+export const SCAN_LIMIT = 65536;
+
+const FOLLOWUP_KINDS = new Set(["draw.expert.topup", "draw.replace", "draw.designate"]);
+
+/** Log indices of the follow-up rows a draw page lists (`data-log-index` with `data-kind`). */
+export function followupsOnPage(html) {
+  const out = [];
+  for (const m of html.matchAll(/<tr\b[^>]*>/g)) {
+    const index = m[0].match(/data-log-index="(\d+)"/), kind = m[0].match(/data-kind="([^"]+)"/);
+    if (index && kind && FOLLOWUP_KINDS.has(kind[1])) out.push(Number(index[1]));
+  }
+  return out;
+}
 
 /** page.display: every `data-field="target"` and the current `data-field="seed"` of the page. */
 export function checkDisplayed(html, v) {
