@@ -109,7 +109,9 @@ def test_before_disclosure_the_verifier_checks_what_it_can(runtime: Any, panel: 
     assert v.counts == {"targets": 3, "teams": 3, "experts": 2}
 
 
-def test_follow_ups_that_would_publish_the_result_are_refused_until_disclosure(runtime: Any, panel: str) -> None:
+def test_follow_ups_that_would_publish_the_result_are_refused_until_disclosure(
+    runtime: Any, panel: str
+) -> None:
     state = opened(runtime, panel)
     team = state["plaintext"]["result"]["inspection"]["teams"]["assignments"][0]
     size = log_size(runtime)
@@ -121,7 +123,9 @@ def test_follow_ups_that_would_publish_the_result_are_refused_until_disclosure(r
     assert exc.value.rule == "seal.undisclosed"
     expert = state["plaintext"]["result"]["experts"]["experts"]["panel"][0]
     with pytest.raises(RuleViolation) as exc, runtime.transaction() as s:
-        service.respond_expert(s, runtime.journal, task=panel, expert=expert, response="accepted", actor=actor())
+        service.respond_expert(
+            s, runtime.journal, task=panel, expert=expert, response="accepted", actor=actor()
+        )
     assert exc.value.rule == "seal.undisclosed"
     with runtime.transaction() as s:
         service.lock_draw(s, runtime.journal, task=panel, actor=actor())  # names no drawn member
@@ -175,7 +179,8 @@ def test_after_disclosure_anyone_recomputes_the_draw_from_the_log(runtime: Any, 
         slots = service.repo.expert_slots(s, panel, 1)
         assert slots and all(x.deadline is not None for x in slots)  # deadlines run from the disclosure
     assert len(verify(runtime, panel).events) == 1
-    html = render_html(build_record(entries_of_task(list(enumerate(log_entries(runtime))), panel)), verify_base_url=BASE)
+    record = build_record(entries_of_task(list(enumerate(log_entries(runtime))), panel))
+    html = render_html(record, verify_base_url=BASE)
     assert team["target"] in html and state["commitment"] in html
 
 

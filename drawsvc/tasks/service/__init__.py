@@ -27,7 +27,7 @@ from drawsvc.tasks import repository as repo
 from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
 from drawsvc.tasks.service.commitment import AVOIDANCE_SALT_BYTES, PARTIES, commit_task
 from drawsvc.tasks.service.create import _apply_check_items, create_task, get_task
-from drawsvc.tasks.service.disclosure import disclose_draw, disclose_due, opened_state
+from drawsvc.tasks.service.disclosure import current_seal, disclose_draw, disclose_due, opened_state
 from drawsvc.tasks.service.dispatch import create_subdraw, dispatch_draw, lock_draw
 from drawsvc.tasks.service.draw import current_draw, draw_task
 from drawsvc.tasks.service.followups import (
@@ -79,6 +79,7 @@ __all__ = [
     "create_subdraw",
     "create_task",
     "current_draw",
+    "current_seal",
     "designate",
     "designate_leader",
     "disclose_draw",

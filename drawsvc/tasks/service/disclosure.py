@@ -46,6 +46,14 @@ def plaintext_of(session: Session, c: Commitment) -> dict[str, Any]:
     )
 
 
+def current_seal(session: Session, task: str) -> dict[str, Any] | None:
+    """The current round's seal state with its round number (None: not sealed); holds the salt,
+    so callers show it only to those who may open it (SEAL-8)."""
+    t = repo.get_task(session, task)
+    state = seal_of(repo.commitment(session, task, t.round)) if t.round else None
+    return {**state, "round": t.round} if state is not None else None
+
+
 def opened_state(session: Session, task: str, round_: int) -> dict[str, Any]:
     """The discipline office's view of a sealed round (SEAL-8): commitment, salt, plaintext, and
     the proof that they open the commitment (``open_seal`` raised otherwise)."""
