@@ -212,7 +212,7 @@ def test_a_tampered_disclosure_fails_verification_naming_the_rule(
 
 def test_a_disclosure_of_another_commitment_fails_verification(runtime: Any, panel: str) -> None:
     with runtime.transaction() as s:
-        [index] = service.disclose_draw(s, runtime.journal, task=panel, actor=DISCIPLINE)
+        service.disclose_draw(s, runtime.journal, task=panel, actor=DISCIPLINE)
     entries = dict(enumerate(log_entries(runtime)))
     sealed_index = opened(runtime, panel)["sealed_index"]
     forged = copy.deepcopy(entries)
