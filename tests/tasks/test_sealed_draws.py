@@ -233,7 +233,7 @@ def test_a_date_seal_opens_on_its_date(runtime: Any) -> None:
         assert service.disclose_due(s, runtime.journal, today=date(2026, 7, 1), actor=SYSTEM) == [code]
     v = verify(runtime, code)
     assert v.seed and v.sealed["disclosed"] is not None
-    opened_by = [e for e in log_entries(runtime) if e["kind"] == "draw.disclose"][0]["body"]["opened"]
+    opened_by = next(e for e in log_entries(runtime) if e["kind"] == "draw.disclose")["body"]["opened"]
     assert opened_by == {"on": "2026-07-01", "by": "date", "opens": {"date": "2026-07-01"}, "reason": None}
 
 
@@ -242,7 +242,7 @@ def test_an_early_disclosure_with_a_reason_is_logged_as_early(runtime: Any) -> N
     with runtime.transaction() as s:
         service.disclose_draw(s, runtime.journal, task=code, reason="检查已提前完成", on=date(2026, 6, 20),
                               actor=actor())
-    body = [e for e in log_entries(runtime) if e["kind"] == "draw.disclose"][0]["body"]
+    body = next(e for e in log_entries(runtime) if e["kind"] == "draw.disclose")["body"]
     assert body["opened"]["by"] == "early" and body["opened"]["reason"] == "检查已提前完成"
     assert verify(runtime, code).seed
 
