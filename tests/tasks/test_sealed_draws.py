@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import subprocess
 from datetime import date
 from typing import Any
 
@@ -270,3 +272,24 @@ def test_bad_seal_settings_are_refused_naming_the_field(seal_value: dict[str, An
     with pytest.raises(InvalidInput) as exc:
         parse_params({"targets": {"count": 1}, "seal": seal_value})
     assert exc.value.field == field and exc.value.rule == "seal.opens"
+
+
+def test_the_pdf_record_of_a_sealed_draw_shows_it_sealed(runtime: Any, panel: str) -> None:
+    from drawsvc.tasks.record import render_pdf
+    from drawsvc.tasks.record.pdf import CjkFontMissing, find_cjk_font
+
+    try:
+        find_cjk_font()
+    except CjkFontMissing:
+        pytest.skip("no CJK font installed (fonts-noto-cjk)")
+    state = opened(runtime, panel)
+    record = build_record(entries_of_task(list(enumerate(log_entries(runtime))), panel))
+    assert record.current_round is not None and record.current_round.sealed is not None
+    assert record.current_round.result is None and record.anchor_index == state["sealed_index"]
+    pdf = render_pdf(record, verify_base_url=BASE)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    flat = "".join(text.split())
+    assert "已封存" in flat and state["commitment"] in flat
+    assert state["salt"] not in flat and state["plaintext"]["seed"] not in flat
