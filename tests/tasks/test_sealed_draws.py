@@ -293,3 +293,31 @@ def test_the_pdf_record_of_a_sealed_draw_shows_it_sealed(runtime: Any, panel: st
     flat = "".join(text.split())
     assert "已封存" in flat and state["commitment"] in flat
     assert state["salt"] not in flat and state["plaintext"]["seed"] not in flat
+
+
+def test_a_large_disclosure_is_split_into_parts_and_verifies(runtime: Any) -> None:
+    with runtime.transaction() as s:
+        seed_registries(s, targets=4000, inspectors_per_dept=2)
+        code = service.create_task(
+            s, runtime.journal, title="大批暗访", year=2026, organiser="SCJG",
+            params={"targets": {"count": 3000}, "seal": {"opens": {"event": "检查结束"}}}, actor=actor(),
+        ).code
+        service.build_pool(s, runtime.journal, task=code, pool="targets", filters={}, actor=actor())
+        service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+    with runtime.transaction() as s:
+        service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+    with runtime.transaction() as s:
+        [index] = service.disclose_draw(s, runtime.journal, task=code, actor=DISCIPLINE)
+    entries = dict(enumerate(log_entries(runtime)))
+    body = entries[index]["body"]
+    assert body["plaintext"] is None and body["parts"][1] > 1
+    first, count = body["parts"]
+    assert {entries[i]["kind"] for i in range(first, first + count)} == {"draw.disclose.part"}
+    sealed_index = body["sealed"]
+    assert recompute(entries, sealed_index).counts["targets"] == 3000
+    forged = copy.deepcopy(entries)
+    text = forged[first]["body"]["text"]
+    forged[first]["body"]["text"] = text.replace("9", "8", 1)
+    with pytest.raises(DrawMismatch) as exc:
+        recompute(forged, sealed_index)
+    assert exc.value.rule == "seal.commitment-mismatch"

@@ -20,7 +20,7 @@ from drawsvc.errors import Conflict, InvalidInput, RuleViolation
 from drawsvc.tasks import replay, seal
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Draw, Task
-from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
+from drawsvc.tasks.service.bulk import record_text_parts
 from drawsvc.tasks.service.draw import response_deadline
 from drawsvc.tasks.service.rules import own_task, owner_of, require_text
 from drawsvc.tasks.service.sealing import seal_of, store_seal
@@ -193,20 +193,13 @@ def _record_disclosure(
         "parts": None,
         "opened": {"on": on.isoformat(), "by": how, "opens": state["opens"], "reason": why},
     }
-    text = seal.plaintext_bytes(value).decode("utf-8")
-    if len(text.encode()) > CHUNK_BYTES - ENVELOPE_ALLOWANCE:
-        n = replay.TEXT_BUDGET
-        texts = [text[i : i + n] for i in range(0, len(text), n)]
-        res = journal.record_many(
-            session,
-            "draw.disclose.part",
-            [
-                {"task": c.task_code, "round": c.round, "chunk": i, "chunks": len(texts), "text": piece}
-                for i, piece in enumerate(texts)
-            ],
-            actor=actor,
-        )
-        body["plaintext"], body["parts"] = None, [res.first_index, len(texts)]
+    text, n = seal.plaintext_bytes(value).decode("utf-8"), replay.TEXT_BUDGET
+    texts = [text[i : i + n] for i in range(0, len(text), n)]
+    parts = record_text_parts(
+        session, journal, "draw.disclose.part", texts, task=c.task_code, round_=c.round, actor=actor
+    )
+    if parts is not None:
+        body["plaintext"], body["parts"] = None, parts
     index = journal.record(session, "draw.disclose", body, actor=actor)
     store_seal(c, {**state, "disclosed": index})
     return index

@@ -17,7 +17,7 @@ from drawsvc.errors import DrawInfeasible, InvalidInput, NotFound, RuleViolation
 from drawsvc.tasks import logread, replay, seal
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Task
-from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
+from drawsvc.tasks.service.bulk import record_text_parts
 from drawsvc.tasks.service.rules import RULE_BEACON, RULE_STATUS, own_task, owner_of
 from drawsvc.tasks.service.sealing import store_seal
 
@@ -171,18 +171,12 @@ def _record_result(
     session: Session, journal: Journal, body: dict[str, Any], result: Mapping[str, Any], actor: Actor
 ) -> int:
     """``draw.result``, its result split into ``draw.result.part`` entries when large (E-5)."""
-    texts = replay.split_text(result)
-    if len(texts) > 1 or len(texts[0].encode()) > CHUNK_BYTES - ENVELOPE_ALLOWANCE:
-        res = journal.record_many(
-            session,
-            "draw.result.part",
-            [
-                {"task": body["task"], "round": body["round"], "chunk": i, "chunks": len(texts), "text": text}
-                for i, text in enumerate(texts)
-            ],
-            actor=actor,
-        )
-        body["result"], body["parts"] = None, [res.first_index, len(texts)]
+    parts = record_text_parts(
+        session, journal, "draw.result.part", replay.split_text(result),
+        task=body["task"], round_=body["round"], actor=actor,
+    )
+    if parts is not None:
+        body["result"], body["parts"] = None, parts
     return journal.record(session, "draw.result", body, actor=actor)
 
 
