@@ -321,3 +321,44 @@ def test_a_large_disclosure_is_split_into_parts_and_verifies(runtime: Any) -> No
     with pytest.raises(DrawMismatch) as exc:
         recompute(forged, sealed_index)
     assert exc.value.rule == "seal.commitment-mismatch"
+
+
+def test_a_sealed_parent_has_sub_draws_only_after_its_disclosure(runtime: Any) -> None:
+    with runtime.transaction() as s:
+        seed_registries(s, targets=30, departments=("SCJG", "WSJ"), inspectors_per_dept=6)
+        parent = service.create_task(
+            s, runtime.journal, title="联合暗访", year=2026, organiser="SCJG", departments=["WSJ"],
+            params={"targets": {"count": 3}, "seal": {"opens": {"event": "检查开始"}}}, actor=actor(),
+        ).code
+        service.build_pool(s, runtime.journal, task=parent, pool="targets", filters={}, actor=actor())
+        service.commit_task(s, runtime.journal, task=parent, commitments=ops(), actor=actor())
+    with runtime.transaction() as s:
+        service.draw_task(s, runtime.journal, task=parent, reveals=reveal(), actor=actor())
+        service.lock_draw(s, runtime.journal, task=parent, actor=actor())
+    with pytest.raises(RuleViolation) as exc, runtime.transaction() as s:
+        service.create_subdraw(
+            s, runtime.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}}, actor=actor("WSJ")
+        )
+    assert exc.value.rule == "seal.undisclosed"
+    with runtime.transaction() as s:
+        service.disclose_draw(s, runtime.journal, task=parent, actor=actor())
+        sub = service.create_subdraw(
+            s, runtime.journal, parent=parent, unit="WSJ", params={"teams": {"size": 2}}, actor=actor("WSJ")
+        ).code
+        service.commit_task(s, runtime.journal, task=sub, commitments=ops(), actor=actor("WSJ"))
+    with runtime.transaction() as s:
+        service.draw_task(s, runtime.journal, task=sub, reveals=reveal(), actor=actor("WSJ"))
+    verified = verify(runtime, parent)
+    assert [v.task for v in verified.subdraws] == [sub]
+    assert verified.subdraws[0].counts["teams"] == 3
+
+
+def test_a_sealed_entry_opening_later_than_committed_fails_verification(runtime: Any, panel: str) -> None:
+    entries = dict(enumerate(log_entries(runtime)))
+    sealed_index = opened(runtime, panel)["sealed_index"]
+    assert recompute(entries, sealed_index).sealed["disclosed"] is None
+    forged = copy.deepcopy(entries)
+    forged[sealed_index]["body"]["sealed"]["opens"] = {"date": "2099-01-01"}
+    with pytest.raises(DrawMismatch) as exc:
+        recompute(forged, sealed_index)
+    assert exc.value.rule == "seal.opens" and exc.value.what == "sealed.opens"
