@@ -13,6 +13,7 @@ from typing import Any
 
 from drawsvc.errors import InvalidInput, NotFound
 from drawsvc.journal import ENTRY_SCHEMA
+from drawsvc.tasks import seal
 from drawsvc.tasks.record import final as fin
 from drawsvc.tasks.record import qr
 from drawsvc.tasks.record.model import (
@@ -38,10 +39,12 @@ from drawsvc.tasks.record.model import (
     Ref,
     Result,
     Round,
+    Sealed,
     TaskInfo,
     Team,
     Witness,
 )
+from ledger.errors import LedgerError
 
 # --------------------------------------------------------------------------- strict reading
 
@@ -635,6 +638,7 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
     events: list[Event] = []
     topups: dict[int, list[ExpertLine]] = {}
     responses: dict[tuple[int, str], tuple[str, int]] = {}
+    sealed_bodies: dict[int, tuple[Ref, _Body]] = {}
     for ref, body in refs:
         if ref.kind in CHUNK_KINDS:
             continue
@@ -661,6 +665,23 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
             if result.commit != committed.commit.index:
                 raise body.fail("commit", "record.commit-index", f"must be {committed.commit.index}")
             rounds[number] = replace(committed, result=result)
+        elif ref.kind == "draw.sealed":
+            number = body.req_int("round", minimum=1)
+            committed = rounds.get(number)
+            if committed is None or committed.result is not None or committed.sealed is not None:
+                raise body.fail("round", "record.round-order", "must name a committed, not yet drawn round")
+            if body.req_int("commit") != committed.commit.index:
+                raise body.fail("commit", "record.commit-index", f"must be {committed.commit.index}")
+            rounds[number] = replace(committed, sealed=_sealed(ref, body))
+            sealed_bodies[number] = (ref, body)
+        elif ref.kind == "draw.disclose":
+            number = body.req_int("round", minimum=1)
+            committed = rounds.get(number)
+            if committed is None or committed.sealed is None or committed.sealed.disclosed is not None:
+                raise body.fail("round", "record.round-order", "must name a sealed, undisclosed round")
+            if body.req_int("sealed") != committed.sealed.index:
+                raise body.fail("sealed", "record.commit-index", f"must be {committed.sealed.index}")
+            rounds[number] = _disclosed(committed, ref, body, sealed_bodies[number], chunks)
         event = _event(ref, body)
         if ref.kind == "draw.expert.response" and event.round is not None and event.subject is not None:
             responses[(event.round, event.subject)] = (event.category, ref.index)
@@ -697,6 +718,59 @@ def build_record(indexed: Iterable[tuple[int, Mapping[str, Any]]]) -> DrawRecord
         entry_count=len(refs),
         anchor_index=_anchor(ordered_rounds, task),
         final=final,
+    )
+
+
+def _sealed(ref: Ref, body: _Body) -> Sealed:
+    sub = body.sub("sealed", body.obj("sealed"))
+    opens = sub.sub("opens", sub.obj("opens"))
+    return Sealed(
+        index=ref.index,
+        commitment=sub.hex("commitment") or "",
+        opens_date=opens.str("date", optional=True),
+        opens_event=opens.str("event", optional=True),
+    )
+
+
+def _disclosed(
+    rnd: Round, ref: Ref, body: _Body, sealed: tuple[Ref, _Body], chunks: Chunks
+) -> Round:
+    """A ``draw.disclose``: the round's result is the disclosed plaintext's (shown as the draw at
+    the ``draw.sealed`` index, with the sealed counts); whether it opens the commitment is shown."""
+    sealed_ref, sealed_body = sealed
+    span = body.span("parts", optional=True)
+    if span is None:
+        plaintext = body.obj("plaintext") or {}
+    else:
+        parts = _chunk_bodies(ref, "parts", "draw.disclose.part", span, chunks)
+        try:
+            plaintext = json.loads("".join(part.req_str("text") for part in parts))
+        except json.JSONDecodeError:
+            raise body.fail("parts", "record.result-text", "cite parts whose text is not JSON") from None
+    opened = body.sub("plaintext", plaintext)
+    salt = body.hex("salt")
+    assert rnd.sealed is not None
+    try:
+        opens = seal.commitment(bytes.fromhex(salt or ""), opened.body) == rnd.sealed.commitment
+    except (ValueError, TypeError, LedgerError):  # a salt or plaintext that cannot be hashed
+        opens = False
+    keys = ("commit", "reveals", "beacon", "avoidance_salt", "seed")
+    view = {k: opened.get(k, optional=True) for k in keys}
+    view.update(round=rnd.number, result=opened.obj("result"), parts=None, counts=sealed_body.get("counts"))
+    result = _result(sealed_ref, _Body(ref.index, ref.kind, view, prefix="plaintext."), chunks)
+    how = body.sub("opened", body.obj("opened"))
+    return replace(
+        rnd,
+        result=result,
+        sealed=replace(
+            rnd.sealed,
+            disclosed=ref.index,
+            salt=salt,
+            opened_on=how.str("on"),
+            opened_by=how.str("by"),
+            reason=how.str("reason", optional=True),
+            opens_commitment=opens,
+        ),
     )
 
 
@@ -872,10 +946,13 @@ def _witnesses(rounds: Sequence[Round]) -> tuple[Witness, ...]:
 
 
 def _anchor(rounds: Sequence[Round], task: TaskInfo) -> int:
-    """DR-9: the current round's ``draw.result``; undrawn: its ``draw.commit``; else ``task.create``."""
+    """DR-9: the current round's ``draw.result`` (sealed: its ``draw.sealed``); undrawn: its
+    ``draw.commit``; else ``task.create``."""
     if not rounds:
         return task.ref.index
     current = rounds[-1]
-    return current.result.ref.index if current.result else current.commit.index
+    if current.result:
+        return current.result.ref.index
+    return current.sealed.index if current.sealed else current.commit.index
 
 

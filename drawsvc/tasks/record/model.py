@@ -32,11 +32,14 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "draw.expert.topup": ("topup", "补抽专家"),
     "draw.designate": ("designate", "指定（不经抽取）"),
     "draw.replace": ("replace", "替换"),
+    "draw.sealed": ("sealed", "封存抽取（仅登记承诺）"),
+    "draw.disclose": ("disclose", "解封公开"),
     "task.lock": ("lock", "锁定结果"),
     "task.dispatch": ("dispatch", "派发"),
     "inspection.record": ("inspection", "非随机检查登记"),
 }
-CHUNK_KINDS = frozenset({"draw.pool.members", "draw.avoidance", "draw.result.part"})
+CHUNK_KINDS = frozenset({"draw.pool.members", "draw.avoidance", "draw.result.part", "draw.disclose.part"})
+OPENED_BY = {"date": "到期解封", "event": "事件解封", "early": "提前解封"}
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,31 @@ class Result:
 
 
 @dataclass(frozen=True)
+class Sealed:
+    """A sealed draw (``draw.sealed``, docs/specs/sealed-draws.md): its commitment, when it opens
+    and, once disclosed, the ``draw.disclose`` entry, its salt and whether it opens the commitment."""
+
+    index: int
+    commitment: str
+    opens_date: str | None
+    opens_event: str | None
+    disclosed: int | None = None
+    salt: str | None = None
+    opened_on: str | None = None
+    opened_by: str | None = None
+    reason: str | None = None
+    opens_commitment: bool | None = None  # SHA-256(salt ‖ RFC8785(plaintext)) == commitment
+
+    @property
+    def opens_label(self) -> str:
+        return f"{self.opens_date} 解封" if self.opens_date else f"事件：{self.opens_event}"
+
+    @property
+    def opened_label(self) -> str:
+        return OPENED_BY.get(self.opened_by or "", self.opened_by or "")
+
+
+@dataclass(frozen=True)
 class ExpertLine:
     """One expert of a round (DR-4): drawn, topped up or designated, and the latest answer logged."""
 
@@ -220,8 +248,9 @@ class Round:
     manual: tuple[tuple[str, int, int], ...]  # (pool, added, removed)
     designated: tuple[Designation, ...] = ()
     rotation: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (draw index, panel) of earlier panels (DRAW-61)
-    result: Result | None = None
+    result: Result | None = None  # a sealed round: None until disclosed, then the disclosed result
     experts: tuple[ExpertLine, ...] = ()  # who was invited in this round, how, and what they answered
+    sealed: Sealed | None = None
 
 
 @dataclass(frozen=True)

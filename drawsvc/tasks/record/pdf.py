@@ -402,7 +402,7 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
     else:
         rows.append(["信标", "本轮不使用公共信标"])
     res = rnd.result
-    rows.append(["种子", res.seed if res else "尚未抽取"])
+    rows.append(["种子", res.seed if res else ("已封存，解封后公开" if rnd.sealed else "尚未抽取")])
     if res and res.inspection:
         rows.append(["检查抽取种子", res.inspection.seed])
     if res and res.experts:
@@ -413,6 +413,17 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
         rows.append(["盐值承诺", rnd.avoidance.salt_commitment])
     table(rows, (24, 162), headings=False)
 
+    if rnd.sealed is not None:
+        sl = rnd.sealed
+        text(f"封存抽取（日志 #{sl.index}）", keep=SUBHEAD_KEEP_MM)
+        state = "已封存：抽取结果仅以承诺值登记，解封前不公开" if sl.disclosed is None else (
+            f"已解封（{sl.opened_label}，{sl.opened_on}，日志 #{sl.disclosed}）"
+        )
+        rows = [["状态", state], ["结果承诺", sl.commitment], ["解封", sl.opens_label]]
+        if sl.disclosed is not None:
+            rows.append(["盐值", sl.salt or ""])
+            rows.append(["承诺核对", "公开的结果与盐值符合封存时的承诺" if sl.opens_commitment else "不符"])
+        table(rows, (24, 162), headings=False)
     if res is not None:
         _result(res, table, text)
     if rnd.experts:

@@ -14,9 +14,11 @@ One module per stage, data flowing one way (docs/tasks.md §1):
 - ``draw``        reveals checked, the draw run and logged (``draw.result``)
 - ``followups``   after the draw: expert answers and top-ups, designations, replacements
 - ``dispatch``    lock, dispatch to implementing units, sub-draws
+- ``disclosure``  sealed draws opened: ``draw.disclose`` (docs/specs/sealed-draws.md)
 - ``inspections`` non-random inspections and the merge report
 - ``rules``       rule ids, the written-text rule, the department scope (shared)
 - ``bulk``        chunking under the entry limit, the GC pause for large pools (shared)
+- ``sealing``     a sealed round's private state and the rule guarding it (shared)
 
 This package re-exports every operation, so callers write ``service.draw_task(...)``.
 """
@@ -25,6 +27,7 @@ from drawsvc.tasks import repository as repo
 from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
 from drawsvc.tasks.service.commitment import AVOIDANCE_SALT_BYTES, PARTIES, commit_task
 from drawsvc.tasks.service.create import _apply_check_items, create_task, get_task
+from drawsvc.tasks.service.disclosure import current_seal, disclose_draw, disclose_due, opened_state
 from drawsvc.tasks.service.dispatch import create_subdraw, dispatch_draw, lock_draw
 from drawsvc.tasks.service.draw import current_draw, draw_task
 from drawsvc.tasks.service.followups import (
@@ -76,14 +79,18 @@ __all__ = [
     "create_subdraw",
     "create_task",
     "current_draw",
+    "current_seal",
     "designate",
     "designate_leader",
+    "disclose_draw",
+    "disclose_due",
     "dispatch_draw",
     "draw_task",
     "expire_invitations",
     "get_task",
     "lock_draw",
     "merge_report",
+    "opened_state",
     "record_inspection",
     "remove_pool_member",
     "replace_inspector",

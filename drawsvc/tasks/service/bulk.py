@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from sqlalchemy.orm import Session
+
 if TYPE_CHECKING:
-    pass
+    from drawsvc.journal import Actor, Journal
 
 
 P = ParamSpec("P")
@@ -63,3 +65,24 @@ def split_chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
     return [(i, len(groups), g) for i, g in enumerate(groups)]
 
 
+def record_text_parts(
+    session: Session,
+    journal: Journal,
+    kind: str,
+    texts: Sequence[str],
+    *,
+    task: str,
+    round_: int,
+    actor: Actor,
+) -> list[int] | None:
+    """E-5: a long JSON text (cut into ``texts``) as consecutive ``kind`` chunk entries
+    ``{task, round, chunk, chunks, text}``; returns ``[first index, count]``, or None when it
+    fits inline beside the rest of its entry (``draw.result``, ``draw.disclose``)."""
+    if len(texts) == 1 and len(texts[0].encode()) <= CHUNK_BYTES - ENVELOPE_ALLOWANCE:
+        return None
+    bodies = [
+        {"task": task, "round": round_, "chunk": i, "chunks": len(texts), "text": text}
+        for i, text in enumerate(texts)
+    ]
+    res = journal.record_many(session, kind, bodies, actor=actor)
+    return [res.first_index, len(texts)]

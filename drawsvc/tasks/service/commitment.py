@@ -28,6 +28,7 @@ from drawsvc.tasks.service.rules import (
     own_task,
     require_text,
 )
+from drawsvc.tasks.service.sealing import undisclosed
 
 if TYPE_CHECKING:
     from drawsvc.journal import Actor, Journal
@@ -183,6 +184,8 @@ def _rotation(session: Session, t: Task) -> list[dict[str, Any]]:
     for d in repo.recent_draws(session, exclude_task=t.code):
         exp = d.result.get("experts")
         if exp and exp.get("pool") == e["pool"] and exp.get("group") == e["group"]:
+            if undisclosed(session, d.task_code, d.round):
+                continue  # SEAL-6: a sealed panel enters rotation once disclosed; citing it would publish it
             out.append({"draw": d.log_index, "panel": list(exp["experts"]["panel"])})
             if len(out) == 2:
                 break

@@ -19,6 +19,7 @@ from drawsvc.tasks.service.create import apply_specialty, insert_task
 from drawsvc.tasks.service.draw import current_draw
 from drawsvc.tasks.service.pools import build_pool
 from drawsvc.tasks.service.rules import RULE_SCOPE, RULE_UNIT, RULE_UNLOCKED, own_task, require_text
+from drawsvc.tasks.service.sealing import require_disclosed
 
 if TYPE_CHECKING:
     from drawsvc.journal import Actor, Journal
@@ -52,6 +53,7 @@ def dispatch_draw(
         raise RuleViolation(f"task {task}: dispatching needs a locked draw", rule=RULE_UNLOCKED, subject=task)
     if draw.dispatch is not None:
         raise Conflict(f"task {task}: already dispatched", subject=task)
+    require_disclosed(session, task, draw.round, "dispatching")
     drawn = replay.drawn_targets(draw.result)
     attrs = repo.target_attributes(session, drawn)
     units: dict[str, list[str]] = {}
@@ -96,6 +98,7 @@ def create_subdraw(
         raise RuleViolation(
             f"task {parent}: sub-draws need the parent's locked draw", rule=RULE_UNLOCKED, subject=parent
         )
+    require_disclosed(session, parent, draw.round, "a sub-draw")
     dispatch = draw.dispatch or {}
     if unit in dispatch:
         share = sorted(dispatch[unit])

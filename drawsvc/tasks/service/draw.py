@@ -1,9 +1,11 @@
-"""The draw (``draw.result``, ``draw.result.part``): reveals checked, the engine run through
-:mod:`drawsvc.tasks.replay`, the result logged and its rows stored."""
+"""The draw (``draw.result``, ``draw.result.part``; ``draw.sealed`` for a sealed task): reveals
+checked, the engine run through :mod:`drawsvc.tasks.replay`, the result logged (or, sealed, only
+its commitment) and its rows stored."""
 
 from __future__ import annotations
 
 import re
+import secrets as pysecrets
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -12,11 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from drawsvc.errors import DrawInfeasible, InvalidInput, NotFound, RuleViolation
-from drawsvc.tasks import logread, replay
+from drawsvc.tasks import logread, replay, seal
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Task
-from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
+from drawsvc.tasks.service.bulk import record_text_parts
 from drawsvc.tasks.service.rules import RULE_BEACON, RULE_STATUS, own_task, owner_of
+from drawsvc.tasks.service.sealing import store_seal
 
 if TYPE_CHECKING:
     from drawsvc.calendar.arithmetic import Deadline
@@ -90,19 +93,11 @@ def draw_task(
             "experts": len(panel),
         },
     }
-    texts = replay.split_text(result)
-    if len(texts) > 1 or len(texts[0].encode()) > CHUNK_BYTES - ENVELOPE_ALLOWANCE:
-        res = journal.record_many(
-            session,
-            "draw.result.part",
-            [
-                {"task": task, "round": t.round, "chunk": i, "chunks": len(texts), "text": text}
-                for i, text in enumerate(texts)
-            ],
-            actor=actor,
-        )
-        body["result"], body["parts"] = None, [res.first_index, len(texts)]
-    index = journal.record(session, "draw.result", body, actor=actor)
+    sealing = t.params.get("seal")
+    if sealing is not None:
+        index = _record_sealed(session, journal, c, body, sealing, actor)
+    else:
+        index = _record_result(session, journal, body, result, actor)
 
     previous = repo.current_draw(session, task)
     if previous is not None:
@@ -152,7 +147,8 @@ def draw_task(
             },
         )
     if result["experts"] is not None:
-        deadline = response_deadline(session, t, on)
+        # sealed: the answer deadline runs from the disclosure, when answers may be logged (SEAL-6)
+        deadline = None if sealing is not None else response_deadline(session, t, on)
         designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
         for code in panel:
             if code not in designated:
@@ -162,13 +158,78 @@ def draw_task(
                         round=t.round,
                         expert_code=code,
                         status="invited",
-                        deadline=deadline.due,
-                        deadline_calendar_version=list(deadline.calendar_version),
+                        deadline=deadline.due if deadline else None,
+                        deadline_calendar_version=list(deadline.calendar_version) if deadline else None,
                         log_index=index,
                     )
                 )
     session.flush()
     return draw
+
+
+def _record_result(
+    session: Session, journal: Journal, body: dict[str, Any], result: Mapping[str, Any], actor: Actor
+) -> int:
+    """``draw.result``, its result split into ``draw.result.part`` entries when large (E-5)."""
+    parts = record_text_parts(
+        session, journal, "draw.result.part", replay.split_text(result),
+        task=body["task"], round_=body["round"], actor=actor,
+    )
+    if parts is not None:
+        body["result"], body["parts"] = None, parts
+    return journal.record(session, "draw.result", body, actor=actor)
+
+
+def _record_sealed(
+    session: Session,
+    journal: Journal,
+    c: Commitment,
+    body: dict[str, Any],
+    sealing: Mapping[str, Any],
+    actor: Actor,
+) -> int:
+    """``draw.sealed`` (SEAL-2, SEAL-3): the commitment to what ``draw.result`` would have
+    published; the salt and commitment wait in the round's private seal state (SEAL-5)."""
+    salt = pysecrets.token_bytes(seal.SALT_BYTES)
+    value = seal.plaintext(
+        task=body["task"],
+        round=body["round"],
+        commit=body["commit"],
+        reveals=body["reveals"],
+        beacon=body["beacon"],
+        avoidance_salt=body["avoidance_salt"],
+        seed=body["seed"],
+        result=body["result"],
+    )
+    sealed = {
+        "spec": seal.SEAL_SPEC,
+        "commitment": seal.commitment(salt, value),
+        "opens": dict(sealing["opens"]),
+    }
+    index = journal.record(
+        session,
+        "draw.sealed",
+        {
+            "task": body["task"],
+            "round": body["round"],
+            "commit": body["commit"],
+            "spec": body["spec"],
+            "sealed": sealed,
+            "counts": body["counts"],
+        },
+        actor=actor,
+    )
+    store_seal(
+        c,
+        {
+            "salt": salt.hex(),
+            "commitment": sealed["commitment"],
+            "opens": sealed["opens"],
+            "draw": index,
+            "disclosed": None,
+        },
+    )
+    return index
 
 
 def _with_department(exc: DrawInfeasible, t: Task) -> DrawInfeasible:

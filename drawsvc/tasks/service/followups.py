@@ -14,6 +14,7 @@ from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import ExpertSlot
 from drawsvc.tasks.service.draw import current_draw, draw_inputs, response_deadline
 from drawsvc.tasks.service.rules import RULE_LOCKED, check_draft, own_task, require_text
+from drawsvc.tasks.service.sealing import require_disclosed
 
 if TYPE_CHECKING:
     from drawsvc.journal import Actor, Journal
@@ -57,6 +58,7 @@ def respond_expert(
         why = None
     t = own_task(session, task, actor)
     draw = current_draw(session, task)
+    require_disclosed(session, task, draw.round, f"the answer of expert {expert}")
     if draw.locked:
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
     slot = next(
@@ -276,6 +278,7 @@ def designate_leader(
             subject=task,
         )
     draw = current_draw(session, task)
+    require_disclosed(session, task, draw.round, "designating a leader")
     if draw.locked:
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
     c = repo.commitment(session, task, draw.round)
@@ -333,6 +336,7 @@ def replace_inspector(
     own_task(session, task, actor)
     why, who = require_text(reason), require_text(approver, "approver")
     draw = current_draw(session, task)
+    require_disclosed(session, task, draw.round, f"replacing {inspector}")
     if draw.locked:
         raise RuleViolation(f"task {task}: the draw is locked", rule=RULE_LOCKED, subject=task)
     inputs, c = draw_inputs(session, journal, draw)
