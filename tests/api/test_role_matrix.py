@@ -170,6 +170,11 @@ CASES = [
     Case("inspections", "POST", "/v1/inspections", OWNER, json=lambda ctx: {
         "target": ctx["uscc"], "kind": "complaint", "on": f"{YEAR}-06-01", "department": "dept-a",
         "reason": "群众投诉"}),
+    # sealed draws (docs/specs/sealed-draws.md): this task is not sealed, so past the role check
+    Case("seal", "GET", "/v1/tasks/{task}/seal", OWNER_READERS, state="drawn", ok=(200, 404, 409)),
+    Case("seal", "POST", "/v1/tasks/{task}/disclose", OWNER_READERS, state="drawn", ok=(404, 409, 422), json={}),
+    Case("seal", "POST", "/v1/seals/disclose-due", frozenset({"admin", "discipline", "bureau_a", "bureau_b"}),
+         json={}),
     # results (docs/specs/results.md): writes by the owning bureau, reads by it and discipline
     Case("results", "POST", "/v1/results", OWNER, state="drawn", ok=(409, 422), json=lambda ctx: {
         "task": ctx["task"], "target": ctx["target"], "check_item": {"department": "dept-a", "code": "CI-1"},
