@@ -172,7 +172,8 @@ CASES = [
         "reason": "群众投诉"}),
     # sealed draws (docs/specs/sealed-draws.md): this task is not sealed, so past the role check
     Case("seal", "GET", "/v1/tasks/{task}/seal", OWNER_READERS, state="drawn", ok=(200, 404, 409)),
-    Case("seal", "POST", "/v1/tasks/{task}/disclose", OWNER_READERS, state="drawn", ok=(404, 409, 422), json={}),
+    Case("seal", "POST", "/v1/tasks/{task}/disclose", OWNER_READERS, state="drawn", ok=(404, 409, 422),
+         json={}),
     Case("seal", "POST", "/v1/seals/disclose-due", frozenset({"admin", "discipline", "bureau_a", "bureau_b"}),
          json={}),
     # results (docs/specs/results.md): writes by the owning bureau, reads by it and discipline
