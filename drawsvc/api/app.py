@@ -41,6 +41,7 @@ ROUTE_MODULES = (
     "tasks",
     "plans",
     "results",
+    "coverage",
 )
 
 

@@ -17,6 +17,7 @@ from drawsvc.cli.record import app as record_app
 from drawsvc.cli.registry import app as registry_app
 from drawsvc.cli.result import app as result_app
 from drawsvc.cli.serve import app as serve_app
+from drawsvc.cli.stats import app as stats_app
 from drawsvc.cli.task import app as task_app
 from drawsvc.cli.verify import verify_draw_command
 
@@ -35,6 +36,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(record_app, name="record")
 app.add_typer(plan_app, name="plan")
 app.add_typer(result_app, name="result")
+app.add_typer(stats_app, name="stats")
 
 
 def main() -> None:
