@@ -42,6 +42,7 @@ ROUTE_MODULES = (
     "plans",
     "results",
     "coverage",
+    "notices",
 )
 
 

@@ -11,6 +11,7 @@ from drawsvc.cli import db
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
 from drawsvc.cli.keys import app as keys_app
+from drawsvc.cli.notice import notice_command
 from drawsvc.cli.output import run_guarded
 from drawsvc.cli.plan import app as plan_app
 from drawsvc.cli.record import app as record_app
@@ -37,6 +38,7 @@ app.add_typer(record_app, name="record")
 app.add_typer(plan_app, name="plan")
 app.add_typer(result_app, name="result")
 app.add_typer(stats_app, name="stats")
+record_app.command("notice")(notice_command)
 
 
 def main() -> None:
