@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drawsvc.registries.uscc import validate_uscc
-from drawsvc.tasks import qr
+from drawsvc.tasks.record import qr
 
 NOTICE_SPEC = "drawsvc/notice/v1"
 VERIFY_STEPS = (
@@ -57,7 +57,7 @@ def notice_url(verify_base_url: str, task: str, uscc: str) -> str:
     """``{verify_base_url}/draws/<task>.html#target-<USCC>``.
 
     The base URL and task id are checked, and the page path percent-encoded, exactly as for the
-    draw record's QR code (``drawsvc.tasks.qr.verify_url``, DR-9); only the fragment differs."""
+    draw record's QR code (``drawsvc.tasks.record.qr.verify_url``, DR-9); only the fragment differs."""
     validate_uscc(uscc)
     page = qr.verify_url(verify_base_url, task, 0).split("#", 1)[0]
     return f"{page}#target-{uscc}"

@@ -1,7 +1,7 @@
 """The notice as HTML (jinja2, A4 print CSS) and PDF (fpdf2), docs/specs/notice.md §3.
 
-The QR code and the CJK font are the draw record's (``drawsvc.tasks.qr``,
-``drawsvc.tasks.record_pdf.find_cjk_font``): one QR convention (ISO/IEC 18004, level M,
+The QR code and the CJK font are the draw record's (``drawsvc.tasks.record.qr``,
+``drawsvc.tasks.record.pdf.find_cjk_font``): one QR convention (ISO/IEC 18004, level M,
 4-module quiet zone) and one font search for every printable page.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from drawsvc.notice.model import VERIFY_STEPS, Notice
-from drawsvc.tasks import qr
+from drawsvc.tasks.record import qr
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARGIN_MM = 16
@@ -33,7 +33,7 @@ def render_pdf(notice: Notice) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import WrapMode
 
-    from drawsvc.tasks.record_pdf import FONT, find_cjk_font
+    from drawsvc.tasks.record.pdf import FONT, find_cjk_font
 
     font = find_cjk_font()
     pdf = FPDF(format="A4", unit="mm")
