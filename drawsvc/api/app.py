@@ -43,6 +43,7 @@ ROUTE_MODULES = (
     "results",
     "coverage",
     "notices",
+    "exchange",
 )
 
 

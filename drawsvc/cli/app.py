@@ -10,6 +10,7 @@ import typer
 from drawsvc.cli import db
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
+from drawsvc.cli.exchange import app as exchange_app
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.notice import notice_command
 from drawsvc.cli.output import run_guarded
@@ -39,6 +40,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(result_app, name="result")
 app.add_typer(stats_app, name="stats")
 record_app.command("notice")(notice_command)
+app.add_typer(exchange_app, name="exchange")
 
 
 def main() -> None:

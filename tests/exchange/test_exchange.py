@@ -11,54 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "results"))
-from results_support import bureau, drawn_task, log_size, seed, set_today, table_counts, teams
+sys.path.insert(0, str(Path(__file__).parent))
+from exchange_support import EVIL, HEADER, _csv, _row, _xlsx
+from results_support import bureau, log_size, table_counts
 
 from drawsvc.errors import ImportRejected, InvalidInput
-from drawsvc.registries import models as reg
-from drawsvc.registries.tabular import write_xlsx
 from drawsvc.results import exchange, service
-
-EVIL = "=HYPERLINK(\"http://evil.example\",\"点我\")"
-HEADER = ["抽查任务编号", "统一社会信用代码", "检查事项编码", "检查组长编号", "检查日期", "检查方式",
-          "企业是否签字", "检查结果", "问题细类", "拒签说明"]
-
-
-@pytest.fixture
-def world(runtime: Any) -> Any:
-    set_today(runtime, date(2026, 6, 15))
-    with runtime.transaction() as s:
-        seed(s)
-    task = drawn_task(runtime)
-    t = sorted(teams(runtime, task).items())
-    with runtime.transaction() as s:  # a firm whose registered name would run as a formula
-        s.execute(sa.update(reg.Target).where(reg.Target.uscc == t[0][0]).values(name=EVIL))
-    return runtime, task, t
-
-
-def _row(task: str, target: str, leader: str, **over: str) -> list[str]:
-    values = {"抽查任务编号": task, "统一社会信用代码": target, "检查事项编码": "QY/QY-01",
-              "检查组长编号": leader, "检查日期": "2026/6/15", "检查方式": "实地核查",
-              "企业是否签字": "是", "检查结果": "未发现问题",
-              "问题细类": "", "拒签说明": ""}
-    values.update(over)
-    return [values[h] for h in HEADER]
-
-
-def _csv(rows: list[list[str]]) -> bytes:
-    out = io.StringIO(newline="")
-    w = csv.writer(out)
-    w.writerow(HEADER)
-    w.writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    out = io.BytesIO()
-    write_xlsx(out, "结果", HEADER, rows)
-    return out.getvalue()
 
 
 def test_import_csv_and_xlsx_then_export_published(world: Any) -> None:
