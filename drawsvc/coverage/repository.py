@@ -1,6 +1,6 @@
-"""Queries of the coverage statistics (docs/specs/coverage.md §3): set-based, a few grouped rows out.
+"""Queries of the coverage statistics (docs/specs/coverage.md §5): set-based, a few grouped rows out.
 
-Each query groups in the database and returns at most a few hundred rows for a year of a
+The query groups in the database and returns at most a few hundred rows for a year of a
 million-target directory and 50,000 inspections, never one row per target. The check items
 of an inspection are a JSON list (``inspections.check_items``); they are unnested with the
 dialect's table-valued JSON function (SQLite ``json_each``, PostgreSQL
@@ -19,39 +19,42 @@ from drawsvc.registries.models import CheckItem, Department, Target
 
 # (table-valued function, the element's department, the element's code)
 _UNNEST = {
-    "sqlite": ("json_each(i.check_items) AS e",
+    "sqlite": ("json_each(b.ci) AS e",
                "json_extract(e.value, '$.department')", "json_extract(e.value, '$.code')"),
-    "postgresql": ("json_array_elements(i.check_items) AS e(value)",
+    "postgresql": ("json_array_elements(b.ci) AS e(value)",
                    "e.value->>'department'", "e.value->>'code'"),
 }
 
-# Every inspection of the year that counts (superseded ones belong to a replaced draw):
-# per target, how many (the yearly cap counts every kind, entries.md §9).
-_CHECKS = """
+# One statement for both groupings, so the year's inspections are read and the checked
+# targets looked up (class, risk flag) once. ``base``: every inspection of the year that
+# counts (superseded ones belong to a replaced draw); ``checks``: per target, how many (the
+# yearly cap counts every kind and department, entries.md §9) with its class and risk flag.
+_SQL = """
+WITH base AS (
+    SELECT i.target_uscc AS uscc, i.department AS dept, i.check_items AS ci,
+           CASE WHEN i.kind = 'random' THEN 1 ELSE 0 END AS r
+    FROM inspections i WHERE i.year = :year AND NOT i.superseded
+),
 checks AS (
-    SELECT target_uscc, COUNT(*) AS n FROM inspections
-    WHERE year = :year AND NOT superseded GROUP BY target_uscc
-)"""
-
-_GROUPED = """
-SELECT p.k1, p.k2, COALESCE(t.credit_class, :no_class) AS credit_class,
-       COALESCE(CAST(t.risk_flags AS TEXT) <> '[]', FALSE) AS flagged,
-       c.n AS checks, p.drawn, COUNT(*) AS targets, SUM(p.nonrandom) AS nonrandom
-FROM per_target p
-JOIN checks c ON c.target_uscc = p.uscc
-LEFT JOIN targets t ON t.uscc = p.uscc
-GROUP BY 1, 2, 3, 4, 5, 6
-"""
-
-_PER_TARGET = """
+    SELECT c.uscc, c.n, COALESCE(t.credit_class, :no_class) AS cls,
+           COALESCE(CAST(t.risk_flags AS TEXT) <> '[]', FALSE) AS flagged
+    FROM (SELECT uscc, COUNT(*) AS n FROM base GROUP BY uscc) c
+    LEFT JOIN targets t ON t.uscc = c.uscc
+),
 per_target AS (
-    SELECT {k1} AS k1, {k2} AS k2, i.target_uscc AS uscc,
-           MAX(CASE WHEN i.kind = 'random' THEN 1 ELSE 0 END) AS drawn,
-           SUM(CASE WHEN i.kind = 'random' THEN 0 ELSE 1 END) AS nonrandom
-    FROM inspections i{join}
-    WHERE i.year = :year AND NOT i.superseded{where}
-    GROUP BY 1, 2, 3
-)"""
+    SELECT 'item' AS grp, {item_dept} AS k1, {item_code} AS k2, b.uscc,
+           MAX(b.r) AS drawn, SUM(1 - b.r) AS nonrandom
+    FROM base b, {unnest}{item_where}
+    GROUP BY {item_dept}, {item_code}, b.uscc
+    UNION ALL
+    SELECT 'department', b.dept, '', b.uscc, MAX(b.r), SUM(1 - b.r)
+    FROM base b{dept_where}
+    GROUP BY b.dept, b.uscc
+)
+SELECT p.grp, p.k1, p.k2, c.cls, c.flagged, c.n, p.drawn, COUNT(*) AS targets, SUM(p.nonrandom)
+FROM per_target p JOIN checks c ON c.uscc = p.uscc
+GROUP BY p.grp, p.k1, p.k2, c.cls, c.flagged, c.n, p.drawn
+"""
 
 
 def _unnest(session: Session) -> tuple[str, str, str]:
@@ -62,31 +65,25 @@ def _unnest(session: Session) -> tuple[str, str, str]:
         raise NotImplementedError(f"coverage statistics on {name}") from None
 
 
-def _groups(session: Session, sql: str, params: dict[str, object]) -> list[CheckedGroup]:
-    rows = session.execute(sa.text(sql), {**params, "no_class": NO_CLASS})
-    return [
-        CheckedGroup(key=(k1, k2), credit_class=cls, flagged=bool(flagged), checks=int(checks),
-                     drawn=bool(drawn), targets=int(targets), nonrandom=int(nonrandom or 0))
-        for k1, k2, cls, flagged, checks, drawn, targets, nonrandom in rows
-    ]
-
-
-def item_groups(session: Session, year: int, department: str | None = None) -> list[CheckedGroup]:
-    """Targets checked per check item (of ``department``'s items, or all), grouped by class,
-    risk flag, yearly checks and drawn-or-not."""
+def checked_groups(
+    session: Session, year: int, department: str | None = None
+) -> tuple[list[CheckedGroup], list[CheckedGroup]]:
+    """(per check item, per inspecting department): targets checked, grouped by class, risk
+    flag, yearly checks and drawn-or-not; ``department``: only its items / its inspections."""
     table, dept, code = _unnest(session)
-    where = f" AND {dept} = :department" if department else ""
-    per_target = _PER_TARGET.format(k1=dept, k2=code, join=f", {table}", where=where)
-    sql = f"WITH {_CHECKS},{per_target}{_GROUPED}"
-    return _groups(session, sql, {"year": year, "department": department})
-
-
-def department_groups(session: Session, year: int, department: str | None = None) -> list[CheckedGroup]:
-    """Targets checked per inspecting department (``inspections.department``), grouped alike."""
-    where = " AND i.department = :department" if department else ""
-    per_target = _PER_TARGET.format(k1="i.department", k2="''", join="", where=where)
-    sql = f"WITH {_CHECKS},{per_target}{_GROUPED}"
-    return _groups(session, sql, {"year": year, "department": department})
+    sql = _SQL.format(
+        item_dept=dept, item_code=code, unnest=table,
+        item_where=f" WHERE {dept} = :department" if department else "",
+        dept_where=" WHERE b.dept = :department" if department else "",
+    )
+    items: list[CheckedGroup] = []
+    departments: list[CheckedGroup] = []
+    params = {"year": year, "department": department, "no_class": NO_CLASS}
+    for grp, k1, k2, cls, flagged, checks, drawn, targets, nonrandom in session.execute(sa.text(sql), params):
+        group = CheckedGroup(key=(k1, k2), credit_class=cls, flagged=bool(flagged), checks=int(checks),
+                             drawn=bool(drawn), targets=int(targets), nonrandom=int(nonrandom or 0))
+        (items if grp == "item" else departments).append(group)
+    return items, departments
 
 
 def directory_counts(session: Session, target_types: Sequence[str] | None) -> dict[tuple[str, str], int]:

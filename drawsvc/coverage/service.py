@@ -23,11 +23,12 @@ def coverage(session: Session, *, year: int, department: str | None = None) -> d
         raise NotFound(f"department {department}: unknown", field="department", subject=department)
     rules = repo.item_rules(session, department)
     types = None if any(not r.target_type for r in rules) else [r.target_type for r in rules]
+    item_groups, department_groups = repo.checked_groups(session, year, department)
     return coverage_report(
         year=year,
         rules=rules,
         directory=repo.directory_counts(session, types) if rules else {},
-        item_groups=repo.item_groups(session, year, department),
-        department_groups=repo.department_groups(session, year, department),
+        item_groups=item_groups,
+        department_groups=department_groups,
         departments=departments,
     )
