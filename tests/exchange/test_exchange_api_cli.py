@@ -79,3 +79,13 @@ def test_cli_import_refusal_lists_rows(world: Any, tmp_path: Path, monkeypatch: 
         assert out.read_bytes()[:2] == b"PK"
     finally:
         get_settings.cache_clear()
+
+
+def test_download_name_keeps_to_ascii(world: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    rt, _task, _t = world
+    with TestClient(create_app(rt)) as client:
+        r = client.get("/v1/exchange/results", params={"format": "csv", "department": "曲阳/\"x"})
+        assert r.status_code == 200
+        assert r.headers["content-disposition"] == 'attachment; filename="results-____x.csv"'

@@ -4,6 +4,7 @@ results entered elsewhere (a bureau key; 422 with ``rows`` naming row, column an
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import File, Form, Query, UploadFile
@@ -30,7 +31,9 @@ def export_results(session: SessionDep,
                    department: Annotated[str | None, Query(min_length=1, max_length=64)] = None) -> Response:
     """Every published result version (of a task or a department) in the exchange columns."""
     data = exchange.export_published(session, fmt=format, task=task, department=department)
-    name = f"results-{task or department or 'all'}.{format}".replace("/", "_")
+    # the header is Latin-1: only safe ASCII of the caller's task/department reaches it
+    scope = re.sub(r"[^A-Za-z0-9._-]", "_", task or department or "all")
+    name = f"results-{scope}.{format}"
     return Response(data, media_type=MEDIA[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
