@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results_bench import uscc  # the same synthetic credit codes
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DEPT = "QY"
 YEAR = 2026
 ITEMS = [
@@ -38,14 +39,6 @@ ITEMS = [
     {"code": "QY-04", "target_type": "", "min_ratio_bp": 500},
 ]
 TASK_ITEMS = ([ITEMS[0], ITEMS[2]], [ITEMS[1], ITEMS[3]], [ITEMS[2]])
-
-
-def uscc(i: int) -> str:
-    body, k = "", i
-    for _ in range(8):
-        k, r = divmod(k, 31)
-        body += ALPHABET[r]
-    return "91130634MA" + body
 
 
 def settings(data_dir: Path) -> Any:
