@@ -41,6 +41,9 @@ ROUTE_MODULES = (
     "tasks",
     "plans",
     "results",
+    "coverage",
+    "notices",
+    "exchange",
 )
 
 

@@ -11,14 +11,17 @@ from drawsvc.cli import db
 from drawsvc.cli.backup import backup_command, restore_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
+from drawsvc.cli.exchange import app as exchange_app
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.log import app as log_app
+from drawsvc.cli.notice import notice_command
 from drawsvc.cli.output import run_guarded
 from drawsvc.cli.plan import app as plan_app
 from drawsvc.cli.record import app as record_app
 from drawsvc.cli.registry import app as registry_app
 from drawsvc.cli.result import app as result_app
 from drawsvc.cli.serve import app as serve_app
+from drawsvc.cli.stats import app as stats_app
 from drawsvc.cli.task import app as task_app
 from drawsvc.cli.verify import verify_draw_command
 
@@ -40,6 +43,9 @@ app.add_typer(plan_app, name="plan")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.add_typer(result_app, name="result")
+app.add_typer(stats_app, name="stats")
+record_app.command("notice")(notice_command)
+app.add_typer(exchange_app, name="exchange")
 
 
 def main() -> None:

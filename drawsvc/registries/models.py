@@ -151,6 +151,9 @@ def target_flagged() -> ColumnElement[bool]:
 
 
 Index("ix_targets_flagged", Target.uscc, sqlite_where=target_flagged(), postgresql_where=target_flagged())
+# The directory per target type and credit class, read in index order without a sort
+# (coverage statistics, docs/specs/coverage.md §5: 1,000,000 targets grouped in ≈ 0.3 s).
+Index("ix_targets_directory", Target.status, Target.target_type, Target.credit_class)
 
 
 class Inspector(Base):
