@@ -176,6 +176,13 @@ CASES = [
          json={}),
     Case("seal", "POST", "/v1/seals/disclose-due", frozenset({"admin", "discipline", "bureau_a", "bureau_b"}),
          json={}),
+    # coverage, notices, exchange files (docs/specs/coverage.md, notice.md, exchange.md)
+    Case("coverage", "GET", f"/v1/coverage/{YEAR}", ALL),
+    Case("coverage", "GET", f"/v1/coverage/{YEAR}/charts", ALL),
+    Case("notices", "GET", "/v1/notices/{task}/targets/{target}", OWNER_READERS, state="drawn",
+         ok=(200, 404, 409)),
+    Case("exchange", "GET", "/v1/exchange/results", ALL),
+    Case("exchange", "POST", "/v1/exchange/results", BUREAUS, files=_csv, ok=(201, 422)),
     # results (docs/specs/results.md): writes by the owning bureau, reads by it and discipline
     Case("results", "POST", "/v1/results", OWNER, state="drawn", ok=(409, 422), json=lambda ctx: {
         "task": ctx["task"], "target": ctx["target"], "check_item": {"department": "dept-a", "code": "CI-1"},
@@ -235,7 +242,7 @@ def test_role_matrix(case: Case, client, runtime, keys, world):
     if case.path == "/v1/declarations" and case.method == "POST":
         client.post("/v1/targets", json=TARGET, headers=keys.headers("bureau_a"))
     ctx["uscc"] = world["targets"][0]
-    path = case.path.format(task=ctx.get("task", ""), uscc=ctx["uscc"])
+    path = case.path.format(task=ctx.get("task", ""), uscc=ctx["uscc"], target=ctx.get("target", ""))
     # Refused roles first (each must leave the log untouched), then the allowed ones.
     for role in sorted(ROLES, key=lambda r: r in case.allowed):
         before = log_size(runtime)
