@@ -129,16 +129,16 @@ def lock_for_append(conn: sa.Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
 
 
-_STATE_QUERY = sa.select(state_table.c.size, state_table.c.root, state_table.c.checkpoint).where(
-    state_table.c.id == STATE_ID
-)
+# Plain SQL (no statement compilation per call): read once per append and per API read.
+_STATE_SQL = f"SELECT size, root, checkpoint FROM ledger_state WHERE id = {STATE_ID}"
 
 
 def read_state(conn: sa.Connection) -> State:
-    row = conn.execute(_STATE_QUERY).first()
+    row = conn.exec_driver_sql(_STATE_SQL).first()
     if row is None:
         return State(0, EMPTY_ROOT, None)
-    return State(int(row.size), bytes(row.root), bytes(row.checkpoint))
+    size, root, note = row
+    return State(int(size), bytes(root), bytes(note))
 
 
 def read_tiles_with_interior(
@@ -248,18 +248,24 @@ def write_append(
     old_bundle: bytes,
     checkpoint: bytes,
     state_exists: bool,
-) -> None:
+) -> bytes:
     """Write one append batch: entry bundles, leaf index, new/grown tiles, then the new size,
     root and checkpoint. Bulk writes go straight to the DB-API (no per-row SQLAlchemy work).
 
-    ``entries`` must already be checked (bytes of at most 65,535 bytes: ``Log``).
+    ``entries`` must already be checked (bytes of at most 65,535 bytes: ``Log``). Returns the
+    new partial entry bundle (``b""`` when the new size is a multiple of 256).
     """
     old_size = first_index
     ph2, ph4 = _placeholders(conn, 2), _placeholders(conn, 4)
     p = ph4.split(", ")
     grown_bundle = old_size >> tree.TILE_HEIGHT if old_bundle else None
     new_bundles = []
-    for idx, data in _extend_bundles(old_size, old_bundle, entries):
+    written = _extend_bundles(old_size, old_bundle, entries)
+    if not written:  # an empty batch
+        edge_bundle = old_bundle
+    else:
+        edge_bundle = written[-1][1] if integration.size & (tree.TILE_WIDTH - 1) else b""
+    for idx, data in written:
         if idx == grown_bundle:
             res = conn.exec_driver_sql(
                 f"UPDATE ledger_bundles SET data = {p[0]} WHERE idx = {p[1]}", (data, idx)
@@ -300,6 +306,7 @@ def write_append(
         )
         if res.rowcount != 1:
             raise StorageError(f"tree size changed under the append lock (expected {old_size})")
+    return edge_bundle
 
 
 # Big-endian uint16 length prefixes of entry bundles, for the common entry sizes.
