@@ -111,3 +111,23 @@ def test_a_damaged_edge_is_still_refused_by_a_fresh_writer(db) -> None:
         )
     with pytest.raises(StorageError), db.begin() as conn:
         support.make_log().append_encoded(conn, [b"x"])
+
+
+@pytest.mark.parametrize("mode", ["NORMAL", "FULL", "full"])
+def test_sqlite_synchronous_setting(tmp_path: Path, monkeypatch, mode: str) -> None:
+    from ledger.database import SYNCHRONOUS_ENV, create_engine
+
+    monkeypatch.setenv(SYNCHRONOUS_ENV, mode)
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        got = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    engine.dispose()
+    assert got == {"NORMAL": 1, "FULL": 2}[mode.upper()]
+
+
+def test_sqlite_synchronous_refuses_unknown_modes(tmp_path: Path, monkeypatch) -> None:
+    from ledger.database import SYNCHRONOUS_ENV, create_engine
+
+    monkeypatch.setenv(SYNCHRONOUS_ENV, "OFF")
+    with pytest.raises(ValueError, match="LEDGER_SQLITE_SYNCHRONOUS"):
+        create_engine(f"sqlite:///{tmp_path / 'x.db'}")
