@@ -286,7 +286,43 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
                     on=DEMO_DAY,
                     actor=bureau("SCJG"),
                 )
+    created.append(_sealed_panel(rt, step))
     return created
+
+
+def _sealed_panel(rt: Runtime, step: Step) -> str:
+    """4. A sealed expert panel (docs/specs/sealed-draws.md): drawn before its meeting with only a
+    commitment logged, checked by the discipline office at once, disclosed when the meeting
+    starts; its experts answer after the disclosure."""
+    step("封存抽取：评审专家名单封存至评审会开始，纪检监察核对后解封公开")
+    group = vocabulary.PRODUCT_GROUPS[1 % len(vocabulary.PRODUCT_GROUPS)]
+    with rt.transaction() as s:
+        code = tasks.create_task(
+            s,
+            rt.journal,
+            title=f"重大案件合议评审专家抽取（{group}，封存）",
+            year=YEAR,
+            organiser="SCJG",
+            params={
+                "experts": {"headcount": 3, "pool": EXPERT_POOL, "group": group, "response_working_days": 2},
+                "seal": {"opens": {"event": "评审会开始"}},
+            },
+            actor=bureau("SCJG"),
+        ).code
+        tasks.build_pool(s, rt.journal, task=code, pool="experts", actor=bureau("SCJG"))
+    drawn = _commit_and_draw(rt, code, "SCJG")
+    office = Actor(role="discipline", department=None, name="demo-jjjc")
+    with rt.transaction() as s:
+        assert tasks.opened_state(s, code, drawn.round)["verified"]  # the office's check, at once
+        tasks.disclose_draw(s, rt.journal, task=code, on=DEMO_DAY, actor=office)
+    with rt.transaction() as s:
+        for slot in task_repository.expert_slots(s, code, drawn.round):
+            if slot.status == "invited":
+                tasks.respond_expert(
+                    s, rt.journal, task=code, expert=slot.expert_code, response="accepted",
+                    on=DEMO_DAY, actor=bureau("SCJG"),
+                )
+    return code
 
 
 def _drawn(final: dict[str, Any]) -> str:

@@ -124,10 +124,14 @@ def create(
     expert_group: str = typer.Option("", help="Expert group (专业组)."),
     prefer_uninspected: bool = typer.Option(False),
     params_file: Path | None = typer.Option(None, help="Draw parameters as JSON (entries.md §3)."),
+    seal_until: str | None = typer.Option(
+        None, help="Seal the draw until this date YYYY-MM-DD (docs/specs/sealed-draws.md)."
+    ),
+    seal_event: str | None = typer.Option(None, help="Seal the draw until this event (e.g. 评审会开始)."),
     code: str | None = typer.Option(None),
     operator: str = OperatorOpt,
 ) -> None:
-    """Create a task (draws targets and/or teams and/or experts)."""
+    """Create a task (draws targets and/or teams and/or experts), optionally sealed."""
     from drawsvc.tasks import service
 
     if params_file is not None:
@@ -145,6 +149,9 @@ def create(
             params["teams"] = {"size": team_size, "departments": _split(team_departments)}
         if experts is not None:
             params["experts"] = {"headcount": experts, "pool": expert_pool, "group": expert_group}
+        if seal_until is not None or seal_event is not None:
+            opens = {"date": seal_until} if seal_until is not None else {}
+            params["seal"] = {"opens": {**opens, **({"event": seal_event} if seal_event is not None else {})}}
     items = [
         {"department": i.split("/", 1)[0], "code": i.split("/", 1)[1]}
         for i in _split(check_items)
@@ -595,3 +602,66 @@ def merge_report(
         ]
     )
     _print(rows)
+
+
+# --- sealed draws (docs/specs/sealed-draws.md) -----------------------------------------------
+
+
+@app.command("seal")
+def seal_show(
+    task: str,
+    show_plaintext: bool = typer.Option(False, "--plaintext", help="Also print the salt and plaintext."),
+) -> None:
+    """Show a sealed draw's commitment and opening, checked against its salt and plaintext."""
+    from drawsvc.tasks import service
+
+    def go(s: Session, _j: Journal) -> dict[str, Any]:
+        state = service.current_seal(s, task)
+        if state is None:
+            raise NotFound(f"task {task}: the current draw is not sealed", subject=task)
+        opened = service.opened_state(s, task, state["round"])
+        hidden = () if show_plaintext else ("salt", "plaintext")
+        return {k: v for k, v in opened.items() if k not in hidden}
+
+    _print(_run(go))
+
+
+@app.command()
+def disclose(
+    task: str,
+    department: str = typer.Option(
+        ..., "--department", "-d", help="Acting department: the task's owner, or the discipline office."
+    ),
+    role: str = typer.Option("bureau", help="bureau (the owner) or discipline."),
+    reason: str | None = typer.Option(None, help="Written reason; required before a date seal's date."),
+    salt: str | None = typer.Option(None, help="The salt you hold, checked against the commitment."),
+    plaintext_file: Path | None = typer.Option(None, help="The plaintext you hold (JSON), checked too."),
+    on: str | None = typer.Option(None, help="Day of disclosure (default today)."),
+    operator: str = OperatorOpt,
+) -> None:
+    """Disclose a sealed draw (``draw.disclose``): publish its plaintext and salt."""
+    from drawsvc.journal import Actor
+    from drawsvc.tasks import service
+
+    if role not in ("bureau", "discipline"):
+        raise InvalidInput("role: bureau or discipline", field="role", rule="seal.role")
+    plaintext = json.loads(plaintext_file.read_text(encoding="utf-8")) if plaintext_file else None
+    who = Actor(role=role, department=department, name=operator)
+    indices = _run(
+        lambda s, j: service.disclose_draw(
+            s, j, task=task, reason=reason, salt=salt, plaintext=plaintext, on=_day(on, "on"), actor=who
+        )
+    )
+    console.print(f"task {task} disclosed at log index {', '.join(map(str, indices))}")
+
+
+@app.command("disclose-due")
+def disclose_due(today: str | None = typer.Option(None, help="Day to check (default today).")) -> None:
+    """Disclose every date-sealed draw whose date has come."""
+    from drawsvc.journal import SYSTEM
+    from drawsvc.tasks import service
+
+    done = _run(
+        lambda s, j: service.disclose_due(s, j, today=_day(today, "today") or j.today(), actor=SYSTEM)
+    )
+    console.print(f"disclosed: {', '.join(done) if done else 'none due'}")

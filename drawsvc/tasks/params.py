@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drawsvc.errors import InvalidInput
+from drawsvc.tasks.seal import parse_seal
 
 SPEC = "draw/v1"
 STRATA = ("region", "authority", "scale", "credit")
@@ -18,7 +19,7 @@ MAX_BP = 10_000
 DEFAULT_CAP = 2
 DEFAULT_RESPONSE_DAYS = 2
 
-_TOP = frozenset({"spec", "targets", "teams", "experts"})
+_TOP = frozenset({"spec", "targets", "teams", "experts", "seal"})
 _TARGETS = frozenset(
     {
         "mode",
@@ -155,6 +156,8 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         raise _bad("params.teams", "params.teams-need-targets", "teams are formed for drawn targets")
     if out["targets"] is None and out["teams"] is None and out["experts"] is None:
         raise _bad("params", "params.empty", "a task draws targets, teams or experts")
+    if obj.get("seal") is not None:  # only when sealed, so unsealed params keep their logged shape
+        out["seal"] = parse_seal(obj["seal"])
     return out
 
 

@@ -16,22 +16,29 @@ V-5. every later ``draw.expert.topup`` / ``draw.replace`` of that round, replaye
      through the engine, gives exactly the logged event record; a leader ``draw.designate`` of
      that round (DRAW-44a) names a member of the target's team at that point;
 V-6. a sub-draw's targets are its unit's share of the parent's verified draw.
+
+A sealed draw (``draw.sealed``, docs/specs/sealed-draws.md) is checked as far as the log allows:
+before its ``draw.disclose``, V-1, V-2 and the seal's form (SEAL-9); after it, the disclosure must
+open the commitment (SEAL-3, ``seal.commitment-mismatch``) and bind the same task, round and
+commitment, and then V-3 … V-6 run on the disclosed plaintext exactly as on a ``draw.result``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from drawsvc.errors import InvalidInput, RevealMismatch
-from drawsvc.tasks import replay
+from drawsvc.tasks import replay, seal
 from drawsvc.tasks.logread import EntryReader, LogMismatch, expect, inputs_from_entries, result_of
 from ledger.errors import VerificationError
 
 SCAN_BATCH = 1000
+DRAW_KINDS = ("draw.result", "draw.sealed")
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
 
@@ -44,10 +51,12 @@ class DrawMismatch(VerificationError):
 
     code = "draw-mismatch"
 
-    def __init__(self, what: str, message: str, *, index: int | None = None) -> None:
-        super().__init__(f"{what}: {message}" + (f" (log entry {index})" if index is not None else ""))
+    def __init__(self, what: str, message: str, *, index: int | None = None, rule: str | None = None) -> None:
+        where = f" (log entry {index})" if index is not None else ""
+        super().__init__(f"{what}: {message}" + (f" [{rule}]" if rule else "") + where)
         self.what = what
         self.index = index
+        self.rule = rule
 
 
 @dataclass
@@ -60,9 +69,12 @@ class Verified:
     events: list[int] = field(default_factory=list)  # log indices of replayed follow-ups
     subdraws: list[Verified] = field(default_factory=list)
     final: dict[str, Any] = field(default_factory=dict)  # replay.summary of the state after the events
+    # sealed draws only: {"spec", "commitment", "opens", "disclosed": draw.disclose index | None}; before
+    # the disclosure ``seed`` is "" and only V-1, V-2 and the seal's form were checked
+    sealed: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "task": self.task,
             "round": self.round,
             "draw": self.draw_index,
@@ -71,6 +83,9 @@ class Verified:
             "events": self.events,
             "subdraws": [s.as_dict() for s in self.subdraws],
         }
+        if self.sealed is not None:
+            out["sealed"] = self.sealed
+        return out
 
 
 def _compare(what: str, logged: Any, recomputed: Any, index: int) -> None:
@@ -108,7 +123,9 @@ def verify_draw(
         parents_verified = set()
     if not 0 <= draw_index < size:
         raise LogMismatch(f"log index {draw_index} is not within the log (size {size})")
-    body, logged = result_of(read, draw_index)
+    if later is None:
+        later = scan(read, draw_index + 1, size)
+    body, logged, sealed = draw_of(read, draw_index, later)
     task, round_ = body["task"], body["round"]
     inputs = inputs_from_entries(read, int(body["commit"]))
     commit = inputs.commit
@@ -142,6 +159,12 @@ def verify_draw(
             "the logged avoidance tags do not rebuild the committed root",
             index=inputs.commit_index,
         )
+    if sealed is not None:
+        _check_seal_form(commit, sealed, draw_index)
+        if logged is None:  # not disclosed yet: what the log allows is checked
+            return Verified(task=task, round=round_, draw_index=draw_index, seed="",
+                            counts=dict(body.get("counts") or {}), sealed=sealed)
+    assert logged is not None
     # V-3
     try:
         secrets = replay.check_reveals(commit["commitments"], body["reveals"])
@@ -168,12 +191,17 @@ def verify_draw(
     seed = (recomputed["inspection"] or recomputed["experts"])["seed"]
     if body.get("seed") != seed:
         raise DrawMismatch("seed", "the logged seed is not the derived one", index=draw_index)
+    if sealed is not None:
+        _check_sealed_counts(body, recomputed, draw_index)
     verified = Verified(
-        task=task, round=round_, draw_index=draw_index, seed=seed, counts=dict(body.get("counts") or {})
+        task=task,
+        round=round_,
+        draw_index=draw_index,
+        seed=seed,
+        counts=dict(body.get("counts") or {}),
+        sealed=sealed,
     )
     # V-5: replay every follow-up of this round in log order
-    if later is None:
-        later = scan(read, draw_index + 1, size)
     state, applied = replay_followups(inputs, secrets, beacon, salt, recomputed, later)
     verified.events.extend(f.index for f in applied)
     verified.final = replay.summary(state)
@@ -181,10 +209,108 @@ def verify_draw(
     parent_draw = commit.get("parent_draw")
     if parent_draw is not None:
         if int(parent_draw) not in parents_verified:
-            verify_draw(read, int(parent_draw), size=size, later=[], parents_verified=parents_verified)
+            verify_draw(read, int(parent_draw), size=size, later=_disclosures(read, int(parent_draw), size),
+                        parents_verified=parents_verified)
             parents_verified.add(int(parent_draw))
         _check_share(read, inputs, int(parent_draw))
     return verified
+
+
+def draw_of(
+    read: EntryReader, draw_index: int, later: list[tuple[int, dict[str, Any]]]
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
+    """(body, result, seal) of the draw logged at ``draw_index``.
+
+    A ``draw.result``: its body and result, seal None. A ``draw.sealed``: before its disclosure
+    (among ``later``), its body and None; after it, the body a ``draw.result`` would have had
+    (the disclosed plaintext with the sealed counts) and the disclosed result. ``seal`` is
+    ``{"spec", "commitment", "opens", "disclosed"}``. Raises ``DrawMismatch`` for a disclosure that does
+    not open the commitment (SEAL-3) or binds another draw (SEAL-9).
+    """
+    entry = read(draw_index, draw_index + 1)[0]
+    if entry.get("kind") != "draw.sealed":
+        body, result = result_of(read, draw_index)
+        return body, result, None
+    body = expect(entry, "draw.sealed", draw_index)
+    sealed = body["sealed"]
+    disclosures = [
+        (i, e)
+        for i, e in later
+        if e.get("kind") == "draw.disclose"
+        and e["body"].get("task") == body["task"]
+        and e["body"].get("sealed") == draw_index
+    ]
+    info = {
+        "spec": sealed.get("spec"),
+        "commitment": sealed.get("commitment"),
+        "opens": sealed.get("opens"),
+        "disclosed": None,
+    }
+    if not disclosures:
+        return dict(body), None, info
+    if len(disclosures) > 1:
+        raise DrawMismatch("disclose", "the sealed draw is disclosed twice", index=disclosures[1][0],
+                           rule="seal.disclosed-once")
+    index, disclosure = disclosures[0]
+    d = disclosure["body"]
+    if d.get("round") != body["round"] or d.get("commitment") != sealed.get("commitment"):
+        raise DrawMismatch("disclose.commitment", "the disclosure names another round or commitment",
+                           index=index, rule=seal.RULE_MISMATCH)
+    value = d.get("plaintext") if d.get("parts") is None else _joined_plaintext(read, d, index)
+    try:
+        p = seal.open_seal(sealed.get("commitment"), d.get("salt"), value)
+    except seal.SealMismatch as exc:
+        raise DrawMismatch(f"disclose.{exc.what}", str(exc), index=index, rule=exc.rule) from None
+    for key in ("task", "round", "commit"):
+        if p[key] != body[key]:
+            raise DrawMismatch(f"disclose.plaintext.{key}", "the plaintext binds another draw",
+                               index=index, rule=seal.RULE_PLAINTEXT)
+    info["disclosed"] = index
+    opened = {k: p[k] for k in ("task", "round", "commit", "reveals", "beacon", "avoidance_salt", "seed")}
+    opened.update(spec=body["spec"], counts=body.get("counts"), parts=None, result=p["result"])
+    return opened, p["result"], info
+
+
+def _disclosures(read: EntryReader, draw_index: int, size: int) -> list[tuple[int, dict[str, Any]]]:
+    """A parent's disclosure, when the parent is sealed (its follow-ups are not replayed here)."""
+    if read(draw_index, draw_index + 1)[0].get("kind") != "draw.sealed":
+        return []
+    return [(i, e) for i, e in scan(read, draw_index + 1, size) if e.get("kind") == "draw.disclose"]
+
+
+def _joined_plaintext(read: EntryReader, d: Mapping[str, Any], index: int) -> Any:
+    first, count = d["parts"]
+    texts = []
+    for i, entry in enumerate(read(first, first + count)):
+        part = expect(entry, "draw.disclose.part", first + i, d["task"])
+        if part.get("chunk") != i or part.get("chunks") != count or part.get("round") != d["round"]:
+            raise LogMismatch(f"log entry {first + i}: disclosure part out of order (expected {i}/{count})")
+        texts.append(part["text"])
+    try:
+        return json.loads("".join(texts))
+    except ValueError:
+        raise DrawMismatch("disclose.parts", "the joined plaintext is not JSON", index=index,
+                           rule=seal.RULE_PLAINTEXT) from None
+
+
+def _check_seal_form(commit: Mapping[str, Any], sealed: Mapping[str, Any], index: int) -> None:
+    """SEAL-9: the seal is drawsvc/seal/v1 and opens as the committed parameters said."""
+    wanted = (commit.get("params") or {}).get("seal")
+    if sealed.get("spec") != seal.SEAL_SPEC or wanted is None or sealed.get("opens") != wanted["opens"]:
+        raise DrawMismatch("sealed.opens", "the seal is not the one the committed parameters ask for",
+                           index=index, rule=seal.RULE_OPENS)
+
+
+def _check_sealed_counts(body: Mapping[str, Any], result: Mapping[str, Any], index: int) -> None:
+    """SEAL-9: the counts published while sealed are those of the disclosed result."""
+    counts = {
+        "targets": len(replay.drawn_targets(result)),
+        "teams": len(replay.teams_of(result)),
+        "experts": len(replay.panel_of(result)),
+    }
+    if body.get("counts") != counts:
+        raise DrawMismatch("counts", "the sealed counts are not those of the disclosed result", index=index,
+                           rule="seal.counts")
 
 
 @dataclass(frozen=True)
@@ -279,7 +405,16 @@ def _replay_designation(
 def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
     """V-6: the sub-draw's targets pool is its unit's share of the parent's (locked) draw."""
     task = inputs.task
-    parent_body, parent_result = result_of(read, parent_draw)
+    # a sealed parent must be disclosed before its sub-draws commit (SEAL-6)
+    before = scan(read, parent_draw + 1, inputs.commit_index)
+    parent_body, parent_result, _sealed = draw_of(read, parent_draw, before)
+    if parent_result is None:
+        raise DrawMismatch(
+            "parent_draw",
+            f"sub-draw {task} was committed before its sealed parent was disclosed",
+            index=inputs.commit_index,
+            rule=seal.RULE_UNDISCLOSED,
+        )
     parent = parent_body["task"]
     create = _task_create(read, task, inputs.commit_index)
     if create.get("parent") != parent:
@@ -287,7 +422,7 @@ def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
     unit = create["unit"]
     dispatched: dict[str, list[str]] = {}
     locked = False
-    for _i, e in scan(read, parent_draw + 1, inputs.commit_index):
+    for _i, e in before:
         b = e["body"]
         if b.get("task") != parent or b.get("round") != parent_body["round"]:
             continue
@@ -320,7 +455,7 @@ def _task_create(read: EntryReader, task: str, before: int) -> dict[str, Any]:
 
 
 def find_draws(entries: list[tuple[int, dict[str, Any]]], task: str) -> list[int]:
-    return [i for i, e in entries if e["kind"] == "draw.result" and e["body"].get("task") == task]
+    return [i for i, e in entries if e["kind"] in DRAW_KINDS and e["body"].get("task") == task]
 
 
 def verify_task(read: EntryReader, task: str, *, size: int) -> Verified:
@@ -359,7 +494,8 @@ def verify_index_or_task(read: EntryReader, target: str, *, size: int) -> Verifi
         index = int(target)
         if not 0 <= index < size:
             raise LogMismatch(f"log index {index} is not within the log (size {size})")
-        expect(read(index, index + 1)[0], "draw.result", index)
+        entry = read(index, index + 1)[0]
+        expect(entry, "draw.sealed" if entry.get("kind") == "draw.sealed" else "draw.result", index)
         return verify_draw(read, index, size=size)
     return verify_task(read, target, size=size)
 

@@ -100,3 +100,24 @@ def test_rebuilding_the_site_without_new_entries_rewrites_nothing(demo: Any) -> 
     assert again.size == report.log_size
     assert again.pages_written == [] and again.tiles_written == 0
     assert again.pages_unchanged >= len(report.tasks) + 2
+
+
+def test_the_demo_sealed_panel_was_sealed_then_disclosed_and_verifies(demo: Any) -> None:
+    from drawsvc.tasks import seal
+    from drawsvc.tasks.logread import reader_for
+    from drawsvc.tasks.verify import verify_task
+
+    rt, report = demo
+    task = report.tasks[-1]
+    with rt.engine.connect() as conn:
+        size = rt.log.size(conn)
+        entries = [json.loads(raw) for raw in rt.log.entries(conn, 0, size)]
+        verified = verify_task(reader_for(rt.log, conn), task, size=size)
+    mine = [(i, e) for i, e in enumerate(entries) if e["body"].get("task") == task]
+    kinds = [e["kind"] for _i, e in mine]
+    assert "draw.result" not in kinds and kinds.index("draw.sealed") < kinds.index("draw.disclose")
+    sealed = next(e for _i, e in mine if e["kind"] == "draw.sealed")["body"]["sealed"]
+    disclosed = next(e for _i, e in mine if e["kind"] == "draw.disclose")["body"]
+    assert seal.commitment(bytes.fromhex(disclosed["salt"]), disclosed["plaintext"]) == sealed["commitment"]
+    assert verified.sealed is not None and verified.sealed["disclosed"] is not None
+    assert verified.seed == disclosed["plaintext"]["seed"]

@@ -22,9 +22,13 @@ from drawsvc.api.schemas.tasks import (
     CommitIn,
     CommitOut,
     DesignationIn,
+    DisclosureIn,
+    DisclosureOut,
     DispatchIn,
     DrawIn,
     DrawOut,
+    DueIn,
+    DueOut,
     InspectionIn,
     InspectionOut,
     MergeCandidateOut,
@@ -35,14 +39,15 @@ from drawsvc.api.schemas.tasks import (
     ReplacementIn,
     ReplacementOut,
     ResponseIn,
+    SealOut,
     SlotOut,
     SubdrawIn,
     TaskIn,
     TaskOut,
 )
 from drawsvc.api.views import LogWindow
-from drawsvc.errors import Forbidden, Unauthenticated
-from drawsvc.tasks import record, replay, service
+from drawsvc.errors import Forbidden, NotFound, Unauthenticated
+from drawsvc.tasks import record, replay, seal, service
 from drawsvc.tasks import repository as task_repo
 from drawsvc.tasks.models import Draw, Task
 
@@ -70,10 +75,35 @@ def _readable(principal: Principal, session: SessionDep, code: str) -> Task:
     return task
 
 
-def _draw_out(d: Draw) -> DrawOut:
+def _may_open(principal: Principal, task: Task) -> bool:
+    """SEAL-8: the discipline office and the owning bureau read a sealed draw before disclosure."""
+    return principal.role is Role.DISCIPLINE or (
+        principal.role is Role.BUREAU and principal.department in {task.organiser, task.unit}
+    )
+
+
+def _seal_reader(principal: Principal, session: SessionDep, task: Task) -> None:
+    """Refuse everyone else a sealed, undisclosed draw: no key 401, another bureau 403, both
+    with rule ``seal.undisclosed``."""
+    state = service.current_seal(session, task.code)
+    if state is None or state.get("disclosed") is not None or _may_open(principal, task):
+        return
+    message = f"task {task.code}: the draw is sealed until disclosed"
+    if principal.role is Role.PUBLIC:
+        raise Unauthenticated(message + "; a key is required", rule=seal.RULE_UNDISCLOSED, subject=task.code)
+    raise Forbidden(message, rule=seal.RULE_UNDISCLOSED, subject=task.code)
+
+
+def _draw_out(d: Draw, sealed: dict | None = None) -> DrawOut:
     return DrawOut(task=d.task_code, round=d.round, status=d.status, locked=d.locked, seed=d.seed,
                    log_index=d.log_index, drawn_at=d.drawn_at, targets=list(replay.drawn_targets(d.result)),
-                   result=d.result, beacon=d.beacon, dispatch=d.dispatch)
+                   result=d.result, beacon=d.beacon, dispatch=d.dispatch, sealed=sealed)
+
+
+def _public_seal(state: dict | None) -> dict | None:
+    if state is None:
+        return None
+    return {"commitment": state["commitment"], "opens": state["opens"], "disclosed": state.get("disclosed")}
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -172,18 +202,59 @@ def draw(code: TaskCode, body: DrawIn, principal: PrincipalDep, runtime: Runtime
     _writer(principal)
     d = service.draw_task(session, runtime.journal, task=code, reveals=[r.raw() for r in body.reveals],
                           beacon_value=body.beacon_value, actor=principal.actor)
-    return _draw_out(d)
+    return _draw_out(d, _public_seal(service.current_seal(session, code)))
 
 
 @router.get("/v1/tasks/{code:path}/draw", response_model=DrawOut)
 def get_draw(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> DrawOut:
-    _readable(principal, session, code)
-    return _draw_out(service.current_draw(session, code))
+    """The current draw. Sealed and undisclosed: only the discipline office and the owner."""
+    task = _readable(principal, session, code)
+    _seal_reader(principal, session, task)
+    return _draw_out(service.current_draw(session, code), _public_seal(service.current_seal(session, code)))
+
+
+@router.get("/v1/tasks/{code:path}/seal", response_model=SealOut)
+def get_seal(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> SealOut:
+    """A sealed draw's commitment and opening; the salt and plaintext to the discipline office
+    (and the owner) at once, to anyone once disclosed, each checked against the commitment."""
+    task = _readable(principal, session, code)
+    state = service.current_seal(session, code)
+    if state is None:
+        raise NotFound(f"task {code}: the current draw is not sealed", subject=code,
+                       rule=seal.RULE_NOT_SEALED)
+    may_open = state.get("disclosed") is not None or _may_open(principal, task)
+    base = {"task": code, "round": state["round"], "sealed_index": state["draw"],
+            "disclosed_index": state.get("disclosed"), "opens": state["opens"],
+            "commitment": state["commitment"]}
+    if not may_open:
+        return SealOut(**base, salt=None, plaintext=None, verified=None)
+    opened = service.opened_state(session, code, state["round"])
+    return SealOut(**base, salt=opened["salt"], plaintext=opened["plaintext"], verified=opened["verified"])
+
+
+@router.post("/v1/tasks/{code:path}/disclose", response_model=DisclosureOut, status_code=201)
+def disclose(code: TaskCode, body: DisclosureIn, principal: PrincipalDep, runtime: RuntimeDep,
+             session: SessionDep) -> DisclosureOut:
+    """Disclose the sealed draw (``draw.disclose``): the owning bureau or the discipline office."""
+    auth.require_role(principal, Role.BUREAU, Role.DISCIPLINE)
+    done = service.disclose_draw(session, runtime.journal, task=code, reason=body.reason, salt=body.salt,
+                                 plaintext=body.plaintext, actor=principal.actor)
+    return DisclosureOut(task=code, disclosed=done)
+
+
+@router.post("/v1/seals/disclose-due", response_model=DueOut)
+def disclose_due(body: DueIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep) -> DueOut:
+    """Open every date seal whose date has come (a bureau: its own tasks only)."""
+    auth.require_role(principal, Role.BUREAU, Role.DISCIPLINE, Role.ADMIN)
+    today = body.today or runtime.journal.today()
+    done = service.disclose_due(session, runtime.journal, today=today, actor=principal.actor)
+    return DueOut(disclosed=done)
 
 
 @router.get("/v1/tasks/{code:path}/experts", response_model=list[SlotOut])
 def list_expert_slots(code: TaskCode, principal: PrincipalDep, session: SessionDep) -> list[SlotOut]:
-    _readable(principal, session, code)
+    task = _readable(principal, session, code)
+    _seal_reader(principal, session, task)
     d = service.current_draw(session, code)
     return [SlotOut.model_validate(s) for s in task_repo.expert_slots(session, code, d.round)]
 

@@ -150,6 +150,9 @@ class DrawOut(BaseModel):
     result: dict[str, Any] = Field(description="current result (draw-spec §11), after replacements")
     beacon: dict[str, Any] | None
     dispatch: dict[str, list[str]] | None
+    sealed: dict[str, Any] | None = Field(
+        default=None, description="a sealed draw: {commitment, opens, disclosed} (docs/specs/sealed-draws.md)"
+    )
 
 
 class ResponseIn(Body):
@@ -228,3 +231,39 @@ class InspectionOut(BaseModel):
 class MergeCandidateOut(BaseModel):
     target: str
     inspections: list[dict[str, Any]]
+
+
+# --- sealed draws (docs/specs/sealed-draws.md) -----------------------------------------------
+
+
+class DisclosureIn(Body):
+    reason: Reason | None = Field(default=None, description="needed to open a date seal early")
+    salt: Hex | None = Field(default=None, description="optional: the caller's own salt, checked (SEAL-4)")
+    plaintext: dict[str, Any] | None = Field(
+        default=None, description="optional: the plaintext held by the caller, checked against the commitment"
+    )
+
+
+class DisclosureOut(BaseModel):
+    task: str
+    disclosed: list[int] = Field(description="log indices of the draw.disclose entries written")
+
+
+class DueIn(Body):
+    today: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+
+
+class DueOut(BaseModel):
+    disclosed: list[str] = Field(description="tasks whose date seals were opened")
+
+
+class SealOut(BaseModel):
+    task: str
+    round: int
+    sealed_index: int = Field(description="index of the draw.sealed entry")
+    disclosed_index: int | None = Field(description="index of the draw.disclose entry, once disclosed")
+    opens: dict[str, str] = Field(description='{"date": "YYYY-MM-DD"} or {"event": text}')
+    commitment: str = Field(description="hex(SHA-256(salt ‖ RFC8785(plaintext))) (SEAL-3)")
+    salt: str | None = Field(description="to the discipline office and the owner; to anyone once disclosed")
+    plaintext: dict[str, Any] | None = Field(description="as salt; what the commitment opens to (SEAL-2)")
+    verified: bool | None = Field(description="the salt and plaintext shown open the commitment")

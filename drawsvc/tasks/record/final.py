@@ -18,8 +18,8 @@ from typing import Any
 
 from drawsvc.errors import DrawsvcError
 from drawsvc.tasks import replay
-from drawsvc.tasks.logread import LogMismatch, inputs_from_entries, result_of
-from drawsvc.tasks.verify import DrawMismatch, Followup, replay_followups
+from drawsvc.tasks.logread import LogMismatch, inputs_from_entries
+from drawsvc.tasks.verify import DrawMismatch, Followup, draw_of, replay_followups
 from ledger.errors import VerificationError
 
 ROLE_LABELS = {"leader": "组长", "expert": "专家"}
@@ -129,11 +129,12 @@ def replay_current(entries: Mapping[int, Mapping[str, Any]], draw_index: int) ->
         except KeyError as exc:
             raise LogMismatch(f"log entry {exc.args[0]} is not among the task's entries") from None
 
-    later = [
-        (i, dict(e)) for i, e in sorted(entries.items()) if i > draw_index and e.get("kind") in FOLLOWUP_KINDS
-    ]
+    after = [(i, dict(e)) for i, e in sorted(entries.items()) if i > draw_index]
+    later = [(i, e) for i, e in after if e.get("kind") in FOLLOWUP_KINDS]
     try:
-        body, logged = result_of(read, draw_index)
+        body, logged, _sealed = draw_of(read, draw_index, after)  # a sealed draw: once disclosed
+        if logged is None:
+            raise ReplayFailed("the draw is sealed and not disclosed yet", draw_index)
         round_ = body.get("round")
         later = [(i, e) for i, e in later if e["body"].get("round") == round_]
         if not later:
