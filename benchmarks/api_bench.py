@@ -1,16 +1,22 @@
 """API benchmark: N concurrent HTTP clients create and draw small tasks against uvicorn.
 
-Set-up: a fresh PostgreSQL schema (dropped afterwards) on ``--database-url`` (default the
-local server), a 1,000-target directory, four departments with 10 inspectors each, one bureau
+Runs on each of ``--backends`` (default ``sqlite,postgresql``; PostgreSQL is skipped, and said so
+in the output, when it does not answer). SQLite: a fresh database file in a temporary data
+directory. PostgreSQL: a fresh schema (dropped afterwards) on ``--database-url`` (default
+``$DRAWSVC_BENCH_DATABASE_URL``, else ``$DRAWSVC_TEST_DATABASE_URL``, else the local server).
+Then, on each: a 1,000-target directory, four departments with 10 inspectors each, one bureau
 key per department; ``drawsvc serve --workers 2`` on loopback. Each client loops: create a
 task (5 targets, teams of 2) → build the targets and inspectors pools → commit → draw (with
 an ``Idempotency-Key``). Afterwards every acknowledged draw must be in the log exactly once
 (its ``draw.result`` entry at the acknowledged index) and the log must have no gap.
 
-Prints one JSON line: draws/s, requests/s, p50/p99 latency per request kind and per full
-task cycle, and the consistency check's result.
+Then ``--committed-draws`` tasks are prepared up to their commit (not timed) and only their
+draw requests are timed: draws per second on already committed tasks.
 
-    python benchmarks/api_bench.py --clients 8 --tasks 120
+Prints one JSON line with one object per backend: draws/s, requests/s, p50/p99 latency per
+request kind and per full task cycle, draws/s on committed tasks, and the consistency check's result.
+
+    python benchmarks/api_bench.py --clients 8 --tasks 120 [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_URL = os.environ.get("DRAWSVC_BENCH_DATABASE_URL") or os.environ.get(
+    "DRAWSVC_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 DEPARTMENTS = ("SCJG", "SWJ", "ZJJ", "HBJ")
 TARGETS = 1000
 INSPECTORS = 10
@@ -142,24 +150,76 @@ def check_log(url: str, data_dir: Path, acks: list[tuple[str, int]]) -> dict[str
             "every_ack_in_log_exactly_once": exactly_once, "no_gap": len(entries) == size}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--database-url", default=os.environ.get("DRAWSVC_BENCH_DATABASE_URL", DEFAULT_URL))
-    ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--tasks", type=int, default=120, help="tasks in total (spread over the clients)")
-    ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
+async def committed_draws(base: str, keys: dict[str, str], clients: int, n: int,
+                          latencies: list[float], acks: list[tuple[str, int]]) -> float:
+    """Prepare ``n`` committed tasks (not timed), then time only their draw requests; wall s."""
+    from drawsvc.draw.seed import commitment
 
+    prepared: list[list[tuple[str, dict[str, Any]]]] = [[] for _ in range(clients)]
+
+    async def prepare(c_no: int) -> None:
+        dept = DEPARTMENTS[c_no % len(DEPARTMENTS)]
+        secret = hashlib.sha256(f"bench-draw-{c_no}".encode()).digest()
+        async with httpx.AsyncClient(base_url=base, timeout=120, headers={"X-API-Key": keys[dept]}) as c:
+            for k in range(c_no, n, clients):
+                task = f"D{YEAR}-C{c_no:02d}-{k:05d}"
+                for path, body in (
+                    ("/v1/tasks", {"title": "基准抽查", "year": YEAR, "code": task,
+                                   "params": {"targets": {"count": 5}, "teams": {"size": 2}}}),
+                    (f"/v1/tasks/{task}/pools/targets/build", {"filters": {}}),
+                    (f"/v1/tasks/{task}/pools/inspectors/build", {"filters": {"departments": [dept]}}),
+                    (f"/v1/tasks/{task}/commit",
+                     {"commitments": [{"party": "operator", "commitment": commitment(secret)}]}),
+                ):
+                    r = await c.post(path, json=body)
+                    if r.status_code >= 300:
+                        raise RuntimeError(f"prepare {path}: {r.status_code} {r.text[:300]}")
+                prepared[c_no].append((task, {"reveals": [{"party": "operator", "secret": secret.hex()}]}))
+
+    async def draw(c_no: int) -> None:
+        dept = DEPARTMENTS[c_no % len(DEPARTMENTS)]
+        async with httpx.AsyncClient(base_url=base, timeout=120, headers={"X-API-Key": keys[dept]}) as c:
+            for task, reveal in prepared[c_no]:
+                t0 = time.perf_counter()
+                r = await c.post(f"/v1/tasks/{task}/draw", json=reveal,
+                                 headers={"Idempotency-Key": f"draw-{task}"})
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code >= 300:
+                    raise RuntimeError(f"draw {task}: {r.status_code} {r.text[:300]}")
+                acks.append((task, int(r.json()["log_index"])))
+
+    await asyncio.gather(*(prepare(i) for i in range(clients)))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(draw(i) for i in range(clients)))
+    return time.perf_counter() - t0
+
+
+def postgres_answers(url: str) -> bool:
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(args.database_url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = (sa.make_url(args.database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-           .render_as_string(hide_password=False))
+    admin = None
+    if backend == "postgresql":
+        admin = sa.create_engine(args.database_url)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     proc: subprocess.Popen[bytes] | None = None
+    repeats: list[float] = []  # draw requests on committed tasks
     try:
         with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp:
             data_dir = Path(tmp)
+            url = "" if admin is None else (
+                sa.make_url(args.database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+                .render_as_string(hide_password=False))
             keys = seed(url, data_dir)
             port = _free_port()
             env = {**os.environ, "DRAWSVC_DATABASE_URL": url, "DRAWSVC_DATA_DIR": str(data_dir),
@@ -187,13 +247,19 @@ def main() -> None:
                     client_loop(base, keys[depts[i]], depts[i], per_client[i], i, latencies, acks)
                     for i in range(args.clients)))
 
+            load = round(os.getloadavg()[0], 2)
             t0 = time.perf_counter()
             asyncio.run(run())
             wall = time.perf_counter() - t0
+            draw_acks: list[tuple[str, int]] = []
+            draw_wall = 0.0
+            if args.committed_draws:
+                draw_wall = asyncio.run(committed_draws(base, keys, args.clients, args.committed_draws,
+                                                        repeats, draw_acks))
             proc.terminate()
             proc.wait(timeout=30)
             proc = None
-            check = check_log(url, data_dir, acks)
+            check = check_log(url, data_dir, acks + draw_acks)
     finally:
         if proc is not None:
             proc.terminate()
@@ -202,16 +268,16 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
     requests = sum(len(v) for k, v in latencies.items() if k != "task_cycle")
     figures: dict[str, Any] = {
-        "benchmark": "api", "clients": args.clients, "workers": args.workers, "targets": TARGETS,
         "tasks": len(acks), "wall_s": round(wall, 2),
         "draws_per_s": round(len(acks) / wall, 2), "requests_per_s": round(requests / wall, 1),
-        "load_avg_1m": round(os.getloadavg()[0], 2),
+        "load_avg_1m_start": load, "load_avg_1m_end": round(os.getloadavg()[0], 2),
     }
     for kind, values in sorted(latencies.items()):
         figures[f"{kind}_p50_ms"] = round(_pct(values, 50) * 1000, 1)
@@ -219,9 +285,37 @@ def main() -> None:
     all_requests = [v for k, vs in latencies.items() if k != "task_cycle" for v in vs]
     figures["request_p50_ms"] = round(_pct(all_requests, 50) * 1000, 1)
     figures["request_p99_ms"] = round(_pct(all_requests, 99) * 1000, 1)
+    if repeats:
+        figures["committed_draws"] = len(repeats)
+        figures["committed_draws_per_s"] = round(len(repeats) / draw_wall, 1)
+        figures["committed_draw_p50_ms"] = round(_pct(repeats, 50) * 1000, 1)
+        figures["committed_draw_p99_ms"] = round(_pct(repeats, 99) * 1000, 1)
     figures.update(check)
-    print(json.dumps(figures, ensure_ascii=False))
-    if not (check["every_ack_in_log_exactly_once"] and check["no_gap"]):
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--database-url", default=DEFAULT_URL)
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--tasks", type=int, default=120, help="tasks in total (spread over the clients)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--committed-draws", type=int, default=200,
+                    help="tasks prepared up to commit, then only their draws timed (0: none)")
+    args = ap.parse_args()
+    out: dict[str, Any] = {"benchmark": "api", "clients": args.clients, "workers": args.workers,
+                           "targets": TARGETS, "cpus": os.cpu_count()}
+    ok = True
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        if backend == "postgresql" and not postgres_answers(args.database_url):
+            out[backend] = {"skipped": "PostgreSQL does not answer at --database-url"}
+            continue
+        figures = run_backend(backend, args)
+        ok = ok and figures["every_ack_in_log_exactly_once"] and figures["no_gap"]
+        out[backend] = figures
+    print(json.dumps(out, ensure_ascii=False))
+    if not ok:
         sys.exit(1)
 
 

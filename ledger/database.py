@@ -28,6 +28,7 @@ a new, empty database file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,14 +44,27 @@ CACHE_SIZE_KIB = 32_768
 # Bytes per page of a new database file (SQLite's default is 4,096).
 PAGE_SIZE = 4096
 
+# ``synchronous`` of SQLite (docs/specs/ledger.md §4, durability promise): NORMAL survives a
+# process crash; FULL (one WAL fsync per commit) also a power loss. Environment override:
+SYNCHRONOUS_ENV = "LEDGER_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_MODES = ("NORMAL", "FULL", "EXTRA")
+
 READONLY_OPTION = "ledger_readonly"
 READONLY: dict[str, Any] = {READONLY_OPTION: True}
 
 
-def create_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """Create an engine configured for the ledger's locking rules (SQLite or PostgreSQL)."""
+def create_engine(url: str, *, sqlite_synchronous: str | None = None, **kwargs: Any) -> sa.Engine:
+    """Create an engine configured for the ledger's locking rules (SQLite or PostgreSQL).
+
+    ``sqlite_synchronous`` (default: ``$LEDGER_SQLITE_SYNCHRONOUS``, else ``NORMAL``) is SQLite's
+    ``synchronous`` setting; anything but NORMAL, FULL or EXTRA is refused (ValueError).
+    """
     u = sa.make_url(url)
     if u.get_backend_name() == "sqlite":
+        synchronous = (sqlite_synchronous or os.environ.get(SYNCHRONOUS_ENV) or "NORMAL").upper()
+        if synchronous not in SYNCHRONOUS_MODES:
+            modes = ", ".join(SYNCHRONOUS_MODES)
+            raise ValueError(f"{SYNCHRONOUS_ENV}: {synchronous!r} is not one of {modes}")
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         connect_args.setdefault("check_same_thread", False)
@@ -65,7 +79,7 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
                 cur.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no-op unless the file is new
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.execute("PRAGMA foreign_keys=ON")

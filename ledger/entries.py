@@ -6,12 +6,17 @@ An entry is the JCS encoding of a JSON object; its leaf hash is ``SHA-256(0x00 |
 ``canonicalize`` has two paths that produce the same bytes:
 
 - the fast path, for objects made only of ``dict``/``list``/``str``/``int``/``bool``/``None`` whose
-  keys are all in the Basic Multilingual Plane: a validating walk, then the C JSON encoder with
-  sorted keys. For these inputs Python's output equals JCS: code-point order equals UTF-16
-  code-unit order when no key has a character above U+FFFF (RFC 8785 §3.2.3); ``json`` escapes
-  exactly ``"`` ``\\`` ``\\b \\f \\n \\r \\t`` and other C0 controls as lowercase ``\\u00xx``,
-  leaves everything else (U+007F, U+2028, U+2029, non-ASCII) as UTF-8 (RFC 8785 §3.2.2.2); and
-  integers within ±(2^53-1) print as JavaScript prints the equal double (§3.2.2.3).
+  keys are all in the Basic Multilingual Plane and whose ints are within ±(2^53-1): a
+  validating walk (keys joined once per object; containers of strings, bools and nulls passed
+  by one C-level pass over their value types), then ``orjson.dumps`` with sorted keys
+  (subclasses, dataclasses and datetimes passed through to an absent ``default``, i.e.
+  refused). For these inputs orjson's output equals JCS: keys sort by UTF-8 bytes, i.e.
+  by code point, which equals UTF-16 code-unit order when no key has a character above U+FFFF
+  (RFC 8785 §3.2.3); it escapes exactly ``"`` ``\\`` ``\\b \\f \\n \\r \\t`` and other C0 controls
+  as lowercase ``\\u00xx``, leaves everything else (U+007F, U+2028, U+2029, non-ASCII) as UTF-8
+  (§3.2.2.2), refuses lone surrogates; integers within ±(2^53-1) print as JavaScript prints the
+  equal double (§3.2.2.3). Without orjson (not installed) the C encoder of the standard library
+  encodes after the same walk (its output is JCS for the same inputs; ≈ 8× slower than orjson).
 - the reference path, for anything else (floats, keys above U+FFFF, tuples, other mappings,
   ``str``/``int`` subclasses): a checking copy into plain types, then the ``rfc8785`` package.
 
@@ -29,6 +34,11 @@ from typing import Any, NoReturn
 import rfc8785
 
 from ledger.errors import EntryRejected
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib path is the fallback
+    orjson = None  # type: ignore[assignment]
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 64
@@ -90,17 +100,23 @@ def _key_path(path: str, key: str) -> str:
 
 
 # --- fast path ---------------------------------------------------------------------------------
-# _scan_dict and _scan_list repeat the per-value checks inline on purpose: a shared per-value
-# helper adds a Python call per value: +30 % on the scan, +8 % on canonicalize (measured on a
-# typical 15-value entry).
+# Value types that need no look inside (ints do: their range).
+_PLAIN_LEAVES = frozenset((str, bool, type(None)))
+# Per dict the keys are joined once (all str, none above U+FFFF); a container of strings, bools
+# and nulls only is passed by one C-level pass over the value types; otherwise values are
+# checked one by one, inline on purpose (a per-value helper costs a Python call per value).
 
 
 def _scan_dict(obj: dict, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise _NotFast
-    for k, v in obj.items():
-        if type(k) is not str or (not k.isascii() and _ASTRAL.search(k)):
-            raise _NotFast
+    keys = "".join(obj)  # TypeError if a key is not a str: the reference path names it
+    if not keys.isascii() and _ASTRAL.search(keys):
+        raise _NotFast
+    values = obj.values()
+    if _PLAIN_LEAVES.issuperset(map(type, values)):  # one C-level pass: nothing to look into
+        return
+    for v in values:
         t = type(v)
         if t is str or v is None or t is bool:
             continue
@@ -119,6 +135,8 @@ def _scan_dict(obj: dict, depth: int) -> None:
 def _scan_list(items: list, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise _NotFast
+    if _PLAIN_LEAVES.issuperset(map(type, items)):
+        return
     for v in items:
         t = type(v)
         if t is str or v is None or t is bool:
@@ -133,6 +151,39 @@ def _scan_list(items: list, depth: int) -> None:
             _scan_list(v, depth + 1)
         else:
             raise _NotFast
+
+
+def _fast_stdlib(obj: dict) -> bytes | None:
+    """The walk, then the standard library's C encoder (used when orjson is not installed)."""
+    try:
+        _scan_dict(obj, 0)
+        return _encode(obj).encode("utf-8")
+    except (_NotFast, TypeError, UnicodeEncodeError):
+        return None
+
+
+if orjson is not None:
+    _dumps = orjson.dumps
+    # Subclasses of str/int/dict/list, dataclasses and datetimes go to ``default`` (absent: an
+    # error), never serialized their own way; the walk has refused every other non-JSON type.
+    _ORJSON_OPTIONS = (
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_PASSTHROUGH_SUBCLASS
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+
+    def _fast_orjson(obj: dict) -> bytes | None:
+        """The walk, then orjson; None: the reference path decides."""
+        try:
+            _scan_dict(obj, 0)
+            return _dumps(obj, option=_ORJSON_OPTIONS)
+        except (_NotFast, TypeError):  # orjson.JSONEncodeError is a TypeError
+            return None
+
+    _fast = _fast_orjson
+else:  # pragma: no cover - orjson is a dependency
+    _fast = _fast_stdlib
 
 
 # --- reference path ----------------------------------------------------------------------------
@@ -190,11 +241,10 @@ def canonicalize(obj: Mapping[str, Any]) -> bytes:
     ±(2^53-1), a lone surrogate, nesting deeper than ``MAX_DEPTH``, or any other type.
     """
     if type(obj) is dict:
-        try:
-            _scan_dict(obj, 0)
-            return _encode(obj).encode("utf-8")
-        except (_NotFast, UnicodeEncodeError):
-            pass  # the reference path gives the exact answer or the exact error
+        data = _fast(obj)
+        if data is not None:
+            return data
+        # else the reference path gives the exact answer or the exact error
     elif not isinstance(obj, Mapping):
         _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
     return _reference(obj)

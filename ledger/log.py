@@ -4,9 +4,11 @@ Append order (docs/specs/ledger.md §Append), all inside the caller's open trans
 
 1. encode (RFC 8785, ``ledger.entries``; ``append`` only) and size-check *every* entry;
    nothing is written if any is refused (``EntryRejected``);
-2. take the writer lock (``store.lock_for_append``), then read the size, the partial
-   right-edge tiles and the partial entry bundle;
-3. hash the leaves and integrate them into the tiles (``tree.integrate``), giving the root;
+2. take the writer lock (``store.lock_for_append``), then read the size and root, and the
+   partial right-edge tiles and the partial entry bundle — unless this ``Log`` wrote them in
+   its last append and the stored (size, root) still equal what it wrote (see ``_Edge``);
+3. hash the leaves and integrate them into the tiles (``tree.integrate``), giving the root
+   (for small batches folded from the cached compact range, without re-hashing the edge);
 4. sign the C2SP checkpoint for (origin, new size, root);
 5. write entry bundles, leaf index, tiles, and the new size + root + checkpoint.
 
@@ -27,11 +29,35 @@ from ledger import checkpoint as checkpoints
 from ledger import store, tree
 from ledger.entries import canonicalize
 from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
-from ledger.hashing import HASH_SIZE, LEAF_PREFIX
+from ledger.hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
 from ledger.tiles import MAX_BUNDLE_ENTRY_SIZE
 
 if TYPE_CHECKING:
     from ledger.note import Signer
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """The right edge of the tree as this ``Log`` left it after its last append.
+
+    Reused by the next append only if the stored ``(size, root)``, read under the writer lock,
+    are still these: any other writer's append changes the size, a rolled-back append leaves
+    the stored size below this one, and equal roots mean equal trees (SHA-256 collision
+    resistance), hence equal edge tiles and bundle, whichever database it is. ``compact`` is
+    the compact range: the hashes of the maximal perfect subtrees of ``[0, size)``, left to
+    right, with their heights (None: not computed yet).
+    """
+
+    size: int
+    root: bytes
+    tiles: dict[int, bytes]
+    bundle: bytes
+    compact: list[tuple[int, bytes]] | None
+
+
+# Batches up to this many entries extend the compact range leaf by leaf (≈ 1 hash per leaf);
+# larger ones fold the root from the new edge tiles (≤ 255 hashes per tile level).
+_COMPACT_MAX_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -50,6 +76,7 @@ class Log:
         self.signer = signer
         # An entry must also fit a tlog-tiles entry bundle's big-endian uint16 length prefix.
         self.max_entry_size = min(max_entry_size, MAX_BUNDLE_ENTRY_SIZE)
+        self._edge: _Edge | None = None
 
     # --- writing -----------------------------------------------------------------------
 
@@ -75,11 +102,25 @@ class Log:
 
         store.lock_for_append(conn)
         state = store.read_state(conn)
-        edge = store.read_edge(conn, state.size)
-        bundle = store.read_edge_bundle(conn, state.size)
-        integration = tree.integrate(state.size, edge, leaf_hashes)
+        cached = self._edge
+        if cached is not None and cached.size == state.size and cached.root == state.root:
+            edge, bundle, compact = cached.tiles, cached.bundle, cached.compact
+        else:
+            edge = store.read_edge(conn, state.size)
+            bundle = store.read_edge_bundle(conn, state.size)
+            compact = None
+        root = None
+        if len(leaf_hashes) <= _COMPACT_MAX_BATCH:
+            if compact is None:
+                compact = _compact_range(state.size, edge)
+            compact = _extend_compact(compact, leaf_hashes)
+            root = tree.fold_range([h for _, h in compact])
+        else:
+            compact = None
+        integration = tree.integrate(state.size, edge, leaf_hashes, root=root)
         note = checkpoints.sign_checkpoint(self.signer, self.origin, integration.size, integration.root)
-        store.write_append(
+        self._edge = None  # until the write below has succeeded
+        new_bundle = store.write_append(
             conn,
             first_index=state.size,
             entries=entries,
@@ -90,6 +131,7 @@ class Log:
             checkpoint=note,
             state_exists=state.checkpoint is not None,
         )
+        self._edge = _Edge(integration.size, integration.root, integration.edge, new_bundle, compact)
         return AppendResult(state.size, integration.size, integration.root, note)
 
     # --- reading -----------------------------------------------------------------------
@@ -157,6 +199,29 @@ class Log:
 
 
 _LEAF_BASE = hashlib.sha256(LEAF_PREFIX)
+_NODE_BASE = hashlib.sha256(NODE_PREFIX)
+
+
+def _compact_range(size: int, edge: Mapping[int, bytes]) -> list[tuple[int, bytes]]:
+    """(height, hash) of the maximal perfect subtrees of ``[0, size)``, from the edge tiles."""
+    return [(n[0], tree.node_from_tile(n, edge[n[0] // tree.TILE_HEIGHT])) for n in tree.range_nodes(0, size)]
+
+
+def _extend_compact(
+    compact: list[tuple[int, bytes]], leaf_hashes: Sequence[bytes]
+) -> list[tuple[int, bytes]]:
+    """The compact range after appending ``leaf_hashes``: equal heights merge (RFC 9162 nodes)."""
+    out = list(compact)
+    copy = _NODE_BASE.copy
+    for leaf in leaf_hashes:
+        height, node = 0, leaf
+        while out and out[-1][0] == height:
+            h = copy()
+            h.update(out.pop()[1])
+            h.update(node)
+            height, node = height + 1, h.digest()
+        out.append((height, node))
+    return out
 
 
 def _leaf_hashes(entries: Sequence[bytes]) -> list[bytes]:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from ledger import tiles, tree
 from ledger.database import READONLY_OPTION
-from ledger.errors import MalformedError, StorageError
+from ledger.errors import StorageError
 from ledger.hashing import EMPTY_ROOT, HASH_SIZE
 
 # SQLite: INTEGER PRIMARY KEY is the rowid (no second index); elsewhere a 64-bit integer.
@@ -42,6 +42,18 @@ bundles_table = sa.Table(
     # Entry bundle ``idx`` in the C2SP tlog-tiles format: entries ``[256 idx, 256 idx + 256)``,
     # each as a big-endian uint16 length then its bytes. Full bundles never change; the one
     # partial bundle (the right edge) grows in place.
+    sa.Column("idx", _Index, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+# The entries of the partial (right-edge) entry bundle, one row each: an append inserts its
+# entries here instead of rewriting the whole growing bundle (up to 256 entries of up to 64 KiB:
+# with the service's large chunk entries, megabytes rewritten per append). The append that
+# fills the bundle writes it whole to ``ledger_bundles`` and deletes these rows. Readers
+# assemble the partial bundle from them (``read_edge_bundle``, ``read_bundles``).
+edge_entries_table = sa.Table(
+    "ledger_edge_entries",
+    metadata,
     sa.Column("idx", _Index, primary_key=True, autoincrement=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
@@ -129,16 +141,16 @@ def lock_for_append(conn: sa.Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
 
 
-_STATE_QUERY = sa.select(state_table.c.size, state_table.c.root, state_table.c.checkpoint).where(
-    state_table.c.id == STATE_ID
-)
+# Plain SQL (no statement compilation per call): read once per append and per API read.
+_STATE_SQL = f"SELECT size, root, checkpoint FROM ledger_state WHERE id = {STATE_ID}"
 
 
 def read_state(conn: sa.Connection) -> State:
-    row = conn.execute(_STATE_QUERY).first()
+    row = conn.exec_driver_sql(_STATE_SQL).first()
     if row is None:
         return State(0, EMPTY_ROOT, None)
-    return State(int(row.size), bytes(row.root), bytes(row.checkpoint))
+    size, root, note = row
+    return State(int(size), bytes(root), bytes(note))
 
 
 def read_tiles_with_interior(
@@ -168,22 +180,35 @@ def read_tiles(conn: sa.Connection, keys: Iterable[tuple[int, int]]) -> dict[tup
 
 
 def read_edge_bundle(conn: sa.Connection, size: int) -> bytes:
-    """The partial entry bundle of a tree of ``size`` (empty when ``size`` is a multiple of 256)."""
+    """The partial entry bundle of a tree of ``size`` (empty when ``size`` is a multiple of 256),
+    assembled from ``ledger_edge_entries``, which must hold exactly its entries."""
     width = size & (tree.TILE_WIDTH - 1)
     if not width:
         return b""
-    row = conn.execute(
-        sa.select(bundles_table.c.data).where(bundles_table.c.idx == size >> tree.TILE_HEIGHT)
-    ).first()
-    if row is None:
-        raise StorageError(f"entry bundle {size >> tree.TILE_HEIGHT} missing for tree size {size}")
-    data = bytes(row.data)
-    try:
-        if tiles.bundle_prefix(data, width) != data:
-            raise StorageError(f"entry bundle {size >> tree.TILE_HEIGHT} holds more than {width} entries")
-    except MalformedError as exc:
-        raise StorageError(f"entry bundle {size >> tree.TILE_HEIGHT} is damaged: {exc}") from exc
-    return data
+    first = size - width
+    rows = conn.exec_driver_sql(
+        f"SELECT idx, data FROM ledger_edge_entries WHERE idx >= {_placeholders(conn, 1)} ORDER BY idx",
+        (first,),
+    ).all()
+    if [int(i) for i, _ in rows] != list(range(first, size)):
+        raise StorageError(
+            f"partial entry bundle {size >> tree.TILE_HEIGHT}: stored entries do not match tree size {size}"
+        )
+    return _encode_bundle([bytes(d) for _, d in rows])
+
+
+def _edge_bundles(conn: sa.Connection, first: int, last: int) -> dict[int, bytes]:
+    """The partial bundle, if its index is in ``first..last``, from its stored entries."""
+    rows = conn.exec_driver_sql(
+        f"SELECT idx, data FROM ledger_edge_entries WHERE idx >= {_placeholders(conn, 1)} ORDER BY idx",
+        (first << tree.TILE_HEIGHT,),
+    ).all()
+    if not rows:
+        return {}
+    idx = int(rows[0][0]) >> tree.TILE_HEIGHT
+    if idx > last or int(rows[0][0]) != idx << tree.TILE_HEIGHT:
+        return {}
+    return {idx: _encode_bundle([bytes(d) for _, d in rows])}
 
 
 def read_edge(conn: sa.Connection, size: int) -> dict[int, bytes]:
@@ -248,28 +273,33 @@ def write_append(
     old_bundle: bytes,
     checkpoint: bytes,
     state_exists: bool,
-) -> None:
+) -> bytes:
     """Write one append batch: entry bundles, leaf index, new/grown tiles, then the new size,
     root and checkpoint. Bulk writes go straight to the DB-API (no per-row SQLAlchemy work).
 
-    ``entries`` must already be checked (bytes of at most 65,535 bytes: ``Log``).
+    ``entries`` must already be checked (bytes of at most 65,535 bytes: ``Log``). Returns the
+    new partial entry bundle (``b""`` when the new size is a multiple of 256).
     """
     old_size = first_index
     ph2, ph4 = _placeholders(conn, 2), _placeholders(conn, 4)
     p = ph4.split(", ")
-    grown_bundle = old_size >> tree.TILE_HEIGHT if old_bundle else None
-    new_bundles = []
-    for idx, data in _extend_bundles(old_size, old_bundle, entries):
-        if idx == grown_bundle:
-            res = conn.exec_driver_sql(
-                f"UPDATE ledger_bundles SET data = {p[0]} WHERE idx = {p[1]}", (data, idx)
+    written = _extend_bundles(old_size, old_bundle, entries)
+    width = tree.TILE_WIDTH
+    full = [(idx, data) for idx, data in written if (idx + 1) << tree.TILE_HEIGHT <= integration.size]
+    if full:
+        conn.exec_driver_sql(f"INSERT INTO ledger_bundles (idx, data) VALUES ({ph2})", full)
+        if old_size & (width - 1):  # the old partial bundle is now full: its entry rows go
+            conn.exec_driver_sql(
+                f"DELETE FROM ledger_edge_entries WHERE idx >= {p[0]}", (old_size & ~(width - 1),)
             )
-            if res.rowcount != 1:
-                raise StorageError(f"partial entry bundle {idx} vanished during append")
-        else:
-            new_bundles.append((idx, data))
-    if new_bundles:
-        conn.exec_driver_sql(f"INSERT INTO ledger_bundles (idx, data) VALUES ({ph2})", new_bundles)
+    edge_first = integration.size & ~(width - 1)
+    new_edge = [(i, e) for i, e in enumerate(entries, start=old_size) if i >= edge_first]
+    if new_edge:
+        conn.exec_driver_sql(f"INSERT INTO ledger_edge_entries (idx, data) VALUES ({ph2})", new_edge)
+    if not written:  # an empty batch
+        edge_bundle = old_bundle
+    else:
+        edge_bundle = written[-1][1] if integration.size & (width - 1) else b""
     _index_generations(conn, old_size, integration.size, old_edge.get(0, b""), leaf_hashes)
     inserts = []
     for lvl, idx, blob, interior in integration.tiles:
@@ -300,6 +330,7 @@ def write_append(
         )
         if res.rowcount != 1:
             raise StorageError(f"tree size changed under the append lock (expected {old_size})")
+    return edge_bundle
 
 
 # Big-endian uint16 length prefixes of entry bundles, for the common entry sizes.
@@ -398,11 +429,22 @@ def read_entries(conn: sa.Connection, start: int, stop: int) -> list[bytes]:
     b = bundles_table.c
     first, last = start >> tree.TILE_HEIGHT, (stop - 1) >> tree.TILE_HEIGHT
     rows = conn.execute(sa.select(b.idx, b.data).where(b.idx >= first, b.idx <= last).order_by(b.idx)).all()
-    if [int(r.idx) for r in rows] != list(range(first, last + 1)):
-        raise StorageError(f"entry bundles {first}..{last} incomplete in storage")
+    found = [int(r.idx) for r in rows]
     out: list[bytes] = []
     for r in rows:
         out.extend(tiles.decode_bundle(bytes(r.data)))
+    if found != list(range(first, last + 1)):
+        # The last one may be the partial bundle: its entries are rows of their own.
+        if found != list(range(first, last)):
+            raise StorageError(f"entry bundles {first}..{last} incomplete in storage")
+        edge = conn.exec_driver_sql(
+            f"SELECT idx, data FROM ledger_edge_entries WHERE idx >= {_placeholders(conn, 1)} "
+            f"AND idx < {_placeholders(conn, 1)} ORDER BY idx",
+            (last << tree.TILE_HEIGHT, stop),
+        ).all()
+        if [int(i) for i, _ in edge] != list(range(last << tree.TILE_HEIGHT, stop)):
+            raise StorageError(f"entries {last << tree.TILE_HEIGHT}..{stop - 1} incomplete in storage")
+        out.extend(bytes(d) for _, d in edge)
     skip = start - (first << tree.TILE_HEIGHT)
     got = out[skip : skip + stop - start]
     if len(got) != stop - start:
@@ -414,7 +456,10 @@ def read_bundles(conn: sa.Connection, first: int, last: int) -> dict[int, bytes]
     """Stored entry bundles ``first..last`` by index (full or the current partial one)."""
     b = bundles_table.c
     rows = conn.execute(sa.select(b.idx, b.data).where(b.idx >= first, b.idx <= last))
-    return {int(r.idx): bytes(r.data) for r in rows}
+    out = {int(r.idx): bytes(r.data) for r in rows}
+    if len(out) < last - first + 1:
+        out.update({k: v for k, v in _edge_bundles(conn, first, last).items() if k not in out})
+    return out
 
 
 def find_leaf(conn: sa.Connection, leaf_hash: bytes) -> int | None:

@@ -260,14 +260,18 @@ class Integration:
     edge: dict[int, bytes]  # the new partial tiles by tile level (non-empty only)
 
 
-def integrate(size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]) -> Integration:
+def integrate(
+    size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes], *, root: bytes | None = None
+) -> Integration:
     """Append ``leaf_hashes`` to a tree of ``size`` whose partial tiles are ``edge``.
 
     ``edge[L]`` must hold the ``tile_width(size, L)`` hashes of the partial tile at tile level
     ``L`` (absent or empty when that width is 0). Interior hashes are computed only for the
     tiles that become full (255 hashes each, straight off the concatenated tile, returned for
     storage), so an append of ``k`` leaves costs about ``2 k`` SHA-256 calls whatever the
-    tree size.
+    tree size. ``root``, when the caller already knows the new root (``ledger.log`` keeps the
+    compact range of the right edge), is taken as it is instead of being folded from the new
+    edge tiles.
     """
     for level, _, width in edge_tiles(size):
         if len(edge.get(level, b"")) != width * HASH_SIZE:
@@ -293,4 +297,6 @@ def integrate(size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
             tiles.append((level, first_tile + off // FULL_TILE_BYTES, blob, interior))
         incoming = b"".join(completed)
         level += 1
-    return Integration(new_size, root_from_edge(new_size, new_edge), tiles, new_edge)
+    if root is None:
+        root = root_from_edge(new_size, new_edge)
+    return Integration(new_size, root, tiles, new_edge)

@@ -194,9 +194,7 @@ def test_a_malformed_entry_refuses_the_whole_batch(fresh) -> None:
         log.append_encoded(conn, [b"ok", "text"])  # type: ignore[list-item]
     with engine.connect() as conn:
         assert log.size(conn) == 1
-        assert [bytes(r.data) for r in conn.execute(sa.select(store.bundles_table.c.data))] == [
-            b'\x00\x07{"n":1}'
-        ]
+        assert store.read_bundles(conn, 0, 0) == {0: b'\x00\x07{"n":1}'}
         # The leaf index is written per completed generation (8,192 entries): none yet; the
         # one stored entry is found in the level-0 tile, the refused ones nowhere.
         assert conn.execute(sa.select(sa.func.count()).select_from(store.leaf_index_table)).scalar() == 0
