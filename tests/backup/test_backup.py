@@ -107,8 +107,11 @@ def test_an_edited_entry_is_refused_and_nothing_is_restored(source: Any, tmp_pat
     rt, _ = source
     archive = backup(rt.engine, tmp_path / "b.gz", now=NOW).path
     lines = gzip.decompress(archive.read_bytes()).split(b"\n")
-    # Flip one character inside a stored entry bundle, then fix the checksum as a forger would.
-    at = next(i for i, ln in enumerate(lines) if ln.startswith(b'{"table":"ledger_bundles"')) + 1
+    # Flip one byte of a stored entry (a full bundle's or the right edge's entry row, whichever
+    # holds one: both are (idx, data)), then fix the checksum as a forger would.
+    at = next(i + 1 for i, ln in enumerate(lines)
+              if ln.startswith((b'{"table":"ledger_bundles"', b'{"table":"ledger_edge_entries"'))
+              and lines[i + 1].startswith(b"["))
     row = json.loads(lines[at])
 
     data = bytearray(base64.b64decode(row[1]))  # (idx, data)
