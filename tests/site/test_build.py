@@ -55,7 +55,7 @@ def test_every_page_a_draw_needs_is_published(demo_site: Any) -> None:
 def test_incremental_rebuild_rewrites_only_touched_pages_and_equals_a_full_build(
     demo_site: Any, tmp_path: Path
 ) -> None:
-    rt, site, extra = demo_site
+    rt, _site, extra = demo_site
     out = tmp_path / "site"
     first = build_site(rt, out, base_url=BASE_URL)
     assert first.full
