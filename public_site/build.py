@@ -45,7 +45,7 @@ MANIFEST = "manifest.json"
 READ_BATCH = 4096  # entries read per query; a multiple of pages.RANGE
 FILE_MODE = 0o644  # readable by a web server running as another user
 DIR_MODE = 0o755
-STATIC_FILES = ("site.css", "search.js", "verify-ui.js")
+STATIC_SKIP = {".md", ".json", ".tmp"}  # docs and vectors beside the verifier are not published
 
 
 @dataclass
@@ -152,6 +152,11 @@ def _publish_modes(log_dir: Path, written: Iterable[str]) -> None:
             parent = parent.parent
 
 
+def _static_files() -> list[Path]:
+    """``static/``: the stylesheet, search.js, verify-ui.js and the verifier's modules (verify/**)."""
+    return sorted(p for p in (HERE / "static").rglob("*") if p.is_file() and p.suffix not in STATIC_SKIP)
+
+
 def _runs(indices: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted indices as half-open runs of consecutive numbers."""
     out: list[tuple[int, int]] = []
@@ -220,8 +225,8 @@ def build_site(
     for rel, html in summary.items():
         writer.write(rel, html.encode("utf-8"))
     writer.write("search/meta.json", cache.index.meta())
-    for name in STATIC_FILES:
-        writer.write(f"static/{name}", (HERE / "static" / name).read_bytes())
+    for path in _static_files():
+        writer.write(f"static/{path.relative_to(HERE / 'static').as_posix()}", path.read_bytes())
     writer.finish()
     _save_cache(cache_path, cache)
     return report

@@ -39,9 +39,15 @@ async function setup() {
   const list = document.getElementById("verify-steps");
   if (!article || !button) return;
   let verifier;
-  try {
-    verifier = await import("./verify/orchestrator.js");
-  } catch (err) {
+  for (const name of ["./verify/orchestrator.mjs", "./verify/orchestrator.js"]) {
+    try {
+      verifier = await import(name);
+      break;
+    } catch (err) {
+      verifier = undefined;
+    }
+  }
+  if (!verifier) {
     status.textContent = "本站未附带浏览器核验模块。";
     return;
   }

@@ -126,7 +126,8 @@ def test_the_draw_page_prints_without_navigation_or_verifier(
 
 
 def _verifier_present(site: Path) -> bool:
-    return (site / "static" / "verify" / "orchestrator.js").exists()
+    verify = site / "static" / "verify"
+    return (verify / "orchestrator.mjs").exists() or (verify / "orchestrator.js").exists()
 
 
 def _verify(page: Any, url: str) -> tuple[str, list[dict[str, str]]]:
