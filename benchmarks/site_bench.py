@@ -50,17 +50,40 @@ def _filler(start: int, count: int) -> list[dict]:
         u = _uscc(i)
         actor = {"role": "bureau", "department": "SCJG", "name": "SCJG-clerk"}
         if i % INSPECTION_EVERY == 0:
-            body = {"target": _uscc(i - 1), "kind": "complaint", "on": "2026-03-05", "department": "SCJG",
-                    "check_items": [{"department": "SCJG", "code": "SCJG-SP-01"}], "task": None,
-                    "reason": "投诉举报核查"}
+            body = {
+                "target": _uscc(i - 1),
+                "kind": "complaint",
+                "on": "2026-03-05",
+                "department": "SCJG",
+                "check_items": [{"department": "SCJG", "code": "SCJG-SP-01"}],
+                "task": None,
+                "reason": "投诉举报核查",
+            }
             kind = "inspection.record"
         else:
-            body = {"uscc": u, "name": f"杭州样例{i % 9973}商贸有限公司{i}", "target_type": "有限责任公司",
-                    "scale": "小型", "region_code": "330105", "registration_authority": "杭州市拱墅区市场监督管理局",
-                    "industry": "批发业", "risk_flags": [], "credit_class": "B", "status": "active", "version": 1}
+            body = {
+                "uscc": u,
+                "name": f"杭州样例{i % 9973}商贸有限公司{i}",
+                "target_type": "有限责任公司",
+                "scale": "小型",
+                "region_code": "330105",
+                "registration_authority": "杭州市拱墅区市场监督管理局",
+                "industry": "批发业",
+                "risk_flags": [],
+                "credit_class": "B",
+                "status": "active",
+                "version": 1,
+            }
             kind = "registry.target.upsert"
-        out.append({"schema": "drawsvc/entry/v1", "kind": kind, "at": "2026-03-05T10:00:00+08:00",
-                    "actor": actor, "body": body})
+        out.append(
+            {
+                "schema": "drawsvc/entry/v1",
+                "kind": kind,
+                "at": "2026-03-05T10:00:00+08:00",
+                "actor": actor,
+                "body": body,
+            }
+        )
     return out
 
 
@@ -95,8 +118,13 @@ def step_setup(data: Path, targets: int, draw_targets: int, entries: int) -> dic
     run_tasks(rt, lambda _m: None)
     with rt.transaction() as s:
         code = tasks.create_task(
-            s, rt.journal, title=f"{draw_targets} 户检查对象抽查（两人检查组）", year=YEAR, organiser="SCJG",
-            params={"targets": {"count": draw_targets}, "teams": {"size": 2}}, actor=bureau("SCJG"),
+            s,
+            rt.journal,
+            title=f"{draw_targets} 户检查对象抽查（两人检查组）",
+            year=YEAR,
+            organiser="SCJG",
+            params={"targets": {"count": draw_targets}, "teams": {"size": 2}},
+            actor=bureau("SCJG"),
         ).code
         tasks.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=bureau("SCJG"))
         tasks.build_pool(s, rt.journal, task=code, pool="inspectors", actor=bureau("SCJG"))
@@ -112,8 +140,12 @@ def step_build(data: Path) -> dict:
     rt = _runtime(data)
     started = time.perf_counter()
     report = build_site(rt, data / "site", base_url=f"http://127.0.0.1:{PORT}")
-    return {"seconds": time.perf_counter() - started, "written": len(report.pages_written), "full": report.full,
-            "size": report.size}
+    return {
+        "seconds": time.perf_counter() - started,
+        "written": len(report.pages_written),
+        "full": report.full,
+        "size": report.size,
+    }
 
 
 def step_append(data: Path, new: int) -> dict:
@@ -188,8 +220,18 @@ def main() -> None:
         print(json.dumps(result))
         return
     data = args.dir or Path(tempfile.mkdtemp(prefix="site_bench_")) / "data"
-    common = ["--dir", str(data), "--entries", str(args.entries), "--new", str(args.new),
-              "--targets", str(args.targets), "--draw-targets", str(args.draw_targets)]
+    common = [
+        "--dir",
+        str(data),
+        "--entries",
+        str(args.entries),
+        "--new",
+        str(args.new),
+        "--targets",
+        str(args.targets),
+        "--draw-targets",
+        str(args.draw_targets),
+    ]
     load_before = os.getloadavg()[0]
     t = time.perf_counter()
     setup = _fresh("setup", *common)
@@ -198,23 +240,28 @@ def main() -> None:
     _fresh("append", *common)
     incr = _fresh("build", *common)
     browser = _fresh("browser", *common, "--task", setup["task"])
-    print(json.dumps({
-        "bench": "site",
-        "entries": setup["size"],
-        "new_entries": args.new,
-        "draw_targets": args.draw_targets,
-        "setup_s": round(setup_s, 1),
-        "full_build_s": round(full["seconds"], 2),
-        "full_files_written": full["written"],
-        "incremental_s": round(incr["seconds"], 2),
-        "incremental_files_written": incr["written"],
-        "incremental_full_fallback": incr["full"],
-        **browser,
-        "goals": {"incremental_s": 5, "verify_ms": 3000, "first_page_ms": 1000},
-        "load_before": round(load_before, 2),
-        "load_after": round(os.getloadavg()[0], 2),
-        "cpus": os.cpu_count(),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "bench": "site",
+                "entries": setup["size"],
+                "new_entries": args.new,
+                "draw_targets": args.draw_targets,
+                "setup_s": round(setup_s, 1),
+                "full_build_s": round(full["seconds"], 2),
+                "full_files_written": full["written"],
+                "incremental_s": round(incr["seconds"], 2),
+                "incremental_files_written": incr["written"],
+                "incremental_full_fallback": incr["full"],
+                **browser,
+                "goals": {"incremental_s": 5, "verify_ms": 3000, "first_page_ms": 1000},
+                "load_before": round(load_before, 2),
+                "load_after": round(os.getloadavg()[0], 2),
+                "cpus": os.cpu_count(),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -380,15 +380,17 @@ class EntryView:
     page: bool
 
 
-def entry_view(index: int, raw: bytes, *, page: bool) -> EntryView:
-    entry = json.loads(raw)
+def entry_view(index: int, raw: bytes, *, page: bool, entry: Mapping[str, Any] | None = None) -> EntryView:
+    """What the log explorer shows of one entry; the pretty body only for an entry page."""
+    entry = json.loads(raw) if entry is None else entry
     leaf = hashlib.sha256(b"\x00" + raw).hexdigest()  # RFC 9162 §2.1.1
+    actor = entry.get("actor")
     return EntryView(
         index=index,
         kind=str(entry.get("kind", "")),
         at=str(entry.get("at", "")),
-        actor=entry.get("actor") if isinstance(entry.get("actor"), Mapping) else {},
-        body_json=json.dumps(entry.get("body"), ensure_ascii=False, indent=1, sort_keys=True),
+        actor=actor if isinstance(actor, Mapping) else {},
+        body_json=json.dumps(entry.get("body"), ensure_ascii=False, indent=1, sort_keys=True) if page else "",
         leaf_hash=leaf,
         page=page,
     )
