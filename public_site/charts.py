@@ -30,7 +30,7 @@ class Bar:
 def _svg(width: int, height: int, title: str, desc: str, body: list[str], ident: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" aria-labelledby="{ident}-t {ident}-d" class="chart" id="{ident}">'
+        f'width="{width}" aria-labelledby="{ident}-t {ident}-d" class="chart" id="{ident}">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
         + "".join(body)
         + "</svg>"
@@ -39,7 +39,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], ident:
 
 def horizontal_bars(bars: Sequence[Bar], *, title: str, ident: str, scale_max: float | None = None) -> str:
     """One bar per row, label on the left, value on the right; ``mark`` draws a red tick."""
-    row, label_w, bar_w, value_w = 28, 190, 300, 90
+    row, label_w, bar_w, value_w = 28, 190, 300, 190
     width, height = label_w + bar_w + value_w, max(1, len(bars)) * row + 8
     top = scale_max or max([b.value for b in bars] + [b.mark or 0 for b in bars] + [1])
     body: list[str] = []
@@ -67,9 +67,10 @@ def monthly_columns(series: Mapping[str, Mapping[str, int]], *, title: str, iden
     """Grouped columns: months on the x axis, one colour per series (department)."""
     months = sorted({m for s in series.values() for m in s})
     names = sorted(series)
-    height, left, plot_h, col = 240, 40, 170, 14
-    group = max(1, len(names)) * col + 10
-    width = left + max(1, len(months)) * group + 10
+    plot_h, left, col, legend_row = 170, 40, 14, 18
+    height = plot_h + 40 + legend_row * len(names)
+    group = max(max(1, len(names)) * col + 10, 60)
+    width = max(480, left + max(1, len(months)) * group + 10)
     top = max([v for s in series.values() for v in s.values()] + [1])
     body = [f'<line x1="{left}" x2="{width - 5}" y1="{plot_h + 10}" y2="{plot_h + 10}" stroke="{GRID}"/>']
     body.append(f'<text x="{left - 4}" y="18" text-anchor="end" font-size="11" fill="{INK}">{top}</text>')
@@ -84,14 +85,13 @@ def monthly_columns(series: Mapping[str, Mapping[str, int]], *, title: str, iden
             )
         body.append(
             f'<text x="{x0 + group / 2 - 5:.1f}" y="{plot_h + 26}" text-anchor="middle" font-size="11" '
-            f'fill="{INK}">{escape(month[2:])}</text>'
+            f'fill="{INK}">{escape(month)}</text>'
         )
     for si, name in enumerate(names):
-        x, colour = left + si * 90, PALETTE[si % len(PALETTE)]
+        y, colour = plot_h + 40 + si * legend_row, PALETTE[si % len(PALETTE)]
         body.append(
-            f'<rect x="{x}" y="{height - 22}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{height - 13}" font-size="11" fill="{INK}">'
-            f"{escape(_short(name, 6))}</text>"
+            f'<rect x="{left}" y="{y}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{left + 14}" y="{y + 9}" font-size="12" fill="{INK}">{escape(_short(name, 24))}</text>'
         )
     desc = (
         "；".join(

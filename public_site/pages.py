@@ -193,8 +193,8 @@ def coverage(state: SiteState) -> list[dict[str, object]]:
     drawn: Counter[tuple[str, str]] = Counter()
     pooled: Counter[tuple[str, str]] = Counter()
     for t in state.tasks.values():
-        if t.draw is None or not t.pool_sizes.get("targets"):
-            continue
+        if t.draw is None or t.parent or not t.pool_sizes.get("targets"):
+            continue  # a sub-draw re-draws its parent's targets: counted once, with the parent
         for item in t.check_items:
             drawn[item] += len(t.draw.targets)
             pooled[item] += t.pool_sizes["targets"]
