@@ -47,7 +47,8 @@ MANIFEST = "manifest.json"
 READ_BATCH = 4096  # entries read per query; a multiple of pages.RANGE
 FILE_MODE = 0o644  # readable by a web server running as another user
 DIR_MODE = 0o755
-STATIC_SKIP = {".md", ".json", ".tmp"}  # docs and vectors beside the verifier are not published
+STATIC_SKIP = {".tmp"}
+VERIFIER_KEY = "log/verifier-key"  # the log's note verifier key, read by the in-browser verifier
 
 
 @dataclass
@@ -240,6 +241,8 @@ def build_site(
     for rel, html in summary.items():
         writer.write(rel, html.encode("utf-8"))
     writer.write("search/meta.json", cache.index.meta())
+    if VERIFIER_KEY in writer.manifest or not (out / VERIFIER_KEY).exists():  # ledger.export may publish it
+        writer.write(VERIFIER_KEY, (log.signer.verifier_key() + "\n").encode())
     for path in _static_files():
         writer.write(f"static/{path.relative_to(HERE / 'static').as_posix()}", path.read_bytes())
     writer.finish()
