@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from drawsvc.tasks import record
-from drawsvc.tasks.record_pdf import find_cjk_font
+from drawsvc.tasks.record.pdf import find_cjk_font
 
 VECTOR = Path(__file__).parents[1] / "tests" / "vectors" / "draw-record" / "log.json"
 

@@ -1,314 +1,47 @@
-"""The draw record (抽取记录表): a printable page for one task, built from its log entries only.
+"""Building the draw record (pure): ``[(log index, entry dict), ...]`` of one task → :class:`DrawRecord`.
 
-Spec: ``docs/specs/draw-record.md`` (rules DR-1 …). Input kinds and fields:
-``docs/specs/entries.md``. The record is a *view* of the log: everything it shows carries the
-log index it came from, so an auditor holding only the public log can rebuild the same record
-(DR-2) and the QR code takes them to the public verification page of the draw (DR-9).
-
-Three layers, data flowing one way:
-
-1. :func:`build_record` (pure): ``[(log index, entry dict), ...]`` of one task → :class:`DrawRecord`.
-   Strict about what it reads (typed :class:`~drawsvc.errors.InvalidInput` naming the log index
-   and field), tolerant of what it does not know (an unknown kind of the task is listed, never
-   hidden; unknown body members are ignored).
-2. :func:`render_html` (pure): record → HTML (jinja2, A4 print CSS). Every figure sits in an
-   element with ``data-field`` (and ``data-log-index``) so that tests and auditors can read the
-   figures back and compare them to the log (DR-7).
-3. :func:`render_pdf`: record → PDF bytes (fpdf2) in a CJK font found on the machine
-   (Debian ``fonts-noto-cjk`` preferred); :class:`~drawsvc.tasks.record_pdf.CjkFontMissing`
-   names the package to install.
-"""
+Strict about what it reads (typed :class:`~drawsvc.errors.InvalidInput` naming the log index and
+field), tolerant of what it does not know (an unknown kind of the task is listed, never hidden;
+unknown body members are ignored). Rules DR-1 … DR-6, DR-12: docs/specs/draw-record.md."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import jinja2
+from dataclasses import replace
+from typing import Any
 
 from drawsvc.errors import InvalidInput, NotFound
 from drawsvc.journal import ENTRY_SCHEMA
-from drawsvc.tasks import qr
-from drawsvc.tasks import record_final as fin
-
-if TYPE_CHECKING:
-    from drawsvc.tasks import record_pdf
-
-RECORD_SPEC = "drawsvc/draw-record/v1"
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
-HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
-PARTIES = {"operator": "抽取方", "discipline": "纪检监察"}
-ROLES = {"bureau": "业务部门", "discipline": "纪检监察", "admin": "管理员", "system": "系统"}
-POOL_LABELS = {"targets": "检查对象", "inspectors": "执法检查人员", "experts": "专家"}
-RESPONSES = {"accepted": "接受", "declined": "拒绝", "no_answer": "未应答"}
-
-# kind → (category, 中文 label) for the events table (DR-5). Chunk kinds are not events: they
-# are cited by the entry they belong to (entries.md E-5).
-EVENT_KINDS: dict[str, tuple[str, str]] = {
-    "task.create": ("create", "创建任务"),
-    "task.pool.build": ("pool", "生成候选池"),
-    "task.pool.add": ("pool", "手工加入候选"),
-    "task.pool.remove": ("pool", "手工移出候选"),
-    "draw.commit": ("commit", "承诺（冻结候选池）"),
-    "draw.result": ("draw", "抽取"),
-    "draw.expert.response": ("response", "专家答复"),
-    "draw.expert.topup": ("topup", "补抽专家"),
-    "draw.designate": ("designate", "指定（不经抽取）"),
-    "draw.replace": ("replace", "替换"),
-    "task.lock": ("lock", "锁定结果"),
-    "task.dispatch": ("dispatch", "派发"),
-    "inspection.record": ("inspection", "非随机检查登记"),
-}
-CHUNK_KINDS = frozenset({"draw.pool.members", "draw.avoidance", "draw.result.part"})
-
-
-# --------------------------------------------------------------------------- the record
-
-
-@dataclass(frozen=True)
-class Operator:
-    """An entry's ``actor`` (ENV-5): role, department code, key id / operator code."""
-
-    role: str
-    department: str | None
-    name: str
-
-    @property
-    def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
-
-
-@dataclass(frozen=True)
-class Ref:
-    """Where a figure comes from: the log index, the entry's ``at`` and its actor."""
-
-    index: int
-    kind: str
-    at: str
-    actor: Operator
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    ref: Ref
-    task: str
-    parent: str | None
-    unit: str | None
-    title: str
-    year: int
-    period_start: str
-    period_end: str
-    organiser: str
-    departments: tuple[str, ...]
-    check_items: tuple[str, ...]  # "department:code"
-    params: tuple[str, ...] = ()  # the draw parameters in words (entries.md §3), one line per part
-
-
-@dataclass(frozen=True)
-class Frozen:
-    """A frozen list cited by ``draw.commit``: a pool (or the avoidance pairs) with its root."""
-
-    name: str
-    size: int
-    root: str
-    first: int | None  # first chunk entry (entries.md E-5)
-    count: int | None  # number of chunk entries
-    salt_commitment: str | None = None  # avoidance only: hex(SHA-256(salt)), opened by draw.result
-
-    @property
-    def label(self) -> str:
-        return POOL_LABELS.get(self.name, "回避关系" if self.name == "avoidance" else self.name)
-
-
-@dataclass(frozen=True)
-class PartyValue:
-    """One party's commitment (hex) or revealed secret (hex)."""
-
-    party: str
-    department: str | None
-    value: str
-
-    @property
-    def label(self) -> str:
-        return PARTIES.get(self.party, self.party)
-
-
-@dataclass(frozen=True)
-class Beacon:
-    source: str
-    round: int
-    value: str | None  # known once drawn
-
-
-@dataclass(frozen=True)
-class Team:
-    """One inspection team (draw-spec §8): its target, members in slot order, the leader."""
-
-    no: int  # 1-based, in the order of the draw's target list
-    target: str
-    leader: str | None
-    members: tuple[str, ...]
-    designated: tuple[str, ...]  # members seated without a draw (DRAW-44)
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """The inspection part of a draw result (DRAW-70), as far as the record shows it."""
-
-    seed: str
-    eligible: int | None
-    selected: tuple[str, ...]  # drawn targets, in draw order
-    teams: tuple[Team, ...]
-    teams_position: int | None
-
-
-@dataclass(frozen=True)
-class Experts:
-    """The expert part of a draw result (DRAW-65, DRAW-71)."""
-
-    seed: str
-    pool: str
-    group: str
-    headcount: int
-    designated: tuple[str, ...]
-    sat_out: tuple[str, ...]
-    sequence: tuple[str, ...]  # drawn, in draw order
-    panel: tuple[str, ...]
-    position: int | None
-
-
-@dataclass(frozen=True)
-class Designation:
-    """An expert seated without a draw (``draw.commit`` ``designated``; DRAW-64)."""
-
-    id: str
-    reason: str
-    approver: str
-
-
-@dataclass(frozen=True)
-class Redraw:
-    replaces: int | None  # the draw.result it supersedes; None when the earlier round was never drawn
-    reason: str
-    approver: str
-
-
-@dataclass(frozen=True)
-class Result:
-    """A ``draw.result`` with its parts joined (entries.md §4)."""
-
-    ref: Ref
-    commit: int
-    reveals: tuple[PartyValue, ...]
-    beacon: Beacon | None
-    avoidance_salt: str | None
-    seed: str
-    inspection: Inspection | None
-    experts: Experts | None
-    counts: tuple[tuple[str, int], ...]
-    parts: tuple[int, int] | None
-
-
-@dataclass(frozen=True)
-class ExpertLine:
-    """One expert of a round (DR-4): drawn, topped up or designated, and the latest answer logged."""
-
-    code: str
-    source: str  # "draw" | "topup" | "designate"
-    order: str  # "第 k 位" for the draw sequence, "随机流 a→b" for a top-up, "" when designated
-    index: int  # log index of the draw.result / draw.expert.topup
-    replaces: str | None = None  # top-up: the expert whose seat it takes
-    response: str | None = None  # accepted | declined | no_answer (None: none logged yet)
-    response_index: int | None = None
-
-    @property
-    def source_label(self) -> str:
-        return {"draw": "抽取", "topup": "补抽", "designate": "指定"}.get(self.source, self.source)
-
-    @property
-    def response_label(self) -> str:
-        return RESPONSES.get(self.response or "", "待答复")
-
-
-@dataclass(frozen=True)
-class Round:
-    """One commitment round: ``draw.commit`` (round n) and, once drawn, its ``draw.result``."""
-
-    number: int
-    commit: Ref
-    spec: str
-    pools: tuple[Frozen, ...]
-    avoidance: Frozen | None
-    commitments: tuple[PartyValue, ...]
-    beacon: Beacon | None  # announced before the draw: source and round, no value yet
-    redraw: Redraw | None
-    parent_draw: int | None
-    manual: tuple[tuple[str, int, int], ...]  # (pool, added, removed)
-    designated: tuple[Designation, ...] = ()
-    rotation: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (draw index, panel) of earlier panels (DRAW-61)
-    result: Result | None = None
-    experts: tuple[ExpertLine, ...] = ()  # who was invited in this round, how, and what they answered
-
-
-@dataclass(frozen=True)
-class Event:
-    """One row of the events table (DR-5): every entry of the task except chunks, by index."""
-
-    ref: Ref
-    category: str
-    label: str
-    round: int | None = None
-    subject: str | None = None  # the person / expert / target the event is about
-    replacement: str | None = None  # replace: who came in
-    reason: str | None = None
-    approver: str | None = None
-    detail: str | None = None  # short, public, already formatted
-    items: tuple[str, ...] = ()  # drawn / topped-up codes
-
-
-@dataclass(frozen=True)
-class OperatorActs:
-    operator: Operator
-    indices: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Witness:
-    """The discipline office's part in a round (DR-6): its commitment and, once drawn, its reveal."""
-
-    round: int
-    department: str | None
-    commitment: str
-    commit_index: int
-    secret: str | None
-    result_index: int | None
-
-
-@dataclass(frozen=True)
-class DrawRecord:
-    spec: str
-    task: TaskInfo
-    rounds: tuple[Round, ...]
-    events: tuple[Event, ...]
-    operators: tuple[OperatorActs, ...]
-    witnesses: tuple[Witness, ...]
-    discipline_actors: tuple[OperatorActs, ...]
-    first_index: int
-    last_index: int
-    entry_count: int
-    anchor_index: int  # the log index the QR code points at (DR-9)
-    final: fin.Final | None = None  # the current round after its follow-ups (DR-12)
-
-    @property
-    def current_round(self) -> Round | None:
-        return self.rounds[-1] if self.rounds else None
-
+from drawsvc.tasks.record import final as fin
+from drawsvc.tasks.record import qr
+from drawsvc.tasks.record.model import (
+    CHUNK_KINDS,
+    EVENT_KINDS,
+    HEX,
+    HEX64,
+    POOL_LABELS,
+    RECORD_SPEC,
+    RESPONSES,
+    Beacon,
+    Designation,
+    DrawRecord,
+    Event,
+    ExpertLine,
+    Experts,
+    Frozen,
+    Inspection,
+    Operator,
+    OperatorActs,
+    PartyValue,
+    Redraw,
+    Ref,
+    Result,
+    Round,
+    TaskInfo,
+    Team,
+    Witness,
+)
 
 # --------------------------------------------------------------------------- strict reading
 
@@ -465,70 +198,6 @@ def _envelope(index: int, entry: Any) -> tuple[Ref, Mapping[str, Any]]:
             index=index,
         )
     return Ref(index=index, kind=kind, at=at, actor=_operator(index, entry)), body
-
-
-def task_of(entry: Mapping[str, Any]) -> str | None:
-    """The task id an entry belongs to (``body.task``, entries.md E-1), or None."""
-    body = entry.get("body") if isinstance(entry, Mapping) else None
-    task = body.get("task") if isinstance(body, Mapping) else None
-    return task if isinstance(task, str) else None
-
-
-def parse_entry(data: bytes) -> dict[str, Any]:
-    """Parse one log entry's RFC 8785 bytes (as stored) into a dict; InvalidInput if not JSON."""
-    try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput("log entry is not UTF-8 JSON", field="entry", rule="record.entry-json") from exc
-    if not isinstance(value, dict):
-        raise InvalidInput("log entry is not a JSON object", field="entry", rule="record.entry-json")
-    return value
-
-
-def entries_of_task(
-    indexed: Iterable[tuple[int, Mapping[str, Any]]], task: str
-) -> list[tuple[int, Mapping[str, Any]]]:
-    """The entries whose ``body.task`` is ``task`` (a sub-draw ``task/unit`` is a task of its own)."""
-    return [(i, e) for i, e in indexed if task_of(e) == task]
-
-
-def select_entries(
-    log: Sequence[bytes | Mapping[str, Any]], task_or_index: str
-) -> list[tuple[int, Mapping[str, Any]]]:
-    """The entries of one task from a whole log (position = log index), as :func:`build_record` wants.
-
-    ``task_or_index``: a task id, or (all digits) the log index of one of the task's entries (DR-11).
-    """
-
-    def entry(i: int) -> Mapping[str, Any]:
-        e = log[i]
-        return parse_entry(e) if isinstance(e, bytes) else e
-
-    task = task_or_index.strip()
-    if task.isdigit():
-        index = int(task)
-        if index >= len(log):
-            raise NotFound(f"no log entry {index} (log size {len(log)})", field="index", subject=task)
-        found = task_of(entry(index))
-        if found is None:
-            raise InvalidInput(f"log entry {index} belongs to no task", field="index", rule="record.no-task")
-        task = found
-    # RFC 8785 bytes hold the member exactly as ``"task":"<id>"`` (JSON escapes only ", \ and controls),
-    # so entries without that text are skipped unparsed; those with it are parsed and checked.
-    needle = ('"task":' + json.dumps(task, ensure_ascii=False)).encode("utf-8")
-    candidates = (i for i, e in enumerate(log) if not isinstance(e, bytes) or needle in e)
-    selected = [(i, e) for i in candidates if task_of(e := entry(i)) == task]
-    if not selected:
-        raise NotFound(f"no log entries for task {task}", field="task", subject=task)
-    return selected
-
-
-def record_url(record: DrawRecord, *, verify_base_url: str) -> str:
-    """The verification address the record's QR code encodes (DR-9)."""
-    return qr.verify_url(verify_base_url, record.task.task, record.anchor_index)
-
-
-# --------------------------------------------------------------------------- building
 
 
 def _frozen(body: _Body, name: str, value: Any) -> Frozen:
@@ -1210,54 +879,3 @@ def _anchor(rounds: Sequence[Round], task: TaskInfo) -> int:
     return current.result.ref.index if current.result else current.commit.index
 
 
-# --------------------------------------------------------------------------- HTML
-
-
-TEMPLATES = Path(__file__).parent / "templates"
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def render_html(record: DrawRecord, *, verify_base_url: str) -> str:
-    """The printable page (A4, 中文 labels, signature blanks, QR code) as one HTML document."""
-    url = record_url(record, verify_base_url=verify_base_url)
-    return (
-        _environment()
-        .get_template("draw_record.html")
-        .render(
-            r=record,
-            verify_url=url,
-            qr_data_uri=qr.png_data_uri(url),
-            pool_labels=POOL_LABELS,
-        )
-    )
-
-
-# --------------------------------------------------------------------------- PDF
-
-
-def render_pdf(record: DrawRecord, *, verify_base_url: str, font: record_pdf.CjkFont | None = None) -> bytes:
-    """The same record as an A4 PDF (fpdf2), Chinese set in ``font`` (default: :func:`find_cjk_font`)."""
-    from drawsvc.tasks import record_pdf  # fpdf2 and fontTools load only when a PDF is wanted
-
-    font = font or record_pdf.find_cjk_font()
-    url = record_url(record, verify_base_url=verify_base_url)
-    return record_pdf.layout(record, font=font, url=url, qr_png=qr.png_bytes(url), created=_created(record))
-
-
-def _created(record: DrawRecord) -> datetime | None:
-    """The PDF's CreationDate: the ``at`` of the last entry shown, so the bytes are reproducible."""
-    last = max((e.ref for e in record.events), key=lambda r: r.index, default=record.task.ref)
-    try:
-        return datetime.fromisoformat(last.at)
-    except ValueError:
-        return None

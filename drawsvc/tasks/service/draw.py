@@ -1,0 +1,208 @@
+"""The draw (``draw.result``, ``draw.result.part``): reveals checked, the engine run through
+:mod:`drawsvc.tasks.replay`, the result logged and its rows stored."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from drawsvc.errors import DrawInfeasible, InvalidInput, NotFound, RuleViolation
+from drawsvc.tasks import logread, replay
+from drawsvc.tasks import repository as repo
+from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Task
+from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
+from drawsvc.tasks.service.rules import RULE_BEACON, RULE_STATUS, own_task, owner_of
+
+if TYPE_CHECKING:
+    from drawsvc.calendar.arithmetic import Deadline
+    from drawsvc.journal import Actor, Journal
+
+
+def draw_task(
+    session: Session,
+    journal: Journal,
+    *,
+    task: str,
+    reveals: Sequence[Mapping[str, Any]],
+    beacon_value: str | None = None,
+    on: date | None = None,
+    actor: Actor,
+) -> Draw:
+    """Reveal the secrets and draw (``draw.result``, preceded by ``draw.result.part`` when large).
+
+    A reveal that does not match its commitment raises ``RevealMismatch`` and nothing is logged;
+    rules that cannot be met raise ``DrawInfeasible`` naming the task, target and rule (the
+    transaction rolls back, nothing is logged). A redraw supersedes the earlier draw, which
+    stays in the log.
+    """
+    t = own_task(session, task, actor)
+    if t.status != "committed":
+        raise RuleViolation(
+            f"task {task}: nothing to draw (status {t.status}); commit first", rule=RULE_STATUS, subject=task
+        )
+    c = repo.commitment(session, task, t.round)
+    assert c is not None
+    secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
+    beacon = None
+    if c.beacon is not None:
+        if not beacon_value or not re.fullmatch(r"(?:[0-9a-f]{2}){1,128}", beacon_value.lower()):
+            raise InvalidInput(
+                f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
+                field="beacon_value",
+                rule=RULE_BEACON,
+            )
+        beacon = {**c.beacon, "value": beacon_value.lower()}
+    inputs = logread.inputs_from_log(
+        journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
+    )
+    # the declarations behind the logged tags, when they still explain them all: avoidance
+    # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
+    declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
+    try:
+        result = replay.run_draw(
+            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared
+        )
+    except DrawInfeasible as exc:
+        raise _with_department(exc, t) from None
+    del inputs
+    seed = (result["inspection"] or result["experts"])["seed"]
+    # the views the service acts on (not replay.summary: no per-team dicts for 50,000 teams)
+    drawn, panel = replay.drawn_targets(result), replay.panel_of(result)
+    body: dict[str, Any] = {
+        "task": task,
+        "round": t.round,
+        "commit": c.log_index,
+        "spec": t.params["spec"],
+        "reveals": secrets,
+        "beacon": beacon,
+        "avoidance_salt": c.avoidance_salt,
+        "seed": seed,
+        "result": result,
+        "parts": None,
+        "counts": {
+            "targets": len(drawn),
+            "teams": len(replay.teams_of(result)),
+            "experts": len(panel),
+        },
+    }
+    texts = replay.split_text(result)
+    if len(texts) > 1 or len(texts[0].encode()) > CHUNK_BYTES - ENVELOPE_ALLOWANCE:
+        res = journal.record_many(
+            session,
+            "draw.result.part",
+            [
+                {"task": task, "round": t.round, "chunk": i, "chunks": len(texts), "text": text}
+                for i, text in enumerate(texts)
+            ],
+            actor=actor,
+        )
+        body["result"], body["parts"] = None, [res.first_index, len(texts)]
+    index = journal.record(session, "draw.result", body, actor=actor)
+
+    previous = repo.current_draw(session, task)
+    if previous is not None:
+        previous.status = "superseded"
+        repo.supersede_inspections(session, task, previous.round)
+        session.execute(
+            sa.update(ExpertSlot)
+            .where(
+                ExpertSlot.task_code == task,
+                ExpertSlot.round == previous.round,
+                ExpertSlot.status == "invited",
+            )
+            .values(status="superseded")
+        )
+    on = on or journal.today()
+    draw = Draw(
+        task_code=task,
+        round=t.round,
+        seed=seed,
+        result=result,
+        reveals=secrets,
+        beacon=beacon,
+        status="current",
+        locked=False,
+        log_index=index,
+        drawn_at=journal.clock(),
+    )
+    session.add(draw)
+    c.drawn = True
+    t.status = "drawn"
+    if t.parent_code is None and drawn:
+        day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
+        repo.insert_inspections(
+            session,
+            drawn,
+            {
+                "year": t.year,
+                "on": day,
+                "kind": "random",
+                "department": t.organiser,
+                "task_code": task,
+                "round": t.round,
+                "check_items": t.check_items,
+                "reason": None,
+                "superseded": False,
+                "log_index": index,
+            },
+        )
+    if result["experts"] is not None:
+        deadline = response_deadline(session, t, on)
+        designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
+        for code in panel:
+            if code not in designated:
+                session.add(
+                    ExpertSlot(
+                        task_code=task,
+                        round=t.round,
+                        expert_code=code,
+                        status="invited",
+                        deadline=deadline.due,
+                        deadline_calendar_version=list(deadline.calendar_version),
+                        log_index=index,
+                    )
+                )
+    session.flush()
+    return draw
+
+
+def _with_department(exc: DrawInfeasible, t: Task) -> DrawInfeasible:
+    """Name the department drawing (the organiser, or a sub-draw's unit) beside task, subject, rule."""
+    detail = {k: v for k, v in exc.detail.items() if k not in ("rule", "subject")}
+    detail.setdefault("department", owner_of(t))
+    return DrawInfeasible(
+        f"{exc.message} (department {detail['department']})", rule=exc.rule, subject=exc.subject, **detail
+    )
+
+
+def response_deadline(session: Session, t: Task, on: date) -> Deadline:
+    """The experts' answer deadline, binding, with its ``calendar_version`` (calendar.md §6.3).
+
+    Raises ``CalendarUnavailable`` when the count needs a year without a loaded arrangement and
+    ``RuleViolation`` (``calendar.provisional-not-binding``) for a provisional estimate; callers
+    compute it before writing anything.
+    """
+    from drawsvc.calendar.service import compute_deadline
+
+    days = t.params["experts"]["response_working_days"]
+    return compute_deadline(session, on, days).require_binding()
+
+
+def current_draw(session: Session, task: str) -> Draw:
+    d = repo.current_draw(session, task)
+    if d is None:
+        raise NotFound(f"task {task}: not drawn yet", subject=task)
+    return d
+
+
+def draw_inputs(session: Session, journal: Journal, draw: Draw) -> tuple[logread.DrawInputs, Commitment]:
+    c = repo.commitment(session, draw.task_code, draw.round)
+    assert c is not None
+    return logread.inputs_from_log(journal.log, session.connection(), c.log_index), c
+
+
