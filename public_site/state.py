@@ -84,15 +84,16 @@ KIND_LABELS = {
     "result.task.close": "任务结果录入结束",
 }
 METHODS = {"on_site": "实地核查", "documents": "书面检查", "online": "网络监测", "other": "其他"}
+#: results.md §8 (RES-F2): the steps of 后续处置, in their public wording.
 FOLLOW_UP_LABELS = {
-    "none": "无需后续处置",
-    "ordered": "责令整改",
-    "rectified": "已整改",
-    "penalised": "立案处罚",
+    "rectification.ordered": "责令整改",
+    "rectification.confirmed": "整改到位",
+    "case.opened": "立案调查",
+    "penalty.decided": "作出行政处罚",
     "transferred": "移送",
-    "closed": "已办结",
 }
-OUTCOME_LABELS = {"upheld": "异议成立", "rejected": "异议不成立", "corrected": "更正结果"}
+#: results.md §7 (RES-O4): a decision keeps (维持) or corrects (更正) the result.
+OUTCOME_LABELS = {"更正": "更正结果", "维持": "维持原结果"}
 
 
 def kind_label(kind: str) -> str:

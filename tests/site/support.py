@@ -1,13 +1,14 @@
 """A small demo site with plans, a published check item and results, for the site tests.
 
-The demo (drawsvc.demo) has draws but no plans or results. Plans go through the plans service;
-results are appended as the ``result.*`` entries of docs/specs/results.md (the results package
-writes the same bodies), so the site is tested on what it will read from the log.
+The demo (drawsvc.demo) publishes plans (one revised), draws, results (one corrected after an
+objection, one follow-up transferred); the site tests add only SCJG's check item to the public
+list, so every page kind has something to show.
 """
 
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from drawsvc.demo import CHECK_ITEMS, DEMO_ORIGIN, bureau, run_demo
-from drawsvc.plans import service as plans
 from drawsvc.registries import service as registries
 from drawsvc.settings import Settings
 
@@ -25,133 +25,25 @@ BASE_URL = "http://127.0.0.1:8160"
 PORT_BASE = 8160  # this helper's port range: 8160-8169
 
 
-def result_body(
-    code: str, version: int, task: str, uscc: str, name: str, categories: list[str]
-) -> dict[str, Any]:
-    form = {
-        "spec": "drawsvc/published-result/v1",
-        "result": code,
-        "version": version,
-        "task": task,
-        "firm": {"uscc": uscc, "name": name},
-        "check_items": [{"department": "SCJG", "code": "SCJG-SP-01", "name": "食品经营者经营活动的监督检查"}],
-        "inspected_on": "2026-03-10",
-        "method": "on_site",
-        "categories": categories,
-        "subcategories": [],
-        "follow_up": "ordered" if "发现问题" in categories[0] else "none",
-        "published_on": "2026-03-20",
-        "supersedes": version - 1 if version > 1 else None,
-        "objection": None,
-    }
-    return {"result": code, "version": version, "published": form, "publish_due": None, "on_time": True}
-
-
-def add_plans_and_results(rt: Any) -> dict[str, Any]:
-    """Publish SCJG's check item list and 2026 plan (two versions), and results for two firms."""
+def publish_check_item(rt: Any) -> None:
+    """The demo's items are not on the public list (``published: false``); publish SCJG's."""
     item = dict(CHECK_ITEMS["SCJG"], published=True)
     with rt.transaction() as s:
         registries.upsert_check_item(s, rt.journal, item, department="SCJG", actor=bureau("SCJG"))
-        plan_item = {
-            "check_item": "SCJG-SP-01",
-            "ratio_bp": 300,
-            "frequency": 1,
-            "period_start": "2026-03-01",
-            "period_end": "2026-06-30",
-            "joint_departments": ["HBJ"],
-        }
-        plans.upsert_plan(
-            s, rt.journal, department="SCJG", year=2026, items=[plan_item], actor=bureau("SCJG")
-        )
-        plans.publish_plan(s, rt.journal, department="SCJG", year=2026, actor=bureau("SCJG"))
-        plan_item["ratio_bp"] = 500
-        plans.upsert_plan(
-            s,
-            rt.journal,
-            department="SCJG",
-            year=2026,
-            items=[plan_item],
-            reason="投诉增多，提高比例",
-            actor=bureau("SCJG"),
-        )
-        plans.publish_plan(s, rt.journal, department="SCJG", year=2026, actor=bureau("SCJG"))
-    with rt.engine.connect() as conn:
-        import json
 
-        size = rt.log.size(conn)
-        entries = [json.loads(raw) for raw in rt.log.entries(conn, 0, size)]
-    draw = next(e for e in entries if e["kind"] == "draw.result" and e["body"]["task"] == "T2026-0001/SCJG")
-    teams = draw["body"]["result"]["inspection"]["teams"]["assignments"]
-    names = {}
-    for e in entries:
-        if e["kind"] == "registry.target.batch.v2":
-            fields = e["body"]["fields"]
-            for rec in e["body"]["records"]:
-                row = dict(zip(fields, rec, strict=True))
-                names[row["uscc"]] = row["name"]
-    first, second = teams[0]["target"], teams[1]["target"]
-    task = "T2026-0001/SCJG"
-    with rt.transaction() as s:
-        j, actor = rt.journal, bureau("SCJG")
-        j.record(
-            s,
-            "result.publish",
-            result_body("R-0001", 1, task, first, names[first], ["未发现问题"]),
-            actor=actor,
-        )
-        j.record(
-            s,
-            "result.publish",
-            result_body("R-0002", 1, task, second, names[second], ["发现问题已责令改正"]),
-            actor=actor,
-        )
-        j.record(
-            s,
-            "result.objection.file",
-            {
-                "objection": "O-0001",
-                "result": "R-0002",
-                "version": 1,
-                "firm": second,
-                "channel": "online",
-                "received_on": "2026-03-22",
-                "grounds": "已在检查前整改",
-            },
-            actor=actor,
-        )
-        j.record(
-            s,
-            "result.objection.decide",
-            {
-                "objection": "O-0001",
-                "result": "R-0002",
-                "outcome": "corrected",
-                "reasons": "核实",
-                "decided_on": "2026-03-25",
-                "corrected": {"version": 2, "categories": ["未发现问题"], "subcategories": []},
-            },
-            actor=actor,
-        )
-        j.record(
-            s,
-            "result.publish",
-            result_body("R-0002", 2, task, second, names[second], ["未发现问题"]),
-            actor=actor,
-        )
-        j.record(
-            s,
-            "result.followup",
-            {
-                "result": "R-0001",
-                "step": "closed",
-                "on": "2026-03-26",
-                "unit": None,
-                "decision_no": None,
-                "transfer": None,
-            },
-            actor=actor,
-        )
-    return {"task": task, "firms": {first: names[first], second: names[second]}}
+
+def published_results(rt: Any) -> dict[str, Any]:
+    """From the log: the firms with published results ({uscc: name}), the corrected one first."""
+    with rt.engine.connect() as conn:
+        entries = [json.loads(raw) for raw in rt.log.entries(conn, 0, rt.log.size(conn))]
+    forms = [e["body"]["published"] for e in entries if e["kind"] == "result.publish"]
+    corrected = {f["firm"]["uscc"] for f in forms if f["version"] > 1}
+    firms = {
+        f["firm"]["uscc"]: f["firm"]["name"]
+        for f in sorted(forms, key=lambda f: f["firm"]["uscc"] not in corrected)
+    }
+    codes = {f["firm"]["uscc"]: f["result"] for f in forms}
+    return {"task": forms[0]["task"], "firms": firms, "corrected": sorted(corrected), "codes": codes}
 
 
 def build_demo_site(data_dir: Path, *, targets: int = 600) -> tuple[Any, Path, dict[str, Any]]:
@@ -160,7 +52,8 @@ def build_demo_site(data_dir: Path, *, targets: int = 600) -> tuple[Any, Path, d
     rt, report = run_demo(
         Settings(data_dir=data_dir, log_origin=DEMO_ORIGIN), targets=targets, base_url=BASE_URL
     )
-    extra = add_plans_and_results(rt)
+    publish_check_item(rt)
+    extra = published_results(rt)
     build_site(rt, report.site_dir, base_url=BASE_URL)
     return rt, report.site_dir, {**extra, "tasks": report.tasks}
 

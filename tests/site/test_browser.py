@@ -175,26 +175,29 @@ def _tamper_checkpoint_signature(site: Path, task: str) -> None:
 
 
 def _tamper_tile_hash(site: Path, task: str) -> None:
-    tile = sorted((site / "log" / "tile" / "0").rglob("*"), key=lambda p: str(p))
-    path = next(p for p in tile if p.is_file())
+    """Flip a bit of the first hash of the level-0 tile the checkpoint's tree uses."""
+    from ledger.tiles import TILE_WIDTH, tile_path
+
+    size = int((site / "log" / "checkpoint").read_text().split("\n")[1])
+    path = site / "log" / tile_path(0, 0, min(TILE_WIDTH, size))
     data = bytearray(path.read_bytes())
     data[0] ^= 1
     path.write_bytes(bytes(data))
 
 
 def _tamper_seed_byte(site: Path, task: str) -> None:
-    """Flip one byte of the draw's seed inside its entry bundle (the entry the verifier reads)."""
-    from ledger.tiles import decode_bundle, encode_bundle
+    """Flip one byte of the draw's seed inside the entry bundle the verifier reads (the one of
+    the checkpoint's size; bundles of earlier sizes stay published under ``.p/``)."""
+    from ledger.tiles import TILE_WIDTH, decode_bundle, encode_bundle, entries_path
 
-    for path in sorted((site / "log" / "tile" / "entries").rglob("*")):
-        if not path.is_file():
-            continue
+    size = int((site / "log" / "checkpoint").read_text().split("\n")[1])
+    for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+        path = site / "log" / entries_path(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
         entries = decode_bundle(path.read_bytes())
         for k, raw in enumerate(entries):
             entry = json.loads(raw)
             if entry["kind"] == "draw.result" and entry["body"]["task"] == task:
-                seed = entry["body"]["seed"]
-                pos = raw.index(seed.encode())
+                pos = raw.index(entry["body"]["seed"].encode())
                 swapped = b"0" if raw[pos : pos + 1] != b"0" else b"1"
                 entries[k] = raw[:pos] + swapped + raw[pos + 1 :]
                 path.write_bytes(encode_bundle(entries))

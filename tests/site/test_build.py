@@ -12,7 +12,7 @@ from drawsvc.demo import bureau
 from ledger.export import verify_directory
 from ledger.note import parse_verifier_key
 from public_site.build import build_site, clean
-from tests.site.support import BASE_URL, result_body
+from tests.site.support import BASE_URL
 
 
 def _tree(site: Path) -> dict[str, bytes]:
@@ -46,10 +46,10 @@ def test_every_page_a_draw_needs_is_published(demo_site: Any) -> None:
         firm = (site / "firms" / f"{uscc}.html").read_text(encoding="utf-8")
         assert f"draws/{task}.html#target-{uscc}" in firm
     assert 'id="log-' in html and "（组长）" in html
-    corrected = (site / "firms" / f"{list(extra['firms'])[1]}.html").read_text(encoding="utf-8")
+    corrected = (site / "firms" / f"{extra['corrected'][0]}.html").read_text(encoding="utf-8")
     assert "更正结果" in corrected and "第 2 版" in corrected
     dept = (site / "departments" / "SCJG.html").read_text(encoding="utf-8")
-    assert "投诉增多，提高比例" in dept and "（现行）" in dept and "食品经营者经营活动的监督检查" in dept
+    assert "下半年增加一次抽查" in dept and "（现行）" in dept and "食品经营者经营活动的监督检查" in dept
 
 
 def test_incremental_rebuild_rewrites_only_touched_pages_and_equals_a_full_build(
@@ -67,8 +67,8 @@ def test_incremental_rebuild_rewrites_only_touched_pages_and_equals_a_full_build
             s,
             "result.followup",
             {
-                "result": "R-0001",
-                "step": "rectified",
+                "result": extra["codes"][uscc],
+                "step": "rectification.confirmed",
                 "on": "2026-04-01",
                 "unit": None,
                 "decision_no": None,
@@ -131,8 +131,3 @@ def test_no_page_shows_an_inspectors_certificate_number(demo_site: Any) -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     assert "（组长）" in text
     assert not [c for c in certificates if c in text]
-
-
-def test_result_body_shape_matches_the_results_spec() -> None:
-    body = result_body("R-9", 1, "T", "91330105MA7TC00013", "x", ["未发现问题"])
-    assert set(body["published"]) >= {"result", "version", "task", "firm", "categories", "follow_up"}

@@ -102,18 +102,18 @@ def test_results_objections_and_follow_ups_fold_onto_the_result() -> None:
             _e("result.objection.file", {"objection": "O1", "result": "R1", "received_on": "2026-03-11"}),
             _e(
                 "result.objection.decide",
-                {"objection": "O1", "outcome": "corrected", "corrected": {"version": 2}},
+                {"objection": "O1", "outcome": "更正", "corrected": {"version": 2}},
             ),
             _e(
                 "result.publish",
                 {"result": "R1", "published": dict(form, version=2, categories=["未发现问题"])},
             ),
-            _e("result.followup", {"result": "R1", "step": "closed", "on": "2026-03-20"}),
+            _e("result.followup", {"result": "R1", "step": "rectification.ordered", "on": "2026-03-20"}),
         ]
     )
     r = st.results["R1"]
-    assert r.current.form["categories"] == ["未发现问题"] and r.follow_up == "closed"
-    assert r.objections[0]["outcome"] == "corrected" and r.objections[0]["corrected"] == 2
+    assert r.current.form["categories"] == ["未发现问题"] and r.follow_up == "rectification.ordered"
+    assert r.objections[0]["outcome"] == "更正" and r.objections[0]["corrected"] == 2
     assert pages.result_categories(st) == {"未发现问题": 1}
 
 
