@@ -298,8 +298,11 @@ def _fold_and_render(
         if kind == "task" and key in st.tasks and st.tasks[key].created_index is not None:
             entries = _read(log, conn, st.tasks[key].indices)
             pairs = [(i, json.loads(raw)) for i, raw in sorted(entries.items())]
-            html = pages.render_task(st, key, pairs, base_url=base_url)
+            record = pages.task_record(pairs)
+            html = pages.render_task(st, key, pairs, base_url=base_url, record=record)
             writer.write(pages.task_page(key), html.encode("utf-8"))
+            for rel, sub in pages.render_task_targets(st, key, record[0]).items():
+                writer.write(rel, sub.encode("utf-8"))
         elif kind == "firm" and key in st.firms:
             writer.write(pages.firm_page(key), pages.render_firm(st, key).encode("utf-8"))
         elif kind == "dept":

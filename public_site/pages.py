@@ -35,10 +35,25 @@ from public_site.state import (
 HERE = Path(__file__).parent
 RANGE = 256  # entries per range page of the log explorer: one C2SP level-0 tile
 RECENT_DRAWS = 10
+#: A draw of more targets than this lists only their codes on its page (every #target-<USCC>
+#: anchor stays there, and the verifier's page check sees them all); names, teams and results
+#: go to pages of TARGETS_PER_PAGE (docs/site.md §1). Keeps a 50,000-target page small.
+BIG_DRAW = 2000
+TARGETS_PER_PAGE = 1000
 
 
 def task_page(task: str) -> str:
     return f"draws/{task}.html"
+
+
+def targets_page(task: str, k: int) -> str:
+    return f"draws/{task}.targets-{k + 1}.html"
+
+
+def target_pages(task: Task) -> range:
+    """The detail pages of a big draw (none for a small one)."""
+    n = len(task.draw.targets) if task.draw else 0
+    return range((n + TARGETS_PER_PAGE - 1) // TARGETS_PER_PAGE) if n > BIG_DRAW else range(0)
 
 
 def firm_page(uscc: str) -> str:
@@ -72,6 +87,7 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(
         task_page=task_page,
+        targets_page=targets_page,
         firm_page=firm_page,
         dept_page=dept_page,
         entry_page=entry_page,
@@ -284,17 +300,26 @@ def render_department(state: SiteState, code: str) -> str:
     )
 
 
+def task_record(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[Any, str | None]:
+    """The draw record of a task's entries, or None and why (a malformed entry is shown, DR-5)."""
+    try:
+        return draw_record.build_record(entries), None
+    except DrawsvcError as exc:
+        return None, str(exc)
+
+
 def render_task(
-    state: SiteState, task_id: str, entries: Sequence[tuple[int, Mapping[str, Any]]], *, base_url: str
+    state: SiteState,
+    task_id: str,
+    entries: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    base_url: str,
+    record: tuple[Any, str | None] | None = None,
 ) -> str:
     """The public page of a task (docs/site.md §1.3): summary and drawn targets with their
     anchors ``#target-<USCC>``, the verifier, then the draw record's figures from the log."""
     task = state.tasks[task_id]
-    record, problem = None, None
-    try:
-        record = draw_record.build_record(entries)
-    except DrawsvcError as exc:  # a malformed entry is shown, never hidden (DR-5)
-        problem = str(exc)
+    record, problem = record or task_record(entries)
     results = state.task_results(task_id)
     path = task_page(task_id)
     return _render(
@@ -309,7 +334,35 @@ def render_task(
         experts=_experts(task, record),
         pool_labels=draw_record.POOL_LABELS,
         verify_url=f"{base_url}/{path}",
+        pages=target_pages(task),
+        per_page=TARGETS_PER_PAGE,
     )
+
+
+def render_task_targets(state: SiteState, task_id: str, record: Any) -> dict[str, str]:
+    """The detail pages of a big draw: names, teams and results of TARGETS_PER_PAGE targets each."""
+    task = state.tasks[task_id]
+    pages = target_pages(task)
+    if not pages or task.draw is None:
+        return {}
+    teams, results = _teams(state, task, record), state.task_results(task_id)
+    out = {}
+    for k in pages:
+        path = targets_page(task_id, k)
+        chunk = task.draw.targets[k * TARGETS_PER_PAGE : (k + 1) * TARGETS_PER_PAGE]
+        out[path] = _render(
+            "draw_targets.html",
+            path,
+            st=state,
+            t=task,
+            k=k,
+            pages=pages,
+            targets=chunk,
+            teams=teams,
+            results=results,
+            per_page=TARGETS_PER_PAGE,
+        )
+    return out
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ the tlog-tiles layout kept, pages from the log only."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,25 @@ def test_no_page_shows_an_inspectors_certificate_number(demo_site: Any) -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     assert "（组长）" in text
     assert not [c for c in certificates if c in text]
+
+
+def test_a_big_draw_lists_every_code_on_its_page_and_the_details_on_pages(
+    demo_site: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from public_site import pages
+
+    rt, _site, extra = demo_site
+    monkeypatch.setattr(pages, "BIG_DRAW", 5)
+    monkeypatch.setattr(pages, "TARGETS_PER_PAGE", 4)
+    out = tmp_path / "site"
+    build_site(rt, out, base_url=BASE_URL)
+    task = extra["task"]
+    main = (out / "draws" / f"{task}.html").read_text(encoding="utf-8")
+    codes = re.findall(r'<li id="target-([0-9A-Z]{18})"><code data-field="target">\1</code>', main)
+    assert len(codes) > 5 and len(set(codes)) == len(codes)
+    parent, _, unit = task.rpartition("/")
+    details = sorted((out / "draws" / parent).glob(f"{unit}.targets-*.html"))
+    assert len(details) == (len(codes) + 3) // 4
+    shown = "".join(p.read_text(encoding="utf-8") for p in details)
+    assert all(f'id="t-{u}"' in shown for u in codes) and "（组长）" in shown
+    assert 'data-field="target"' not in shown  # the verifier's page check reads the main page only
