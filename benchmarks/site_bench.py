@@ -197,8 +197,13 @@ def step_browser(data: Path, task: str) -> dict:
 def _fresh(step: str, *args: str) -> dict:
     """Run one step in a fresh interpreter (the user's path: a new process per command)."""
     cmd = [sys.executable, __file__, "--step", step, *args]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        return {"error": f"step {step} failed (exit {done.returncode})"}
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    sys.stderr.write(f"{step}: {json.dumps(out)}\n")
+    return out
 
 
 def main() -> None:
