@@ -35,7 +35,7 @@ PageKey = tuple[str, Any]
 
 #: Entry kinds cited by the entry after them (entries.md E-5) and registry import batches: they
 #: get no page of their own in the log explorer, only a line on their range page (docs/site.md §4).
-CHUNK_KINDS = frozenset({"draw.pool.members", "draw.avoidance", "draw.result.part"})
+CHUNK_KINDS = frozenset({"draw.pool.members", "draw.avoidance", "draw.result.part", "draw.disclose.part"})
 #: Kinds (by prefix) that get a page ``log/entry/<i>.html``: what a citizen follows from a draw,
 #: a result or a plan. Registry records (up to a million firms) are shown on their range page.
 ENTRY_PAGE_PREFIXES = (
@@ -60,6 +60,9 @@ KIND_LABELS = {
     "draw.commit": "承诺",
     "draw.result": "抽取结果",
     "draw.result.part": "抽取结果（分块）",
+    "draw.sealed": "抽取结果封存",
+    "draw.disclose": "启封公开抽取结果",
+    "draw.disclose.part": "启封内容（分块）",
     "draw.expert.response": "专家答复",
     "draw.expert.topup": "补抽专家",
     "draw.designate": "指定",
@@ -475,20 +478,60 @@ def _draw_result(st: SiteState, index: int, body: Mapping[str, Any], at: str, di
             result = json.loads("".join(parts[k] for k in sorted(parts)))
         except (ValueError, KeyError):
             result = None
-    flat = (
-        replay.summary(result) if isinstance(result, Mapping) else {"targets": [], "teams": [], "experts": []}
-    )
+    _drawn(st, task, index, rnd, at, _str(body.get("seed")) or "", result, body.get("counts"), dirty)
+
+
+def _sealed(st: SiteState, index: int, body: Mapping[str, Any], at: str, dirty: set[PageKey]) -> None:
+    """``draw.sealed`` (seal/v1): only the commitment to the result and when it opens are public."""
+    task = st._task(str(body["task"]))
+    sealed = _map(body.get("sealed"))
+    opens = _map(sealed.get("opens"))
+    task.sealed = {
+        "commitment": _str(sealed.get("commitment")) or "",
+        "opens_on": _str(opens.get("date")) or _str(opens.get("event")) or "",
+    }
+
+
+def _disclose(st: SiteState, index: int, body: Mapping[str, Any], at: str, dirty: set[PageKey]) -> None:
+    """``draw.disclose``: the sealed plaintext, i.e. what ``draw.result`` would have published."""
+    task = st._task(str(body["task"]))
+    rnd = _int(body.get("round")) or 1
+    plain = body.get("plaintext")
+    parts = st._parts.pop((task.task, rnd), {})
+    if not isinstance(plain, Mapping) and parts:
+        try:
+            plain = json.loads("".join(parts[k] for k in sorted(parts)))
+        except (ValueError, KeyError):
+            plain = None
+    plain = _map(plain)
+    _drawn(st, task, index, rnd, at, _str(plain.get("seed")) or "", plain.get("result"), None, dirty)
+
+
+def _drawn(
+    st: SiteState,
+    task: Task,
+    index: int,
+    rnd: int,
+    at: str,
+    seed: str,
+    result: Any,
+    counts: Any,
+    dirty: set[PageKey],
+) -> None:
+    """A round's result becomes public (draw.result, or draw.disclose of a sealed one)."""
+    empty = {"targets": [], "teams": [], "experts": []}
+    flat = replay.summary(result) if isinstance(result, Mapping) else empty
     previous = task.draw
-    counts = {k: v for k, v in _map(body.get("counts")).items() if isinstance(v, int)}
     task.draw = Draw(
         index=index,
         round=rnd,
         at=at,
-        seed=_str(body.get("seed")) or "",
+        seed=seed,
         targets=list(flat["targets"]),
         teams={t["target"]: Team(t["target"], t["leader"], list(t["members"])) for t in flat["teams"]},
         experts=list(flat["experts"]),
-        counts=counts,
+        counts={k: v for k, v in _map(counts).items() if isinstance(v, int)}
+        or {"targets": len(flat["targets"]), "teams": len(flat["teams"]), "experts": len(flat["experts"])},
     )
     task.sealed = None
     department = task.department or "—"
@@ -598,6 +641,9 @@ _HANDLERS = {
     "draw.commit": _commit,
     "draw.result.part": _result_part,
     "draw.result": _draw_result,
+    "draw.sealed": _sealed,
+    "draw.disclose.part": _result_part,
+    "draw.disclose": _disclose,
     "task.lock": _lock,
     "inspection.record": _inspection,
     "result.publish": _publish,

@@ -180,3 +180,22 @@ def test_checkpoint_view_reads_cosignature_timestamps() -> None:
 def test_entry_pages_prove_inclusion_in_a_size_that_never_changes_once_the_tile_is_full() -> None:
     assert pages.proof_size(10, 100) == 100
     assert pages.proof_size(10, 300) == 256 == pages.proof_size(255, 10**6)
+
+
+def test_a_sealed_draw_shows_its_commitment_until_disclosed() -> None:
+    sealed = {"spec": "drawsvc/seal/v1", "commitment": "ab" * 32, "opens": {"date": "2026-04-01"}}
+    plain = {"seed": "11" * 32, "result": {"inspection": {"targets": {"selected": [A]}, "teams": None}}}
+    st, dirty = _fold(
+        [
+            _e("task.create", {"task": "T1", "title": "t", "year": 2026, "organiser": "SCJG"}),
+            _e(
+                "draw.sealed",
+                {"task": "T1", "round": 1, "commit": 0, "sealed": sealed, "counts": {"targets": 1}},
+            ),
+        ]
+    )
+    t = st.tasks["T1"]
+    assert t.status == "已封存" and t.sealed == {"commitment": "ab" * 32, "opens_on": "2026-04-01"}
+    assert t.draw is None and A not in st.firms  # nothing drawn is public before the disclosure
+    dirty = st.apply(2, _e("draw.disclose", {"task": "T1", "round": 1, "plaintext": plain, "parts": None}))
+    assert t.sealed is None and t.draw is not None and t.draw.targets == [A] and ("firm", A) in dirty
