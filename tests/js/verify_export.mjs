@@ -19,7 +19,7 @@ for (let n = 0; n * 256 < size; n++) {
   const w = tileWidth(size, 0, n);
   decodeBundle(readFileSync(join(dir, prefix, entriesPath(n, w))), w).forEach((raw, k) => {
     const e = JSON.parse(Buffer.from(raw).toString("utf8"));
-    if (e.kind === "draw.result") draws.push([n * 256 + k, e.body.task]);
+    if (e.kind === "draw.result" || e.kind === "draw.sealed") draws.push([n * 256 + k, e.body.task]);
   });
 }
 const out = [];

@@ -2,7 +2,7 @@
 // docs/tasks.md §5). Port of drawsvc/tasks/logread.py (inputs), drawsvc/tasks/replay.py (the
 // one mapping from log entries to engine requests) and drawsvc/tasks/verify.py (checks V-1 … V-5).
 // Pure: `read(index)` returns a decoded entry (may be async); nothing else is consulted.
-import { compareIds, fromHex, sha256, toHex, VerifyError } from "./bytes.mjs";
+import { compareIds, concat, fromHex, sha256, toHex, utf8, VerifyError } from "./bytes.mjs";
 import * as engine from "./draw/engine.mjs";
 import { canonicalText } from "./jcs.mjs";
 import { freezeAsync, freezeAvoidance, freezeExperts, freezeInspectors, freezeTargets } from "./draw/pool.mjs";
@@ -107,6 +107,50 @@ export async function resultOf(read, drawIndex) {
     text += part.text;
   }
   try { const r = JSON.parse(text); Object.defineProperty(r, JCS_TEXT, { value: text }); return [body, r]; } catch { throw new ReplayError("result.entry", "parts", `log entry ${drawIndex}: the joined result parts are not JSON`, drawIndex); }
+}
+
+/**
+ * verify.draw_of: a draw.result as resultOf gives it, with seal null; a draw.sealed
+ * (docs/specs/sealed-draws.md) before its draw.disclose: [body, null, seal]; after it, the body a
+ * draw.result would have had and the disclosed result, once the disclosure opens the sealed
+ * commitment: SHA-256(salt ‖ RFC 8785(plaintext)) (SEAL-3) and binds this draw (SEAL-9).
+ * `later()`: the [index, entry] pairs after the draw.
+ */
+export async function drawOf(read, drawIndex, later) {
+  const entry = await read(drawIndex);
+  if (entry?.kind !== "draw.sealed") return [...(await resultOf(read, drawIndex)), null];
+  const body = expect(entry, "draw.sealed", drawIndex, null, "result.entry");
+  const sealed = body.sealed ?? {};
+  const seal = { spec: sealed.spec, commitment: sealed.commitment, opens: sealed.opens, disclosed: null };
+  const found = (await later()).filter(([, e]) => e.kind === "draw.disclose" && e.body?.task === body.task && e.body?.sealed === drawIndex);
+  if (found.length === 0) return [body, null, seal];
+  const fail = (what, message, index) => new ReplayError("seal.disclosure", what, message, index);
+  if (found.length > 1) throw fail("disclose", "the sealed draw is disclosed twice", found[1][0]);
+  const [index, { body: d }] = found[0];
+  if (d.round !== body.round || d.commitment !== sealed.commitment) throw fail("disclose.commitment", "the disclosure names another round or commitment", index);
+  let plaintext = d.plaintext;
+  if (d.parts != null) {
+    const [first, count] = span(body.task, d.parts);
+    let text = "";
+    for (let i = 0; i < count; i++) {
+      const part = expect(await read(first + i), "draw.disclose.part", first + i, body.task, "seal.disclosure");
+      if (part.chunk !== i || part.chunks !== count || part.round !== d.round) throw fail("disclose.parts", `log entry ${first + i}: disclosure part out of order (expected ${i}/${count})`, first + i);
+      text += part.text;
+    }
+    try { plaintext = JSON.parse(text); } catch { throw fail("disclose.parts", "the joined plaintext is not JSON", index); }
+  }
+  if (typeof d.salt !== "string" || !/^[0-9a-f]{64}$/.test(d.salt)) throw fail("disclose.salt", "the salt is not 64 lower-case hex digits", index);
+  if (plaintext === null || typeof plaintext !== "object" || Array.isArray(plaintext)) throw fail("disclose.plaintext", "the plaintext is not an object", index);
+  if (toHex(sha256(concat(fromHex(d.salt), utf8(canonicalText(plaintext))))) !== sealed.commitment) {
+    throw fail("disclose.plaintext", "SHA-256(salt ‖ RFC8785(plaintext)) is not the sealed commitment", index);
+  }
+  for (const key of ["task", "round", "commit"]) {
+    if (plaintext[key] !== body[key]) throw fail(`disclose.plaintext.${key}`, "the plaintext binds another draw", index);
+  }
+  seal.disclosed = index;
+  const opened = { task: plaintext.task, round: plaintext.round, commit: plaintext.commit, reveals: plaintext.reveals, beacon: plaintext.beacon,
+    avoidance_salt: plaintext.avoidance_salt, seed: plaintext.seed, spec: body.spec, counts: body.counts, parts: null, result: plaintext.result };
+  return [opened, plaintext.result, seal];
 }
 
 /** The frozen pool of logged rows (draw-spec §5), as replay.freeze; pages hashed by WebCrypto. */
@@ -230,7 +274,7 @@ function compare(step, what, logged, recomputed, index) {
  * followups}.
  */
 export async function verifyDrawEntries(read, drawIndex, later, step) {
-  const [body, logged] = await step("result.entry", async () => resultOf(read, drawIndex));
+  const [body, logged, seal] = await step("result.entry", async () => drawOf(read, drawIndex, later));
   const task = body.task, round = body.round;
   const inputs = await step("commit.entry", async () => {
     const inp = await inputsFromEntries(read, Number(body.commit));
@@ -252,6 +296,19 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
     }
     return out;
   });
+  if (seal !== null) {
+    await step("seal.sealed", async () => {
+      const wanted = commit.params?.seal ?? null;
+      if (seal.spec !== "drawsvc/seal/v1" || wanted === null || canonicalText(seal.opens ?? null) !== canonicalText(wanted.opens ?? null)) {
+        throw new ReplayError("seal.sealed", "sealed.opens", "the seal is not the one the committed parameters ask for", drawIndex);
+      }
+      return seal;
+    });
+    if (logged === null) {  // not disclosed yet: what the log allows has been checked (SEAL-9)
+      return { task, round, seed: null, result: null, final: null, followups: [], commitIndex: inputs.commitIndex, body, seal };
+    }
+    await step("seal.disclosure", async () => seal);
+  }
   const secrets = await step("reveal.commitments", async () => {
     try { return checkReveals(commit.commitments, body.reveals ?? []); } catch (e) {
       throw new ReplayError("reveal.commitments", "reveals", e.message, drawIndex);
@@ -282,7 +339,14 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
     if (body.seed !== seed) throw new ReplayError("seed.derive", "seed", "the logged seed is not the one derived from the reveals, pool roots and beacon", drawIndex);
     return out;
   });
-  await step("result.recompute", async () => compare("result.recompute", "result", logged, recomputed, drawIndex));
+  await step("result.recompute", async () => {
+    compare("result.recompute", "result", logged, recomputed, drawIndex);
+    if (seal !== null) {  // SEAL-9: the counts published while sealed are the disclosed result's
+      const teams = recomputed.inspection?.teams?.assignments ?? [];
+      const counts = { targets: (recomputed.inspection?.targets?.selected ?? []).length, teams: teams.length, experts: (recomputed.experts?.experts?.panel ?? []).length };
+      if (canonicalText(body.counts ?? null) !== canonicalText(counts)) throw new ReplayError("result.recompute", "counts", "the sealed counts are not those of the disclosed result", drawIndex);
+    }
+  });
   let state = recomputed;
   const followups = [];
   await step("followups.replay", async () => {
@@ -312,7 +376,7 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
   if (commit.parent_draw != null) {
     await step("subdraw.share", async () => checkShare(read, inputs, Number(commit.parent_draw)));
   }
-  return { task, round, seed: body.seed, result: logged, final: state, followups, commitIndex: inputs.commitIndex, body };
+  return { task, round, seed: body.seed, result: logged, final: state, followups, commitIndex: inputs.commitIndex, body, seal };
 }
 
 /**

@@ -22,6 +22,8 @@ export const STEPS = [
   ["commit.entry", "读取抽取前的承诺条目与冻结名单"],
   ["log.inclusion", "核对所用条目均已收录于日志（默克尔证明）"],
   ["pools.roots", "核对候选名单的根哈希"],
+  ["seal.sealed", "核对封存抽取的封存方式与承诺时的参数一致"],
+  ["seal.disclosure", "核对公开的抽取内容与封存时的承诺一致"],
   ["reveal.commitments", "核对各方揭示的秘密与事先承诺一致"],
   ["beacon.committed", "核对公共随机信标为事先公布的轮次"],
   ["beacon.signature", "核对公共随机信标的签名（drand）"],
@@ -42,6 +44,8 @@ const STEP_REASONS = {
   "commit.entry": "抽取结果引用的承诺条目或名单分块与之不对应",
   "log.inclusion": "条目或日志瓦片已被改动：默克尔证明不成立",
   "pools.roots": "日志中的候选名单与承诺时的根哈希不符",
+  "seal.sealed": "封存方式（开启日期或事件）与承诺时公布的参数不符",
+  "seal.disclosure": "公开的抽取内容或盐值与封存时的承诺不符，或公开了另一次抽取",
   "reveal.commitments": "揭示的秘密与事先的承诺不符",
   "beacon.committed": "所用的公共随机信标不是事先公布的轮次",
   "beacon.signature": "公共随机信标的签名无效",
@@ -83,7 +87,8 @@ class StepFailure extends Error {}
  * onStep(step) (called as each step finishes).
  */
 export async function verifyDraw(options) {
-  const { fetchFile, drawIndex, task = null, logPrefix = "log/", onStep = null } = options;
+  const { fetchFile, task = null, logPrefix = "log/", onStep = null } = options;
+  let { drawIndex } = options;
   const steps = [];
   const done = new Set();
   const record = (code, ok, reason = "", detail = null) => {
@@ -169,6 +174,15 @@ export async function verifyDraw(options) {
       return entry;
     };
 
+    // A sealed draw may be named by its disclosure (draw.disclose cites the draw.sealed entry):
+    // the draw is verified from its sealed entry, the disclosure found after it (SEAL-9).
+    // (A failure to read it is left to the result.entry step, which reports it.)
+    let named = null;
+    try { named = drawIndex < size ? await read(drawIndex) : null; } catch { named = null; }
+    if (named?.kind === "draw.disclose" && Number.isSafeInteger(named.body?.sealed) && named.body.sealed < drawIndex) {
+      drawIndex = named.body.sealed;
+    }
+
     // the draw page (read once: follow-up indices now, page.display at the end)
     const pagePath = options.pagePath ?? (task !== null ? `draws/${String(task).split("/").map(encodeURIComponent).join("/")}.html` : false);
     let html = null;
@@ -190,6 +204,7 @@ export async function verifyDraw(options) {
     };
     const reasons = {
       "pools.roots": "由日志中的名单重新计算的根哈希与承诺一致",
+      "seal.disclosure": "公开内容的 SHA-256（含盐值）与封存承诺一致，以下按公开内容重算",
       "reveal.commitments": "每一方揭示的秘密均与其承诺相符",
       "beacon.committed": "信标与承诺时公布的一致（或未使用信标）",
       "avoidance.salt": "盐值与承诺相符",
@@ -209,6 +224,12 @@ export async function verifyDraw(options) {
         const beacon = (await read(drawIndex)).body.beacon;
         if (beacon && beacon.signature) await step("beacon.signature", async () => (await import("./beacon.mjs")).verifyBeacon(beacon), "drand 签名有效");
       }
+      if (code === "seal.sealed") {
+        return step(code, fn, (seal) => {
+          const opens = seal.opens?.date ? `开启日期 ${seal.opens.date}` : `开启事件：${seal.opens?.event ?? "—"}`;
+          return seal.disclosed === null ? `封存中（${opens}）：结果尚未公开，公开后方可逐字节重算` : `已于日志第 ${seal.disclosed} 条公开（${opens}）`;
+        });
+      }
       if (code === "followups.replay") {
         return step(code, fn, (list) => (list.length ? `已重放 ${list.length} 项后续事项，与日志一致` : "抽取后无补抽、替换或指定"));
       }
@@ -217,7 +238,7 @@ export async function verifyDraw(options) {
     if (!done.has("log.inclusion")) record("log.inclusion", true, `${included} 个条目的默克尔证明均通过`);
     result = v;
 
-    if (pagePath) {
+    if (pagePath && v.result !== null) {  // a sealed draw not yet disclosed shows no result to compare
       await step("page.display", async () => {
         if (html === null) return "本页未能读取，略过显示核对";
         checkDisplayed(html, v);
