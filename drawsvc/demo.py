@@ -15,7 +15,8 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from drawsvc import sample
 from drawsvc.api.auth import create_api_key
 from drawsvc.calendar.service import ensure_bundled
 from drawsvc.draw.seed import commitment
-from drawsvc.journal import SYSTEM, Actor
+from drawsvc.journal import SHANGHAI, SYSTEM, Actor
+from drawsvc.plans import service as plans
 from drawsvc.registries import expert_rules
 from drawsvc.registries import service as registries
 from drawsvc.registries.experts import upsert_pool
@@ -95,6 +97,7 @@ class DemoReport:
     records: list[Path] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     log_size: int = 0
+    results: dict[str, Any] = field(default_factory=dict)  # run_results: codes by what they show
 
 
 Step = Callable[[str], None]
@@ -183,7 +186,38 @@ def load_registries(rt: Runtime, samples: Path, *, targets: int, step: Step) -> 
     return counts
 
 
+def publish_plans(rt: Runtime, step: Step) -> None:
+    """年度抽查计划: each department plans its check item for the year and publishes it (logged),
+    then the market regulator revises its plan once, with a reason (both versions stay public)."""
+    step("年度抽查计划：各部门制定并公示，市场监管局修订一次")
+    for code, item in CHECK_ITEMS.items():
+        ratio = max(item.get("min_ratio_bp", 100), 300)
+        items = [{"check_item": item["code"], "ratio_bp": ratio, "frequency": 1,
+                  "period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-06-30"}]
+        with rt.transaction() as s:
+            plans.upsert_plan(s, rt.journal, department=code, year=YEAR, items=items, actor=bureau(code))
+            plans.publish_plan(s, rt.journal, department=code, year=YEAR, actor=bureau(code))
+    revised = [{"check_item": CHECK_ITEMS["SCJG"]["code"], "ratio_bp": 500, "frequency": 2,
+                "period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-12-31"}]
+    with rt.transaction() as s:
+        plans.upsert_plan(s, rt.journal, department="SCJG", year=YEAR, items=revised,
+                          reason="下半年增加一次抽查", actor=bureau("SCJG"))
+        plans.publish_plan(s, rt.journal, department="SCJG", year=YEAR, actor=bureau("SCJG"))
+
+
+def replace_one_inspector(rt: Runtime, task: str, department: str, step: Step) -> None:
+    """A drawn inspector falls ill: replaced from the same random stream, with reason and approver."""
+    step(f"联合抽查：{DEPARTMENTS[department]} 一名检查人员因病更换（说明理由并经批准）")
+    with rt.transaction() as s:
+        result = task_repository.current_draw(s, task).result
+        team = result["inspection"]["teams"]["assignments"][0]
+        tasks.replace_inspector(s, rt.journal, task=task, target=team["target"],
+                                inspector=team["members"][-1]["id"], reason="因病住院", approver="分管副局长",
+                                actor=bureau(department))
+
+
 def run_tasks(rt: Runtime, step: Step) -> list[str]:
+    publish_plans(rt, step)
     created: list[str] = []
     # 1. A joint task (市场监管 + 生态环境 + 商务): the organiser draws targets, each
     #    department then draws its own inspectors for the same targets (two-level draw).
@@ -220,6 +254,8 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
             ).code
         _commit_and_draw(rt, sub, dept)
         created.append(sub)
+        if dept == "HBJ":
+            replace_one_inspector(rt, sub, dept, step)
 
     # 2. 市抽县查 by region: a stratified sample, locked and dispatched to the districts.
     step("分层抽取：按区县分层，锁定并派发")
@@ -352,7 +388,10 @@ def run_demo(
     rt = open_runtime(settings)
     report = DemoReport(data_dir=data_dir, site_dir=data_dir / "site")
     report.counts = load_registries(rt, data_dir / "samples", targets=targets, step=step)
+    demo_clock, service_clock = DemoClock(DEMO_DAY), rt.journal.clock
+    rt.journal.clock = demo_clock  # the demo's days: deadlines fall in the bundled calendar years
     report.tasks = run_tasks(rt, step)
+    report.results = run_results(rt, demo_clock, step)
 
     # API keys for trying the API (their creation is logged, so before the site is built).
     with rt.transaction() as s:
@@ -385,4 +424,182 @@ def run_demo(
         path.write_text(draw_record.render_html(rec, verify_base_url=base_url), encoding="utf-8")
         report.records.append(path)
     build_site(rt, report.site_dir, base_url=base_url)
+    rt.journal.clock = service_clock  # the served API runs on the service's own clock
     return rt, report
+
+
+# --- results (docs/specs/results.md): entered, published, one objection corrected, one transfer ----
+
+
+class DemoClock:
+    """The demo's service clock: ``day`` at 09:00 Asia/Shanghai plus the seconds since it was set.
+
+    The demo runs on fixed days (DEMO_DAY onwards) so that every working-day deadline it stores
+    falls in a year the bundled calendar covers, whatever the real date."""
+
+    def __init__(self, day: date) -> None:
+        self.set(day)
+
+    def set(self, day: date) -> None:
+        import time
+
+        self.day, self._started = day, time.monotonic()
+
+    def __call__(self) -> datetime:
+        import time
+
+        start = datetime.combine(self.day, dtime(9, 0), tzinfo=SHANGHAI)
+        return (start + timedelta(seconds=time.monotonic() - self._started)).replace(microsecond=0)
+
+
+DEMO_RESULTS = 6  # results entered in the SCJG part of the joint task
+
+
+def run_results(rt: Runtime, clock: DemoClock, step: Step) -> dict[str, Any]:
+    """Results of the joint task's SCJG sub-draw: entered by the teams, audited and published;
+    one objection corrects a result (both versions published), one follow-up is transferred to
+    the public security organ; the districts confirm the 市抽县查 dispatch except one."""
+    from drawsvc.results import dispatch, followups, objections
+    from drawsvc.results import service as results
+
+    sub, scjg = "T2026-0001/SCJG", bureau("SCJG")
+    step("检查结果：派发确认（一个区县未确认）")
+    with rt.transaction() as s:
+        strat = "T2026-0002"
+        units = sorted(task_repository.current_draw(s, strat).dispatch or {})
+        results.set_department_settings(
+            s, rt.journal, department="SCJG", results_due_working_days=5, actor=scjg
+        )
+    clock.set(DEMO_DAY + timedelta(days=1))
+    with rt.transaction() as s:
+        for unit in units[1:]:
+            dispatch.confirm_dispatch(s, rt.journal, task=strat, unit=unit, actor=bureau(unit))
+    with rt.transaction() as s:
+        tasks.lock_draw(s, rt.journal, task=sub, actor=scjg)
+        draw = task_repository.current_draw(s, sub)
+        assignments = draw.result["inspection"]["teams"]["assignments"][:DEMO_RESULTS]
+    step(f"检查结果：{len(assignments)} 个检查组录入、确认、审核、公示")
+    outcomes = [
+        (["未发现问题"], []),
+        (["发现问题待后续处理"], ["未按规定公示应当公示的信息"]),
+        (["发现问题经责令已改正"], []),
+        (["发现问题待后续处理", "不配合检查情节严重"], ["违反其他部门相关规定"]),
+        (["未发现问题"], []),
+        (["通过登记的住所（经营场所）无法联系"], []),
+    ]
+    clock.set(date(2026, 3, 4))
+    codes: list[str] = []
+    with rt.transaction() as s:
+        for k, a in enumerate(assignments):
+            leader = next(m["id"] for m in a["members"] if m["leader"])
+            cats, subs = outcomes[k % len(outcomes)]
+            signed = k != 3
+            row = results.submit_result(
+                s,
+                rt.journal,
+                task=sub,
+                actor=scjg,
+                target=a["target"],
+                check_item={"department": "SCJG", "code": CHECK_ITEMS["SCJG"]["code"]},
+                inspector=leader,
+                inspected_on=date(2026, 3, 3),
+                method="实地核查" if k % 2 == 0 else "书面检查",
+                firm_signed=signed,
+                refusal_note=None if signed else "法定代表人拒绝在检查记录上签字",
+                witness=None if signed else "社区网格员",
+                categories=cats,
+                subcategories=subs,
+            )
+            for m in a["members"]:
+                if m["id"] != leader:
+                    if k == 2:
+                        results.dissent_result(
+                            s,
+                            rt.journal,
+                            result=row.code,
+                            inspector=m["id"],
+                            reason="整改材料当场未核验原件",
+                            actor=scjg,
+                        )
+                    else:
+                        results.confirm_result(s, rt.journal, result=row.code, inspector=m["id"], actor=scjg)
+            codes.append(row.code)
+    clock.set(date(2026, 3, 5))
+    with rt.transaction() as s:
+        results.audit_results(s, rt.journal, results=codes, approver="SCJG-KZ-01", actor=scjg)
+        results.publish_results(s, rt.journal, results=codes, actor=scjg)
+    step("检查结果：企业异议经复核更正，两个版本均公示")
+    clock.set(date(2026, 3, 9))
+    firm = assignments[1]["target"]
+    with rt.transaction() as s:
+        obj = objections.file_objection(
+            s,
+            rt.journal,
+            result=codes[1],
+            firm=firm,
+            channel="书面",
+            received_on=date(2026, 3, 9),
+            grounds="企业年度报告已于抽查前依法公示",
+            objector="企业委托代理人",
+            actor=scjg,
+        )
+    clock.set(date(2026, 3, 16))
+    with rt.transaction() as s:
+        objections.decide_objection(
+            s,
+            rt.journal,
+            objection=obj.code,
+            outcome="更正",
+            reasons="经核实，企业已于抽查前公示年度报告",
+            categories=["未发现问题"],
+            actor=scjg,
+        )
+        results.publish_result(s, rt.journal, result=codes[1], actor=scjg)
+    step("后续处置：立案后移送公安机关")
+    with rt.transaction() as s:
+        followups.record_follow_up(
+            s,
+            rt.journal,
+            result=codes[3],
+            step="case.opened",
+            on=date(2026, 3, 10),
+            unit="杭州市市场监督管理局执法稽查处",
+            actor=scjg,
+        )
+        followups.record_follow_up(
+            s,
+            rt.journal,
+            result=codes[3],
+            step="transferred",
+            on=date(2026, 3, 16),
+            unit="杭州市市场监督管理局执法稽查处",
+            transfer_kind="judiciary",
+            transferred_to="杭州市公安局",
+            actor=scjg,
+        )
+        followups.record_follow_up(
+            s,
+            rt.journal,
+            result=codes[2],
+            step="rectification.ordered",
+            on=date(2026, 3, 3),
+            unit="杭州市市场监督管理局",
+            actor=scjg,
+        )
+        followups.record_follow_up(
+            s,
+            rt.journal,
+            result=codes[2],
+            step="rectification.confirmed",
+            on=date(2026, 3, 12),
+            unit="杭州市市场监督管理局",
+            actor=scjg,
+        )
+    return {
+        "task": sub,
+        "published": codes,
+        "corrected": codes[1],
+        "objection": obj.code,
+        "transferred": codes[3],
+        "unconfirmed_dispatch": f"{strat}#{units[0]}" if units else None,
+    }

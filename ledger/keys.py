@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from ledger.errors import KeyFileError, MalformedError
@@ -16,6 +17,20 @@ from ledger.note import Signer, generate_key, new_signer
 
 KEY_FILE_MODE = 0o600
 MAX_KEY_FILE_SIZE = 4096
+GROUP_OR_OTHERS = 0o077  # permission bits that must be clear on a private key or secret file
+
+
+def require_private_mode(path: Path | str, mode: int) -> None:
+    """Refuse a secret file that group or others may read or write, saying how to fix it.
+
+    A key or commit secret someone else could read is not a secret any more: starting with it
+    would sign (or reveal) under a key the operator no longer controls alone.
+    """
+    if mode & GROUP_OR_OTHERS:
+        raise KeyFileError(
+            f"{path} is readable or writable by group or others (mode {stat.S_IMODE(mode):04o}); "
+            f"run `chmod 600 {path}`, and replace the secret if someone else may have read it"
+        )
 
 
 def generate_signer(name: str) -> tuple[str, Signer]:
@@ -82,6 +97,7 @@ def load_signer(path: Path | str) -> Signer:
     path = Path(path)
     try:
         with path.open("rb") as f:
+            require_private_mode(path, os.fstat(f.fileno()).st_mode)
             data = f.read(MAX_KEY_FILE_SIZE + 1)
     except OSError as e:
         raise KeyFileError(f"cannot read key file {path}: {e.strerror}") from None

@@ -40,6 +40,7 @@ ROUTE_MODULES = (
     "imports",
     "tasks",
     "plans",
+    "results",
 )
 
 

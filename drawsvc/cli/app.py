@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from drawsvc.cli import db
+from drawsvc.cli.backup import backup_command, restore_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
 from drawsvc.cli.keys import app as keys_app
@@ -15,6 +16,7 @@ from drawsvc.cli.output import run_guarded
 from drawsvc.cli.plan import app as plan_app
 from drawsvc.cli.record import app as record_app
 from drawsvc.cli.registry import app as registry_app
+from drawsvc.cli.result import app as result_app
 from drawsvc.cli.serve import app as serve_app
 from drawsvc.cli.task import app as task_app
 from drawsvc.cli.verify import verify_draw_command
@@ -33,6 +35,9 @@ app.add_typer(serve_app, name="serve")
 app.add_typer(registry_app, name="registry")
 app.add_typer(record_app, name="record")
 app.add_typer(plan_app, name="plan")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
+app.add_typer(result_app, name="result")
 
 
 def main() -> None:

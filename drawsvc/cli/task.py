@@ -19,6 +19,7 @@ import typer
 
 from drawsvc.cli.output import console
 from drawsvc.errors import InvalidInput, NotFound
+from ledger.keys import require_private_mode
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -89,11 +90,14 @@ def save_secret(task: str, round_: int, secret: bytes, party: str = "operator") 
 
 def load_secret(task: str, round_: int, party: str = "operator") -> str:
     path = _secret_path(task, round_, party)
-    if not path.exists():
+    try:
+        with path.open("r", encoding="ascii") as fh:
+            require_private_mode(path, os.fstat(fh.fileno()).st_mode)
+            return fh.read().strip()
+    except FileNotFoundError:
         raise NotFound(
             f"task {task}: no saved {party} secret for round {round_} (pass --secret)", subject=task
-        )
-    return path.read_text().strip()
+        ) from None
 
 
 def _print(obj: Any) -> None:

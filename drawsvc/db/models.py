@@ -8,6 +8,7 @@ from __future__ import annotations
 import drawsvc.calendar.models
 import drawsvc.plans.models
 import drawsvc.registries.models
+import drawsvc.results.models
 import drawsvc.tasks.models  # noqa: F401
 from drawsvc.api import auth, idempotency  # noqa: F401  (api_keys, api_idempotency_keys)
 from drawsvc.db.base import Base

@@ -22,7 +22,7 @@ from drawsvc.registries import models as m
 from drawsvc.registries import rules, vocab
 from drawsvc.registries.expert_rules import PoolRules, qualification_failures
 from drawsvc.registries.identity import validate_id_number
-from drawsvc.registries.uscc import check_character_of_set, validate_uscc
+from drawsvc.registries.uscc import AUTHORITIES, check_character_of_set, validate_uscc
 
 _TARGET_STATUS = vocab.label_to_code(vocab.TARGET_STATUS)
 _INSPECTOR_STATUS = vocab.label_to_code(vocab.INSPECTOR_STATUS)
@@ -92,7 +92,8 @@ def parse_target(raw: Mapping[str, Any]) -> tuple[TargetRecord | None, list[Inva
 
 
 _TARGET_CELLS_RE = re.compile(
-    r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}\x00[1-8][0-9]{5}\x00[^\x00-\x1f\x7f]*"
+    f"[{''.join(sorted(AUTHORITIES))}]"  # RG-40: an allocated registration-authority code
+    r"[0-9A-HJ-NP-RTUWXY][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}\x00[1-8][0-9]{5}\x00[^\x00-\x1f\x7f]*"
 )
 
 
@@ -124,7 +125,7 @@ def parse_target_fast(raw: Mapping[str, Any]) -> dict[str, Any] | None:
         or type(scale) is not str
         or type(authority) is not str
         or type(industry) is not str
-        # RG-07 credit code, RG-09 region code and RG-02 no control characters, in one match:
+        # RG-07/RG-40 credit code, RG-09 region code and RG-02 no control characters, in one match:
         # the NUL separators cannot occur inside any of the three parts' accepted characters
         or not _TARGET_CELLS_RE.fullmatch(f"{uscc}\x00{region}\x00{name}{ttype}{scale}{authority}{industry}")
         or check_character_of_set(uscc[:17]) != uscc[17]

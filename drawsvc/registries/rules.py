@@ -12,6 +12,7 @@ CODE_FORMAT = "RG-06"  # public identifier format (department, item, inspector, 
 # Targets
 USCC_FORMAT = "RG-07"  # 18 characters of the GB 32100 set, region digits
 USCC_CHECK = "RG-08"  # GB 32100-2015 check character
+USCC_AUTHORITY = "RG-40"  # position 1 is an allocated registration-authority code (表 1)
 REGION_CODE = "RG-09"  # 6-digit 行政区划代码
 CREDIT_CLASS = "RG-10"  # A/B/C/D
 RISK_FLAG = "RG-11"  # one of the four risk flags

@@ -8,6 +8,8 @@ Spec: docs/specs/registries.md §3 (rules RG-06, RG-07).
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from operator import getitem
 
 from drawsvc.errors import InvalidInput
@@ -42,6 +44,17 @@ _BASE34_DIGITS = str.maketrans({c: "0123456789abcdefghijklmnopqrstuvwx"[v] for c
 _CHECK_OF_SUM = tuple(CHARSET[(MODULUS - r) % MODULUS] for r in range(MODULUS))
 
 
+def _load_authorities() -> dict[str, str]:
+    """Position 1, the registration-authority code: the allocated codes as data with their source
+    (``data/uscc-authorities.json``, GB 32100-2015 表 1). A code outside it is unallocated."""
+    text = resources.files("drawsvc.registries").joinpath("data/uscc-authorities.json").read_text("utf-8")
+    codes: dict[str, str] = json.loads(text)["codes"]
+    return codes
+
+
+AUTHORITIES = _load_authorities()
+
+
 def check_character_of_set(first17: str) -> str:
     """:func:`check_character` for 17 characters already known to be in ``CHARSET`` (the caller
     matched them; anything else gives a wrong answer, never an error). One ``int()`` call
@@ -60,6 +73,14 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
             "统一社会信用代码 positions 3–8 must be a 6-digit region code",
             field=field,
             rule=rules.USCC_FORMAT,
+        )
+    if code[0] not in AUTHORITIES:
+        # Checked before the check character: an all-zero code has a right check character.
+        raise InvalidInput(
+            "统一社会信用代码 position 1 is not an allocated registration-authority code "
+            "(GB 32100-2015 表 1)",
+            field=field,
+            rule=rules.USCC_AUTHORITY,
         )
     if check_character(code[:17]) != code[17]:
         raise InvalidInput(

@@ -26,8 +26,15 @@ from ledger import store
 LARGE_POOL = 20_000
 
 
-def get_task(session: Session, code: str) -> Task:
-    task = session.scalars(sa.select(Task).where(Task.code == code)).one_or_none()
+def get_task(session: Session, code: str, *, for_update: bool = False) -> Task:
+    """The task ``code``. ``for_update`` locks its row until the transaction ends (PostgreSQL
+    ``SELECT … FOR UPDATE``; SQLite's write transactions are serial already) and reads it afresh,
+    so that two requests changing one task run one after the other and the second sees the
+    first's result (two draws of one task at once: the second is refused, not a key error)."""
+    query = sa.select(Task).where(Task.code == code)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    task = session.scalars(query).one_or_none()
     if task is None:
         raise NotFound(f"task {code}: no such task", subject=code)
     return task

@@ -17,9 +17,11 @@ class Keys:
     discipline: str
     bureau_a: str
     bureau_b: str
+    revoked: str = ""  # a bureau key of department A, revoked
+    malformed: str = "dsk_not-a-key"
 
     def headers(self, role: str) -> dict[str, str]:
-        """Headers for ``role`` in admin/discipline/bureau_a/bureau_b/public."""
+        """Headers for ``role`` in admin/discipline/bureau_a/bureau_b/revoked/malformed/public."""
         if role == "public":
             return {}
         return {"X-API-Key": getattr(self, role)}
@@ -43,11 +45,15 @@ def ensure_departments(runtime, codes=(DEPT_A, DEPT_B)) -> None:
 def make_keys(runtime) -> Keys:
     """One key per role; bureau keys need their departments, which are created if missing."""
     ensure_departments(runtime)
+    revoked = make_key(runtime, "bureau", DEPT_A)
+    with runtime.transaction() as session:
+        auth.revoke_api_key(session, runtime.journal, key_id=revoked.split("_", 2)[1], actor=SYSTEM)
     return Keys(
         admin=make_key(runtime, "admin"),
         discipline=make_key(runtime, "discipline"),
         bureau_a=make_key(runtime, "bureau", DEPT_A),
         bureau_b=make_key(runtime, "bureau", DEPT_B),
+        revoked=revoked,
     )
 
 

@@ -4,7 +4,7 @@ Every operation is fuzzed by schemathesis (a bounded number of examples, derando
 SQLite and, when configured, on PostgreSQL, the examples taking turns with the keys of every
 role and no key, against one runtime holding a small registry world and a committed task.
 Every status code and content type must be one the schema documents, and error answers
-must be problem documents.
+must be problem documents, and a refused request (4xx) must leave the log as it was.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import itertools
 
 import pytest
 import schemathesis
-from api_support import create_drawable_task, make_keys, seed_world
+from api_support import create_drawable_task, log_size, make_keys, seed_world
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
@@ -21,7 +21,7 @@ from schemathesis.checks import content_type_conformance, not_a_server_error, st
 from drawsvc.api.app import create_app
 
 MAX_EXAMPLES = 8
-ROLES = ("bureau_a", "discipline", "public", "bureau_b", "admin")
+ROLES = ("bureau_a", "discipline", "public", "bureau_b", "admin", "malformed", "revoked")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -50,12 +50,14 @@ def test_no_operation_answers_5xx(any_runtime):
                   phases=[Phase.explicit, Phase.generate],
                   suppress_health_check=list(HealthCheck))
         def fuzz(case) -> None:
+            before = log_size(runtime)
             response = case.call(headers=keys.headers(next(roles)))
             case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
                                                       content_type_conformance])
             if response.status_code >= 400:
                 ctype = {k.lower(): v for k, v in response.headers.items()}.get("content-type") or [""]
                 assert ctype[0].startswith("application/problem+json"), response.text
+                assert log_size(runtime) == before, f"refused with {response.status_code}, but logged"
 
         try:
             fuzz()

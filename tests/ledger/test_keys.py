@@ -153,3 +153,39 @@ def test_invalid_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MalformedError):
         load_or_create_signer(tmp_path / "k", "not a key name")
     assert not (tmp_path / "k").exists()
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660, 0o602])
+def test_key_readable_or_writable_by_others_is_refused_with_the_fix(tmp_path: Path, mode: int) -> None:
+    key_str, _ = generate_signer(NAME)
+    path = tmp_path / "log.key"
+    save_private_key(path, key_str)
+    path.chmod(mode)
+    with pytest.raises(KeyFileError) as exc:
+        load_signer(path)
+    message = str(exc.value)
+    assert f"chmod 600 {path}" in message and f"{mode:04o}" in message
+    assert not any(part in message for part in secret_parts(key_str))
+    with pytest.raises(KeyFileError):
+        load_or_create_signer(path, NAME)  # the service refuses to start on it
+    path.chmod(0o600)
+    assert load_signer(path).name == NAME
+
+
+def test_service_refuses_to_start_with_a_world_readable_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drawsvc.runtime import open_runtime
+    from drawsvc.settings import get_settings
+
+    monkeypatch.setenv("DRAWSVC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DRAWSVC_LOG_ORIGIN", NAME)
+    get_settings.cache_clear()
+    try:
+        open_runtime().close()  # creates the key, 0600
+        key_file = get_settings().resolved_key_file
+        key_file.chmod(0o644)
+        with pytest.raises(KeyFileError, match="chmod 600"):
+            open_runtime()
+    finally:
+        get_settings.cache_clear()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drawsvc.registries import records
+from drawsvc.registries import records, rules
 from drawsvc.sample import generate_targets
 
 SAMPLES = list(generate_targets(200, seed=21))
@@ -47,6 +48,9 @@ CELLS = st.one_of(
             "x" * 301,
             "91330100799655058b",
             "91330100799655058C",
+            "01330100799655058L",  # right check character, unallocated authority
+            "B13301007996550589",
+            "000000000000000000",
             "名\x07称",
             None,
         ]
@@ -78,3 +82,12 @@ def test_fast_path_never_accepts_what_the_reference_refuses(
     base: dict[str, Any], changes: dict[str, Any]
 ) -> None:
     agree({**base, **changes})
+
+
+@pytest.mark.parametrize("uscc", ["01330100799655058L", "000000000000000000", "B13301007996550589"])
+def test_unallocated_authority_leaves_the_fast_path_and_is_refused(uscc: str) -> None:
+    raw = {**SAMPLES[0], "uscc": uscc}
+    assert records.parse_target_fast(raw) is None
+    record, errors = records.parse_target(raw)
+    assert record is None
+    assert [e.rule for e in errors] == [rules.USCC_AUTHORITY]

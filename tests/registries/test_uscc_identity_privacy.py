@@ -10,7 +10,7 @@ from drawsvc.errors import InvalidInput
 from drawsvc.privacy import Sealed, commit, public_body, seal, verify_commitment
 from drawsvc.registries import rules
 from drawsvc.registries.identity import id_check_character, validate_id_number
-from drawsvc.registries.uscc import CHARSET, check_character, validate_uscc
+from drawsvc.registries.uscc import AUTHORITIES, CHARSET, check_character, validate_uscc
 from drawsvc.sample import generate_targets
 
 # Codes as published in the National Enterprise Credit Information Publicity System
@@ -65,6 +65,41 @@ def test_malformed_codes_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput) as exc:
         validate_uscc(bad)
     assert exc.value.rule in (rules.USCC_FORMAT, rules.USCC_CHECK)
+
+
+def _with_check(first17: str) -> str:
+    return first17 + check_character(first17)
+
+
+@pytest.mark.parametrize("authority", sorted(set(CHARSET) - set(AUTHORITIES)))
+def test_unallocated_authority_code_is_refused_even_with_a_right_check_character(authority: str) -> None:
+    code = _with_check(authority + "1330100799655058")
+    with pytest.raises(InvalidInput) as exc:
+        validate_uscc(code, field="counterpart_uscc")
+    assert exc.value.rule == rules.USCC_AUTHORITY
+    assert exc.value.field == "counterpart_uscc"
+    assert code not in str(exc.value)  # the message names the rule, not the value
+
+
+def test_all_zero_code_is_refused() -> None:
+    assert check_character("0" * 17) == "0"  # a right check character: only RG-40 catches it
+    with pytest.raises(InvalidInput) as exc:
+        validate_uscc("0" * 18)
+    assert exc.value.rule == rules.USCC_AUTHORITY
+
+
+@pytest.mark.parametrize("authority", sorted(AUTHORITIES))
+def test_every_allocated_authority_code_is_accepted(authority: str) -> None:
+    code = _with_check(authority + "1330100799655058")
+    assert validate_uscc(code) == code
+
+
+def test_authority_table_is_the_published_one() -> None:
+    # GB 32100-2015 表 1 plus A (military units); the data file carries the source.
+    assert AUTHORITIES == {
+        "1": "机构编制", "2": "外交", "3": "司法行政", "4": "文化", "5": "民政", "6": "旅游",
+        "7": "宗教", "8": "工会", "9": "市场监管", "A": "中央军委改革和编制办公室", "N": "农业", "Y": "其他",
+    }
 
 
 def test_sample_codes_are_valid_and_unique() -> None:

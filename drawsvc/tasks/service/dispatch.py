@@ -88,6 +88,8 @@ def create_subdraw(
     own commitment (``params``: ``teams``, optionally ``experts``). Only ``unit`` acts on it
     (``actor.department``), so its entries are attributable to it.
     """
+    if actor.role == "bureau" and actor.department != unit:  # before any state is disclosed
+        raise Forbidden(f"task {parent}: only {unit} draws its own part", rule=RULE_SCOPE, subject=unit)
     p = repo.get_task(session, parent)
     if p.parent_code is not None:
         raise RuleViolation(f"task {parent}: a sub-draw has no sub-draws", rule=RULE_UNIT, subject=parent)
@@ -109,8 +111,6 @@ def create_subdraw(
             subject=unit,
             task=parent,
         )
-    if actor.role == "bureau" and actor.department != unit:
-        raise Forbidden(f"task {parent}: only {unit} draws its own part", rule=RULE_SCOPE, subject=unit)
     raw = dict(params)
     raw["targets"] = {"mode": "all"}
     parsed = parse_params(raw)

@@ -143,6 +143,7 @@ def expire_invitations(
     session: Session, journal: Journal, *, task: str, today: date, actor: Actor
 ) -> list[ExpertSlot]:
     """Record no answer for every invitation past its deadline, topping up each. Returns new invitations."""
+    own_task(session, task, actor)  # refused even when nothing is due: only the owner may ask
     draw = current_draw(session, task)
     new: list[ExpertSlot] = []
     for s in repo.expert_slots(session, task, draw.round):

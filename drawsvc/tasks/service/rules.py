@@ -45,8 +45,8 @@ def owner_of(task: Task) -> str:
 
 def own_task(session: Session, code: str, actor: Actor) -> Task:
     """The task ``code``, when ``actor`` may act on it. 谁检查、谁录入: a bureau acts only on its
-    own task or sub-draw."""
-    t = repo.get_task(session, code)
+    own task or sub-draw. Locks the task's row for the transaction (``repo.get_task``)."""
+    t = repo.get_task(session, code, for_update=True)
     if actor.role == "bureau" and actor.department != owner_of(t):
         raise Forbidden(
             f"task {t.code}: department {actor.department} may not act on it (owned by {owner_of(t)})",
