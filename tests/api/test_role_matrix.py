@@ -213,6 +213,11 @@ CASES = [
          json={"step": "case.opened", "on": f"{YEAR}-06-15", "unit": "执法稽查科"}),
     Case("results", "POST", f"/v1/results/{RESULT}/confirm", BUREAUS, ok=(404,),
          json={"inspector": "dept-a-0000"}),
+    # sealed draws (docs/specs/sealed-draws.md; sealed tasks: tests/tasks/test_sealed_api.py)
+    Case("sealed draws", "GET", "/v1/tasks/{task}/seal", OWNER_READERS, state="drawn", ok=(404,)),
+    Case("sealed draws", "POST", "/v1/tasks/{task}/disclose", OWNER_READERS, state="drawn", json={},
+         ok=(409, 422)),
+    Case("sealed draws", "POST", "/v1/seals/disclose-due", KEYED, json={}),
 ]
 
 # Routes checked elsewhere, each with the test that checks who may call it.
