@@ -171,6 +171,7 @@ CASES = [
         "target": ctx["uscc"], "kind": "complaint", "on": f"{YEAR}-06-01", "department": "dept-a",
         "reason": "群众投诉"}),
     # sealed draws (docs/specs/sealed-draws.md): this task is not sealed, so past the role check
+    # (sealed tasks themselves: tests/tasks/test_sealed_api.py)
     Case("seal", "GET", "/v1/tasks/{task}/seal", OWNER_READERS, state="drawn", ok=(200, 404, 409)),
     Case("seal", "POST", "/v1/tasks/{task}/disclose", OWNER_READERS, state="drawn", ok=(404, 409, 422),
          json={}),
@@ -213,11 +214,6 @@ CASES = [
          json={"step": "case.opened", "on": f"{YEAR}-06-15", "unit": "执法稽查科"}),
     Case("results", "POST", f"/v1/results/{RESULT}/confirm", BUREAUS, ok=(404,),
          json={"inspector": "dept-a-0000"}),
-    # sealed draws (docs/specs/sealed-draws.md; sealed tasks: tests/tasks/test_sealed_api.py)
-    Case("sealed draws", "GET", "/v1/tasks/{task}/seal", OWNER_READERS, state="drawn", ok=(404,)),
-    Case("sealed draws", "POST", "/v1/tasks/{task}/disclose", OWNER_READERS, state="drawn", json={},
-         ok=(409, 422)),
-    Case("sealed draws", "POST", "/v1/seals/disclose-due", KEYED, json={}),
 ]
 
 # Routes checked elsewhere, each with the test that checks who may call it.

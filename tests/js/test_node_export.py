@@ -52,7 +52,8 @@ def test_every_demo_draw_recomputes_in_javascript(demo: Any) -> None:
     rt, report, entries = demo
     out = _node(report.site_dir, _key(rt))
     draws = [json.loads(e) for e in entries]
-    want = [(i, e["body"]["task"]) for i, e in enumerate(draws) if e["kind"] in ("draw.result", "draw.sealed")]
+    draw_kinds = ("draw.result", "draw.sealed")
+    want = [(i, e["body"]["task"]) for i, e in enumerate(draws) if e["kind"] in draw_kinds]
     assert [(d["index"], d["task"]) for d in out["draws"]] == want
     assert len(want) >= 6 and out["ok"], out
     python_verified = {index for _task, index, _drawn in report.verified}
