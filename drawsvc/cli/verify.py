@@ -43,6 +43,14 @@ def verify_draw_command(
         return
 
     def show(v: Verified, indent: str = "") -> None:
+        if v.sealed is not None and v.sealed.get("disclosed") is None:
+            console.print(
+                f"{indent}[yellow]SEALED[/] task {v.task} round {v.round}: draw at log index {v.draw_index} "
+                f"is sealed until {v.sealed.get('opens')}; its commitment, pools and seal were checked "
+                "from the log, the result can be recomputed once it is disclosed",
+                highlight=False,
+            )
+            return
         console.print(
             f"{indent}[green]OK[/] task {v.task} round {v.round}: draw at log index {v.draw_index} "
             f"recomputed from the log (size {size}); seed {v.seed[:16]}…, "

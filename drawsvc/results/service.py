@@ -40,6 +40,7 @@ from drawsvc.results.published import public_form
 from drawsvc.results.vocabulary import NATIONAL, Vocabulary, bundled_vocabulary, parse_vocabulary
 from drawsvc.tasks import repository as tasks
 from drawsvc.tasks.models import Draw, Task
+from drawsvc.tasks.service import sealing
 
 KIND_VOCABULARY = "result.vocabulary"
 KIND_SETTINGS = "result.settings"
@@ -320,6 +321,8 @@ def task_context(session: Session, code: str, actor: Actor) -> TaskContext:
             rule="result.draw-locked",
             subject=code,
         )
+    # SEAL-6: a result names its target, so none is entered for a sealed draw before disclosure
+    sealing.require_disclosed(session, code, draw.round, "a result")
     drawn, teams = drawn_teams(draw)
     closed = repo.closure(session, code) is not None or (
         task.parent_code is not None and repo.closure(session, task.parent_code) is not None

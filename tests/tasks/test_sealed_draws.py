@@ -362,3 +362,22 @@ def test_a_sealed_entry_opening_later_than_committed_fails_verification(runtime:
     with pytest.raises(DrawMismatch) as exc:
         recompute(forged, sealed_index)
     assert exc.value.rule == "seal.opens" and exc.value.what == "sealed.opens"
+
+
+def test_no_result_is_entered_for_a_sealed_draw_before_disclosure(runtime: Any, panel: str) -> None:
+    from drawsvc.results import service as results
+
+    state = opened(runtime, panel)
+    team = state["plaintext"]["result"]["inspection"]["teams"]["assignments"][0]
+    leader = next(m["id"] for m in team["members"] if m["leader"])
+    with runtime.transaction() as s:
+        service.lock_draw(s, runtime.journal, task=panel, actor=actor())
+    size = log_size(runtime)
+    with pytest.raises(RuleViolation) as exc, runtime.transaction() as s:
+        results.submit_result(
+            s, runtime.journal, task=panel, actor=actor(), target=team["target"],
+            check_item={"department": "SCJG", "code": "SCJG-01"}, inspector=leader,
+            inspected_on=date(2026, 3, 3), method="实地核查", firm_signed=True, categories=["未发现问题"],
+        )
+    assert exc.value.rule == "seal.undisclosed"  # a result names its target: it would unseal the draw
+    assert log_size(runtime) == size
