@@ -33,8 +33,6 @@ from drawsvc.results import batch
 EXCHANGE_SPEC = "drawsvc/result-exchange/v1"
 SHEET_TITLE = "抽查检查结果"
 LIST_SEPARATORS = ("；", ";", "、", "\n")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NEUTRALISER = "'"
 ITEM_SEPARATOR = "/"
 YES, NO = ("是", "true", "1", "y", "yes"), ("否", "false", "0", "n", "no")
 
@@ -83,19 +81,6 @@ IMPORT = Layout(
 # --------------------------------------------------------------------------- cells
 
 
-def neutralise(value: Any) -> Any:
-    """EX-3: a text cell a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return NEUTRALISER + value
-    return value
-
-
-def _unneutralise(value: str) -> str:
-    if value.startswith(NEUTRALISER) and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
-
-
 def _joined(values: Iterable[str]) -> str:
     return LIST_SEPARATORS[0].join(values)
 
@@ -129,7 +114,8 @@ def export_rows(forms: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
                 "version": f["version"],
                 "supersedes": f["supersedes"] if f["supersedes"] is not None else "",
             }
-            yield [neutralise(values[c.field]) for c in EXPORT.columns]
+            # EX-3: the writers neutralise formula cells (registries/tabular.py), the readers undo it
+            yield [values[c.field] for c in EXPORT.columns]
 
 
 def write_export(forms: Iterable[Mapping[str, Any]], fmt: Format) -> bytes:
@@ -168,7 +154,7 @@ def export_published(session: Session, *, fmt: Format, task: str | None = None,
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _unneutralise(str(value).strip())
+    return str(value).strip()
 
 
 def _day(value: Any) -> Any:
