@@ -51,11 +51,14 @@ def cli_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     get_settings.cache_clear()
 
 
-def test_cli_table_and_json(cli_world: Any) -> None:
+def test_cli_table_and_json(cli_world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from drawsvc.cli.app import app
+    from drawsvc.cli.output import console
 
+    # the shared console: wide enough for one line a row (``_width`` None, restored: auto width)
+    monkeypatch.setattr(console, "_width", 200)
     runner = CliRunner()
-    table = runner.invoke(app, ["stats", "coverage", "--year", "2026", "-d", "QY"], env={"COLUMNS": "200"})
+    table = runner.invoke(app, ["stats", "coverage", "--year", "2026", "-d", "QY"])
     assert table.exit_code == 0, table.output
     assert "QY/QY-03" in table.output and "12.50%" in table.output  # QY-01: 5 of 40
     out = runner.invoke(app, ["stats", "coverage", "--year", "2026", "--json"])
