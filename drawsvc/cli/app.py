@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from drawsvc.cli import db
+from drawsvc.cli.audit import audit_command
 from drawsvc.cli.backup import backup_command, restore_command
 from drawsvc.cli.calendar import app as calendar_app
 from drawsvc.cli.demo import demo_command
@@ -46,6 +47,7 @@ app.add_typer(result_app, name="result")
 app.add_typer(stats_app, name="stats")
 record_app.command("notice")(notice_command)
 app.add_typer(exchange_app, name="exchange")
+app.command("audit")(audit_command)
 
 
 def main() -> None:
