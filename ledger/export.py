@@ -357,8 +357,9 @@ def verify_consistency_with_directory(
     """Check that a directory still publishes the history of an earlier checkpoint.
 
     Verifies both checkpoints (signature, then origin), the directory itself
-    (:func:`verify_directory`), then recomputes the root at the old size from the directory's
-    tiles (wider tiles included, :func:`read_tile`) and compares it with the old root: the old
+    (:func:`verify_directory`), then recomputes the root at the old size from the new tree's
+    tiles (those the directory check verified, cut to the old widths) and compares it with the
+    old root: the old
     tree must be a prefix of the new one (RFC 9162 §2.1.4's property, checked from the tiles
     instead of a proof). Raises ``Inconsistent`` with both sizes and roots otherwise (a rewritten
     or forked log); returns the directory's size.
@@ -369,7 +370,12 @@ def verify_consistency_with_directory(
     if old.size > size:
         raise Inconsistent(f"the directory publishes size {size}, smaller than the earlier checkpoint's "
                            f"{old.size}: the log was rolled back")
-    calculated = root_from_directory(directory, old.size)
+    # The old root comes from the tiles of the *new* tree, which the full check has just verified
+    # (each cut to the old width), never from an old-width file: a server could keep the old
+    # history's partial tiles beside a forked tree, and those were never checked against it.
+    needed = {(lvl, idx): read_tile(directory, lvl, idx, tiles.tile_span(size, lvl, idx))[: w * HASH_SIZE]
+              for lvl, idx, w in tiles_for_root(old.size)}
+    calculated = root_from_tiles(old.size, needed)
     if calculated != old.root:
         raise Inconsistent(f"earlier checkpoint (size {old.size}, root {old.root.hex()}) is not a prefix of "
                            f"the directory (size {new.size}, root {new.root.hex()}): its tiles give root "

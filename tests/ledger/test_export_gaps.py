@@ -137,3 +137,32 @@ def test_the_verifier_key_is_published_beside_the_checkpoint(log_at, tmp_path: P
     shutil.rmtree(site / "tile")
     with pytest.raises(MalformedError, match="missing"):
         export.verify_directory(site, parse_verifier_key(vkey), origin=support.ORIGIN)
+
+
+def test_old_partial_tiles_left_beside_a_forked_tree_do_not_pass_it(log_at, tmp_path: Path) -> None:
+    append, publish, log, engine = log_at
+    append(300)  # old size: level-0 tile 1 is partial (width 44)
+    site = tmp_path / "site"
+    publish(site)
+    with engine.connect() as conn:
+        old = log.checkpoint(conn)
+    kept = {p.relative_to(site): p.read_bytes() for p in (site / "tile").rglob("*") if p.is_file()}
+    # A fork of the same size range under the same key, grown past the old size, published
+    # over a copy of the old directory whose old-width partial files the server kept.
+    fork_engine = support.sqlite_engine(tmp_path / "fork.db")
+    with fork_engine.begin() as conn:
+        log.append_encoded(conn, support.random_entries(600, seed=77))  # old-width files differ
+    forked = tmp_path / "forked"
+    with fork_engine.connect() as conn:
+        export.export_tiles(conn, forked, fsync=False)
+    fork_engine.dispose()
+    for rel, data in kept.items():
+        path = forked / rel
+        if ".p" in rel.parts or rel.parent.name.endswith(".p"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                path.write_bytes(data)
+    assert (forked / tiles.tile_path(0, 1, 44)).exists()  # the old history's tile is there
+    assert export.root_from_directory(forked, 300) == export.root_from_directory(site, 300)
+    with pytest.raises(Inconsistent, match="not a prefix"):
+        export.verify_consistency_with_directory(old, forked, verifier(), origin=support.ORIGIN)
