@@ -16,8 +16,8 @@ BODY = "example.com/log\n42\n" + base64.b64encode(bytes(32)).decode() + "\n"
 def test_round_trip_and_key_hash_per_spec() -> None:
     seed, public = co.generate_witness_key()
     vkey = co.witness_verifier_key("witness.example", public)
-    assert base64.b64decode(vkey.split("+")[2])[0] == 0x04
-    assert vkey.split("+")[1] == hashlib.sha256(b"witness.example\n\x04" + public).digest()[:4].hex()
+    assert base64.b64decode(vkey.split("+", 2)[2])[0] == 0x04
+    assert vkey.split("+", 2)[1] == hashlib.sha256(b"witness.example\n\x04" + public).digest()[:4].hex()
     line = co.cosign(BODY, "witness.example", seed, 1_700_000_000)
     raw = base64.b64decode(line.split(" ")[-1])
     assert len(raw) == 76 and int.from_bytes(raw[4:12], "big") == 1_700_000_000
