@@ -15,6 +15,7 @@ from drawsvc.cli.demo import demo_command
 from drawsvc.cli.exchange import app as exchange_app
 from drawsvc.cli.keys import app as keys_app
 from drawsvc.cli.log import app as log_app
+from drawsvc.cli.monitor import monitor_command
 from drawsvc.cli.notice import notice_command
 from drawsvc.cli.output import run_guarded
 from drawsvc.cli.plan import app as plan_app
@@ -48,6 +49,7 @@ app.add_typer(stats_app, name="stats")
 record_app.command("notice")(notice_command)
 app.add_typer(exchange_app, name="exchange")
 app.command("audit")(audit_command)
+app.command("monitor")(monitor_command)
 
 
 def main() -> None:
