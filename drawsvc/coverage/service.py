@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from drawsvc.coverage import repository as repo
-from drawsvc.coverage.statistics import coverage_report
+from drawsvc.coverage.statistics import checked_groups, coverage_report
 from drawsvc.errors import InvalidInput, NotFound
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -23,7 +23,7 @@ def coverage(session: Session, *, year: int, department: str | None = None) -> d
         raise NotFound(f"department {department}: unknown", field="department", subject=department)
     rules = repo.item_rules(session, department)
     types = None if any(not r.target_type for r in rules) else [r.target_type for r in rules]
-    item_groups, department_groups = repo.checked_groups(session, year, department)
+    item_groups, department_groups = checked_groups(repo.inspection_rows(session, year), department)
     return coverage_report(
         year=year,
         rules=rules,

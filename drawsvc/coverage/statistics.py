@@ -9,7 +9,7 @@ points rounded down, the number a minimum ratio requires is rounded up (DRAW-21'
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +59,84 @@ class CheckedGroup:
     drawn: bool
     targets: int
     nonrandom: int
+
+
+ItemKey = tuple[str, str]  # (department, code) of a check item
+# One inspection of the year that counts (not superseded): (target's credit code, inspecting
+# department, the check items it was for, random or not, the target's credit class — NO_CLASS
+# when it left the directory —, risk-flagged or not). A plain tuple: a year holds a province's
+# hundreds of thousands of them.
+InspectionRow = tuple[str, str, tuple[ItemKey, ...], bool, str, bool]
+
+
+def checked_groups(
+    rows: Iterable[InspectionRow], department: str | None = None
+) -> tuple[list[CheckedGroup], list[CheckedGroup]]:
+    """(per check item, per inspecting department): the year's inspections folded into groups
+    of targets sharing class, risk flag, yearly checks and drawn-or-not (coverage.md §5).
+
+    ``checks`` counts every inspection of the target (every kind and department: the yearly
+    cap's count) even when ``department`` restricts the items (to its own) and the department
+    groups (to its inspections). One pass; memory in the checked targets, never the directory.
+    """
+    checks: dict[str, int] = defaultdict(int)
+    target: dict[str, tuple[str, bool]] = {}
+    # per key (a check item, or (department, "")): targets with a random inspection under it,
+    # and per target its non-random inspections under it
+    drawn: dict[ItemKey, set[str]] = defaultdict(set)
+    nonrandom: dict[ItemKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    dept_drawn: dict[ItemKey, set[str]] = defaultdict(set)
+    dept_nonrandom: dict[ItemKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    mine: dict[tuple[ItemKey, ...], tuple[ItemKey, ...]] = {}  # an item list → its keys that count
+    for uscc, dept, items, random, cls, flagged in rows:
+        checks[uscc] += 1
+        target[uscc] = (cls, flagged)
+        keys = mine.get(items)
+        if keys is None:
+            keys = mine[items] = tuple(k for k in items if department is None or k[0] == department)
+        counts_dept = department is None or dept == department
+        if random:
+            for k in keys:
+                drawn[k].add(uscc)
+            if counts_dept:
+                dept_drawn[(dept, "")].add(uscc)
+        else:
+            for k in keys:
+                nonrandom[k][uscc] += 1
+            if counts_dept:
+                dept_nonrandom[(dept, "")][uscc] += 1
+    # what a group shares besides its key: (class, risk flag, yearly checks)
+    attrs = {u: (cls, flagged, checks[u]) for u, (cls, flagged) in target.items()}
+    return _fold(attrs, drawn, nonrandom), _fold(attrs, dept_drawn, dept_nonrandom)
+
+
+def _fold(
+    attrs: Mapping[str, tuple[str, bool, int]],
+    drawn: Mapping[ItemKey, set[str]],
+    nonrandom: Mapping[ItemKey, Mapping[str, int]],
+) -> list[CheckedGroup]:
+    """Count each key's targets per shared values. The drawn targets, most of a year, are
+    counted by ``Counter`` over a ``map`` (C loops): a Python loop per target took 0.2 s a year."""
+    out: list[CheckedGroup] = []
+    for key in drawn.keys() | nonrandom.keys():
+        d = drawn.get(key, set())
+        nr = nonrandom.get(key, {})
+        groups: dict[tuple[tuple[str, bool, int], bool], list[int]] = {
+            (a, True): [n, 0] for a, n in Counter(map(attrs.__getitem__, d)).items()
+        }
+        for uscc, n in nr.items():
+            cell = (attrs[uscc], uscc in d)
+            g = groups.get(cell)
+            if g is None:
+                g = groups[cell] = [0, 0]
+            if not cell[1]:
+                g[0] += 1
+            g[1] += n
+        out.extend(
+            CheckedGroup(key=key, credit_class=c, flagged=f, checks=n, drawn=dr, targets=t, nonrandom=s)
+            for ((c, f, n), dr), (t, s) in groups.items()
+        )
+    return out
 
 
 def ratio_bp(part: int, whole: int) -> int | None:

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 from coverage_support import seed_year
 
 from drawsvc.coverage.service import coverage
-from drawsvc.coverage.statistics import chart_data
+from drawsvc.coverage.statistics import chart_data, checked_groups
 from drawsvc.errors import InvalidInput, NotFound
 
 
@@ -132,3 +134,55 @@ def test_postgresql_gives_the_same_figures(pg_runtime: Any, runtime: Any) -> Non
             seed_year(s)
             figures.append(coverage(s, year=2026))
     assert figures[0] == figures[1]
+
+
+# --- the pure fold, against a direct count of its definition (coverage.md §5) ---------------
+
+
+_ITEMS = [("QY", "QY-01"), ("QY", "QY-02"), ("ZB", "ZB-01")]
+_row = st.tuples(
+    st.sampled_from(["F0", "F1", "F2", "F3"]),
+    st.sampled_from(["QY", "ZB"]),
+    st.lists(st.sampled_from(_ITEMS), max_size=3).map(tuple),
+    st.booleans(),
+)
+_CLASS = {"F0": ("A", False), "F1": ("D", True), "F2": ("-", False), "F3": ("B", False)}
+
+
+def _naive(rows: list[tuple[Any, ...]], department: str | None) -> tuple[set[Any], set[Any]]:
+    """Each group counted straight from its definition, one target at a time."""
+    checks = {u: sum(1 for r in rows if r[0] == u) for u in {r[0] for r in rows}}
+
+    def groups(cells: dict[tuple[Any, str], list[int]]) -> set[Any]:
+        out: dict[Any, list[int]] = {}
+        for (key, u), (drawn, nonrandom) in cells.items():
+            g = out.setdefault((key, *_CLASS[u], checks[u], bool(drawn)), [0, 0])
+            g[0] += 1
+            g[1] += nonrandom
+        return {(*k, t, n) for k, (t, n) in out.items()}
+
+    items: dict[tuple[Any, str], list[int]] = {}
+    depts: dict[tuple[Any, str], list[int]] = {}
+    for u, dept, refs, random in rows:
+        cells = [(items, k) for k in refs if department in (None, k[0])]
+        if department in (None, dept):
+            cells.append((depts, (dept, "")))
+        for acc, key in cells:
+            cell = acc.setdefault((key, u), [0, 0])
+            cell[0] = max(cell[0], int(random))
+            cell[1] += 0 if random else 1
+    return groups(items), groups(depts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_row, max_size=25), st.sampled_from([None, "QY", "ZB", "XX"]))
+def test_checked_groups_is_its_definition(rows: list[tuple[Any, ...]], department: str | None) -> None:
+    full = [(u, d, refs, r, *_CLASS[u]) for u, d, refs, r in rows]
+    items, depts = checked_groups(full, department)
+
+    def as_set(groups: list[Any]) -> set[Any]:
+        out = {(g.key, g.credit_class, g.flagged, g.checks, g.drawn, g.targets, g.nonrandom) for g in groups}
+        assert len(out) == len(groups)  # no group split in two
+        return out
+
+    assert (as_set(items), as_set(depts)) == _naive(rows, department)
