@@ -213,3 +213,22 @@ def cosignatures_in_note(note: bytes, witnesses: Sequence[WitnessKey]) -> tuple[
         timestamp = _verify_raw(text, key, kid + raw_sig)
         found.append(Cosignature(key, timestamp, line + "\n"))
     return text, found
+
+
+def add_cosignatures(note: bytes, lines: Sequence[str]) -> bytes:
+    """``note`` with the signature ``lines`` appended (C2SP tlog-witness §add-checkpoint: a client
+    "MAY concatenate [cosignatures] to the checkpoint"); a line already present is not repeated.
+
+    Checks the syntax only (the caller verified each line); the result must still be a valid
+    note of at most ``MAX_SIGNATURES`` lines, else ``MalformedError``.
+    """
+    text, parsed = _split_note(note)
+    have = [line for line, _, _ in parsed]
+    for line in lines:
+        one = line[:-1] if line.endswith("\n") else line
+        _split_line(one)
+        if one not in have:
+            have.append(one)
+    out = (text + "\n" + "".join(line + "\n" for line in have)).encode("utf-8")
+    _split_note(out)  # at most MAX_SIGNATURES lines, each well formed
+    return out
