@@ -114,7 +114,11 @@ def accept_cosignatures(
                         rule="witness.none-configured")
     conn = session.connection()
     if checkpoint is not None:
-        size, root, found = _from_note(log, conn, checkpoint.encode("utf-8"), witnesses)
+        try:
+            note = checkpoint.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from JSON's \ud800: not UTF-8 text
+            raise MalformedError("checkpoint: not valid Unicode text") from None
+        size, root, found = _from_note(log, conn, note, witnesses)
     else:
         assert cosignature_line is not None
         size, root, found = _from_line(log, conn, cosignature_line, tree_size, witnesses)
