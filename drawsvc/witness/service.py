@@ -14,9 +14,13 @@ consistency proof doesn't verify … as it might be proof of log misbehavior").
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +35,20 @@ from ledger.note import SIG_PREFIX, _split_note, parse_verifier_key
 
 LOGS_DIR = "logs"
 EVIDENCE_DIR = "evidence"
+LOCK_FILE = "lock"
+
+
+@contextmanager
+def _locked(state: Path) -> Iterator[None]:
+    """One run at a time per witness directory: checking the old size and persisting the new
+    checkpoint must be atomic (tlog-witness §add-checkpoint: two racing runs could otherwise
+    store a smaller size after a larger one, rolling the witness back)."""
+    fd = os.open(state / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,13 @@ def run_cosign(
 ) -> CosignResult:
     """Fetch, verify, prove and cosign the source's checkpoint. Raises :class:`Alarm`."""
     witness = load_witness(state)
+    with _locked(state):
+        return _cosign(source, state, witness, log_key, now)
+
+
+def _cosign(
+    source: LogSource, state: Path, witness: WitnessSigner, log_key: str | None, now: int | None
+) -> CosignResult:
     note = read_required(source, tiles.CHECKPOINT_PATH)
     # Which log is it? Verify with the key we would trust, then read the origin (never before).
     candidate = parse_verifier_key(_candidate_key(source, log_key))

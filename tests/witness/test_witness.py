@@ -192,3 +192,23 @@ def test_cli_cosign_prints_the_line_and_exits_10_on_a_split_view(tmp_path: Path)
     missing = CliRunner().invoke(app, ["witness", "cosign", str(site_a), "--state", str(tmp_path / "none")])
     # (main() turns this ledger error into exit status 2 via drawsvc.cli.output.run_guarded)
     assert isinstance(missing.exception, KeyFileError) and "witness init" in str(missing.exception)
+
+
+def test_runs_on_one_witness_directory_take_turns(tmp_path: Path) -> None:
+    """Checking the old size and saving the new one is atomic (tlog-witness §add-checkpoint)."""
+    import fcntl
+    import os
+    import threading
+
+    honest = Published(tmp_path, "honest", support.random_entries(100, seed=1))
+    site, state = honest.grow_to(50, tmp_path / "site"), witness(tmp_path, "w1")
+    fd = os.open(state / service.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another run holds the directory
+    done: list[int] = []
+    thread = threading.Thread(target=lambda: done.append(cosign(site, state).checkpoint.size))
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive() and done == [] and state_files(state) == {}
+    os.close(fd)
+    thread.join(10)
+    assert done == [50]
