@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -21,6 +23,34 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     api_rate_limit_per_minute: int = 0  # per API key and worker; 0 = unlimited
     api_max_body_bytes: int = 20 * 1024 * 1024  # uploads (CSV/XLSX imports) included
+    # Witnesses whose cosignatures the service accepts and publishes (docs/specs/witness.md W-9):
+    # C2SP cosignature/v1 verifier keys, separated by commas, spaces or newlines (or a JSON list).
+    witness_keys: Annotated[list[str], NoDecode] = []
+
+    @field_validator("witness_keys", mode="before")
+    @classmethod
+    def _split_witness_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [k for k in text.replace(",", " ").split() if k]
+        return value
+
+    @field_validator("witness_keys")
+    @classmethod
+    def _check_witness_keys(cls, value: list[str]) -> list[str]:
+        from ledger.cosignature import parse_witness_key  # a bad key fails at start-up, by position
+        from ledger.errors import MalformedError
+
+        for n, vkey in enumerate(value, 1):
+            try:
+                parse_witness_key(vkey)
+            except MalformedError as exc:
+                raise ValueError(f"witness key {n}: {exc}") from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,7 +149,12 @@ EXPORT_CHUNK_TILES = 64  # tiles read per short read transaction
 
 
 def export_tiles(
-    conn: sa.Connection, directory: Path | str, *, fsync: bool = True, empty_checkpoint: bytes | None = None
+    conn: sa.Connection,
+    directory: Path | str,
+    *,
+    fsync: bool = True,
+    empty_checkpoint: bytes | None = None,
+    cosign: Callable[[int, bytes], bytes] | None = None,
 ) -> ExportResult:
     """Publish the log's latest checkpoint and every tile and bundle it needs into ``directory``.
 
@@ -163,6 +169,11 @@ def export_tiles(
     A log with no entry has no stored checkpoint; ``empty_checkpoint`` (``Log.checkpoint``:
     a signed checkpoint of size 0 and the empty root) is then published, so that a reader of
     a new log finds a signed statement that it is empty, not a missing file.
+
+    ``cosign(size, note)`` returns the checkpoint note of ``size`` to publish, with witness
+    cosignatures appended (C2SP tlog-cosignature; the caller verified them against that note):
+    the checkpoint file is then rewritten whenever its bytes change, even at the same size, so
+    that cosignatures arriving after an export are published by the next one.
     """
     directory = Path(directory)
     _make_dirs(directory)
@@ -177,7 +188,11 @@ def export_tiles(
         if empty_checkpoint is not None and not (directory / tiles.CHECKPOINT_PATH).exists():
             write_replace(directory / tiles.CHECKPOINT_PATH, empty_checkpoint, fsync=fsync)
         return result
+    note = state.checkpoint if cosign is None else cosign(size, state.checkpoint)
     if old_size == size:
+        path = directory / tiles.CHECKPOINT_PATH
+        if cosign is not None and path.read_bytes() != note:  # same tree, new cosignatures
+            write_replace(path, note, fsync=fsync)
         return result
     changed = tiles.changed_tiles(old_size, size)
     dirs: set[Path] = set()
@@ -192,7 +207,7 @@ def export_tiles(
     if fsync:
         for d in sorted(dirs):
             _fsync_dir(d)
-    write_replace(directory / tiles.CHECKPOINT_PATH, state.checkpoint, fsync=fsync)
+    write_replace(directory / tiles.CHECKPOINT_PATH, note, fsync=fsync)
     for level, index, width in changed:
         if width == TILE_WIDTH:
             for rel in (tiles.tile_path(level, index), *([tiles.entries_path(index)] if level == 0 else [])):

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drawsvc.witness import accept
 from ledger import export
 from ledger.log import Log
 from public_site import pages
@@ -215,7 +216,13 @@ def build_site(
     cache_path = Path(cache_dir or default_cache_dir(out)) / "state.pickle"
     cache = _load_cache(cache_path, origin=log.origin, templates=templates)
     with runtime.engine.connect() as conn, conn.begin():
-        exported = export.export_tiles(conn, out / "log", fsync=False, empty_checkpoint=log.checkpoint(conn))
+        witnesses = accept.parse_witness_keys(runtime.settings.witness_keys)
+
+        def cosign(size: int, note: bytes) -> bytes:  # the witnesses' cosignatures of this size
+            return accept.cosigned(note, conn, size, log.root(conn, size), witnesses)
+
+        exported = export.export_tiles(conn, out / "log", fsync=False, empty_checkpoint=log.checkpoint(conn),
+                                       cosign=cosign)
         export.publish_verifier_key(out / "log", log.signer.verifier_key(), fsync=False)
         size = exported.size
         if cache is not None and (cache.state.size > size or log.root(conn, cache.state.size) != cache.root):

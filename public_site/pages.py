@@ -121,6 +121,25 @@ class Signature:
     key_id: str
     timestamp: int | None  # tlog-cosignature/v1: seconds since the epoch; None for the log's own
 
+    @property
+    def time(self) -> str:
+        """The cosignature time in Beijing time (UTC+8) and as its POSIX timestamp, for display."""
+        if self.timestamp is None or self.timestamp > 253402300799:  # beyond year 9999: show the number
+            return "" if self.timestamp is None else str(self.timestamp)
+        from datetime import datetime, timedelta, timezone
+
+        at = datetime.fromtimestamp(self.timestamp, timezone(timedelta(hours=8)))
+        return at.strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+
+    @property
+    def iso_time(self) -> str:
+        """The cosignature time as ISO 8601 UTC (for ``<time datetime>``); empty when unknown."""
+        if self.timestamp is None or self.timestamp > 253402300799:
+            return ""
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(self.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 @dataclass(frozen=True)
 class CheckpointView:

@@ -26,6 +26,7 @@ from drawsvc.cli.serve import app as serve_app
 from drawsvc.cli.stats import app as stats_app
 from drawsvc.cli.task import app as task_app
 from drawsvc.cli.verify import verify_draw_command
+from drawsvc.cli.witness import app as witness_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="drawsvc: verifiable random draws.")
 
@@ -50,6 +51,7 @@ record_app.command("notice")(notice_command)
 app.add_typer(exchange_app, name="exchange")
 app.command("audit")(audit_command)
 app.command("monitor")(monitor_command)
+app.add_typer(witness_app, name="witness")
 
 
 def main() -> None:

@@ -26,7 +26,8 @@ def prepare(env_file: Path | None) -> None:
     if env_file is not None:
         settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
         for name, value in settings.model_dump(exclude_unset=True).items():
-            os.environ[f"DRAWSVC_{name.upper()}"] = str(value)
+            # lists (DRAWSVC_WITNESS_KEYS) travel space-separated, as the setting reads them
+            os.environ[f"DRAWSVC_{name.upper()}"] = " ".join(value) if isinstance(value, list) else str(value)
         get_settings.cache_clear()
     open_runtime(get_settings(), create_tables=True).close()
 

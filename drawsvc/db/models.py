@@ -9,7 +9,8 @@ import drawsvc.calendar.models
 import drawsvc.plans.models
 import drawsvc.registries.models
 import drawsvc.results.models
-import drawsvc.tasks.models  # noqa: F401
+import drawsvc.tasks.models
+import drawsvc.witness.models  # noqa: F401
 from drawsvc.api import auth, idempotency  # noqa: F401  (api_keys, api_idempotency_keys)
 from drawsvc.db.base import Base
 

@@ -64,6 +64,11 @@ CASES = [
     Case("log", "GET", "/v1/log/checkpoint", ALL),
     Case("log", "GET", "/v1/log/entries/0", ALL),
     Case("log", "GET", "/v1/log/proofs/consistency?first=1", ALL),
+    # witness cosignatures (docs/specs/witness.md W-9): the discipline office's witness, or an
+    # admin relaying one; past the role check this body is refused as two forms at once
+    Case("log", "POST", "/v1/log/cosignatures", frozenset({"admin", "discipline"}),
+         json={"checkpoint": "x", "cosignature": "y"}, ok=(422,)),
+    Case("log", "GET", "/v1/log/cosignatures", ALL),
     Case("keys", "POST", "/v1/admin/keys", ADMIN, json={"role": "discipline"}),
     Case("keys", "GET", "/v1/admin/keys", ADMIN),
     Case("calendar", "GET", "/v1/calendar", ALL),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 from drawsvc.api.transport import NoDelayH11Protocol
@@ -53,12 +54,10 @@ def test_prepare_exports_a_settings_file_and_creates_tables_and_key(tmp_path, mo
     monkeypatch.setenv("DRAWSVC_DATABASE_URL", "")
     try:
         prepare(env_file)
-        import os
-
         assert os.environ["DRAWSVC_LOG_ORIGIN"] == "file.example/log"  # the workers inherit it
         assert (data / "log.key").exists() and (data / "drawsvc.sqlite3").exists()
         assert get_settings().log_origin == "file.example/log"
-    finally:
-        monkeypatch.delenv("DRAWSVC_DATA_DIR", raising=False)
-        monkeypatch.delenv("DRAWSVC_LOG_ORIGIN", raising=False)
+    finally:  # prepare() set them in os.environ itself: monkeypatch.delenv would restore them
+        for name in ("DRAWSVC_DATA_DIR", "DRAWSVC_LOG_ORIGIN"):
+            os.environ.pop(name, None)
         get_settings.cache_clear()

@@ -12,10 +12,22 @@ from typing import Annotated
 from fastapi import Path, Query
 from fastapi.responses import PlainTextResponse
 
-from drawsvc.api.deps import RuntimeDep, SessionDep, api_router
+from drawsvc.api.auth import Role, require_role
+from drawsvc.api.deps import PrincipalDep, RuntimeDep, SessionDep, api_router
 from drawsvc.api.schemas.common import b64, parse_hash
-from drawsvc.api.schemas.log import ConsistencyProof, InclusionProof, LogEntries, LogEntry, LogState
+from drawsvc.api.schemas.log import (
+    ConsistencyProof,
+    CosignatureList,
+    CosignatureOut,
+    CosignaturesAccepted,
+    CosignatureSubmission,
+    InclusionProof,
+    LogEntries,
+    LogEntry,
+    LogState,
+)
 from drawsvc.errors import InvalidInput
+from drawsvc.witness import accept
 from ledger.hashing import leaf_hash
 
 router = api_router(prefix="/v1/log", tags=["log"])
@@ -32,9 +44,45 @@ def _entry(index: int, data: bytes) -> LogEntry:
 @router.get("/checkpoint", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {}}, "description": "C2SP signed note"}})
 def get_checkpoint(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
-    note = runtime.log.checkpoint(session.connection())
+    """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), with the accepted
+    witness cosignatures of that checkpoint appended as extra signature lines (C2SP
+    tlog-cosignature): a verifier that knows only the log key ignores them."""
+    conn = session.connection()
+    size = runtime.log.size(conn)
+    note = accept.cosigned(runtime.log.checkpoint(conn), conn, size, runtime.log.root(conn, size),
+                           accept.parse_witness_keys(runtime.settings.witness_keys))
     return PlainTextResponse(note.decode("utf-8"), media_type="text/plain; charset=utf-8")
+
+
+def _cosignature_out(witness: str, witness_key: str, tree_size: int, root_hex: str, timestamp: int,
+                     line: str) -> CosignatureOut:
+    return CosignatureOut(witness=witness, witness_key=witness_key, tree_size=tree_size,
+                          root_hash=b64(bytes.fromhex(root_hex)), timestamp=timestamp, line=line)
+
+
+@router.post("/cosignatures", response_model=CosignaturesAccepted)
+def post_cosignatures(body: CosignatureSubmission, runtime: RuntimeDep, session: SessionDep,
+                      principal: PrincipalDep) -> CosignaturesAccepted:
+    """Accept a witness's C2SP tlog-cosignature of one of this log's checkpoints (discipline or
+    admin key). Only witnesses in ``DRAWSVC_WITNESS_KEYS`` are accepted (else 403); the
+    cosignature must verify over the checkpoint the log signed at that size (else 422)."""
+    require_role(principal, Role.DISCIPLINE, Role.ADMIN)
+    got = accept.accept_cosignatures(
+        session, runtime.log, accept.parse_witness_keys(runtime.settings.witness_keys),
+        checkpoint=body.checkpoint, cosignature_line=body.cosignature, tree_size=body.tree_size)
+    return CosignaturesAccepted(accepted=[
+        _cosignature_out(a.witness, a.witness_key, a.tree_size, a.root_hash.hex(), a.timestamp, a.line)
+        for a in got])
+
+
+@router.get("/cosignatures", response_model=CosignatureList)
+def get_cosignatures(runtime: RuntimeDep, session: SessionDep) -> CosignatureList:
+    """Each configured witness's latest cosignature (its tree size may trail the current one)."""
+    conn = session.connection()
+    rows = accept.latest_by_witness(conn, accept.parse_witness_keys(runtime.settings.witness_keys))
+    return CosignatureList(tree_size=runtime.log.size(conn), cosignatures=[
+        _cosignature_out(r.witness_name, r.witness_key, r.tree_size, r.root_hash, r.cosigned_at, r.line)
+        for r in rows])
 
 
 @router.get("", response_model=LogState)

@@ -40,3 +40,37 @@ class LogState(BaseModel):
     origin: str
     tree_size: int
     root_hash: str
+
+
+class CosignatureSubmission(BaseModel):
+    """A witness's cosignature (docs/specs/witness.md W-9): exactly one of the two forms."""
+
+    checkpoint: str | None = Field(
+        None, max_length=64 * 1024,
+        description="the log's signed checkpoint note with the witness's cosignature line(s) appended "
+                    "(what `drawsvc witness cosign --submit` sends)")
+    cosignature: str | None = Field(
+        None, max_length=1024,
+        description="one C2SP tlog-cosignature/v1 signature line `— <witness> <base64>`")
+    tree_size: int | None = Field(
+        None, ge=0, le=2**53 - 1,
+        description="with `cosignature`: the size of the checkpoint it signs (default: the current one)")
+
+
+class CosignatureOut(BaseModel):
+    witness: str = Field(description="witness name")
+    witness_key: str = Field(description="the witness's cosignature/v1 verifier key")
+    tree_size: int
+    root_hash: str = Field(description="root of the cosigned tree, base64")
+    timestamp: int = Field(description="the cosignature's time, POSIX seconds (the witness's clock)")
+    line: str = Field(description="the signature line, as published on the checkpoint")
+
+
+class CosignaturesAccepted(BaseModel):
+    accepted: list[CosignatureOut]
+
+
+class CosignatureList(BaseModel):
+    tree_size: int = Field(description="the log's current size")
+    cosignatures: list[CosignatureOut] = Field(
+        description="each configured witness's cosignature of the largest size it cosigned")
