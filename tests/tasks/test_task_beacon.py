@@ -195,3 +195,41 @@ def test_verify_draw_refuses_a_logged_beacon_stripped_of_its_signature(drawn: di
     del entries[drawn["index"]]["body"]["beacon"]["signature"]
     with pytest.raises(DrawMismatch, match="no signature"):
         recompute(entries, drawn["index"])
+
+
+def test_cli_verify_draw_passes_then_refuses_a_forged_beacon_in_the_stored_log(
+    rt: Any, drawn: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from drawsvc.cli.output import EXIT_VERIFICATION_FAILED, run_guarded
+    from drawsvc.cli.verify import verify_draw_command
+    from drawsvc.settings import get_settings
+    from ledger.log import Log
+
+    monkeypatch.setenv("DRAWSVC_DATA_DIR", str(rt.settings.data_dir))
+    monkeypatch.setenv("DRAWSVC_LOG_ORIGIN", rt.settings.log_origin)
+    get_settings.cache_clear()
+    app = typer.Typer()
+    app.command()(verify_draw_command)
+    ok = CliRunner().invoke(app, [str(drawn["index"])])
+    assert ok.exit_code == 0, ok.output
+
+    # the operator swaps in another genuine round's signature and randomness (a valid G1 point)
+    entry = copy.deepcopy(drawn["entries"][drawn["index"]])
+    entry["body"]["beacon"] |= {"signature": R1["signature"], "value": R1["randomness"]}
+    forged = json.dumps(entry, ensure_ascii=False).encode()
+    original = Log.entries
+
+    def tampered(self: Log, conn: Any, start: int, stop: int) -> list[bytes]:
+        out = original(self, conn, start, stop)
+        return [forged if start + k == drawn["index"] else b for k, b in enumerate(out)]
+
+    monkeypatch.setattr(Log, "entries", tampered)
+    with pytest.raises(SystemExit) as ex:
+        run_guarded(lambda: app([str(drawn["index"])], standalone_mode=False))
+    assert ex.value.code == EXIT_VERIFICATION_FAILED
+    said = " ".join(capfd.readouterr())
+    assert "beacon.signature" in said and "BEACON-3" in said and f"log entry {drawn['index']}" in said, said
+    get_settings.cache_clear()
