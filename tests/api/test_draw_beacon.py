@@ -63,7 +63,7 @@ def test_forged_beacon_is_refused_with_beacon_invalid_and_nothing_written(
     assert resp.headers["content-type"].startswith("application/problem+json")
     problem = resp.json()
     assert problem["code"] == "beacon-invalid" and problem["rule"] == rule
-    assert problem["subject"] == f"beacon round {R['round']}"
+    assert problem["subject"] == f"beacon round {R['round']}" and f"[{rule}]" in problem["detail"]
     assert log_size(runtime) == size and _draws(runtime, task) == 0
     assert client.get(f"/v1/tasks/{task}", headers=a).json()["status"] == "committed"
 

@@ -260,7 +260,7 @@ def _verified_beacon(
         verify_logged_beacon(beacon, committed)
     except BeaconInvalid as exc:
         raise BeaconRejected(
-            f"task {task}: {exc.message}", rule=exc.rule, subject=f"beacon round {committed['round']}"
+            f"task {task}: {exc}", rule=exc.rule, subject=f"beacon round {committed['round']}"
         ) from None
     return beacon
 
