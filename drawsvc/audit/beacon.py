@@ -82,6 +82,14 @@ def chain_of(source: object) -> Chain:
     return chain
 
 
+def round_time(chain: Chain, round_: int) -> int:
+    """Unix time (seconds) at which ``round_`` of ``chain`` is published (beacon.md §1): what an
+    auditor compares with the time the commitment naming that round was published."""
+    if isinstance(round_, bool) or not isinstance(round_, int) or round_ < 1:
+        raise BeaconInvalid(f"beacon round {round_!r} is not a positive integer", rule="BEACON-3")
+    return chain.genesis_time + (round_ - 1) * chain.period
+
+
 def verify_quicknet(round_: int, signature: str, randomness: str, *, chain: Chain = QUICKNET) -> None:
     """Raise ``BeaconInvalid`` unless ``signature`` is the chain's BLS signature of ``round_``
     (BEACON-3) and ``randomness`` is SHA-256 of that signature (BEACON-4)."""

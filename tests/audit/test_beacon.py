@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from drawsvc.audit.beacon import QUICKNET, BeaconInvalid, chain_of, verify_logged_beacon, verify_quicknet
+from drawsvc.audit.beacon import (
+    QUICKNET,
+    BeaconInvalid,
+    chain_of,
+    round_time,
+    verify_logged_beacon,
+    verify_quicknet,
+)
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "beacon"
 CASES: list[dict[str, Any]] = json.loads((VECTORS / "cases.json").read_text(encoding="utf-8"))["cases"]
@@ -66,6 +73,13 @@ def test_genuine_round_passes_the_pure_check_and_each_neighbour_round_fails() ->
     for other in (r["round"] - 1, r["round"] + 1):
         with pytest.raises(BeaconInvalid, match="does not verify"):
             verify_quicknet(other, r["signature"], r["randomness"])
+
+
+def test_round_time_follows_the_chain_schedule() -> None:
+    assert round_time(QUICKNET, 1) == GENUINE["chain"]["genesis_time"] == 1692803367
+    assert round_time(QUICKNET, 657413) - round_time(QUICKNET, 123) == (657413 - 123) * 3
+    with pytest.raises(BeaconInvalid):
+        round_time(QUICKNET, 0)
 
 
 def test_unknown_source_is_refused() -> None:
