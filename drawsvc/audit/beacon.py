@@ -65,7 +65,7 @@ class BeaconInvalid(VerificationError):
 
     code = "beacon-invalid"
 
-    def __init__(self, message: str, *, rule: str) -> None:
+    def __init__(self, message: str, *, rule: str = "AUD-BEACON") -> None:
         super().__init__(f"{message} [{rule}]")
         self.message = message
         self.rule = rule
