@@ -111,7 +111,21 @@ def _secret(label: str) -> bytes:
     return hashlib.sha256(f"drawsvc demo secret: {label}".encode()).digest()
 
 
-def _commit_and_draw(rt: Runtime, task: str, department: str, *, witness: bool = True) -> Any:
+# A genuine drand quicknet round (tests/vectors/beacon/genuine.json names its source), so the
+# demo's stratified draw shows a verified public beacon. It is a past round: a real operator
+# commits to a round still in the future and fetches its signature at the draw (docs/specs/beacon.md).
+DEMO_BEACON = {
+    "source": "drand-quicknet",
+    "round": 657413,
+    "signature": (
+        "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b"
+    ),
+}
+
+
+def _commit_and_draw(
+    rt: Runtime, task: str, department: str, *, witness: bool = True, beacon: dict[str, Any] | None = None
+) -> Any:
     operator = _secret(f"{task}/operator")
     discipline = _secret(f"{task}/discipline")
     commitments = [{"party": "operator", "department": department, "commitment": commitment(operator)}]
@@ -121,11 +135,23 @@ def _commit_and_draw(rt: Runtime, task: str, department: str, *, witness: bool =
         reveals.append({"party": "discipline", "secret": discipline.hex()})
     with rt.transaction() as s:
         tasks.commit_task(
-            s, rt.journal, task=task, commitments=commitments, on=DEMO_DAY, actor=bureau(department)
+            s,
+            rt.journal,
+            task=task,
+            commitments=commitments,
+            beacon={"source": beacon["source"], "round": beacon["round"]} if beacon else None,
+            on=DEMO_DAY,
+            actor=bureau(department),
         )
     with rt.transaction() as s:
         return tasks.draw_task(
-            s, rt.journal, task=task, reveals=reveals, on=DEMO_DAY, actor=bureau(department)
+            s,
+            rt.journal,
+            task=task,
+            reveals=reveals,
+            beacon_signature=beacon["signature"] if beacon else None,
+            on=DEMO_DAY,
+            actor=bureau(department),
         )
 
 
@@ -271,7 +297,7 @@ def run_tasks(rt: Runtime, step: Step) -> list[str]:
         ).code
         tasks.build_pool(s, rt.journal, task=strat, pool="targets", filters={}, actor=bureau("SCJG"))
     created.append(strat)
-    _commit_and_draw(rt, strat, "SCJG")
+    _commit_and_draw(rt, strat, "SCJG", beacon=DEMO_BEACON)
     with rt.transaction() as s:
         tasks.lock_draw(s, rt.journal, task=strat, actor=bureau("SCJG"))
         tasks.dispatch_draw(s, rt.journal, task=strat, by="region", actor=bureau("SCJG"))

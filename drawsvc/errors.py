@@ -96,6 +96,12 @@ class RevealMismatch(RuleViolation):
     code = "reveal-mismatch"
 
 
+class BeaconRejected(RuleViolation):
+    """A public beacon that does not verify (docs/specs/beacon.md); ``rule`` is the BEACON-n rule."""
+
+    code = "beacon-invalid"
+
+
 class DeadlineMissed(RuleViolation):
     code = "deadline-missed"
 

@@ -334,8 +334,8 @@ def commit(
         "a secret and keep it in the data directory (0600).",
     ),
     discipline_commitment: str | None = typer.Option(None, help="The discipline office's commitment."),
-    beacon_source: str | None = typer.Option(None),
-    beacon_round: int | None = typer.Option(None),
+    beacon_source: str | None = typer.Option(None, help="Public beacon chain: drand-quicknet."),
+    beacon_round: int | None = typer.Option(None, help="A future round of that chain."),
     reason: str | None = typer.Option(None, help="Redraw: the approved reason."),
     approver: str | None = typer.Option(None, help="Redraw: who approved it."),
     operator: str = OperatorOpt,
@@ -381,7 +381,8 @@ def draw(
     department: str = DeptOpt,
     secret: str | None = typer.Option(None, help="Operator secret (hex); default: the saved one."),
     discipline_secret: str | None = typer.Option(None),
-    beacon_value: str | None = typer.Option(None),
+    beacon_value: str | None = typer.Option(None, help="The committed round's randomness (hex)."),
+    beacon_signature: str | None = typer.Option(None, help="The committed drand round's signature (hex)."),
     operator: str = OperatorOpt,
 ) -> None:
     """Reveal the secret(s) and draw; the result is logged at once."""
@@ -394,7 +395,13 @@ def draw(
         if discipline_secret:
             reveals.append({"party": "discipline", "secret": discipline_secret})
         d = service.draw_task(
-            s, j, task=task, reveals=reveals, beacon_value=beacon_value, actor=_actor(department, operator)
+            s,
+            j,
+            task=task,
+            reveals=reveals,
+            beacon_value=beacon_value,
+            beacon_signature=beacon_signature,
+            actor=_actor(department, operator),
         )
         from drawsvc.tasks.replay import summary
 

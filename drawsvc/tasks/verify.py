@@ -8,7 +8,8 @@ Checks, in order (each failure raises a ``VerificationError`` naming what differ
 
 V-1. the entry is a ``draw.result``; its ``commit`` is a ``draw.commit`` of the same task and round;
 V-2. each frozen pool's chunk entries rebuild the committed root and size (draw-spec §5);
-V-3. the revealed secrets open the commitments (DRAW-6), the beacon is the committed round and the
+V-3. the revealed secrets open the commitments (DRAW-6), the beacon is the committed round, its
+     drand signature and randomness verify (docs/specs/beacon.md BEACON-1 … BEACON-4) and the
      revealed avoidance salt opens its commitment;
 V-4. the engine, run on the logged inputs, gives exactly the logged result (DRAW-73), whose seed
      is the logged seed;
@@ -32,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from drawsvc.audit.beacon import BeaconInvalid, verify_logged_beacon
 from drawsvc.errors import InvalidInput, RevealMismatch
 from drawsvc.tasks import replay, seal
 from drawsvc.tasks.logread import EntryReader, LogMismatch, expect, inputs_from_entries, result_of
@@ -175,6 +177,11 @@ def verify_draw(
         beacon is not None and {k: beacon.get(k) for k in ("source", "round")} != commit["beacon"]
     ):
         raise DrawMismatch("beacon", "the beacon used is not the committed one", index=draw_index)
+    if beacon is not None:  # BEACON-1 … BEACON-4 (docs/specs/beacon.md): verified, not trusted
+        try:
+            verify_logged_beacon(beacon, commit["beacon"])
+        except BeaconInvalid as exc:
+            raise DrawMismatch("beacon.signature", exc.message, index=draw_index, rule=exc.rule) from None
     salt = body.get("avoidance_salt")
     if av is not None and (
         not isinstance(salt, str)

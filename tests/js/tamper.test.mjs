@@ -3,6 +3,7 @@
 // synthetic log built and signed here (node:crypto Ed25519), with one file changed per case.
 import assert from "node:assert/strict";
 import { generateKeyPairSync, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { concat, fromHex, sha256, toBase64, toHex, utf8 } from "../../public_site/static/verify/bytes.mjs";
 import { canonicalize } from "../../public_site/static/verify/jcs.mjs";
@@ -69,7 +70,10 @@ function encodeIndexPath(entries) {
   return { files, root: mthFromLeafHashes(levels[0]) };
 }
 
-function buildLog() {
+// a genuine drand quicknet round (tests/vectors/beacon/genuine.json, sources cited there)
+const QUICKNET_ROUND = JSON.parse(readFileSync(new URL("../vectors/beacon/genuine.json", import.meta.url), "utf-8")).rounds[1];
+
+function buildLog({ beacon = null } = {}) {
   const origin = "test.drawsvc.local/log";
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const pub = new Uint8Array(publicKey.export({ format: "der", type: "spki" }).subarray(-32));
@@ -92,7 +96,7 @@ function buildLog() {
   const aChunk = push(env("draw.avoidance", { task, chunk: 0, chunks: 1, tags }));
   const params = { spec: "draw/v1", targets: { mode: "sample", ratio_bp: 1000, count: null, min_ratio_bp: 300, class_ratios_bp: null, strata: [], cap_per_year: 2, prefer_uninspected: true }, teams: { size: 2, departments: [], specialty: null }, experts: null };
   const req = engine.inspectionRequest({
-    reveal: { task, round: 1, purpose: "inspection", commitments: secrets.map((s) => toHex(sha256(fromHex(s)))), secrets, beacon: null },
+    reveal: { task, round: 1, purpose: "inspection", commitments: secrets.map((s) => toHex(sha256(fromHex(s)))), secrets, beacon: beacon ? { round: beacon.round, randomness: beacon.randomness } : null },
     targets: rows, target_rule: { mode: "ratio", ratio_bp: 1000, min_ratio_bp: 300, cap: 2, uninspected_first: true },
     inspectors: inspectors.map(([id, dept, leader, specialties]) => ({ id, dept, leader, specialties })),
     teams: { size: 2, departments: [], specialty: {} }, avoidance: { salt, tags },
@@ -104,11 +108,12 @@ function buildLog() {
     pools: { targets: { ...pools.targets, entries: [tChunk, 1] }, inspectors: { ...pools.inspectors, entries: [iChunk, 1] } },
     avoidance: { ...pools.avoidance, entries: [aChunk, 1], salt_commitment: toHex(sha256(fromHex(salt))) },
     commitments: [{ party: "operator", department: "SCJG", commitment: toHex(sha256(fromHex(secrets[0]))) }, { party: "discipline", department: null, commitment: toHex(sha256(fromHex(secrets[1]))) }],
-    beacon: null, manual: {}, redraw: null, parent_draw: null, rotation: [], designated: [],
+    beacon: beacon ? { source: "drand-quicknet", round: beacon.round } : null, manual: {}, redraw: null, parent_draw: null, rotation: [], designated: [],
   }));
   const draw = push(env("draw.result", {
     task, round: 1, commit, spec: "draw/v1", reveals: [{ party: "operator", secret: secrets[0] }, { party: "discipline", secret: secrets[1] }],
-    beacon: null, avoidance_salt: salt, seed: result.seed, result: { inspection: result, experts: null }, parts: null,
+    beacon: beacon ? { source: "drand-quicknet", round: beacon.round, signature: beacon.signature, value: beacon.randomness } : null,
+    avoidance_salt: salt, seed: result.seed, result: { inspection: result, experts: null }, parts: null,
     counts: { targets: result.targets.selected.length, teams: result.teams.assignments.length, experts: 0 },
   }));
   const member = result.teams.assignments[0].members[1];
@@ -140,6 +145,37 @@ test("an honest synthetic log verifies, every step passes, the replacement is re
   assert.deepEqual(r.draw.followups, [log.draw + 1]);
   for (const s of r.steps) assert.ok(s.label && s.status === "pass");
 });
+
+test("an honest log whose draw used a genuine drand round verifies, its signature checked", async () => {
+  const log = buildLog({ beacon: QUICKNET_ROUND });
+  const r = await verifyDraw({ fetchFile: fetcher(log.files), drawIndex: log.draw, task: log.task });
+  assert.equal(r.ok, true, JSON.stringify(r.steps));
+  const codes = r.steps.map((s) => s.code);
+  assert.ok(codes.indexOf("beacon.committed") < codes.indexOf("beacon.signature") && codes.indexOf("beacon.signature") < codes.indexOf("seed.derive"));
+});
+
+const beaconCases = {
+  "a flipped signature byte (randomness recomputed)": (b) => {
+    const sig = fromHex(b.signature); sig[24] ^= 1; b.signature = toHex(sig); b.value = toHex(sha256(sig));
+  },
+  "a randomness not from the signature": (b) => { b.value = "00".repeat(32); },
+  "no signature": (b) => { delete b.signature; },
+  "an unknown source (commitment too)": (b, c) => { b.source = "drand-default"; c.source = "drand-default"; },
+};
+for (const [name, tamper] of Object.entries(beaconCases)) {
+  test(`tampered beacon, re-signed log: ${name} -> beacon.signature fails`, async () => {
+    const log = buildLog({ beacon: QUICKNET_ROUND });
+    const files = new Map([...log.files].map(([k, v]) => [k, v.slice()]));
+    const e = clone(log.entries[log.draw]);
+    const c = clone(log.entries[e.body.commit]);
+    tamper(e.body.beacon, c.body.beacon);
+    log.raw[log.draw] = canonicalize(e); log.raw[e.body.commit] = canonicalize(c); resign(log, files);
+    const r = await verifyDraw({ fetchFile: fetcher(files), drawIndex: log.draw, task: log.task });
+    assert.equal(r.ok, false);
+    assert.equal(r.failed, "beacon.signature", JSON.stringify(r.steps.map((s) => [s.code, s.ok, s.reason])));
+    assert.ok(r.steps.find((s) => !s.ok).reason.includes("信标"));
+  });
+}
 
 function resign(log, files) {
   // a dishonest operator re-signs a changed log with its own key: tiles and checkpoint consistent

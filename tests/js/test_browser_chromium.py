@@ -31,10 +31,12 @@ for (const [drawIndex, task] of DRAWS) {
 }
 const { verifyBeacon } = await import("./static/verify/beacon.mjs");
 let beacon = "ok";
-try { verifyBeacon({ round: 123, signature: SIG }); } catch (e) { beacon = e.message; }
+try { verifyBeacon({ round: 123, signature: SIG, value: RANDOMNESS }); } catch (e) { beacon = e.message; }
 document.getElementById("out").textContent = "RESULT" + JSON.stringify({ out, beacon }) + "END";
 </script>"""
+# quicknet round 123, genuine (tests/vectors/beacon/genuine.json names its source)
 SIG = "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482e26cd02df835d3546d23c4b13e0dfc92"
+RANDOMNESS = "fb8f7bc29bf24db51871ec8c79f3a1e4bd0557bc0dfcee9ed1d924e69d1c60dc"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -50,7 +52,8 @@ def test_every_demo_draw_verifies_in_chromium(demo: Any, tmp_path: Path) -> None
         if json.loads(e)["kind"] == "draw.result"
     ]
     page = PAGE.replace("DRAWS", json.dumps(draws)).replace("KEY", json.dumps(rt.log.signer.verifier_key()))
-    (site / "verify-test.html").write_text(page.replace("SIG", json.dumps(SIG)), encoding="utf-8")
+    page = page.replace("SIG", json.dumps(SIG)).replace("RANDOMNESS", json.dumps(RANDOMNESS))
+    (site / "verify-test.html").write_text(page, encoding="utf-8")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), handler)

@@ -30,6 +30,13 @@ COMMITMENTS = [
 REVEALS = [{"party": "operator", "secret": SECRET.hex()}, {"party": "discipline", "secret": SECRET2.hex()}]
 
 
+# quicknet round 123, genuine (tests/vectors/beacon/genuine.json names its source)
+QUICKNET_123_SIGNATURE = (
+    "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482e26cd02df835d3546d23c4b13e0dfc92"
+)
+QUICKNET_123_RANDOMNESS = "fb8f7bc29bf24db51871ec8c79f3a1e4bd0557bc0dfcee9ed1d924e69d1c60dc"
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str, Any]]]:
     from drawsvc.runtime import open_runtime
@@ -72,7 +79,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str
                 rt.journal,
                 task=code,
                 commitments=COMMITMENTS,
-                beacon={"source": "drand", "round": 77},
+                beacon={"source": "drand-quicknet", "round": 123},  # genuine: tests/vectors/beacon
                 actor=actor(),
             )
         with rt.transaction() as s:
@@ -81,7 +88,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str
                 rt.journal,
                 task=code,
                 reveals=REVEALS,
-                beacon_value="ab" * 32,
+                beacon_signature=QUICKNET_123_SIGNATURE,
                 on=date(2026, 3, 2),
                 actor=actor(),
             )
@@ -155,7 +162,7 @@ def test_record_of_a_served_task_matches_its_log(served: tuple[str, list[dict[st
         c["commitment"] for i in commits for c in log[i]["body"]["commitments"]
     ]
     assert fields(html, "reveal") == [r["secret"] for i in results for r in log[i]["body"]["reveals"]]
-    assert fields(html, "beacon.value") == ["ab" * 32]
+    assert fields(html, "beacon.value") == [QUICKNET_123_RANDOMNESS]
     assert fields(html, "redraw.reason") == ["候选池漏录，重新抽取"]
     for i in results:
         teams = log[i]["body"]["result"]["inspection"]["teams"]["assignments"]

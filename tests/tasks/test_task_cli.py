@@ -129,3 +129,20 @@ def test_cli_refusals_exit_non_zero_without_traceback(cli: Any) -> None:
     assert cli.guarded("task", "dispatch", "T2026-0001", "-d", "SCJG") == EXIT_ERROR
     # verify a log index that is not a draw result
     assert cli.guarded("verify-draw", "0") == 3
+
+
+def test_cli_draw_with_a_committed_drand_round_verifies_its_signature(cli: Any) -> None:
+    # quicknet round 657413, genuine (tests/vectors/beacon/genuine.json names its source)
+    sig = "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b"
+    created = cli("task", "create", "--title", "信标", "--year", "2026", "-d", "SCJG", "--ratio-bp", "2000")
+    assert created.exit_code == 0
+    assert cli("task", "pool", "build", "T2026-0001", "-d", "SCJG").exit_code == 0
+    r = cli("task", "commit", "T2026-0001", "-d", "SCJG", "--beacon-source", "drand-quicknet",
+            "--beacon-round", "657413")
+    assert r.exit_code == 0, r.output
+    forged = sig[:-1] + ("0" if sig[-1] != "0" else "1")
+    assert cli.guarded("task", "draw", "T2026-0001", "-d", "SCJG", "--beacon-signature", forged) == EXIT_ERROR
+    assert cli("verify-draw", "T2026-0001").exit_code != 0  # nothing was drawn
+    r = cli("task", "draw", "T2026-0001", "-d", "SCJG", "--beacon-signature", sig)
+    assert r.exit_code == 0, r.output
+    assert cli("verify-draw", "T2026-0001").exit_code == 0

@@ -535,7 +535,14 @@ def test_merge_report_counts_drawn_and_non_random_inspections(runtime: Any) -> N
     assert {i["kind"] for i in report[0].inspections} == {"random", "complaint"}
 
 
-def test_committed_beacon_round_needs_its_value_and_enters_the_seed(runtime: Any) -> None:
+# quicknet round 657413, genuine (tests/vectors/beacon/genuine.json names its source)
+QUICKNET_657413 = (
+    "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b",
+    "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
+)
+
+
+def test_committed_beacon_round_needs_its_signature_and_enters_the_seed(runtime: Any) -> None:
     code = _task(runtime, {"targets": {"ratio_bp": 2000}})
     with runtime.transaction() as s:
         service.commit_task(
@@ -543,19 +550,21 @@ def test_committed_beacon_round_needs_its_value_and_enters_the_seed(runtime: Any
             runtime.journal,
             task=code,
             commitments=ops(),
-            beacon={"source": "drand-quicknet", "round": 123456},
+            beacon={"source": "drand-quicknet", "round": 657413},
             actor=actor(),
         )
     size = _log_size(runtime)
     with pytest.raises(InvalidInput) as err, runtime.transaction() as s:
         service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
     assert err.value.rule == "draw.beacon-value" and _log_size(runtime) == size
+    sig, value = QUICKNET_657413
     with runtime.transaction() as s:
         draw = service.draw_task(
-            s, runtime.journal, task=code, reveals=reveal(), beacon_value="ab" * 32, actor=actor()
+            s, runtime.journal, task=code, reveals=reveal(), beacon_signature=sig, beacon_value=value,
+            actor=actor(),
         )
     body = next(e["body"] for e in log_entries(runtime) if e["kind"] == "draw.result")
-    assert body["beacon"] == {"source": "drand-quicknet", "round": 123456, "value": "ab" * 32}
+    assert body["beacon"] == {"source": "drand-quicknet", "round": 657413, "signature": sig, "value": value}
     assert draw.result["inspection"]["seed"] == body["seed"]
     _verify(runtime, code)
 

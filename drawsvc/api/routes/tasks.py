@@ -201,7 +201,8 @@ def draw(code: TaskCode, body: DrawIn, principal: PrincipalDep, runtime: Runtime
     """Reveal the committed secrets and draw. Retry with the same ``Idempotency-Key``."""
     _writer(principal)
     d = service.draw_task(session, runtime.journal, task=code, reveals=[r.raw() for r in body.reveals],
-                          beacon_value=body.beacon_value, actor=principal.actor)
+                          beacon_value=body.beacon_value, beacon_signature=body.beacon_signature,
+                          actor=principal.actor)
     return _draw_out(d, _public_seal(service.current_seal(session, code)))
 
 

@@ -135,7 +135,10 @@ class RevealIn(Body):
 
 class DrawIn(Body):
     reveals: Annotated[list[RevealIn], Field(min_length=1, max_length=2)]
-    beacon_value: Hex | None = None
+    beacon_value: Hex | None = Field(default=None, description="the committed round's randomness (hex); "
+                                     "optional with beacon_signature: SHA-256 of the signature")
+    beacon_signature: Hex | None = Field(default=None, description="the committed drand round's BLS "
+                                         "signature (hex, 48-byte G1 point); needed for a committed beacon")
 
 
 class DrawOut(BaseModel):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from drawsvc.audit.beacon import CHAINS
 from drawsvc.draw.pool import TargetColumns, order_target_columns
 from drawsvc.errors import InvalidInput, RuleViolation
 from drawsvc.tasks import replay
@@ -172,6 +173,14 @@ def _parse_beacon(beacon: Mapping[str, Any] | None) -> dict[str, Any] | None:
         or rnd < 0
     ):
         raise InvalidInput("beacon: needs a source name and a round number", field="beacon", rule=RULE_BEACON)
+    if source not in CHAINS:  # BEACON-1: only a beacon the service and the audit can verify
+        raise InvalidInput(
+            f"beacon: source {source!r} is not a known beacon chain ({', '.join(sorted(CHAINS))})",
+            field="beacon.source",
+            rule="BEACON-1",
+        )
+    if rnd < 1:
+        raise InvalidInput("beacon: drand rounds start at 1", field="beacon.round", rule="BEACON-3")
     return {"source": source, "round": rnd}
 
 

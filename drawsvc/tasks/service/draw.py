@@ -4,6 +4,7 @@ its commitment) and its rows stored."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets as pysecrets
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from drawsvc.errors import DrawInfeasible, InvalidInput, NotFound, RuleViolation
+from drawsvc.audit.beacon import BeaconInvalid, verify_logged_beacon
+from drawsvc.errors import BeaconRejected, DrawInfeasible, InvalidInput, NotFound, RuleViolation
 from drawsvc.tasks import logread, replay, seal
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Task
@@ -33,6 +35,7 @@ def draw_task(
     task: str,
     reveals: Sequence[Mapping[str, Any]],
     beacon_value: str | None = None,
+    beacon_signature: str | None = None,
     on: date | None = None,
     actor: Actor,
 ) -> Draw:
@@ -42,6 +45,12 @@ def draw_task(
     rules that cannot be met raise ``DrawInfeasible`` naming the task, target and rule (the
     transaction rolls back, nothing is logged). A redraw supersedes the earlier draw, which
     stays in the log.
+
+    A committed beacon round needs its drand signature (``beacon_signature``; ``beacon_value``,
+    the randomness, is SHA-256 of it and may be omitted): the beacon is verified against the
+    chain's public key before anything is logged (docs/specs/beacon.md), and a beacon that does
+    not verify raises ``BeaconRejected`` naming the BEACON-n rule. The logged beacon carries the
+    signature beside the value; only ``round`` and ``value`` enter the seed (draw/v1, DRAW-7).
     """
     t = own_task(session, task, actor)
     if t.status != "committed":
@@ -51,15 +60,7 @@ def draw_task(
     c = repo.commitment(session, task, t.round)
     assert c is not None
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
-    beacon = None
-    if c.beacon is not None:
-        if not beacon_value or not re.fullmatch(r"(?:[0-9a-f]{2}){1,128}", beacon_value.lower()):
-            raise InvalidInput(
-                f"task {task}: the committed beacon round {c.beacon['round']} needs its value",
-                field="beacon_value",
-                rule=RULE_BEACON,
-            )
-        beacon = {**c.beacon, "value": beacon_value.lower()}
+    beacon = _verified_beacon(task, c.beacon, beacon_signature, beacon_value)
     inputs = logread.inputs_from_log(
         journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
     )
@@ -230,6 +231,38 @@ def _record_sealed(
         },
     )
     return index
+
+
+def _verified_beacon(
+    task: str, committed: Mapping[str, Any] | None, signature: str | None, value: str | None
+) -> dict[str, Any] | None:
+    """The beacon to log, ``{source, round, signature, value}``, verified (BEACON-1 … BEACON-4)."""
+    if committed is None:
+        if signature is not None or value is not None:
+            raise InvalidInput(
+                f"task {task}: no beacon round was committed; a beacon cannot be added at the draw",
+                field="beacon_signature" if signature is not None else "beacon_value",
+                rule=RULE_BEACON,
+            )
+        return None
+    if not signature:
+        raise InvalidInput(
+            f"task {task}: the committed beacon round {committed['round']} needs its signature",
+            field="beacon_signature",
+            rule=RULE_BEACON,
+        )
+    if value is None and re.fullmatch(r"[0-9a-f]{96}", signature):
+        value = hashlib.sha256(bytes.fromhex(signature)).hexdigest()
+    beacon = {
+        "source": committed["source"], "round": committed["round"], "signature": signature, "value": value
+    }
+    try:
+        verify_logged_beacon(beacon, committed)
+    except BeaconInvalid as exc:
+        raise BeaconRejected(
+            f"task {task}: {exc}", rule=exc.rule, subject=f"beacon round {committed['round']}"
+        ) from None
+    return beacon
 
 
 def _with_department(exc: DrawInfeasible, t: Task) -> DrawInfeasible:

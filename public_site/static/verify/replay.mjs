@@ -321,6 +321,9 @@ export async function verifyDrawEntries(read, drawIndex, later, step) {
       throw new ReplayError("beacon.committed", "beacon", "the beacon used is not the committed one", drawIndex);
     }
   });
+  if (beacon !== null) {  // BEACON-1…4 (docs/specs/beacon.md); @noble/curves loaded only here
+    await step("beacon.signature", async () => (await import("./beacon.mjs")).verifyLoggedBeacon(beacon, commit.beacon));
+  }
   const salt = body.avoidance_salt ?? null;
   if (commit.avoidance) {
     await step("avoidance.salt", async () => {

@@ -65,6 +65,7 @@ const CODE_REASONS = {
   "reveal-mismatch": "揭示的秘密与承诺不符",
   "draw-infeasible": "按规则无法完成抽取",
   "invalid-input": "日志中的抽取参数不合规则",
+  "beacon-invalid": "公共随机信标无效：来源未知、不是承诺的轮次、签名不成立或随机值不符",
   "rule-violation": "重算结果与日志记录不一致",
   "fetch": "无法读取所需的文件",
 };
@@ -207,6 +208,7 @@ export async function verifyDraw(options) {
       "seal.disclosure": "公开内容的 SHA-256（含盐值）与封存承诺一致，以下按公开内容重算",
       "reveal.commitments": "每一方揭示的秘密均与其承诺相符",
       "beacon.committed": "信标与承诺时公布的一致（或未使用信标）",
+      "beacon.signature": "drand 签名有效，随机值为签名的 SHA-256",
       "avoidance.salt": "盐值与承诺相符",
       "seed.derive": "重新计算的种子与日志记录一致",
       "result.recompute": "重算结果与日志记录逐字节一致",
@@ -219,10 +221,6 @@ export async function verifyDraw(options) {
           if (task !== null && out[0].task !== task) throw new ReplayError("result.entry", "task", `entry ${drawIndex} is a draw of ${out[0].task}, not ${task}`, drawIndex);
           return out;
         }, (out) => `任务 ${out[0].task} 第 ${out[0].round} 轮`);
-      }
-      if (code === "seed.derive") {
-        const beacon = (await read(drawIndex)).body.beacon;
-        if (beacon && beacon.signature) await step("beacon.signature", async () => (await import("./beacon.mjs")).verifyBeacon(beacon), "drand 签名有效");
       }
       if (code === "seal.sealed") {
         return step(code, fn, (seal) => {

@@ -3,9 +3,10 @@
 Run ``.venv/bin/python tests/vectors/draw-record/generate.py`` to rewrite it. The entry at list
 position i is the log entry at index i. Shapes follow entries.md (§4 engine results, E-6 result
 parts as text). Values are made up but well formed: commitments are SHA-256 of their secrets
-(draw-spec DRAW-5); roots, seeds, salts, tags and beacon values are SHA-256 of labels, so they do
+(draw-spec DRAW-5); roots, seeds, salts and tags are SHA-256 of labels, so they do
 NOT replay under draw/v1: this vector tests the draw record, not the draw (the service-made log
-of tests/tasks/test_record_service.py covers real draws).
+of tests/tasks/test_record_service.py covers real draws). The beacon is a genuine drand quicknet
+round (tests/vectors/beacon/genuine.json names its source), in the shape docs/specs/beacon.md logs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ BUREAU = {"role": "bureau", "department": "330100-SC", "name": "key-sc-01"}
 DISCIPLINE = {"role": "discipline", "department": "330100-JW", "name": "key-jw-02"}
 SYSTEM = {"role": "system", "department": None, "name": "system"}
 ADMIN = {"role": "admin", "department": None, "name": "key-admin-01"}
+
+
+QUICKNET_ROUND = 123
+QUICKNET_SIGNATURE = (
+    "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482e26cd02df835d3546d23c4b13e0dfc92"
+)
+QUICKNET_RANDOMNESS = "fb8f7bc29bf24db51871ec8c79f3a1e4bd0557bc0dfcee9ed1d924e69d1c60dc"
 
 
 def h(label: str) -> str:
@@ -331,7 +339,7 @@ def build() -> list[dict[str, Any]]:
                     {"party": "operator", "department": "330100-SC", "commitment": commitment(s_op1)},
                     {"party": "discipline", "department": "330100-JW", "commitment": commitment(s_jw1)},
                 ],
-                "beacon": {"source": "drand-quicknet", "round": 1234567},
+                "beacon": {"source": "drand-quicknet", "round": QUICKNET_ROUND},
                 "manual": {"targets": {"added": 0, "removed": 1}},
                 "redraw": None,
                 "parent_draw": None,
@@ -362,7 +370,8 @@ def build() -> list[dict[str, Any]]:
                 "commit": commit1,
                 "spec": "draw/v1",
                 "reveals": [{"party": "operator", "secret": s_op1}, {"party": "discipline", "secret": s_jw1}],
-                "beacon": {"source": "drand-quicknet", "round": 1234567, "value": h("beacon-1234567")},
+                "beacon": {"source": "drand-quicknet", "round": QUICKNET_ROUND,
+                           "signature": QUICKNET_SIGNATURE, "value": QUICKNET_RANDOMNESS},
                 "avoidance_salt": h("salt"),
                 "seed": h("seed-1-inspection"),
                 "result": result1,
