@@ -34,7 +34,7 @@ def site(d: Path, raws: list[bytes], signed: list[bytes] | None = None) -> None:
         p.write_bytes(tiles.encode_bundle(chunk))
 
 
-RAWS = [f'{{"n":{i}}}'.encode() for i in range(300)]
+RAWS = [f'{{"kind":"x","body":{{"n":{i}}}}}'.encode() for i in range(300)]
 
 
 def test_honest_directory_passes_and_writes_json(tmp_path: Path) -> None:
@@ -43,12 +43,13 @@ def test_honest_directory_passes_and_writes_json(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["audit", str(tmp_path), "--json", str(out)])
     assert r.exit_code == 0, r.output
     assert "trust on first use" in r.output
-    assert json.loads(out.read_text()) == {"size": 300, "findings": []}
+    rep = json.loads(out.read_text())
+    assert (rep["size"], rep["findings"], rep["passed"]) == (300, [], True)
 
 
 def test_changed_entry_fails_with_exit_3(tmp_path: Path) -> None:
     tampered = list(RAWS)
-    tampered[7] = b'{"n":"x"}'
+    tampered[7] = b'{"kind":"x","body":{"n":"x"}}'
     site(tmp_path, tampered, signed=RAWS)
     r = CliRunner().invoke(app, ["audit", str(tmp_path / "log")])
     assert r.exit_code == 3, r.output

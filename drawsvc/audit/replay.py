@@ -1,0 +1,422 @@
+"""AUD-3 … AUD-7: every entry replayed in log order, every draw recomputed (docs/audit.md).
+
+One streaming pass (:meth:`Auditor.observe`, in log order) keeps a small index — per task the
+log indices and kinds of its non-chunk entries (creation, commitments, draws, follow-ups,
+disclosures, locks, dispatches), the commitments already drawn, the experts' answers and the
+rotation history of each expert pool and group — never pool chunks. :meth:`Auditor.finish`
+then recomputes each new draw with ``drawsvc.tasks.verify.verify_draw`` through a reader over
+the bundles with a small LRU cache, passing only the task's own later entries. The index is
+JSON (``to_state``/``from_state``) so an incremental run replays only new entries.
+
+Pure apart from the ``Fetch`` callable; findings are collected, never raised.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drawsvc.audit.tree import WIDTH, Fetch, read_bundle
+from drawsvc.tasks import replay
+from drawsvc.tasks.logread import LogMismatch, decode, result_of
+from drawsvc.tasks.verify import verify_draw
+from ledger.errors import LedgerError
+
+# kinds the index keeps (everything of a task except its chunk entries)
+INDEXED = frozenset(
+    {
+        "task.create",
+        "task.pool.build",
+        "task.pool.add",
+        "task.pool.remove",
+        "draw.commit",
+        "draw.result",
+        "draw.sealed",
+        "draw.disclose",
+        "draw.expert.response",
+        "draw.expert.topup",
+        "draw.designate",
+        "draw.replace",
+        "task.lock",
+        "task.dispatch",
+    }
+)
+FOLLOWUPS = frozenset({"draw.expert.topup", "draw.replace", "draw.designate", "draw.disclose"})
+DRAWS = ("draw.result", "draw.sealed")
+HISTORY = 6  # rotation history kept per expert pool and group (DRAW-61 needs 2; spares for redraws)
+
+RULES: dict[str, str] = {
+    "AUD-1": "checkpoint signature and origin",
+    "AUD-2": "the entries rebuild the signed tree",
+    "AUD-3": "order: entries decode, each draw follows its own commitment, follow-ups follow their draw",
+    "AUD-4": "each draw recomputed byte for byte (reveals, beacon, pools, result, follow-ups, seals)",
+    "AUD-5": "each redraw, replacement, designation, pool edit and top-up carries its reason (and approver)",
+    "AUD-6": "headcount: teams of at least 2 distinct inspectors with exactly one leader; expert panels full",
+    "AUD-7": "expert rotation: each commitment cites the two previous draws of its pool and group",
+    "AUD-9": "the new checkpoint extends the one verified in the saved state (consistency)",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    index: int | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "index": self.index, "message": self.message}
+
+
+class BundleReader:
+    """An ``EntryReader`` over the published bundles, with a small LRU cache of raw bundles."""
+
+    def __init__(self, fetch: Fetch, size: int, cache: int = 16) -> None:
+        self.fetch, self.size, self.cache = fetch, size, cache
+        self._lru: OrderedDict[int, list[bytes]] = OrderedDict()
+
+    def bundle(self, n: int) -> list[bytes]:
+        if n in self._lru:
+            self._lru.move_to_end(n)
+            return self._lru[n]
+        b = read_bundle(self.fetch, n, self.size)
+        self._lru[n] = b
+        if len(self._lru) > self.cache:
+            self._lru.popitem(last=False)
+        return b
+
+    def __call__(self, start: int, stop: int) -> list[dict[str, Any]]:
+        if not 0 <= start <= stop <= self.size:
+            raise LogMismatch(f"log entries {start}..{stop} are not within the log (size {self.size})")
+        out: list[dict[str, Any]] = []
+        i = start
+        while i < stop:
+            n = i // WIDTH
+            b = self.bundle(n)
+            hi = min(stop, (n + 1) * WIDTH)
+            out.extend(decode(raw) for raw in b[i - n * WIDTH : hi - n * WIDTH])
+            i = hi
+        return out
+
+
+def _text(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+class Auditor:
+    """The streaming replay. ``observe`` each entry in order, then ``finish``."""
+
+    def __init__(self) -> None:
+        self.size = 0  # entries observed
+        self.by_task: dict[str, list[list[Any]]] = {}  # task → [[index, kind], ...] ascending
+        self.commits: dict[str, int] = {}  # "task|round" → draw.commit index
+        self.drawn: dict[str, int] = {}  # str(commit index) → draw index
+        self.draws: dict[str, list[Any]] = {}  # str(draw index) → [task, round]
+        self.current: dict[str, list[int]] = {}  # "task|round" → [draw index]
+        self.responses: dict[str, dict[str, str]] = {}  # "task|round" → expert → response
+        self.rotation: dict[str, list[dict[str, Any]]] = {}  # "pool|group" → newest first
+        self.dirty: set[int] = set()  # draws to (re)verify in finish
+        self.verified = 0
+        self.findings: list[Finding] = []
+
+    # -- state --------------------------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "by_task": self.by_task,
+            "commits": self.commits,
+            "drawn": self.drawn,
+            "draws": self.draws,
+            "current": self.current,
+            "responses": self.responses,
+            "rotation": self.rotation,
+            "verified": self.verified,
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Auditor:
+        a = cls()
+        a.size = int(state["size"])
+        for key in ("by_task", "commits", "drawn", "draws", "current", "responses", "rotation"):
+            setattr(a, key, state[key])
+        a.verified = int(state.get("verified", 0))
+        return a
+
+    # -- the index verify.py uses (TaskEntries) -------------------------------------------
+    def task_entries_with(
+        self, read: Callable[[int, int], list[dict[str, Any]]]
+    ) -> Callable[[str, int, int], list[tuple[int, dict[str, Any]]]]:
+        def task_entries(task: str, start: int, stop: int) -> list[tuple[int, dict[str, Any]]]:
+            rows = self.by_task.get(task, [])
+            lo = bisect.bisect_left(rows, start, key=lambda r: r[0])
+            hi = bisect.bisect_left(rows, stop, key=lambda r: r[0])
+            return [(int(r[0]), read(int(r[0]), int(r[0]) + 1)[0]) for r in rows[lo:hi]]
+
+        return task_entries
+
+    # -- the pass -------------------------------------------------------------------------
+    def _find(self, rule: str, index: int | None, message: str) -> None:
+        self.findings.append(Finding(rule, index, message))
+
+    def observe_raw(self, index: int, raw: bytes, read: Callable[[int, int], list[dict[str, Any]]]) -> None:
+        try:
+            entry = decode(raw)
+        except LedgerError as exc:
+            self._find("AUD-3", index, f"the entry does not decode: {exc}")
+            self.size = index + 1
+            return
+        try:
+            self.observe(index, entry, read)
+        except (KeyError, TypeError, ValueError, AttributeError, LedgerError) as exc:
+            self._find(
+                "AUD-3", index, f"the {entry.get('kind')!r} entry is malformed ({type(exc).__name__}: {exc})"
+            )
+        self.size = index + 1
+
+    def observe(
+        self, i: int, entry: Mapping[str, Any], read: Callable[[int, int], list[dict[str, Any]]]
+    ) -> None:
+        kind = str(entry.get("kind"))
+        b = entry["body"]
+        task = b.get("task")
+        if kind not in INDEXED or not isinstance(task, str):
+            return
+        self.by_task.setdefault(task, []).append([i, kind])
+        key = f"{task}|{b.get('round')}"
+        if kind in ("task.pool.add", "task.pool.remove") and not _text(b.get("reason")):
+            self._find("AUD-5", i, f"{task}: a manual pool edit ({kind}) without a reason")
+        elif kind == "draw.commit":
+            self._commit(i, task, int(b["round"]), b)
+        elif kind in DRAWS:
+            self._draw(i, task, int(b["round"]), b, kind, read)
+        elif kind in FOLLOWUPS or kind in ("task.lock", "draw.expert.response"):
+            if kind == "draw.designate" and b.get("role") == "expert":
+                if not (_text(b.get("reason")) and _text(b.get("approver"))):
+                    self._find("AUD-5", i, f"{task}: an expert designation without reason and approver")
+                return
+            draw = self.current.get(key)
+            if draw is None:
+                self._find("AUD-3", i, f"{task} round {b.get('round')}: {kind} before any draw of that round")
+                return
+            self._followup(i, task, key, kind, b, draw[0])
+
+    def _commit(self, i: int, task: str, round_: int, b: Mapping[str, Any]) -> None:
+        key = f"{task}|{round_}"
+        if key in self.commits:
+            self._find("AUD-3", i, f"{task} round {round_} is committed twice")
+        previous = self.current.get(f"{task}|{round_ - 1}")
+        if round_ > 1:
+            redraw = b.get("redraw") or {}
+            if not (_text(redraw.get("reason")) and _text(redraw.get("approver"))):
+                self._find("AUD-5", i, f"{task}: redraw round {round_} without reason and approver")
+            if previous is None:
+                self._find(
+                    "AUD-3", i, f"{task}: round {round_} committed without a draw of round {round_ - 1}"
+                )
+        elif round_ != 1:
+            self._find("AUD-3", i, f"{task}: commitment of round {round_}")
+        for d in b.get("designated") or []:
+            if not (_text(d.get("reason")) and _text(d.get("approver"))):
+                self._find("AUD-5", i, f"{task}: designated expert {d.get('id')} without reason and approver")
+        self.commits[key] = i
+        e = (b.get("params") or {}).get("experts")
+        if e is not None:
+            expected = [
+                {"draw": h["draw"], "panel": h["panel"]}
+                for h in self.rotation.get(f"{e.get('pool')}|{e.get('group')}", [])
+                if h["task"] != task and not h["sealed"]
+            ][:2]
+            if (b.get("rotation") or []) != expected:
+                cited = [r.get("draw") for r in b.get("rotation") or []]
+                self._find(
+                    "AUD-7",
+                    i,
+                    f"{task}: the commitment cites draws {cited} for rotation; the log's two previous "
+                    "draws of "
+                    f"pool {e.get('pool')} group {e.get('group')} are {[x['draw'] for x in expected]} "
+                    "(or their panels differ)",
+                )
+
+    def _draw(
+        self,
+        i: int,
+        task: str,
+        round_: int,
+        b: Mapping[str, Any],
+        kind: str,
+        read: Callable[[int, int], list[dict[str, Any]]],
+    ) -> None:
+        key = f"{task}|{round_}"
+        commit = b.get("commit")
+        if self.commits.get(key) != commit or not isinstance(commit, int) or commit >= i:
+            self._find(
+                "AUD-3",
+                i,
+                f"{task} round {round_}: the draw cites entry {commit}, not its own earlier "
+                f"commitment ({self.commits.get(key)})",
+            )
+        elif str(commit) in self.drawn:
+            self._find(
+                "AUD-3",
+                i,
+                f"{task} round {round_}: the commitment {commit} was already drawn "
+                f"at {self.drawn[str(commit)]}",
+            )
+        if isinstance(commit, int):
+            self.drawn.setdefault(str(commit), i)
+        self.draws[str(i)] = [task, round_]
+        self.current[key] = [i]
+        self.dirty.add(i)
+        # rotation history: this draw supersedes the task's earlier ones (status "current" only)
+        commit_body = read(int(commit), int(commit) + 1)[0]["body"] if isinstance(commit, int) else {}
+        e = (commit_body.get("params") or {}).get("experts")
+        if e is None:
+            return
+        hkey = f"{e.get('pool')}|{e.get('group')}"
+        hist = [h for h in self.rotation.get(hkey, []) if h["task"] != task]
+        panel: list[str] = []
+        if kind == "draw.result":
+            _body, result = result_of(read, i)
+            panel = list(replay.panel_of(result))
+        hist.insert(
+            0, {"draw": i, "task": task, "round": round_, "panel": panel, "sealed": kind == "draw.sealed"}
+        )
+        self.rotation[hkey] = hist[:HISTORY]
+
+    def _history(self, draw: int) -> dict[str, Any] | None:
+        for hist in self.rotation.values():
+            for h in hist:
+                if h["draw"] == draw:
+                    return h
+        return None
+
+    def _followup(self, i: int, task: str, key: str, kind: str, b: Mapping[str, Any], draw: int) -> None:
+        if kind in FOLLOWUPS:
+            self.dirty.add(draw)
+        if kind == "draw.expert.response":
+            self.responses.setdefault(key, {})[str(b.get("expert"))] = str(b.get("response"))
+            if b.get("response") == "declined" and not _text(b.get("reason")):
+                self._find("AUD-5", i, f"{task}: expert {b.get('expert')} declined without a written reason")
+        elif kind == "draw.expert.topup":
+            ev = b.get("event") or {}
+            answer = self.responses.get(key, {}).get(str(ev.get("expert")))
+            wanted = {"declined": "declined", "no-answer": "no_answer"}.get(str(ev.get("reason")))
+            if wanted is None or answer != wanted:
+                self._find(
+                    "AUD-5",
+                    i,
+                    f"{task}: top-up for expert {ev.get('expert')} (reason {ev.get('reason')!r}) "
+                    f"without a logged answer saying so (logged: {answer!r})",
+                )
+            h = self._history(draw)
+            if h is not None and ev.get("expert") in h["panel"]:
+                h["panel"][h["panel"].index(ev["expert"])] = ev.get("replacement")
+        elif kind == "draw.replace":
+            ev = b.get("event") or {}
+            if not (_text(ev.get("reason")) and _text(ev.get("approver"))):
+                self._find(
+                    "AUD-5",
+                    i,
+                    f"{task}: replacement of {ev.get('person')} at {ev.get('target')} "
+                    "without reason and approver",
+                )
+        elif kind == "draw.designate":
+            if not (_text(b.get("reason")) and _text(b.get("approver"))):
+                self._find(
+                    "AUD-5", i, f"{task}: leader designation at {b.get('target')} without reason and approver"
+                )
+        elif kind == "task.lock" and b.get("draw") != draw:
+            self._find("AUD-3", i, f"{task}: the lock names draw {b.get('draw')}, the current draw is {draw}")
+        elif kind == "draw.disclose":
+            h = self._history(draw)
+            if h is not None:
+                h["sealed"] = False  # its panel is filled from the verified plaintext in finish
+
+    # -- after the pass ---------------------------------------------------------------------
+    def finish(
+        self,
+        read: Callable[[int, int], list[dict[str, Any]]],
+        size: int,
+        progress: Callable[[], None] | None = None,
+    ) -> None:
+        """AUD-4 and AUD-6 for every draw new or with new follow-ups since the last run."""
+        index = _Index(self.task_entries_with(read))
+        for d in sorted(self.dirty):
+            task, round_ = self.draws[str(d)]
+            later = index.task_entries(task, d + 1, size)
+            try:
+                v = verify_draw(read, d, size=size, later=later, index=index)
+            except (LedgerError, KeyError, TypeError, ValueError, IndexError) as exc:
+                at = getattr(exc, "index", None)
+                self._find(
+                    "AUD-4",
+                    at if isinstance(at, int) else d,
+                    f"{task} round {round_} (draw at {d}) does not recompute: {exc}",
+                )
+            except Exception as exc:  # the engine refusing tampered inputs (DrawInfeasible, InvalidInput…)
+                self._find(
+                    "AUD-4",
+                    d,
+                    f"{task} round {round_} (draw at {d}) does not recompute: {type(exc).__name__}: {exc}",
+                )
+            else:
+                self.verified += 1
+                self._headcount(read, d, task, v.final)
+                h = self._history(d)
+                if h is not None and v.sealed is not None and v.sealed.get("disclosed") is not None:
+                    h["panel"] = list(v.final.get("experts") or [])
+            if progress is not None:
+                progress()
+        self.dirty.clear()
+
+    def _headcount(
+        self, read: Callable[[int, int], list[dict[str, Any]]], d: int, task: str, final: Mapping[str, Any]
+    ) -> None:
+        body = read(d, d + 1)[0]["body"]
+        commit = read(int(body["commit"]), int(body["commit"]) + 1)[0]["body"]
+        params = commit.get("params") or {}
+        teams = params.get("teams")
+        if teams is not None:
+            if int(teams.get("size", 0)) < 2:
+                self._find("AUD-6", int(body["commit"]), f"{task}: teams of {teams.get('size')} inspector(s)")
+            for t in final.get("teams") or []:
+                members = t.get("members") or []
+                if len(members) < 2 or len(set(members)) != len(members) or t.get("leader") not in members:
+                    self._find(
+                        "AUD-6",
+                        d,
+                        f"{task}: the team of {t.get('target')} has {len(set(members))} "
+                        "distinct inspectors or no leader",
+                    )
+        experts = params.get("experts")
+        if experts is not None:
+            panel = final.get("experts") or []
+            if len(panel) != experts.get("headcount") or len(set(panel)) != len(panel):
+                self._find(
+                    "AUD-6",
+                    d,
+                    f"{task}: expert panel of {len(set(panel))}, headcount {experts.get('headcount')}",
+                )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "entries": self.size,
+            "tasks": len(self.by_task),
+            "draws": len(self.draws),
+            "verified": self.verified,
+            "undisclosed": sorted(h["draw"] for hist in self.rotation.values() for h in hist if h["sealed"]),
+        }
+
+
+class _Index:
+    """``drawsvc.tasks.verify.TaskEntries`` over the auditor's index."""
+
+    def __init__(self, fn: Callable[[str, int, int], list[tuple[int, dict[str, Any]]]]) -> None:
+        self.task_entries = fn
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
