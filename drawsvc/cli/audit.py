@@ -60,6 +60,16 @@ def audit_command(
     fetch = open_source(source)
     if key is None and state is not None:
         key = str(state["key"])
+        try:
+            published = fetch(VKEY_PATH).decode().strip()
+        except FileNotFoundError:
+            published = key
+        if published != key:
+            console.print(
+                f"[red]refused[/red]: the state {state_path} was made for another log or key "
+                f"({key.split('+')[0]}); the source publishes {published.split('+')[0]}"
+            )
+            raise typer.Exit(EXIT_INVALID)
     elif key is None:
         key = fetch(VKEY_PATH).decode().strip()
         console.print(f"key from {VKEY_PATH} (trust on first use): {key.split('+')[0]}")

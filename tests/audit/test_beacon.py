@@ -9,10 +9,7 @@ import pytest
 from drawsvc.audit.beacon import BeaconInvalid, verify_logged_beacon, verify_quicknet
 
 # A valid G1 point that is not quicknet's signature of the round: the compressed generator.
-G1_GEN = (
-    "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac58"
-    "6c55e83ff97a1aeffb3af00adb22c6bb"
-)
+G1_GEN = "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
 
 
 @pytest.mark.parametrize(
