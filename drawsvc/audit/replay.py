@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from drawsvc.audit.deadlines import Deadlines
 from drawsvc.audit.tree import WIDTH, Fetch, read_bundle
 from drawsvc.tasks import replay
 from drawsvc.tasks.logread import LogMismatch, decode, result_of
@@ -57,6 +58,8 @@ RULES: dict[str, str] = {
     "AUD-5": "each redraw, replacement, designation, pool edit and top-up carries its reason (and approver)",
     "AUD-6": "headcount: teams of at least 2 distinct inspectors with exactly one leader; expert panels full",
     "AUD-7": "expert rotation: each commitment cites the two previous draws of its pool and group",
+    "AUD-8": "calendar arrangements replay; results deadlines recomputed; results, publications, "
+    "objection decisions and dispatch confirmations in time",
     "AUD-9": "the new checkpoint extends the one verified in the saved state (consistency)",
 }
 
@@ -120,6 +123,7 @@ class Auditor:
         self.rotation: dict[str, list[dict[str, Any]]] = {}  # "pool|group" → newest first
         self.dirty: set[int] = set()  # draws to (re)verify in finish
         self.verified = 0
+        self.deadlines = Deadlines()
         self.findings: list[Finding] = []
 
     # -- state --------------------------------------------------------------------------
@@ -134,6 +138,7 @@ class Auditor:
             "responses": self.responses,
             "rotation": self.rotation,
             "verified": self.verified,
+            "deadlines": self.deadlines.to_state(),
         }
 
     @classmethod
@@ -143,6 +148,7 @@ class Auditor:
         for key in ("by_task", "commits", "drawn", "draws", "current", "responses", "rotation"):
             setattr(a, key, state[key])
         a.verified = int(state.get("verified", 0))
+        a.deadlines = Deadlines.from_state(state["deadlines"])
         return a
 
     # -- the index verify.py uses (TaskEntries) -------------------------------------------
@@ -181,6 +187,11 @@ class Auditor:
     ) -> None:
         kind = str(entry.get("kind"))
         b = entry["body"]
+        if kind == "calendar.arrangement" or kind.startswith("result."):
+            try:
+                self.deadlines.observe(i, entry, read, self._find)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                self._find("AUD-8", i, f"the {kind!r} entry lacks what its deadline needs ({exc!r})")
         task = b.get("task")
         if kind not in INDEXED or not isinstance(task, str):
             return
@@ -407,6 +418,8 @@ class Auditor:
             "tasks": len(self.by_task),
             "draws": len(self.draws),
             "verified": self.verified,
+            "deadlines_checked": self.deadlines.checked,
+            "open_deadlines": self.deadlines.open_deadlines(),
             "undisclosed": sorted(h["draw"] for hist in self.rotation.values() for h in hist if h["sealed"]),
         }
 
