@@ -60,6 +60,8 @@ RULES: dict[str, str] = {
     "AUD-7": "expert rotation: each commitment cites the two previous draws of its pool and group",
     "AUD-8": "calendar arrangements replay; results deadlines recomputed; results, publications, "
     "objection decisions and dispatch confirmations in time",
+    "AUD-10": "expert eligibility: frozen expert pools hold only admitted experts within their term and not "
+    "exited, by the registry entries logged before the commitment",
     "AUD-9": "the new checkpoint extends the one verified in the saved state (consistency)",
 }
 
@@ -122,8 +124,11 @@ class Auditor:
         self.responses: dict[str, dict[str, str]] = {}  # "task|round" → expert → response
         self.rotation: dict[str, list[dict[str, Any]]] = {}  # "pool|group" → newest first
         self.dirty: set[int] = set()  # draws to (re)verify in finish
+        self._at: Any = None
+        self._read: Callable[[int, int], list[dict[str, Any]]] = lambda a, b: []
         self.verified = 0
         self.deadlines = Deadlines()
+        self.experts: dict[str, list[Any]] = {}  # code → [status, term_start, term_end, exited_on]
         self.findings: list[Finding] = []
 
     # -- state --------------------------------------------------------------------------
@@ -139,6 +144,7 @@ class Auditor:
             "rotation": self.rotation,
             "verified": self.verified,
             "deadlines": self.deadlines.to_state(),
+            "experts": self.experts,
         }
 
     @classmethod
@@ -149,6 +155,7 @@ class Auditor:
             setattr(a, key, state[key])
         a.verified = int(state.get("verified", 0))
         a.deadlines = Deadlines.from_state(state["deadlines"])
+        a.experts = state["experts"]
         return a
 
     # -- the index verify.py uses (TaskEntries) -------------------------------------------
@@ -187,11 +194,15 @@ class Auditor:
     ) -> None:
         kind = str(entry.get("kind"))
         b = entry["body"]
+        self._at, self._read = entry.get("at"), read
         if kind == "calendar.arrangement" or kind.startswith("result."):
             try:
                 self.deadlines.observe(i, entry, read, self._find)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 self._find("AUD-8", i, f"the {kind!r} entry lacks what its deadline needs ({exc!r})")
+        if kind.startswith("registry.expert"):
+            self._expert(kind, b)
+            return
         task = b.get("task")
         if kind not in INDEXED or not isinstance(task, str):
             return
@@ -235,6 +246,7 @@ class Auditor:
         self.commits[key] = i
         e = (b.get("params") or {}).get("experts")
         if e is not None:
+            self._eligibility(i, task, b, self._at, self._read)
             expected = [
                 {"draw": h["draw"], "panel": h["panel"]}
                 for h in self.rotation.get(f"{e.get('pool')}|{e.get('group')}", [])
@@ -250,6 +262,54 @@ class Auditor:
                     f"pool {e.get('pool')} group {e.get('group')} are {[x['draw'] for x in expected]} "
                     "(or their panels differ)",
                 )
+
+    def _expert(self, kind: str, b: Mapping[str, Any]) -> None:
+        """The public part of the expert registry (registries.md §7.2): status, term, exit."""
+        if kind == "registry.expert.batch.v2":
+            from drawsvc.registries.records import batch_records
+
+            for r in batch_records(b):
+                self._expert("registry.expert.update", r)
+            return
+        code = b.get("code")
+        if not isinstance(code, str) or "status" not in b:
+            return
+        rec = self.experts.setdefault(code, [None, None, None, None])
+        rec[0] = b["status"]
+        if "term_start" in b:
+            rec[1], rec[2] = b.get("term_start"), b.get("term_end")
+        if kind == "registry.expert.exit":
+            rec[3] = b.get("on")
+
+    def _eligibility(
+        self,
+        i: int,
+        task: str,
+        commit: Mapping[str, Any],
+        on: str | None,
+        read: Callable[[int, int], list[dict[str, Any]]],
+    ) -> None:
+        """AUD-10 (DRAW-60 exited/term): each frozen expert by the registry as logged so far."""
+        ref = (commit.get("pools") or {}).get("experts")
+        if ref is None or not self.experts or not isinstance(on, str):
+            return
+        first, count = int(ref["entries"][0]), int(ref["entries"][1])
+        day = on[:10]
+        for e in read(first, first + count):
+            for row in e["body"].get("rows") or []:
+                rec = self.experts.get(str(row[0]))
+                if rec is None:
+                    continue  # not managed through the log: nothing to compare with
+                status, start, end, exited = rec
+                why = None
+                if status != "admitted":
+                    why = f"status {status!r}"
+                elif exited is not None and exited <= day:
+                    why = f"exited on {exited}"
+                elif start is not None and end is not None and not start <= day <= end:
+                    why = f"term {start}..{end}"
+                if why is not None:
+                    self._find("AUD-10", i, f"{task}: expert {row[0]} in the frozen pool on {day} ({why})")
 
     def _draw(
         self,

@@ -202,3 +202,32 @@ def test_state_from_another_log_is_refused(tmp_path: Path, service_log: dict[str
     code, _, out = run(tmp_path / "b", "--state", str(state))
     assert code == 2
     assert "another log" in out
+
+
+def _expert_pool(es: list[dict[str, Any]], commit: int) -> list[str]:
+    first, count = es[commit]["body"]["pools"]["experts"]["entries"]
+    return [r[0] for e in es[first : first + count] for r in e["body"]["rows"]]
+
+
+def test_exited_expert_in_a_frozen_pool(tmp_path: Path, service_log: dict[str, Any]) -> None:
+    es = entries_of(service_log)
+    c = es[service_log["experts"][0]]["body"]["commit"]
+    expert = _expert_pool(es, c)[0]
+    assert es[0]["kind"] == "calendar.arrangement" and es[0]["body"]["arrangement"]["year"] < 2020
+    term = {"term_start": "2020-01-01", "term_end": "2030-12-31"}
+    # the registry as logged: the expert admitted (honest), then the same log with the expert exited
+    es[0] = {
+        "kind": "registry.expert.admit",
+        "body": {"code": expert, "pool": "ZJ", "status": "admitted", **term},
+    }
+    publish(tmp_path / "a", [encode(e) for e in es])
+    code, rep, _ = run(tmp_path / "a")
+    assert code == 0, rep["findings"]
+    es[0] = {
+        "kind": "registry.expert.exit",
+        "body": {"code": expert, "pool": "ZJ", "status": "exited", "reason": "本人申请", "on": "2020-06-01"},
+    }
+    publish(tmp_path / "b", [encode(e) for e in es])
+    code, rep, _ = run(tmp_path / "b")
+    assert code == 3
+    assert ("AUD-10", c) in found(rep), rep["findings"]
