@@ -415,11 +415,14 @@ class Auditor:
     ) -> None:
         """AUD-4 and AUD-6 for every draw new or with new follow-ups since the last run."""
         index = _Index(self.task_entries_with(read))
+        # a parent draw is recomputed once, not once per sub-draw (nor again in a later run)
+        parents: set[int] = {int(k) for k, v in self.draws.items() if len(v) > 2 and v[2]}
         for d in sorted(self.dirty):
-            task, round_ = self.draws[str(d)]
+            task, round_ = self.draws[str(d)][:2]
+            self.draws[str(d)] = [task, round_, False]
             later = index.task_entries(task, d + 1, size)
             try:
-                v = verify_draw(read, d, size=size, later=later, index=index)
+                v = verify_draw(read, d, size=size, later=later, index=index, parents_verified=parents)
             except (LedgerError, KeyError, TypeError, ValueError, IndexError) as exc:
                 at = getattr(exc, "index", None)
                 self._find(
@@ -435,6 +438,8 @@ class Auditor:
                 )
             else:
                 self.verified += 1
+                parents.add(d)
+                self.draws[str(d)] = [task, round_, True]
                 self._headcount(read, d, task, v.final)
                 h = self._history(d)
                 if h is not None and v.sealed is not None and v.sealed.get("disclosed") is not None:
