@@ -62,6 +62,8 @@ RULES: dict[str, str] = {
     "objection decisions and dispatch confirmations in time",
     "AUD-10": "expert eligibility: frozen expert pools hold only admitted experts within their term and not "
     "exited, by the registry entries logged before the commitment",
+    "AUD-11": "check items: each draw's minimum ratio and yearly cap are at least as strict as the logged "
+    "check items of its task",
     "AUD-9": "the new checkpoint extends the one verified in the saved state (consistency)",
 }
 
@@ -128,6 +130,7 @@ class Auditor:
         self._read: Callable[[int, int], list[dict[str, Any]]] = lambda a, b: []
         self.verified = 0
         self.deadlines = Deadlines()
+        self.items: dict[str, list[Any]] = {}  # "department|code" → [min_ratio_bp, cap_per_target_per_year]
         self.experts: dict[str, list[Any]] = {}  # code → [status, term_start, term_end, exited_on]
         self.findings: list[Finding] = []
 
@@ -145,6 +148,7 @@ class Auditor:
             "verified": self.verified,
             "deadlines": self.deadlines.to_state(),
             "experts": self.experts,
+            "items": self.items,
         }
 
     @classmethod
@@ -156,6 +160,7 @@ class Auditor:
         a.verified = int(state.get("verified", 0))
         a.deadlines = Deadlines.from_state(state["deadlines"])
         a.experts = state["experts"]
+        a.items = state["items"]
         return a
 
     # -- the index verify.py uses (TaskEntries) -------------------------------------------
@@ -200,6 +205,12 @@ class Auditor:
                 self.deadlines.observe(i, entry, read, self._find)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 self._find("AUD-8", i, f"the {kind!r} entry lacks what its deadline needs ({exc!r})")
+        if kind == "registry.check_item.upsert":
+            self.items[f"{b.get('department')}|{b.get('code')}"] = [
+                b.get("min_ratio_bp"),
+                b.get("cap_per_target_per_year"),
+            ]
+            return
         if kind.startswith("registry.expert"):
             self._expert(kind, b)
             return
@@ -244,6 +255,7 @@ class Auditor:
             if not (_text(d.get("reason")) and _text(d.get("approver"))):
                 self._find("AUD-5", i, f"{task}: designated expert {d.get('id')} without reason and approver")
         self.commits[key] = i
+        self._check_items(i, task, b)
         e = (b.get("params") or {}).get("experts")
         if e is not None:
             self._eligibility(i, task, b, self._at, self._read)
@@ -310,6 +322,33 @@ class Auditor:
                     why = f"term {start}..{end}"
                 if why is not None:
                     self._find("AUD-10", i, f"{task}: expert {row[0]} in the frozen pool on {day} ({why})")
+
+    def _check_items(self, i: int, task: str, commit: Mapping[str, Any]) -> None:
+        """AUD-11: the task's check items (as logged before the commitment) bound its draw."""
+        t = (commit.get("params") or {}).get("targets")
+        creates = [r[0] for r in self.by_task.get(task, []) if r[1] == "task.create"]
+        if t is None or t.get("mode") != "sample" or not creates or not self.items:
+            return
+        refs = self._read(creates[0], creates[0] + 1)[0]["body"].get("check_items") or []
+        known = [
+            self.items[k] for k in (f"{r.get('department')}|{r.get('code')}" for r in refs) if k in self.items
+        ]
+        if not known:
+            return
+        minimum = max(int(m or 0) for m, _c in known)
+        caps = [int(c) for _m, c in known if c is not None]
+        if int(t.get("min_ratio_bp") or 0) < minimum:
+            self._find(
+                "AUD-11",
+                i,
+                f"{task}: minimum ratio {t.get('min_ratio_bp')} bp, its check items ask for {minimum} bp",
+            )
+        if caps and t.get("cap_per_year") is not None and int(t["cap_per_year"]) > min(caps):
+            self._find(
+                "AUD-11",
+                i,
+                f"{task}: yearly cap {t['cap_per_year']} per target, its check items allow {min(caps)}",
+            )
 
     def _draw(
         self,
@@ -467,6 +506,11 @@ class Auditor:
                         f"{task}: the team of {t.get('target')} has {len(set(members))} "
                         "distinct inspectors or no leader",
                     )
+        if teams is not None and body.get("result") is not None:
+            for a in replay.teams_of(body["result"]):
+                leaders = sum(1 for m in a.get("members") or [] if m.get("leader"))
+                if leaders != 1:
+                    self._find("AUD-6", d, f"{task}: the team of {a.get('target')} has {leaders} leaders")
         experts = params.get("experts")
         if experts is not None:
             panel = final.get("experts") or []

@@ -231,3 +231,21 @@ def test_exited_expert_in_a_frozen_pool(tmp_path: Path, service_log: dict[str, A
     code, rep, _ = run(tmp_path / "b")
     assert code == 3
     assert ("AUD-10", c) in found(rep), rep["findings"]
+
+
+def test_draw_below_its_check_items_minimum(tmp_path: Path, service_log: dict[str, Any]) -> None:
+    es = entries_of(service_log)
+    commit = index_of(es, "draw.commit")
+    create = index_of(es, "task.create")
+    assert es[1]["kind"] == "calendar.arrangement" and es[1]["body"]["arrangement"]["year"] < 2020
+    es[create]["body"]["check_items"] = [{"department": "SCJG", "code": "X1"}]
+    item = {"department": "SCJG", "code": "X1", "min_ratio_bp": 0, "cap_per_target_per_year": 1000}
+    es[1] = {"kind": "registry.check_item.upsert", "body": item}
+    publish(tmp_path / "a", [encode(e) for e in es])
+    code, rep, _ = run(tmp_path / "a")
+    assert code == 0, rep["findings"]
+    item["min_ratio_bp"] = 5000  # the item asks for half the targets; the draw took 20 %
+    publish(tmp_path / "b", [encode(e) for e in es])
+    code, rep, _ = run(tmp_path / "b")
+    assert code == 3
+    assert found(rep) == {("AUD-11", commit)}, rep["findings"]
