@@ -442,8 +442,13 @@ class Auditor:
             self._find("AUD-3", i, f"{task}: the lock names draw {b.get('draw')}, the current draw is {draw}")
         elif kind == "draw.disclose":
             h = self._history(draw)
-            if h is not None:
-                h["sealed"] = False  # its panel is filled from the verified plaintext in finish
+            if h is not None:  # the panel enters rotation once disclosed (AUD-4 checks the opening)
+                h["sealed"] = False
+                value = b.get("plaintext")
+                if b.get("parts") is not None:
+                    first, count = b["parts"]
+                    value = json.loads("".join(e["body"]["text"] for e in self._read(first, first + count)))
+                h["panel"] = list(replay.panel_of((value or {}).get("result") or {}))
 
     # -- after the pass ---------------------------------------------------------------------
     def finish(
@@ -479,7 +484,8 @@ class Auditor:
                 self.verified += 1
                 parents.add(d)
                 self.draws[str(d)] = [task, round_, True]
-                self._headcount(read, d, task, v.final)
+                if v.sealed is None or v.sealed.get("disclosed") is not None:  # a sealed result is unseen
+                    self._headcount(read, d, task, v.final)
                 h = self._history(d)
                 if h is not None and v.sealed is not None and v.sealed.get("disclosed") is not None:
                     h["panel"] = list(v.final.get("experts") or [])
