@@ -81,7 +81,7 @@ class Finding:
 class BundleReader:
     """An ``EntryReader`` over the published bundles, with a small LRU cache of raw bundles."""
 
-    def __init__(self, fetch: Fetch, size: int, cache: int = 16) -> None:
+    def __init__(self, fetch: Fetch, size: int, cache: int = 8) -> None:
         self.fetch, self.size, self.cache = fetch, size, cache
         self._lru: OrderedDict[int, list[bytes]] = OrderedDict()
 
