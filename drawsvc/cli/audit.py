@@ -17,7 +17,7 @@ from drawsvc.audit.replay import Auditor, BundleReader, Finding
 from drawsvc.audit.report import report, to_html, to_json
 from drawsvc.audit.source import open_source
 from drawsvc.audit.tree import CompactRange, check_root, checkpoint_of, entries, hash_entry
-from drawsvc.cli.output import EXIT_INVALID, EXIT_VERIFICATION_FAILED
+from drawsvc.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_VERIFICATION_FAILED
 from ledger.errors import LedgerError
 from ledger.export import VKEY_PATH
 from ledger.note import parse_verifier_key
@@ -57,7 +57,14 @@ def audit_command(
     """Verify the checkpoint and tree, replay every entry, recompute every draw, check the rules."""
     console = Console()
     state = _load_state(state_path)
-    fetch = open_source(source)
+    try:
+        fetch = open_source(source)
+        if key is None and state is None:
+            key = fetch(VKEY_PATH).decode().strip()
+            console.print(f"key from {VKEY_PATH} (trust on first use): {key.split('+')[0]}")
+    except (FileNotFoundError, OSError) as exc:
+        console.print(f"[red]cannot read the log[/red]: {escape(str(exc))}")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
     if key is None and state is not None:
         key = str(state["key"])
         try:
@@ -70,15 +77,16 @@ def audit_command(
                 f"({key.split('+')[0]}); the source publishes {published.split('+')[0]}"
             )
             raise typer.Exit(EXIT_INVALID)
-    elif key is None:
-        key = fetch(VKEY_PATH).decode().strip()
-        console.print(f"key from {VKEY_PATH} (trust on first use): {key.split('+')[0]}")
     if state is not None and key != state["key"]:
         console.print(
-            f"[red]refused[/red]: the state {state_path} belongs to another log (key {state['key']})"
+            f"[red]refused[/red]: the state {state_path} belongs to another log (key {str(state['key']).split('+')[0]})"
         )
         raise typer.Exit(EXIT_INVALID)
-    verifier = parse_verifier_key(key)
+    try:
+        verifier = parse_verifier_key(key)
+    except LedgerError as exc:
+        console.print(f"[red]not a verifier key[/red]: {escape(str(exc))}")
+        raise typer.Exit(EXIT_INVALID) from None
     origin = key.split("+")[0]
     findings: list[Finding] = []
     earlier = [Finding(**f) for f in state["findings"]] if state is not None else []
@@ -166,4 +174,6 @@ def audit_command(
     if all_findings:
         console.print(f"[red]{len(all_findings)} finding(s)[/red]")
         raise typer.Exit(EXIT_VERIFICATION_FAILED)
-    console.print(f"[green]passed[/green]: AUD-1 … AUD-7{' and AUD-9' if state else ''}, no findings")
+    console.print(
+        f"[green]passed[/green]: AUD-1 … AUD-11{'' if state else ' (AUD-9 needs --state)'}, no findings"
+    )
