@@ -79,7 +79,8 @@ def audit_command(
             raise typer.Exit(EXIT_INVALID)
     if state is not None and key != state["key"]:
         console.print(
-            f"[red]refused[/red]: the state {state_path} belongs to another log (key {str(state['key']).split('+')[0]})"
+            f"[red]refused[/red]: the state {state_path} belongs to another log "
+            f"(key {str(state['key']).split('+')[0]})"
         )
         raise typer.Exit(EXIT_INVALID)
     try:
