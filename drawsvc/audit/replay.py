@@ -48,7 +48,7 @@ INDEXED = frozenset(
 )
 FOLLOWUPS = frozenset({"draw.expert.topup", "draw.replace", "draw.designate", "draw.disclose"})
 DRAWS = ("draw.result", "draw.sealed")
-HISTORY = 6  # rotation history kept per expert pool and group (DRAW-61 needs 2; spares for redraws)
+HISTORY = 16  # rotation history per expert pool and group (DRAW-61 needs 2; spares for sealed, redraws)
 
 RULES: dict[str, str] = {
     "AUD-1": "checkpoint signature and origin",
@@ -410,6 +410,15 @@ class Auditor:
             self.responses.setdefault(key, {})[str(b.get("expert"))] = str(b.get("response"))
             if b.get("response") == "declined" and not _text(b.get("reason")):
                 self._find("AUD-5", i, f"{task}: expert {b.get('expert')} declined without a written reason")
+            at, deadline = self._at, b.get("deadline")
+            if b.get("response") == "no_answer" and isinstance(at, str) and isinstance(deadline, str):
+                if at[:10] <= deadline:  # `at` is Asia/Shanghai civil time: its date is the day logged
+                    self._find(
+                        "AUD-8",
+                        i,
+                        f"{task}: 'no answer' of expert {b.get('expert')} logged on "
+                        f"{at[:10]}, before the end of the answer deadline {deadline}",
+                    )
         elif kind == "draw.expert.topup":
             ev = b.get("event") or {}
             answer = self.responses.get(key, {}).get(str(ev.get("expert")))

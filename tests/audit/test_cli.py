@@ -67,3 +67,18 @@ def test_http_source(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert r.exit_code == 0, r.output
+
+
+def test_nothing_to_audit_and_a_bad_key_are_errors_not_passes(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["audit", str(tmp_path)])
+    assert r.exit_code == 4 and "cannot read the log" in r.output
+    site(tmp_path, RAWS)
+    r = CliRunner().invoke(app, ["audit", str(tmp_path), "--key", "nonsense"])
+    assert r.exit_code == 2 and "not a verifier key" in r.output
+
+
+def test_other_key_is_an_aud1_finding(tmp_path: Path) -> None:
+    site(tmp_path, RAWS)
+    _, other = generate_key(ORIGIN)
+    r = CliRunner().invoke(app, ["audit", str(tmp_path), "--key", other.verifier_key()])
+    assert r.exit_code == 3 and "AUD-1" in r.output

@@ -249,3 +249,18 @@ def test_draw_below_its_check_items_minimum(tmp_path: Path, service_log: dict[st
     code, rep, _ = run(tmp_path / "b")
     assert code == 3
     assert found(rep) == {("AUD-11", commit)}, rep["findings"]
+
+
+def test_no_answer_logged_before_the_deadline(tmp_path: Path, service_log: dict[str, Any]) -> None:
+    es = entries_of(service_log)
+    i = index_of(es, "draw.expert.response")
+    assert es[i]["body"]["deadline"]
+
+    def edit(es: list[dict[str, Any]]) -> None:
+        es[i]["body"].update(response="no_answer", reason=None)
+        es[i]["at"] = es[i]["body"]["deadline"] + "T10:00:00+08:00"  # on the last day: still in time
+        es[index_of(es, "draw.expert.topup")]["body"]["event"]["reason"] = "no-answer"
+
+    code, rep, _ = tampered(tmp_path, service_log, edit)
+    assert code == 3
+    assert ("AUD-8", i) in found(rep), rep["findings"]
