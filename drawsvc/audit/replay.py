@@ -48,6 +48,7 @@ INDEXED = frozenset(
 )
 FOLLOWUPS = frozenset({"draw.expert.topup", "draw.replace", "draw.designate", "draw.disclose"})
 DRAWS = ("draw.result", "draw.sealed")
+MAX_FINDINGS = 10_000  # kept in detail per run; beyond, counted per rule (bounded memory)
 HISTORY = 16  # rotation history per expert pool and group (DRAW-61 needs 2; spares for sealed, redraws)
 
 RULES: dict[str, str] = {
@@ -133,6 +134,7 @@ class Auditor:
         self.items: dict[str, list[Any]] = {}  # "department|code" → [min_ratio_bp, cap_per_target_per_year]
         self.experts: dict[str, list[Any]] = {}  # code → [status, term_start, term_end, exited_on]
         self.findings: list[Finding] = []
+        self.omitted: dict[str, int] = {}  # rule → findings beyond MAX_FINDINGS (all runs)
 
     # -- state --------------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
@@ -149,6 +151,7 @@ class Auditor:
             "deadlines": self.deadlines.to_state(),
             "experts": self.experts,
             "items": self.items,
+            "omitted": self.omitted,
         }
 
     @classmethod
@@ -161,6 +164,7 @@ class Auditor:
         a.deadlines = Deadlines.from_state(state["deadlines"])
         a.experts = state["experts"]
         a.items = state["items"]
+        a.omitted = dict(state.get("omitted") or {})
         return a
 
     # -- the index verify.py uses (TaskEntries) -------------------------------------------
@@ -177,7 +181,10 @@ class Auditor:
 
     # -- the pass -------------------------------------------------------------------------
     def _find(self, rule: str, index: int | None, message: str) -> None:
-        self.findings.append(Finding(rule, index, message))
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(Finding(rule, index, message))
+        else:
+            self.omitted[rule] = self.omitted.get(rule, 0) + 1
 
     def observe_raw(self, index: int, raw: bytes, read: Callable[[int, int], list[dict[str, Any]]]) -> None:
         try:
@@ -542,6 +549,7 @@ class Auditor:
             "tasks": len(self.by_task),
             "draws": len(self.draws),
             "verified": self.verified,
+            "omitted_findings": self.omitted,
             "deadlines_checked": self.deadlines.checked,
             "open_deadlines": self.deadlines.open_deadlines(),
             "undisclosed": sorted(h["draw"] for hist in self.rotation.values() for h in hist if h["sealed"]),

@@ -165,15 +165,19 @@ def audit_command(
                 ensure_ascii=False,
             ),
         )
-    for f in all_findings:
+    for f in all_findings[:50]:
         at = f"entry {f['index']}" if f["index"] is not None else "log"
         console.print(f"[red]{f['rule']}[/red] {at}: {escape(str(f['message']))}", highlight=False)
     s = auditor.summary()
     console.print(
         f"{size} entries, {s['tasks']} tasks, {s['draws']} draws ({s['verified']} recomputed in all)"
     )
-    if all_findings:
-        console.print(f"[red]{len(all_findings)} finding(s)[/red]")
+    if len(all_findings) > 50:
+        console.print(f"… {len(all_findings) - 50} more findings in the --json/--html report")
+    omitted = sum(auditor.omitted.values())
+    if all_findings or omitted:
+        more = f" and {omitted} more not listed (by rule: {auditor.omitted})" if omitted else ""
+        console.print(f"[red]{len(all_findings)} finding(s){more}[/red]")
         raise typer.Exit(EXIT_VERIFICATION_FAILED)
     console.print(
         f"[green]passed[/green]: AUD-1 … AUD-11{'' if state else ' (AUD-9 needs --state)'}, no findings"

@@ -154,5 +154,3 @@ def create_subdraw(
             session, journal, task=code, pool="inspectors", filters={"departments": [unit]}, actor=actor
         )
     return sub
-
-

@@ -143,5 +143,3 @@ def remove_pool_member(
         {"task": task, "pool": pool, "member": member, "reason": why},
         actor=actor,
     )
-
-
