@@ -180,5 +180,5 @@ def audit_command(
         console.print(f"[red]{len(all_findings)} finding(s){more}[/red]")
         raise typer.Exit(EXIT_VERIFICATION_FAILED)
     console.print(
-        f"[green]passed[/green]: AUD-1 … AUD-11{'' if state else ' (AUD-9 needs --state)'}, no findings"
+        f"[green]passed[/green]: AUD-1 … AUD-11{'' if state_path else ' (AUD-9 needs --state)'}, no findings"
     )
