@@ -57,9 +57,13 @@ class Deadlines:
         return d
 
     def open_deadlines(self) -> dict[str, Any]:
+        """Deadlines still open at the end of the log (not findings): counts and the first few."""
+        first = [{"objection": o, "due": r.get("due")} for o, r in self.reviews.items()]
+        first += [{"result": k.split("|")[0], "due": v} for k, v in self.formed_due.items()]
         return {
-            "objections_to_decide": {o: r.get("due") for o, r in self.reviews.items()},
-            "results_to_form": dict(self.formed_due),
+            "objections_to_decide": len(self.reviews),
+            "results_to_form": len(self.formed_due),
+            "first": sorted(first, key=lambda x: str(x["due"]))[:20],
         }
 
     def _cal(self, read: Reader) -> WorkCalendar:

@@ -17,7 +17,7 @@ def test_html_escapes_and_puts_the_summary_first() -> None:
             "verified": 1,
             "undisclosed": [],
             "deadlines_checked": 0,
-            "open_deadlines": {},
+            "open_deadlines": {"objections_to_decide": 2, "results_to_form": 0, "first": []},
         },
     )
     html = to_html(rep)
@@ -26,3 +26,4 @@ def test_html_escapes_and_puts_the_summary_first() -> None:
     assert html.index("结论 Summary") < html.index("问题清单 Findings")
     assert rep["rules"]["AUD-5"]["findings"] == 1 and rep["passed"] is False
     assert '"AUD-5"' in to_json(rep)
+    assert "2 件异议待决定" in html
