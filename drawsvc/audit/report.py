@@ -33,7 +33,8 @@ The log does NOT pass the audit.</p>
 <li>任务 Tasks: {{ summary.tasks }}</li>
 <li>期限 Deadlines: {{ summary.deadlines_checked }} 个重新计算 recomputed{% if summary.open_deadlines %};
 尚未到期或未办结 still open (not findings): {{ summary.open_deadlines.objections_to_decide }} 件异议待决定
-objections to decide, {{ summary.open_deadlines.results_to_form }} 个结果待形成 results to form{% endif %}</li>
+objections to decide, {{ summary.open_deadlines.results_to_form }} 个结果待形成 results to form
+{%- endif %}</li>
 {% if summary.undisclosed %}<li>尚未公开的密封抽取 Sealed draws not yet disclosed (not a finding):
 {{ summary.undisclosed|join(", ") }}</li>{% endif %}
 {% if incremental %}<li>增量审计 Incremental: entries {{ incremental.start }}–{{ size - 1 }} replayed;
