@@ -505,6 +505,7 @@ class Auditor:
                 h = self._history(d)
                 if h is not None and v.sealed is not None and v.sealed.get("disclosed") is not None:
                     h["panel"] = list(v.final.get("experts") or [])
+            replay.forget_frozen()  # one draw's pools at a time (a million-record pool is ~150 MB)
             if progress is not None:
                 progress()
         self.dirty.clear()
