@@ -192,37 +192,16 @@ def publish_plans(rt: Runtime, step: Step) -> None:
     step("年度抽查计划：各部门制定并公示，市场监管局修订一次")
     for code, item in CHECK_ITEMS.items():
         ratio = max(item.get("min_ratio_bp", 100), 300)
-        items = [
-            {
-                "check_item": item["code"],
-                "ratio_bp": ratio,
-                "frequency": 1,
-                "period_start": f"{YEAR}-01-01",
-                "period_end": f"{YEAR}-06-30",
-            }
-        ]
+        items = [{"check_item": item["code"], "ratio_bp": ratio, "frequency": 1,
+                  "period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-06-30"}]
         with rt.transaction() as s:
             plans.upsert_plan(s, rt.journal, department=code, year=YEAR, items=items, actor=bureau(code))
             plans.publish_plan(s, rt.journal, department=code, year=YEAR, actor=bureau(code))
-    revised = [
-        {
-            "check_item": CHECK_ITEMS["SCJG"]["code"],
-            "ratio_bp": 500,
-            "frequency": 2,
-            "period_start": f"{YEAR}-01-01",
-            "period_end": f"{YEAR}-12-31",
-        }
-    ]
+    revised = [{"check_item": CHECK_ITEMS["SCJG"]["code"], "ratio_bp": 500, "frequency": 2,
+                "period_start": f"{YEAR}-01-01", "period_end": f"{YEAR}-12-31"}]
     with rt.transaction() as s:
-        plans.upsert_plan(
-            s,
-            rt.journal,
-            department="SCJG",
-            year=YEAR,
-            items=revised,
-            reason="下半年增加一次抽查",
-            actor=bureau("SCJG"),
-        )
+        plans.upsert_plan(s, rt.journal, department="SCJG", year=YEAR, items=revised,
+                          reason="下半年增加一次抽查", actor=bureau("SCJG"))
         plans.publish_plan(s, rt.journal, department="SCJG", year=YEAR, actor=bureau("SCJG"))
 
 
@@ -232,16 +211,9 @@ def replace_one_inspector(rt: Runtime, task: str, department: str, step: Step) -
     with rt.transaction() as s:
         result = task_repository.current_draw(s, task).result
         team = result["inspection"]["teams"]["assignments"][0]
-        tasks.replace_inspector(
-            s,
-            rt.journal,
-            task=task,
-            target=team["target"],
-            inspector=team["members"][-1]["id"],
-            reason="因病住院",
-            approver="分管副局长",
-            actor=bureau(department),
-        )
+        tasks.replace_inspector(s, rt.journal, task=task, target=team["target"],
+                                inspector=team["members"][-1]["id"], reason="因病住院", approver="分管副局长",
+                                actor=bureau(department))
 
 
 def run_tasks(rt: Runtime, step: Step) -> list[str]:
@@ -383,13 +355,8 @@ def _sealed_panel(rt: Runtime, step: Step) -> str:
         for slot in task_repository.expert_slots(s, code, drawn.round):
             if slot.status == "invited":
                 tasks.respond_expert(
-                    s,
-                    rt.journal,
-                    task=code,
-                    expert=slot.expert_code,
-                    response="accepted",
-                    on=DEMO_DAY,
-                    actor=bureau("SCJG"),
+                    s, rt.journal, task=code, expert=slot.expert_code, response="accepted",
+                    on=DEMO_DAY, actor=bureau("SCJG"),
                 )
     return code
 

@@ -72,9 +72,8 @@ class ImportRejected(InvalidInput):
     code = "import-rejected"
 
     def __init__(self, message: str, *, rows: list[RowError], **detail: Any) -> None:
-        super().__init__(
-            message, field="file", rule="import.all-or-nothing", rows=[r.as_dict() for r in rows], **detail
-        )
+        super().__init__(message, field="file", rule="import.all-or-nothing",
+                         rows=[r.as_dict() for r in rows], **detail)
         self.rows = rows
 
 

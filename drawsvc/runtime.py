@@ -62,32 +62,22 @@ def open_existing_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or get_settings()
     key_file = settings.resolved_key_file
     if not key_file.exists():
-        raise NotFound(
-            f"no signing key at {key_file}: {settings.data_dir} holds no log "
-            "(set DRAWSVC_DATA_DIR to the data directory of the log to read)",
-            subject=str(key_file),
-        )
+        raise NotFound(f"no signing key at {key_file}: {settings.data_dir} holds no log "
+                       "(set DRAWSVC_DATA_DIR to the data directory of the log to read)",
+                       subject=str(key_file))
     url = sa.make_url(settings.resolved_database_url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-        raise NotFound(
-            f"no database at {url.database}: nothing to read (set DRAWSVC_DATA_DIR or DRAWSVC_DATABASE_URL)",
-            subject=url.database,
-        )
+        raise NotFound(f"no database at {url.database}: nothing to read (set DRAWSVC_DATA_DIR or "
+                       "DRAWSVC_DATABASE_URL)", subject=url.database)
     engine = create_engine(settings.resolved_database_url)
     if not sa.inspect(engine).has_table(store.state_table.name):
         engine.dispose()
-        raise NotFound(
-            f"the database {url.render_as_string(hide_password=True)} holds no log tables", subject="database"
-        )
+        raise NotFound(f"the database {url.render_as_string(hide_password=True)} holds no log tables",
+                       subject="database")
     signer = load_signer(key_file)
     log = Log(origin=settings.log_origin, signer=signer, max_entry_size=settings.max_entry_size)
-    return Runtime(
-        settings=settings,
-        engine=engine,
-        log=log,
-        journal=Journal(log),
-        sessions=sessionmaker(engine, expire_on_commit=False),
-    )
+    return Runtime(settings=settings, engine=engine, log=log, journal=Journal(log),
+                   sessions=sessionmaker(engine, expire_on_commit=False))
 
 
 T = TypeVar("T")

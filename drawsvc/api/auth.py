@@ -71,11 +71,8 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(
-            role=self.role.value,
-            department=self.department,
-            name=f"key:{self.key_id}" if self.key_id else "public",
-        )
+        return Actor(role=self.role.value, department=self.department,
+                     name=f"key:{self.key_id}" if self.key_id else "public")
 
     @property
     def scope(self) -> str:
@@ -99,39 +96,32 @@ PUBLIC = Principal(role=Role.PUBLIC)
 
 # --- access rules (raise; never return a bool a caller could forget) ---------------------
 
-
 def require_role(principal: Principal, *roles: Role) -> None:
     """Refuse unless the caller has one of ``roles`` (401 without a key, else 403)."""
     if principal.role in roles:
         return
     if principal.role is Role.PUBLIC:
-        raise Unauthenticated("an API key is required for this operation", rule="auth.key-required")
+        raise Unauthenticated("an API key is required for this operation",
+                              rule="auth.key-required")
     allowed = ", ".join(r.value for r in roles)
-    raise Forbidden(
-        f"role {principal.role.value} may not do this (allowed: {allowed})",
-        rule="auth.role",
-        role=principal.role.value,
-    )
+    raise Forbidden(f"role {principal.role.value} may not do this (allowed: {allowed})",
+                    rule="auth.role", role=principal.role.value)
 
 
 def require_bureau_of(principal: Principal, department: str) -> None:
     """Refuse unless the caller is a bureau key of ``department`` (the only one that may act for it)."""
     require_role(principal, Role.BUREAU)
     if principal.department != department:
-        raise Forbidden(
-            "a bureau key may act only for its own department", rule="auth.department", department=department
-        )
+        raise Forbidden("a bureau key may act only for its own department",
+                        rule="auth.department", department=department)
 
 
 def require_reader_of(principal: Principal, department: str | None) -> None:
     """Refuse unless the caller may read ``department``'s private data (its bureau or discipline)."""
     require_role(principal, Role.BUREAU, Role.DISCIPLINE, Role.ADMIN)
     if principal.role is Role.ADMIN or not principal.sees_department(department):
-        raise Forbidden(
-            "this key may not read another department's private data",
-            rule="auth.department",
-            department=department,
-        )
+        raise Forbidden("this key may not read another department's private data",
+                        rule="auth.department", department=department)
 
 
 def department_filter(principal: Principal) -> str | None:
@@ -144,7 +134,6 @@ def department_filter(principal: Principal) -> str | None:
 
 
 # --- keys ---------------------------------------------------------------------------------
-
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
@@ -162,66 +151,42 @@ def _now() -> datetime:
 
 
 def create_api_key(
-    session: Session,
-    journal: Journal,
-    *,
-    role: Role | str,
-    department: str | None,
-    label: str = "",
-    actor: Actor,
+    session: Session, journal: Journal, *, role: Role | str, department: str | None,
+    label: str = "", actor: Actor,
 ) -> tuple[ApiKey, str]:
     """Create a key; return the row and the full key (shown once, never stored)."""
     try:
         role = Role(role)
     except ValueError:
-        raise InvalidInput(
-            f"role: must be one of bureau, discipline, admin, not {role!r}",
-            field="role",
-            rule="auth.role-known",
-        ) from None
+        raise InvalidInput(f"role: must be one of bureau, discipline, admin, not {role!r}",
+                           field="role", rule="auth.role-known") from None
     if role is Role.PUBLIC:
         raise InvalidInput("role: public needs no key", field="role", rule="auth.role-known")
     department = (department or "").strip() or None
     if role is Role.BUREAU and department is None:
-        raise InvalidInput(
-            "department: a bureau key needs its department", field="department", rule="auth.bureau-department"
-        )
+        raise InvalidInput("department: a bureau key needs its department", field="department",
+                           rule="auth.bureau-department")
     if role is not Role.BUREAU and department is not None:
-        raise InvalidInput(
-            f"department: a {role.value} key has no department",
-            field="department",
-            rule="auth.department-only-bureau",
-        )
+        raise InvalidInput(f"department: a {role.value} key has no department", field="department",
+                           rule="auth.department-only-bureau")
     if department is not None and (len(department) > 64 or not department.isprintable()):
-        raise InvalidInput(
-            "department: 1–64 printable characters", field="department", rule="auth.department-format"
-        )
+        raise InvalidInput("department: 1–64 printable characters", field="department",
+                           rule="auth.department-format")
     if department is not None:
         from drawsvc.registries.service import require_department  # lazily: registries import db models
 
         require_department(session, department)
     label = label.strip()
     if len(label) > MAX_LABEL or not label.isprintable():
-        raise InvalidInput(
-            f"label: at most {MAX_LABEL} printable characters", field="label", rule="auth.label-format"
-        )
+        raise InvalidInput(f"label: at most {MAX_LABEL} printable characters", field="label",
+                           rule="auth.label-format")
     key_id, secret, token = new_token()
-    row = ApiKey(
-        id=key_id,
-        secret_sha256=hash_secret(secret),
-        role=role.value,
-        department=department,
-        label=label,
-        created_at=_now(),
-    )
+    row = ApiKey(id=key_id, secret_sha256=hash_secret(secret), role=role.value, department=department,
+                 label=label, created_at=_now())
     session.add(row)
     session.flush()
-    journal.record(
-        session,
-        ENTRY_KIND_CREATE,
-        {"key_id": key_id, "role": role.value, "department": department},
-        actor=actor,
-    )
+    journal.record(session, ENTRY_KIND_CREATE,
+                   {"key_id": key_id, "role": role.value, "department": department}, actor=actor)
     return row, token
 
 

@@ -47,23 +47,15 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 MAX_CLAIM_ATTEMPTS = 3
 
 request_log = logging.getLogger("drawsvc.api.requests")
-api_key_scheme = APIKeyHeader(
-    name=API_KEY_HEADER,
-    auto_error=False,
-    description="drawsvc API key (`dsk_…`); omit for public read access",
-)
+api_key_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
+                              description="drawsvc API key (`dsk_…`); omit for public read access")
 
 
 def idempotency_header(
-    key: Annotated[
-        str | None,
-        Header(
-            alias=idempotency.HEADER,
-            pattern=idempotency.KEY_PATTERN,
-            max_length=idempotency.MAX_KEY_LENGTH,
-            description="Retrying with the same key returns the original response; never runs twice.",
-        ),
-    ] = None,
+    key: Annotated[str | None, Header(
+        alias=idempotency.HEADER, pattern=idempotency.KEY_PATTERN, max_length=idempotency.MAX_KEY_LENGTH,
+        description="Retrying with the same key returns the original response; never runs twice.",
+    )] = None,
 ) -> str | None:
     """Documents the header in OpenAPI; the route wrapper does the work."""
     return key
@@ -94,10 +86,7 @@ class DrawsvcRoute(APIRoute):
             finally:
                 principal = getattr(request.state, "principal", None)
                 request_log.info(
-                    "%s %s %d %.1fms key=%s role=%s",
-                    request.method,
-                    template,
-                    status,
+                    "%s %s %d %.1fms key=%s role=%s", request.method, template, status,
                     (time.perf_counter() - started) * 1000,
                     principal.key_id if principal and principal.key_id else "-",
                     principal.role.value if principal else "-",
@@ -134,9 +123,8 @@ async def run_in_transaction(
     if idem_key is not None:
         idempotency.check_key(idem_key)
         body = await request.body()
-        digest = idempotency.request_hash(
-            request.method, request.url.path, request.url.query, request.headers.get("content-type"), body
-        )
+        digest = idempotency.request_hash(request.method, request.url.path, request.url.query,
+                                          request.headers.get("content-type"), body)
 
     reads_only = request.method in READ_METHODS
     for _attempt in range(MAX_CLAIM_ATTEMPTS):
@@ -150,47 +138,29 @@ async def run_in_transaction(
             if idem_key is not None:
                 try:
                     stored = await run_in_threadpool(
-                        idempotency.claim,
-                        session,
-                        scope=principal.scope,
-                        key=idem_key,
-                        request_sha256=digest,
-                        method=request.method,
-                        path=request.url.path,
-                    )
+                        idempotency.claim, session, scope=principal.scope, key=idem_key,
+                        request_sha256=digest, method=request.method, path=request.url.path)
                 except idempotency.KeyTaken:
                     await run_in_threadpool(stack.__exit__, *sys.exc_info())
                     continue
                 if stored is not None:
                     await run_in_threadpool(stack.close)
-                    return Response(
-                        stored.body,
-                        status_code=stored.status_code,
-                        media_type=stored.media_type,
-                        headers={idempotency.REPLAYED_HEADER: "true"},
-                    )
+                    return Response(stored.body, status_code=stored.status_code, media_type=stored.media_type,
+                                    headers={idempotency.REPLAYED_HEADER: "true"})
             response = await handler(request)
             if idem_key is not None:
                 stored_response = idempotency.StoredResponse(
-                    response.status_code, response.media_type, bytes(getattr(response, "body", b""))
-                )
-                await run_in_threadpool(
-                    idempotency.complete,
-                    session,
-                    scope=principal.scope,
-                    key=idem_key,
-                    response=stored_response,
-                )
+                    response.status_code, response.media_type, bytes(getattr(response, "body", b"")))
+                await run_in_threadpool(idempotency.complete, session, scope=principal.scope, key=idem_key,
+                                        response=stored_response)
             await run_in_threadpool(stack.close)  # commit
             return response
         except BaseException:
             await run_in_threadpool(stack.__exit__, *sys.exc_info())  # roll back
             raise
     raise Conflict(  # pragma: no cover - needs three racing commits and rollbacks in a row
-        f"{idempotency.HEADER}: could not claim the key; retry",
-        field=idempotency.HEADER,
-        rule="idempotency.in-progress",
-    )
+        f"{idempotency.HEADER}: could not claim the key; retry", field=idempotency.HEADER,
+        rule="idempotency.in-progress")
 
 
 class BodyLimit:
@@ -210,11 +180,8 @@ class BodyLimit:
             if name == b"content-length":
                 declared = int(value) if value.isdigit() else -1
                 if declared < 0 or declared > self.max_body_bytes:
-                    exc = (
-                        StarletteHTTPException(413, "the request body is too large")
-                        if declared > 0
-                        else StarletteHTTPException(400, "invalid Content-Length")
-                    )
+                    exc = (StarletteHTTPException(413, "the request body is too large") if declared > 0
+                           else StarletteHTTPException(400, "invalid Content-Length"))
                     await problem_response(exc)(scope, receive, send)
                     return
         received = 0
@@ -235,11 +202,8 @@ def _refuse_nul(request: Request) -> None:
     """NUL characters cannot be stored (PostgreSQL text) and are never meaningful in a path or query."""
     for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
         if "\x00" in str(value) or "\x00" in name:
-            raise InvalidInput(
-                f"{name}: contains a NUL character",
-                field=str(name).replace("\x00", ""),
-                rule="request.nul-character",
-            )
+            raise InvalidInput(f"{name}: contains a NUL character", field=str(name).replace("\x00", ""),
+                               rule="request.nul-character")
 
 
 def _client_scope(request: Request) -> str:
@@ -254,7 +218,6 @@ def api_router(**kwargs: Any) -> APIRouter:
 
 # --- dependencies ---------------------------------------------------------------------------
 
-
 def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -266,8 +229,7 @@ async def get_session(request: Request) -> Session:
 
 
 async def get_principal(
-    request: Request,
-    _key: Annotated[str | None, Depends(api_key_scheme)] = None,
+    request: Request, _key: Annotated[str | None, Depends(api_key_scheme)] = None,
 ) -> Principal:
     principal: Principal = request.state.principal
     return principal

@@ -69,11 +69,8 @@ class StoredResponse:
 
 def check_key(key: str) -> str:
     if not _KEY.match(key):
-        raise InvalidInput(
-            f"{HEADER}: 1–{MAX_KEY_LENGTH} visible ASCII characters",
-            field=HEADER,
-            rule="idempotency.key-format",
-        )
+        raise InvalidInput(f"{HEADER}: 1–{MAX_KEY_LENGTH} visible ASCII characters",
+                           field=HEADER, rule="idempotency.key-format")
     return key
 
 
@@ -88,7 +85,7 @@ def request_hash(method: str, path: str, query: str, content_type: str | None, b
     if ctype.lower().startswith("multipart/") and match:
         boundary = match.group(1).encode("latin-1", "replace")
         body = body.replace(boundary, b"BOUNDARY")
-        ctype = ctype[: match.start()] + "boundary=BOUNDARY" + ctype[match.end() :]
+        ctype = ctype[: match.start()] + "boundary=BOUNDARY" + ctype[match.end():]
     digest = hashlib.sha256()
     for part in (method.upper(), path, query, ctype.lower()):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
@@ -96,9 +93,8 @@ def request_hash(method: str, path: str, query: str, content_type: str | None, b
     return digest.hexdigest()
 
 
-def claim(
-    session: Session, *, scope: str, key: str, request_sha256: str, method: str, path: str
-) -> StoredResponse | None:
+def claim(session: Session, *, scope: str, key: str, request_sha256: str, method: str,
+          path: str) -> StoredResponse | None:
     """Claim ``key`` for this request, or return the stored response of the original.
 
     Raises :class:`IdempotencyKeyReused` for a different request under the same key and
@@ -107,14 +103,8 @@ def claim(
     """
     record = session.get(IdempotencyRecord, (scope, key))
     if record is None:
-        record = IdempotencyRecord(
-            scope=scope,
-            key=key,
-            request_sha256=request_sha256,
-            method=method,
-            path=path[:2000],
-            created_at=datetime.now(UTC),
-        )
+        record = IdempotencyRecord(scope=scope, key=key, request_sha256=request_sha256, method=method,
+                                   path=path[:2000], created_at=datetime.now(UTC))
         session.add(record)
         try:
             session.flush()
@@ -124,15 +114,10 @@ def claim(
     if record.request_sha256 != request_sha256:
         raise IdempotencyKeyReused(
             f"{HEADER} was already used for a different request; use a new key",
-            field=HEADER,
-            rule="idempotency.same-request",
-        )
+            field=HEADER, rule="idempotency.same-request")
     if record.status_code is None:  # only possible inside the claiming transaction itself
-        raise Conflict(
-            f"{HEADER}: the original request is still in progress",
-            field=HEADER,
-            rule="idempotency.in-progress",
-        )
+        raise Conflict(f"{HEADER}: the original request is still in progress", field=HEADER,
+                       rule="idempotency.in-progress")
     return StoredResponse(record.status_code, record.media_type, record.body or b"")
 
 

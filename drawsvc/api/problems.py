@@ -134,13 +134,8 @@ def problem_type(code: str) -> str:
 
 def problem_body(code: str, status: int, detail: str, **extra: Any) -> dict[str, Any]:
     title = TITLES.get(code) or HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": problem_type(code),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
+    body: dict[str, Any] = {"type": problem_type(code), "title": title, "status": status,
+                            "detail": detail, "code": code}
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
 
@@ -155,22 +150,13 @@ def _loc_to_field(loc: Sequence[Any]) -> str:
 def _validation_problem(exc: RequestValidationError) -> dict[str, Any]:
     # Never echo the submitted value ("input"): it may be personal data.
     items = [
-        {
-            "field": _loc_to_field(e.get("loc", ())),
-            "rule": str(e.get("type", "invalid")),
-            "message": str(e.get("msg", "")),
-        }
+        {"field": _loc_to_field(e.get("loc", ())), "rule": str(e.get("type", "invalid")),
+         "message": str(e.get("msg", ""))}
         for e in exc.errors()
     ]
     first = items[0] if items else {"field": "request", "rule": "invalid", "message": "invalid request"}
-    return problem_body(
-        "invalid-input",
-        422,
-        f"{first['field']}: {first['message']}",
-        field=first["field"],
-        rule=first["rule"],
-        errors=items,
-    )
+    return problem_body("invalid-input", 422, f"{first['field']}: {first['message']}",
+                        field=first["field"], rule=first["rule"], errors=items)
 
 
 def problem_for(exc: BaseException) -> dict[str, Any]:
@@ -189,12 +175,8 @@ def problem_for(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, sa_exc.IntegrityError):
         return problem_body("conflict", status, "the change conflicts with a concurrent one; retry")
     if isinstance(exc, sa_exc.DataError):
-        return problem_body(
-            "invalid-input",
-            status,
-            "a value cannot be stored (e.g. a NUL character or a number out of range)",
-            rule="storage.value",
-        )
+        return problem_body("invalid-input", status, "a value cannot be stored (e.g. a NUL character or "
+                            "a number out of range)", rule="storage.value")
     if isinstance(exc, sa_exc.OperationalError):
         return problem_body("storage-unavailable", status, "the database is unavailable; retry")
     return problem_body("internal", 500, "internal error")
@@ -206,24 +188,15 @@ def problem_response(exc: BaseException, headers: Mapping[str, str] | None = Non
     extra = getattr(exc, "headers", None)
     if isinstance(extra, Mapping):
         all_headers.update(extra)
-    return JSONResponse(
-        jsonable_encoder(body),
-        status_code=body["status"],
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers=all_headers or None,
-    )
+    return JSONResponse(jsonable_encoder(body), status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE,
+                        headers=all_headers or None)
 
 
 async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     """The one exception handler of the app (registered for every error class it converts)."""
     if status_for(exc) >= 500:
-        logger.error(
-            "unhandled error on %s %s: %s",
-            request.method,
-            _route_of(request),
-            type(exc).__name__,
-            exc_info=exc,
-        )
+        logger.error("unhandled error on %s %s: %s", request.method, _route_of(request),
+                     type(exc).__name__, exc_info=exc)
     return problem_response(exc)
 
 
@@ -243,9 +216,7 @@ HANDLED: tuple[type[Exception], ...] = (
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": HTTPStatus(status).phrase,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    status: {"description": HTTPStatus(status).phrase,
+             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     for status in (401, 403, 404, 409, 422, 429)
 }

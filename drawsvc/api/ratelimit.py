@@ -17,9 +17,8 @@ MAX_TRACKED = 10_000
 
 
 class RateLimiter:
-    def __init__(
-        self, per_minute: int, *, burst: int | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, per_minute: int, *, burst: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = per_minute / 60.0
         self.capacity = float(burst if burst is not None else max(per_minute, 1))
         self.clock = clock
@@ -41,11 +40,8 @@ class RateLimiter:
             if tokens < 1.0:
                 retry_after = max(1, int((1.0 - tokens) / self.rate + 0.999))
                 self._buckets[scope] = (tokens, now)
-                exc = RateLimited(
-                    "too many requests for this API key; slow down",
-                    rule="api.rate-limit",
-                    retry_after=retry_after,
-                )
+                exc = RateLimited("too many requests for this API key; slow down",
+                                  rule="api.rate-limit", retry_after=retry_after)
                 exc.headers = {"Retry-After": str(retry_after)}  # type: ignore[attr-defined]
                 raise exc
             if len(self._buckets) >= MAX_TRACKED and scope not in self._buckets:

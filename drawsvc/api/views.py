@@ -39,9 +39,8 @@ def declaration_opening(row: InterestDeclaration) -> DeclarationOpeningOut:
     """The opening of a declaration's ``terms`` commitment (registries spec §6 P-5)."""
     opening = DeclarationOpening.of(row)
     sealed = opening.terms()
-    return DeclarationOpeningOut(
-        **asdict(opening), terms=sealed.value, commitment=commit(TERMS_FIELD, sealed.salt, sealed.value)
-    )
+    return DeclarationOpeningOut(**asdict(opening), terms=sealed.value,
+                                 commitment=commit(TERMS_FIELD, sealed.salt, sealed.value))
 
 
 def private_openings(row: Inspector | Expert) -> list[PrivateField]:

@@ -86,14 +86,7 @@ class Digest:
         return self._h.hexdigest()
 
 
-def header(
-    *, created: str, dialect: str, alembic_revision: str | None, log: Mapping[str, Any], tables: list[str]
-) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "created": created,
-        "dialect": dialect,
-        "alembic_revision": alembic_revision,
-        "log": dict(log),
-        "tables": tables,
-    }
+def header(*, created: str, dialect: str, alembic_revision: str | None, log: Mapping[str, Any],
+           tables: list[str]) -> dict[str, Any]:
+    return {"format": FORMAT, "created": created, "dialect": dialect,
+            "alembic_revision": alembic_revision, "log": dict(log), "tables": tables}

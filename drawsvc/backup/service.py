@@ -86,23 +86,13 @@ def backup(engine: sa.Engine, path: Path, *, now: datetime, progress: Progress |
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
             digest = Digest()
-            out.write(
-                digest.line(
-                    header(
-                        created=now.isoformat(),
-                        dialect=conn.dialect.name,
-                        alembic_revision=_alembic_revision(conn),
-                        log={
-                            "size": state.size,
-                            "root": state.root.hex(),
-                            "checkpoint": None
-                            if state.checkpoint is None
-                            else state.checkpoint.decode("utf-8"),
-                        },
-                        tables=[t.name for t in tables()],
-                    )
-                )
-            )
+            out.write(digest.line(header(
+                created=now.isoformat(), dialect=conn.dialect.name,
+                alembic_revision=_alembic_revision(conn),
+                log={"size": state.size, "root": state.root.hex(),
+                     "checkpoint": None if state.checkpoint is None else state.checkpoint.decode("utf-8")},
+                tables=[t.name for t in tables()],
+            )))
             for table in tables():
                 encoders = [column_codec(c)[0] for c in table.columns]
                 out.write(digest.line({"table": table.name, "columns": [c.name for c in table.columns]}))
@@ -153,8 +143,7 @@ def _load(
         raise InvalidInput(
             "the archive's tables are not this version's schema: restore with the drawsvc version "
             "that wrote it (header alembic_revision), then upgrade",
-            field="file",
-            rule="backup.schema",
+            field="file", rule="backup.schema",
         )
     rows: dict[str, int] = {}
     for table in tables():
@@ -162,9 +151,8 @@ def _load(
         digest.feed(raw)
         columns = [c.name for c in table.columns]
         if start != {"table": table.name, "columns": columns}:
-            raise InvalidInput(
-                f"table {table.name}: columns differ from this schema", field="file", rule="backup.schema"
-            )
+            raise InvalidInput(f"table {table.name}: columns differ from this schema", field="file",
+                               rule="backup.schema")
         decoders = [column_codec(c)[1] for c in table.columns]
         batch: list[dict[str, Any]] = []
         n = 0
@@ -193,11 +181,8 @@ def _load(
         rows[table.name] = n
     _, trailer = next(lines, (b"", None))
     if trailer != {"end": TRAILER, "sha256": digest.hexdigest()}:
-        raise InvalidInput(
-            "backup checksum does not match its contents (damaged or edited)",
-            field="file",
-            rule="backup.checksum",
-        )
+        raise InvalidInput("backup checksum does not match its contents (damaged or edited)",
+                           field="file", rule="backup.checksum")
     if next(lines, None) is not None:
         raise _bad("trailing data after the checksum")
     return head, rows
@@ -223,12 +208,10 @@ def _fix_sequences(conn: sa.Connection) -> None:
     for table in Base.metadata.sorted_tables:
         pk = list(table.primary_key.columns)
         if len(pk) == 1 and pk[0].autoincrement in (True, "auto") and isinstance(pk[0].type, sa.Integer):
-            conn.execute(
-                sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                    f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-                )
-            )
+            conn.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
+            ))
 
 
 def restore(
@@ -264,9 +247,7 @@ def restore(
             raise RuleViolation(
                 f"the backup's log has {state.size} entries but a checkpoint of size {top.size} was "
                 "already published or cosigned: restoring it would roll the log back and fork it",
-                rule="backup.rollback",
-                backup_size=state.size,
-                published_size=top.size,
+                rule="backup.rollback", backup_size=state.size, published_size=top.size,
             )
         roots = _recompute_roots(conn, state.size, [c.size for c in seen])
         if roots[state.size] != state.root:
@@ -279,12 +260,8 @@ def restore(
             if roots[c.size] != c.root:
                 raise RootMismatch(c.root, roots[c.size], what=f"published checkpoint of size {c.size}")
         if head.get("alembic_revision"):
-            conn.execute(
-                sa.text(
-                    f"CREATE TABLE IF NOT EXISTS {ALEMBIC_TABLE} "
-                    "(version_num VARCHAR(32) NOT NULL PRIMARY KEY)"
-                )
-            )
+            conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {ALEMBIC_TABLE} "
+                                 "(version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
             conn.execute(sa.text(f"INSERT INTO {ALEMBIC_TABLE} VALUES (:v)"), {"v": head["alembic_revision"]})
         _fix_sequences(conn)
     return Summary(path=Path(path), log_size=state.size, rows=rows)

@@ -165,11 +165,8 @@ class WorkCalendar:
         whatever ``d`` is). ``n`` ≥ 1. The deadline ends at 24:00 Asia/Shanghai on that day.
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InvalidInput(
-                "n: the number of working days must be an integer ≥ 1",
-                field="n",
-                rule="calendar.working-days-positive",
-            )
+            raise InvalidInput("n: the number of working days must be an integer ≥ 1",
+                               field="n", rule="calendar.working-days-positive")
         o = d.toordinal() + 1  # counting starts the day after d (A2)
         year = d.year if d.month != 12 or d.day != 31 else d.year + 1
         seg = self._segment_of_year.get(year)

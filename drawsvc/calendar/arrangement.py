@@ -123,11 +123,8 @@ def _groups(value: Any, field: str, year: int) -> tuple[DayGroup, ...]:
         assert name is not None
         raw_dates = obj["dates"]
         if not isinstance(raw_dates, list) or not raw_dates or len(raw_dates) > MAX_DATES_PER_GROUP:
-            raise _fail(
-                f"{gfield}.dates",
-                "calendar.shape",
-                f"must be a non-empty list of at most {MAX_DATES_PER_GROUP} dates",
-            )
+            raise _fail(f"{gfield}.dates", "calendar.shape",
+                        f"must be a non-empty list of at most {MAX_DATES_PER_GROUP} dates")
         dates = []
         for j, raw_date in enumerate(raw_dates):
             dfield = f"{gfield}.dates[{j}]"
@@ -192,19 +189,13 @@ def parse_arrangement(obj: Any) -> Arrangement:
             d = date.fromisoformat(value)
             field = f"workdays[{i}].dates[{j}]"
             if d in holiday_dates:  # V6 (and V7: a holiday never falls on an adjusted working day)
-                raise _fail(
-                    field,
-                    "calendar.holiday-and-workday",
-                    f"{d.isoformat()} is both a holiday and an adjusted working day "
-                    f"(see {_first_field(top['holidays'], 'holidays', d)})",
-                )
+                raise _fail(field, "calendar.holiday-and-workday",
+                            f"{d.isoformat()} is both a holiday and an adjusted working day "
+                            f"(see {_first_field(top['holidays'], 'holidays', d)})")
             if d.weekday() < 5:  # V8
-                raise _fail(
-                    field,
-                    "calendar.workday-not-weekend",
-                    f"{d.isoformat()} is a {d.strftime('%A')}; adjusted working days are "
-                    "Saturdays or Sundays",
-                )
+                raise _fail(field, "calendar.workday-not-weekend",
+                            f"{d.isoformat()} is a {d.strftime('%A')}; adjusted working days are "
+                            "Saturdays or Sundays")
     return Arrangement(year=year, notice=notice, holidays=holidays, workdays=workdays, notes=notes)
 
 

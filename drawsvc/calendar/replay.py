@@ -47,9 +47,8 @@ def replay_arrangements(entries: LogEntries) -> dict[int, tuple[int, Arrangement
         if supersedes is None and year in current:  # R2
             raise _refuse(index, "calendar.replay-duplicate", f"{year} loaded again without a correction")
         if supersedes is not None and (year not in current or current[year][0] != supersedes):  # R3
-            raise _refuse(
-                index, "calendar.replay-supersedes", f"correction of {year} does not name its current entry"
-            )
+            raise _refuse(index, "calendar.replay-supersedes",
+                          f"correction of {year} does not name its current entry")
         current[year] = (index, arrangement)
     return current
 

@@ -41,9 +41,8 @@ def content_sha256(arrangement: Arrangement) -> str:
 def parse_arrangement_file(data: bytes) -> Arrangement:
     """Strictly decode an arrangement file (UTF-8 JSON, no duplicate keys, no NaN) and validate it."""
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(
-            f"file: larger than {MAX_FILE_BYTES} bytes", field="file", rule="calendar.file-size"
-        )
+        raise InvalidInput(f"file: larger than {MAX_FILE_BYTES} bytes", field="file",
+                           rule="calendar.file-size")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -63,11 +62,8 @@ def parse_arrangement_file(data: bytes) -> Arrangement:
     try:
         obj = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"file: not valid JSON (line {exc.lineno}, column {exc.colno})",
-            field="file",
-            rule="calendar.file-json",
-        ) from None
+        raise InvalidInput(f"file: not valid JSON (line {exc.lineno}, column {exc.colno})",
+                           field="file", rule="calendar.file-json") from None
     return parse_arrangement(obj)
 
 
@@ -113,9 +109,8 @@ def _flush(session: Session, year: int) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(
-            f"year: {year} was loaded concurrently; retry", field="year", rule="calendar.concurrent-load"
-        ) from None
+        raise Conflict(f"year: {year} was loaded concurrently; retry", field="year",
+                       rule="calendar.concurrent-load") from None
 
 
 def ensure_bundled(session: Session, journal: Journal, *, actor: Actor | None = None) -> list[int]:
@@ -160,9 +155,8 @@ def add_arrangement(
     if reason is not None:
         reason = reason.strip()
         if not reason or len(reason) > MAX_REASON:
-            raise InvalidInput(
-                f"reason: must be 1–{MAX_REASON} characters", field="reason", rule="calendar.reason"
-            )
+            raise InvalidInput(f"reason: must be 1–{MAX_REASON} characters", field="reason",
+                               rule="calendar.reason")
     year = arrangement.year
     current = _current(session, year)
     if current is not None:
@@ -171,19 +165,13 @@ def add_arrangement(
                 f"year: {year} is already loaded (version {current.version}, log index "
                 f"{current.log_index}); replacing it is a correction and needs a reason "
                 "(`drawsvc calendar add FILE --reason ...`)",
-                field="year",
-                rule="calendar.year-already-loaded",
-                year=year,
+                field="year", rule="calendar.year-already-loaded", year=year,
                 log_index=current.log_index,
             )
         if current.content_sha256 == content_sha256(arrangement):
-            raise Conflict(
-                f"year: the file is identical to the loaded {year} arrangement "
-                f"(log index {current.log_index})",
-                field="year",
-                rule="calendar.replacement-identical",
-                year=year,
-            )
+            raise Conflict(f"year: the file is identical to the loaded {year} arrangement "
+                           f"(log index {current.log_index})",
+                           field="year", rule="calendar.replacement-identical", year=year)
     body = _entry_body(
         arrangement,
         version=1 if current is None else current.version + 1,
@@ -223,9 +211,8 @@ def load_calendar(session: Session) -> WorkCalendar:
     key: _CacheKey = tuple(
         (r.year, r.log_index, r.content_sha256)
         for r in session.execute(
-            sa.select(
-                CalendarArrangement.year, CalendarArrangement.log_index, CalendarArrangement.content_sha256
-            )
+            sa.select(CalendarArrangement.year, CalendarArrangement.log_index,
+                      CalendarArrangement.content_sha256)
             .where(CalendarArrangement.superseded.is_(False))
             .order_by(CalendarArrangement.year)
         )

@@ -42,9 +42,8 @@ def _parse_day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(
-            f"{field}: must be a date written YYYY-MM-DD", field=field, rule="calendar.date-format"
-        ) from None
+        raise InvalidInput(f"{field}: must be a date written YYYY-MM-DD", field=field,
+                           rule="calendar.date-format") from None
 
 
 @app.command()
@@ -62,9 +61,8 @@ def seed(operator: str = typer.Option("cli", help="Operator code recorded in the
 
 @app.command()
 def add(
-    file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="Arrangement JSON (docs/specs/calendar.md §3)."
-    ),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="Arrangement JSON (docs/specs/calendar.md §3)."),
     reason: str | None = typer.Option(None, help="Required to replace a loaded year (a logged correction)."),
     operator: str = typer.Option("cli", help="Operator code recorded in the log."),
 ) -> None:
@@ -73,12 +71,11 @@ def add(
 
     arrangement = service.parse_arrangement_file(file.read_bytes())
     with opened_runtime() as rt, rt.transaction() as session:
-        row = service.add_arrangement(session, rt.journal, arrangement, actor=_actor(operator), reason=reason)
+        row = service.add_arrangement(session, rt.journal, arrangement, actor=_actor(operator),
+                                      reason=reason)
         year, version, index, supersedes = row.year, row.version, row.log_index, row.supersedes_log_index
-    console.print(
-        f"loaded {year} arrangement version {version} at log index {index}"
-        + (f" (supersedes log index {supersedes})" if supersedes is not None else "")
-    )
+    console.print(f"loaded {year} arrangement version {version} at log index {index}"
+                  + (f" (supersedes log index {supersedes})" if supersedes is not None else ""))
 
 
 @app.command("list")
@@ -90,15 +87,9 @@ def list_() -> None:
         rows = service.list_arrangements(session)
         table = Table("year", "version", "log index", "source", "status", "notice", "reason")
         for r in rows:
-            table.add_row(
-                str(r.year),
-                str(r.version),
-                str(r.log_index),
-                r.source,
-                "superseded" if r.superseded else "current",
-                r.body["notice"]["document_number"] or "(number unknown)",
-                r.reason or "",
-            )
+            table.add_row(str(r.year), str(r.version), str(r.log_index), r.source,
+                          "superseded" if r.superseded else "current",
+                          r.body["notice"]["document_number"] or "(number unknown)", r.reason or "")
     console.print(table if rows else "no arrangements loaded; run `drawsvc calendar seed`")
 
 
@@ -124,10 +115,8 @@ def year_view(cal: WorkCalendar, year: int, *, provisional: bool) -> Panel:
     months = Columns([month_table(cal, year, m) for m in range(1, 13)], equal=True, expand=False)
     version = "PROVISIONAL — not binding" if provisional else f"log index {cal.versions.get(year)}"
     subtitle = f"{arr.notice.title} · {arr.notice.document_number or 'document number unknown'} · {version}"
-    legend = (
-        "[bold white on red] 休 [/] holiday   [bold black on yellow] 班 [/] adjusted working day   "
-        "[dim]weekend[/]"
-    )
+    legend = ("[bold white on red] 休 [/] holiday   [bold black on yellow] 班 [/] adjusted working day   "
+              "[dim]weekend[/]")
     title = f"{year}" + (" [bold red]PROVISIONAL ESTIMATE[/]" if provisional else "")
     return Panel(_stack(months, legend, arr.notes), title=title, subtitle=subtitle)
 
@@ -171,15 +160,10 @@ def deadline(
         cal = service.load_calendar(session)
     result = provisional_deadline(cal, d, working_days) if provisional else cal.deadline(d, working_days)
     if result.provisional:
-        console.print(
-            f"[bold red]PROVISIONAL[/] (planning only, not binding): {result.due.isoformat()} "
-            "24:00 Asia/Shanghai — estimated from statutory rules, lunar festivals and "
-            "adjusted working days unknown",
-            highlight=False,
-        )
+        console.print(f"[bold red]PROVISIONAL[/] (planning only, not binding): {result.due.isoformat()} "
+                      "24:00 Asia/Shanghai — estimated from statutory rules, lunar festivals and "
+                      "adjusted working days unknown", highlight=False)
     else:
-        console.print(
-            f"{result.due.isoformat()} 24:00 Asia/Shanghai "
-            f"(calendar version: log indices {', '.join(map(str, result.calendar_version))})",
-            highlight=False,
-        )
+        console.print(f"{result.due.isoformat()} 24:00 Asia/Shanghai "
+                      f"(calendar version: log indices {', '.join(map(str, result.calendar_version))})",
+                      highlight=False)

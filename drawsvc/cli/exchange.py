@@ -52,11 +52,6 @@ def import_command(
 
     fmt = format_of(file)
     with opened_runtime() as rt, rt.transaction() as s:
-        report = ex.import_file(
-            s,
-            rt.journal,
-            file.read_bytes(),
-            fmt=fmt,
-            actor=Actor(role="bureau", department=department, name=operator),
-        )
+        report = ex.import_file(s, rt.journal, file.read_bytes(), fmt=fmt,
+                                actor=Actor(role="bureau", department=department, name=operator))
     _say(f"imported {report.rows} results (log #{report.first_index}…)")

@@ -36,15 +36,10 @@ def create(
     from drawsvc.runtime import opened_runtime
 
     with opened_runtime() as rt, rt.transaction() as session:
-        row, token = auth.create_api_key(
-            session, rt.journal, role=role, department=department, label=label, actor=_actor(operator)
-        )
-    console.print(
-        f"created key {row.id} (role {row.role}"
-        + (f", department {row.department}" if row.department else "")
-        + ")",
-        highlight=False,
-    )
+        row, token = auth.create_api_key(session, rt.journal, role=role, department=department,
+                                         label=label, actor=_actor(operator))
+    console.print(f"created key {row.id} (role {row.role}"
+                  + (f", department {row.department}" if row.department else "") + ")", highlight=False)
     console.print("store it now; it cannot be shown again:", style="bold")
     typer.echo(token)
 
@@ -59,14 +54,8 @@ def list_(all_: bool = typer.Option(False, "--all", help="Include revoked keys."
         rows = auth.list_api_keys(session, include_revoked=all_)
     table = Table("id", "role", "department", "label", "created", "revoked")
     for r in rows:
-        table.add_row(
-            r.id,
-            r.role,
-            r.department or "",
-            r.label,
-            r.created_at.isoformat(),
-            r.revoked_at.isoformat() if r.revoked_at else "",
-        )
+        table.add_row(r.id, r.role, r.department or "", r.label, r.created_at.isoformat(),
+                      r.revoked_at.isoformat() if r.revoked_at else "")
     console.print(table)
 
 

@@ -22,12 +22,8 @@ def notice_command(
     from drawsvc.runtime import opened_runtime
 
     with opened_runtime() as rt, rt.transaction() as s:
-        notice = notice_for(
-            s,
-            task=task,
-            uscc=uscc.upper(),
-            verify_base_url=base_url or public_base_url(rt.settings.log_origin),
-        )
+        notice = notice_for(s, task=task, uscc=uscc.upper(),
+                            verify_base_url=base_url or public_base_url(rt.settings.log_origin))
     # Render both before writing either, so a missing font leaves no half-written output.
     page = render.render_html(notice) if html else None
     document = render.render_pdf(notice) if pdf else None

@@ -21,9 +21,8 @@ app = typer.Typer(no_args_is_help=True, help="Annual plans: create or revise, pu
 DeptOpt = typer.Option(..., "--department", "-d", help="The plan's department (the acting bureau).")
 YearOpt = typer.Option(..., "--year", help="The plan's year.")
 OperatorOpt = typer.Option("cli", "--operator", help="Operator code recorded in the log.")
-ITEM_HELP = (
-    "CODE,RATIO_BP,FREQUENCY,START,END[,JOINT+JOINT…] (repeatable), e.g. CI-1,500,1,2026-04-01,2026-06-30,WSJ"
-)
+ITEM_HELP = ("CODE,RATIO_BP,FREQUENCY,START,END[,JOINT+JOINT…] (repeatable), e.g. "
+             "CI-1,500,1,2026-04-01,2026-06-30,WSJ")
 
 
 def parse_item(spec: str, n: int) -> dict[str, Any]:
@@ -35,21 +34,12 @@ def parse_item(spec: str, n: int) -> dict[str, Any]:
     numbers = []
     for name, text in (("ratio_bp", parts[1]), ("frequency", parts[2])):
         if not text.isdigit():
-            raise InvalidInput(
-                f"--item {n + 1}: {name} must be a whole number",
-                field=f"{field}.{name}",
-                rule="cli.plan-item",
-            )
+            raise InvalidInput(f"--item {n + 1}: {name} must be a whole number", field=f"{field}.{name}",
+                               rule="cli.plan-item")
         numbers.append(int(text))
     joint = [d for d in parts[5].split("+") if d] if len(parts) == 6 else []
-    return {
-        "check_item": parts[0],
-        "ratio_bp": numbers[0],
-        "frequency": numbers[1],
-        "period_start": parts[3],
-        "period_end": parts[4],
-        "joint_departments": joint,
-    }
+    return {"check_item": parts[0], "ratio_bp": numbers[0], "frequency": numbers[1],
+            "period_start": parts[3], "period_end": parts[4], "joint_departments": joint}
 
 
 def _items(item: list[str], items_file: Path | None) -> list[Any]:
@@ -66,20 +56,13 @@ def _items(item: list[str], items_file: Path | None) -> list[Any]:
 
 
 def _show(row: Any) -> None:
-    table = Table(
-        title=f"{row.department_code} {row.year} plan, version {row.version} ({row.status})",
-        title_justify="left",
-    )
+    table = Table(title=f"{row.department_code} {row.year} plan, version {row.version} ({row.status})",
+                  title_justify="left")
     for col in ("check item", "ratio (bp)", "frequency", "period", "joint"):
         table.add_column(col)
     for it in row.items:
-        table.add_row(
-            it["check_item"],
-            str(it["ratio_bp"]),
-            str(it["frequency"]),
-            f"{it['period']['start']} … {it['period']['end']}",
-            ", ".join(it["joint_departments"]),
-        )
+        table.add_row(it["check_item"], str(it["ratio_bp"]), str(it["frequency"]),
+                      f"{it['period']['start']} … {it['period']['end']}", ", ".join(it["joint_departments"]))
     console.print(table)
     if row.reason:
         console.print(f"reason: {row.reason}", highlight=False)
@@ -91,9 +74,8 @@ def create(
     department: str = DeptOpt,
     year: int = YearOpt,
     item: list[str] = typer.Option([], "--item", help=ITEM_HELP),
-    items_file: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, help="Items as a JSON list (the API's item shape)."
-    ),
+    items_file: Path | None = typer.Option(None, exists=True, dir_okay=False,
+                                           help="Items as a JSON list (the API's item shape)."),
     reason: str | None = typer.Option(None, help="Required to revise a published plan (a new version)."),
     operator: str = OperatorOpt,
 ) -> None:
@@ -105,9 +87,8 @@ def create(
     items = _items(item, items_file)
     actor = Actor(role="bureau", department=department, name=operator)
     with opened_runtime() as rt, rt.transaction() as session:
-        row = service.upsert_plan(
-            session, rt.journal, department=department, year=year, items=items, reason=reason, actor=actor
-        )
+        row = service.upsert_plan(session, rt.journal, department=department, year=year, items=items,
+                                  reason=reason, actor=actor)
         _show(row)
 
 
@@ -121,10 +102,8 @@ def publish(department: str = DeptOpt, year: int = YearOpt, operator: str = Oper
     actor = Actor(role="bureau", department=department, name=operator)
     with opened_runtime() as rt, rt.transaction() as session:
         row = service.publish_plan(session, rt.journal, department=department, year=year, actor=actor)
-        console.print(
-            f"{department} {year} plan version {row.version} published (log index {row.log_index})",
-            highlight=False,
-        )
+        console.print(f"{department} {year} plan version {row.version} published "
+                      f"(log index {row.log_index})", highlight=False)
 
 
 @app.command()

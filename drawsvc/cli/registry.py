@@ -77,17 +77,14 @@ def import_command(
     actor = Actor(role="bureau" if department else "admin", department=department, name=operator)
     total = _count_lines(file) if fmt == "csv" else None
     try:
-        with (
-            opened_runtime() as rt,
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-            ) as bar,
-        ):
+        with opened_runtime() as rt, Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"importing {kind}", total=total)
             with rt.transaction() as session:
                 report = import_file(
@@ -223,9 +220,8 @@ def check_items_command(
             try:
                 rows.append(upsert_check_item(s, j, item, department=department, actor=actor))
             except InvalidInput as exc:  # name the item too: the file may hold many
-                raise InvalidInput(
-                    f"check item {n}: {exc.message}", field=f"[{n}].{exc.field}", rule=exc.rule
-                ) from exc
+                raise InvalidInput(f"check item {n}: {exc.message}", field=f"[{n}].{exc.field}",
+                                   rule=exc.rule) from exc
         return rows
 
     rows = run_in_transaction(upsert_all)
@@ -248,13 +244,9 @@ def pool_command(
     from drawsvc.registries.expert_rules import PoolRules
     from drawsvc.registries.experts import upsert_pool
 
-    rules = PoolRules(
-        age_limit=age_limit,
-        min_years=min_years,
-        groups=tuple(g.strip() for g in groups.split(",") if g.strip()),
-    )
+    rules = PoolRules(age_limit=age_limit, min_years=min_years,
+                      groups=tuple(g.strip() for g in groups.split(",") if g.strip()))
     actor = Actor(role="bureau" if department else "admin", department=department, name=operator)
-    row = run_in_transaction(
-        lambda s, j: upsert_pool(s, j, code=code, name=name, department=department, pool=rules, actor=actor)
-    )
+    row = run_in_transaction(lambda s, j: upsert_pool(s, j, code=code, name=name, department=department,
+                                              pool=rules, actor=actor))
     console.print(f"expert pool {row.code}: {row.name} (groups: {', '.join(row.groups) or 'any'})")

@@ -36,27 +36,17 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes (use PostgreSQL for more than 1)."),
-    env_file: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, help="Settings file (DRAWSVC_* lines); the environment wins."
-    ),
+    env_file: Path | None = typer.Option(None, exists=True, dir_okay=False,
+                                         help="Settings file (DRAWSVC_* lines); the environment wins."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Start the API (OpenAPI at /docs)."""
     import uvicorn
 
     prepare(env_file)
-    uvicorn.run(
-        "drawsvc.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        log_config=log_config(log_level),
-        access_log=False,
-        proxy_headers=False,
-        http="drawsvc.api.transport:NoDelayH11Protocol",
-    )
+    uvicorn.run("drawsvc.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, log_config=log_config(log_level), access_log=False,
+                proxy_headers=False, http="drawsvc.api.transport:NoDelayH11Protocol")
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -50,16 +50,9 @@ def print_report(report: dict[str, Any]) -> None:
         items.add_column(col, justify="left" if col == "事项" else "right")
     for i in report["items"]:
         items.add_row(
-            f"{i['department']}/{i['code']} {i['name']}",
-            str(i["directory"]),
-            str(i["targets_checked"]),
-            _pct(i["ratio_bp"]),
-            _pct(i["min_ratio_bp"]),
-            str(i["required"]),
-            "是" if i["meets"] else "否",
-            str(i["over_cap"]),
-            str(i["over_cap_exempt"]),
-            str(i["nonrandom_inspections"]),
+            f"{i['department']}/{i['code']} {i['name']}", str(i["directory"]), str(i["targets_checked"]),
+            _pct(i["ratio_bp"]), _pct(i["min_ratio_bp"]), str(i["required"]), "是" if i["meets"] else "否",
+            str(i["over_cap"]), str(i["over_cap_exempt"]), str(i["nonrandom_inspections"]),
         )
     console.print(items)
     depts = Table(title=f"{report['year']} 部门", show_lines=False)
@@ -67,12 +60,6 @@ def print_report(report: dict[str, Any]) -> None:
         depts.add_column(col)
     for d in report["departments"]:
         spread = ", ".join(f"{b['checks']}次:{b['targets']}" for b in d["checks_per_target"]) or "—"
-        depts.add_row(
-            d["department"],
-            str(d["targets_checked"]),
-            str(d["over_cap"]),
-            str(d["over_cap_exempt"]),
-            str(d["nonrandom_inspections"]),
-            spread,
-        )
+        depts.add_row(d["department"], str(d["targets_checked"]), str(d["over_cap"]),
+                      str(d["over_cap_exempt"]), str(d["nonrandom_inspections"]), spread)
     console.print(depts)

@@ -19,12 +19,10 @@ from drawsvc.registries.models import CheckItem, Department, Target
 
 # (table-valued function, the element's department, the element's code)
 _UNNEST = {
-    "sqlite": (
-        "json_each(b.ci) AS e",
-        "json_extract(e.value, '$.department')",
-        "json_extract(e.value, '$.code')",
-    ),
-    "postgresql": ("json_array_elements(b.ci) AS e(value)", "e.value->>'department'", "e.value->>'code'"),
+    "sqlite": ("json_each(b.ci) AS e",
+               "json_extract(e.value, '$.department')", "json_extract(e.value, '$.code')"),
+    "postgresql": ("json_array_elements(b.ci) AS e(value)",
+                   "e.value->>'department'", "e.value->>'code'"),
 }
 
 # One statement for both groupings, so the year's inspections are read and the checked
@@ -74,9 +72,7 @@ def checked_groups(
     flag, yearly checks and drawn-or-not; ``department``: only its items / its inspections."""
     table, dept, code = _unnest(session)
     sql = _SQL.format(
-        item_dept=dept,
-        item_code=code,
-        unnest=table,
+        item_dept=dept, item_code=code, unnest=table,
         item_where=f" WHERE {dept} = :department" if department else "",
         dept_where=" WHERE b.dept = :department" if department else "",
     )
@@ -84,15 +80,8 @@ def checked_groups(
     departments: list[CheckedGroup] = []
     params = {"year": year, "department": department, "no_class": NO_CLASS}
     for grp, k1, k2, cls, flagged, checks, drawn, targets, nonrandom in session.execute(sa.text(sql), params):
-        group = CheckedGroup(
-            key=(k1, k2),
-            credit_class=cls,
-            flagged=bool(flagged),
-            checks=int(checks),
-            drawn=bool(drawn),
-            targets=int(targets),
-            nonrandom=int(nonrandom or 0),
-        )
+        group = CheckedGroup(key=(k1, k2), credit_class=cls, flagged=bool(flagged), checks=int(checks),
+                             drawn=bool(drawn), targets=int(targets), nonrandom=int(nonrandom or 0))
         (items if grp == "item" else departments).append(group)
     return items, departments
 
@@ -115,14 +104,9 @@ def item_rules(session: Session, department: str | None = None) -> list[ItemRule
         q = q.where(CheckItem.department_code == department)
     return [
         ItemRule(
-            department=i.department_code,
-            code=i.code,
-            name=i.name,
-            target_type=i.target_type or "",
-            min_ratio_bp=i.min_ratio_bp,
-            cap=i.cap_per_target_per_year,
-            class_ratios_bp=dict(i.risk_class_ratios_bp or {}),
-            class_caps=dict(i.risk_class_frequency or {}),
+            department=i.department_code, code=i.code, name=i.name, target_type=i.target_type or "",
+            min_ratio_bp=i.min_ratio_bp, cap=i.cap_per_target_per_year,
+            class_ratios_bp=dict(i.risk_class_ratios_bp or {}), class_caps=dict(i.risk_class_frequency or {}),
         )
         for i in session.scalars(q.order_by(CheckItem.department_code, CheckItem.code))
     ]

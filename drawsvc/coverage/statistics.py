@@ -151,13 +151,11 @@ def item_coverage(
     names += sorted(c for c in set(classes) | set(per_class_directory) if c not in CREDIT_CLASSES)
     for c in names:
         tally = classes.get(c) or _Tally()
-        out["classes"].append(
-            {
-                "class": c,
-                **_coverage(per_class_directory.get(c, 0), tally.checked, rule.ratio_of(c)),
-                **tally.fairness(rule.cap_of(c)),
-            }
-        )
+        out["classes"].append({
+            "class": c,
+            **_coverage(per_class_directory.get(c, 0), tally.checked, rule.ratio_of(c)),
+            **tally.fairness(rule.cap_of(c)),
+        })
     return out
 
 
@@ -167,11 +165,8 @@ def department_fairness(department: str, groups: Iterable[CheckedGroup]) -> dict
     whole = _Tally()
     for g in groups:
         whole.add(g, DEFAULT_CAP_PER_TARGET_PER_YEAR)
-    return {
-        "department": department,
-        "targets_checked": whole.checked,
-        **whole.fairness(DEFAULT_CAP_PER_TARGET_PER_YEAR),
-    }
+    return {"department": department, "targets_checked": whole.checked,
+            **whole.fairness(DEFAULT_CAP_PER_TARGET_PER_YEAR)}
 
 
 def coverage_report(
@@ -215,12 +210,8 @@ def chart_data(report: Mapping[str, Any]) -> dict[str, Any]:
                 "minimum_bp": i["min_ratio_bp"],
                 "meets": i["meets"],
                 "classes": [
-                    {
-                        "label": c["class"],
-                        "value_bp": c["ratio_bp"],
-                        "minimum_bp": c["min_ratio_bp"],
-                        "meets": c["meets"],
-                    }
+                    {"label": c["class"], "value_bp": c["ratio_bp"], "minimum_bp": c["min_ratio_bp"],
+                     "meets": c["meets"]}
                     for c in i["classes"]
                 ],
             }

@@ -56,9 +56,8 @@ def _parsing(what: str) -> Callable[[F], F]:
             try:
                 return fn(*args, **kwargs)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise InvalidInput(
-                    f"malformed {what}: {type(exc).__name__}", field=what, rule="DRAW-73"
-                ) from None
+                raise InvalidInput(f"malformed {what}: {type(exc).__name__}", field=what,
+                                   rule="DRAW-73") from None
 
         return inner  # type: ignore[return-value]
 
@@ -77,38 +76,22 @@ class Reveal:
     beacon: Beacon | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "task": self.task_id,
-            "round": self.round,
-            "purpose": self.purpose,
-            "commitments": list(self.commitments),
-            "secrets": [s.hex() for s in self.secrets],
-            "beacon": self.beacon.as_json() if self.beacon else None,
-        }
+        return {"task": self.task_id, "round": self.round, "purpose": self.purpose,
+                "commitments": list(self.commitments), "secrets": [s.hex() for s in self.secrets],
+                "beacon": self.beacon.as_json() if self.beacon else None}
 
     @classmethod
     @_parsing("reveal")
     def from_json(cls, obj: Mapping[str, Any]) -> Reveal:
         b = obj.get("beacon")
-        return cls(
-            task_id=obj["task"],
-            round=obj["round"],
-            purpose=obj["purpose"],
-            commitments=tuple(obj["commitments"]),
-            secrets=tuple(bytes.fromhex(s) for s in obj["secrets"]),
-            beacon=Beacon(round=b["round"], randomness=b["randomness"]) if b else None,
-        )
+        return cls(task_id=obj["task"], round=obj["round"], purpose=obj["purpose"],
+                   commitments=tuple(obj["commitments"]),
+                   secrets=tuple(bytes.fromhex(s) for s in obj["secrets"]),
+                   beacon=Beacon(round=b["round"], randomness=b["randomness"]) if b else None)
 
     def seed(self, pools: Mapping[str, PoolRoot]) -> bytes:
-        return derive_seed(
-            task_id=self.task_id,
-            round=self.round,
-            purpose=self.purpose,
-            pools=pools,
-            commitments=self.commitments,
-            secrets=self.secrets,
-            beacon=self.beacon,
-        )
+        return derive_seed(task_id=self.task_id, round=self.round, purpose=self.purpose, pools=pools,
+                           commitments=self.commitments, secrets=self.secrets, beacon=self.beacon)
 
 
 @dataclass(frozen=True)
@@ -140,46 +123,27 @@ class InspectionRequest:
     def from_json(cls, obj: Mapping[str, Any]) -> InspectionRequest:
         """The vector/verifier form: records inline (see tests/vectors/draw/README.md)."""
         rule_obj = obj["target_rule"]
-        rule: TargetRule = (
-            StratifiedRule.from_json(rule_obj)
-            if rule_obj["mode"] == "stratified"
-            else RatioRule.from_json(rule_obj)
-        )
-        targets = freeze_targets(
-            TargetRecord(t["id"], t.get("stratum", ""), t.get("checks", 0), t.get("risk", False))
-            for t in obj["targets"]
-        )
+        rule: TargetRule = (StratifiedRule.from_json(rule_obj) if rule_obj["mode"] == "stratified"
+                            else RatioRule.from_json(rule_obj))
+        targets = freeze_targets(TargetRecord(t["id"], t.get("stratum", ""), t.get("checks", 0),
+                                              t.get("risk", False)) for t in obj["targets"])
         inspectors = None
         if obj.get("inspectors") is not None:
             inspectors = freeze_inspectors(
-                InspectorRecord(
-                    r["id"], r.get("dept", ""), r.get("leader", False), tuple(r.get("specialties", ()))
-                )
-                for r in obj["inspectors"]
-            )
+                InspectorRecord(r["id"], r.get("dept", ""), r.get("leader", False),
+                                tuple(r.get("specialties", ()))) for r in obj["inspectors"])
         team_rule = TeamRule.from_json(obj["teams"]) if obj.get("teams") is not None else None
         av = obj.get("avoidance")
-        avoidance = Avoidance(bytes.fromhex(av["salt"]), av["tags"]) if av is not None else Avoidance.empty()
-        return cls(
-            reveal=Reveal.from_json(obj["reveal"]),
-            targets=targets,
-            target_rule=rule,
-            inspectors=inspectors,
-            teams=team_rule,
-            avoidance=avoidance,
-        )
+        avoidance = (Avoidance(bytes.fromhex(av["salt"]), av["tags"]) if av is not None
+                     else Avoidance.empty())
+        return cls(reveal=Reveal.from_json(obj["reveal"]), targets=targets, target_rule=rule,
+                   inspectors=inspectors, teams=team_rule, avoidance=avoidance)
 
 
 def _header(kind: str, reveal: Reveal, seed: bytes, pools: Mapping[str, PoolRoot]) -> dict[str, Any]:
-    return {
-        "spec": SPEC,
-        "kind": kind,
-        "task": reveal.task_id,
-        "round": reveal.round,
-        "purpose": reveal.purpose,
-        "seed": seed.hex(),
-        "pools": {k: v.as_json() for k, v in pools.items()},
-    }
+    return {"spec": SPEC, "kind": kind, "task": reveal.task_id, "round": reveal.round,
+            "purpose": reveal.purpose, "seed": seed.hex(),
+            "pools": {k: v.as_json() for k, v in pools.items()}}
 
 
 def draw_inspection(req: InspectionRequest) -> dict[str, Any]:
@@ -192,20 +156,16 @@ def draw_inspection(req: InspectionRequest) -> dict[str, Any]:
 def _draw_inspection(req: InspectionRequest, seed: bytes, pools: Mapping[str, PoolRoot]) -> dict[str, Any]:
     rule = req.target_rule
     records = req.targets.records
-    part = (
-        draw_stratified(seed, records, rule)
-        if isinstance(rule, StratifiedRule)
-        else draw_ratio(seed, records, rule)
-    )
+    part = (draw_stratified(seed, records, rule) if isinstance(rule, StratifiedRule)
+            else draw_ratio(seed, records, rule))
     out = _header("inspection", req.reveal, seed, pools)
     out["rules"] = {"targets": rule.as_json(), "teams": req.teams.as_json() if req.teams else None}
     out["targets"] = part
     out["teams"] = None
     if req.teams is not None:
         assert req.inspectors is not None
-        out["teams"] = teams_mod.assign_teams(
-            seed, part["selected"], req.inspectors.records, req.teams, req.avoidance
-        )
+        out["teams"] = teams_mod.assign_teams(seed, part["selected"], req.inspectors.records, req.teams,
+                                              req.avoidance)
     out["events"] = []
     return out
 
@@ -227,9 +187,8 @@ def replace_inspector(
             avoid = avoid.with_pair(ev["person"], ev["target"])
         removed.setdefault(ev["target"], []).append(ev["person"])
     removed.setdefault(event.target, []).append(event.person)
-    new_teams, record = teams_mod.replace_member(
-        seed, result["teams"], req.inspectors.records, req.teams, avoid, event, removed
-    )
+    new_teams, record = teams_mod.replace_member(seed, result["teams"], req.inspectors.records, req.teams,
+                                                 avoid, event, removed)
     return {**result, "teams": new_teams, "events": [*result["events"], record]}
 
 
@@ -268,15 +227,11 @@ class ExpertRequest:
     @classmethod
     @_parsing("request")
     def from_json(cls, obj: Mapping[str, Any]) -> ExpertRequest:
-        return cls(
-            reveal=Reveal.from_json(obj["reveal"]),
-            experts=freeze_experts(ExpertRecord(e["id"]) for e in obj["experts"]),
-            pool_id=obj["pool"],
-            group=obj["group"],
-            headcount=obj["headcount"],
-            previous=tuple(tuple(p) for p in obj.get("previous", ())),
-            designated=tuple(Designation.from_json(d) for d in obj.get("designated", ())),
-        )
+        return cls(reveal=Reveal.from_json(obj["reveal"]),
+                   experts=freeze_experts(ExpertRecord(e["id"]) for e in obj["experts"]),
+                   pool_id=obj["pool"], group=obj["group"], headcount=obj["headcount"],
+                   previous=tuple(tuple(p) for p in obj.get("previous", ())),
+                   designated=tuple(Designation.from_json(d) for d in obj.get("designated", ())))
 
 
 def draw_experts(req: ExpertRequest) -> dict[str, Any]:
@@ -286,14 +241,10 @@ def draw_experts(req: ExpertRequest) -> dict[str, Any]:
     out = _header("experts", req.reveal, seed, pools)
     out["pool"] = req.pool_id
     out["group"] = req.group
-    out["experts"] = experts_mod.draw_experts(
-        seed,
-        req.experts.ids,
-        subject=req.subject,
-        headcount=req.headcount,
-        previous=[list(p) for p in req.previous],
-        designated=req.designated,
-    )
+    out["experts"] = experts_mod.draw_experts(seed, req.experts.ids, subject=req.subject,
+                                              headcount=req.headcount,
+                                              previous=[list(p) for p in req.previous],
+                                              designated=req.designated)
     out["events"] = []
     return out
 
@@ -327,9 +278,8 @@ def verify_result(expected: Mapping[str, Any], recomputed: Mapping[str, Any]) ->
     if result_bytes(expected) == result_bytes(recomputed):
         return
     path = _first_difference(expected, recomputed, "$")
-    raise RuleViolation(
-        f"the logged draw result differs from the recomputation at {path}", rule="DRAW-73", subject=path
-    )
+    raise RuleViolation(f"the logged draw result differs from the recomputation at {path}",
+                        rule="DRAW-73", subject=path)
 
 
 def _first_difference(a: Any, b: Any, path: str) -> str:

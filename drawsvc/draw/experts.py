@@ -72,10 +72,8 @@ def sit_outs(previous: Sequence[Sequence[str]]) -> list[str]:
     """DRAW-61: ids selected in each of the two previous draws (sorted); none with fewer draws."""
     if len(previous) > ROTATION_DRAWS:
         raise InvalidInput("give at most the two previous selections", field="previous", rule="DRAW-61")
-    if not all(
-        isinstance(p, Sequence) and not isinstance(p, str) and all(isinstance(x, str) for x in p)
-        for p in previous
-    ):
+    if not all(isinstance(p, Sequence) and not isinstance(p, str) and all(isinstance(x, str) for x in p)
+               for p in previous):
         raise InvalidInput("a previous selection is a list of expert ids", field="previous", rule="DRAW-61")
     if len(previous) < ROTATION_DRAWS:
         return []
@@ -91,9 +89,8 @@ class Decline:
 
     def __post_init__(self) -> None:
         if not isinstance(self.expert, str) or self.reason not in DECLINE_REASONS:
-            raise InvalidInput(
-                "a decline names an expert and 'declined' or 'no-answer'", field="event", rule="DRAW-63"
-            )
+            raise InvalidInput("a decline names an expert and 'declined' or 'no-answer'", field="event",
+                               rule="DRAW-63")
 
     def as_json(self) -> dict[str, Any]:
         return {"expert": self.expert, "reason": self.reason}
@@ -141,24 +138,15 @@ def draw_experts(
     candidates = _candidates(pool, out_, designated)
     need = headcount - len(designated)
     if need > len(candidates):
-        raise DrawInfeasible(
-            f"{len(candidates)} eligible experts in {subject} for {need} seats",
-            rule="DRAW-62",
-            subject=subject,
-        )
+        raise DrawInfeasible(f"{len(candidates)} eligible experts in {subject} for {need} seats",
+                             rule="DRAW-62", subject=subject)
     stream = DrawStream.derived(seed, ["experts"])
     sequence: list[str] = []
     for _ in range(need):
         sequence.append(_next(stream, candidates, sequence, subject))
-    return {
-        "headcount": headcount,
-        "designated": [d.as_json() for d in designated],
-        "sat_out": out_,
-        "sequence": sequence,
-        "declined": [],
-        "panel": [d.id for d in designated] + sequence,
-        "position": stream.position,
-    }
+    return {"headcount": headcount, "designated": [d.as_json() for d in designated], "sat_out": out_,
+            "sequence": sequence, "declined": [], "panel": [d.id for d in designated] + sequence,
+            "position": stream.position}
 
 
 def top_up(
@@ -172,27 +160,16 @@ def top_up(
     """DRAW-63: remove the declining expert; the next draw of the resumed stream takes the seat."""
     panel = list(part["panel"])
     if event.expert not in panel:
-        raise InvalidInput(
-            "the expert who declined is not on the panel", field="event.expert", rule="DRAW-63"
-        )
+        raise InvalidInput("the expert who declined is not on the panel", field="event.expert",
+                           rule="DRAW-63")
     designated = [Designation.from_json(d) for d in part["designated"]]
     candidates = _candidates(pool, part["sat_out"], designated)
     stream = DrawStream.derived(seed, ["experts"], part["position"])
     before = stream.position
     nxt = _next(stream, candidates, part["sequence"], subject)
     panel[panel.index(event.expert)] = nxt
-    new = {
-        **part,
-        "sequence": [*part["sequence"], nxt],
-        "declined": [*part["declined"], event.expert],
-        "panel": panel,
-        "position": stream.position,
-    }
-    record = {
-        "kind": "decline",
-        **event.as_json(),
-        "replacement": nxt,
-        "position_before": before,
-        "position": stream.position,
-    }
+    new = {**part, "sequence": [*part["sequence"], nxt], "declined": [*part["declined"], event.expert],
+           "panel": panel, "position": stream.position}
+    record = {"kind": "decline", **event.as_json(), "replacement": nxt, "position_before": before,
+              "position": stream.position}
     return new, record

@@ -119,9 +119,8 @@ def _sorted_unique_ids(kind: str, records: Iterable[R]) -> tuple[list[R], list[s
     try:
         ids = [r[0] for r in out]
     except (TypeError, IndexError, KeyError):
-        raise InvalidInput(
-            f"{kind} records are tuples with an id first", field=kind, rule="DRAW-18"
-        ) from None
+        raise InvalidInput(f"{kind} records are tuples with an id first", field=kind,
+                           rule="DRAW-18") from None
     try:  # ids of other types fail here (mixed types) or in the kind's id check (all non-str)
         if all(map(operator.lt, ids, ids[1:])):
             return out, ids
@@ -132,26 +131,21 @@ def _sorted_unique_ids(kind: str, records: Iterable[R]) -> tuple[list[R], list[s
     if not all(map(operator.lt, ids, ids[1:])):
         for i in range(1, len(ids)):
             if ids[i] == ids[i - 1]:
-                raise InvalidInput(
-                    f"{kind} id appears twice in the pool", field=f"{kind}.id", rule="DRAW-17", id=ids[i]
-                )
+                raise InvalidInput(f"{kind} id appears twice in the pool", field=f"{kind}.id",
+                                   rule="DRAW-17", id=ids[i])
     return out, ids
 
 
 def _check_ids(kind: str, ids: Sequence[str]) -> None:
     for i, x in enumerate(ids):
         if type(x) is not str or not 0 < len(x) <= MAX_ID_LENGTH:
-            raise InvalidInput(
-                f"{kind} id at position {i} is not a 1..64 character string",
-                field=f"{kind}.id",
-                rule="DRAW-16",
-            )
+            raise InvalidInput(f"{kind} id at position {i} is not a 1..64 character string",
+                               field=f"{kind}.id", rule="DRAW-16")
         try:
             x.encode("utf-8")
         except UnicodeEncodeError:
-            raise InvalidInput(
-                f"{kind} id at position {i} is not valid Unicode", field=f"{kind}.id", rule="DRAW-16"
-            ) from None
+            raise InvalidInput(f"{kind} id at position {i} is not valid Unicode", field=f"{kind}.id",
+                               rule="DRAW-16") from None
 
 
 def _encoder() -> Callable[[str], bytes]:
@@ -183,16 +177,11 @@ class TargetColumns(NamedTuple):
     @classmethod
     def of_records(cls, records: Sequence[Sequence[Any]], ids: Sequence[str] | None = None) -> TargetColumns:
         try:
-            return cls(
-                [r[0] for r in records] if ids is None else ids,
-                [r[1] for r in records],
-                [r[2] for r in records],
-                [r[3] for r in records],
-            )
+            return cls([r[0] for r in records] if ids is None else ids, [r[1] for r in records],
+                       [r[2] for r in records], [r[3] for r in records])
         except (TypeError, IndexError, KeyError):
-            raise InvalidInput(
-                "targets records are tuples (id, stratum, checks, risk)", field="targets", rule="DRAW-18"
-            ) from None
+            raise InvalidInput("targets records are tuples (id, stratum, checks, risk)", field="targets",
+                               rule="DRAW-18") from None
 
     def records(self) -> list[TargetRecord]:
         rows = zip(self.ids, self.strata, self.checks, self.risk, strict=True)
@@ -217,9 +206,8 @@ def _ordered_columns(cols: TargetColumns) -> tuple[TargetColumns, list[int] | No
     if not all(map(operator.lt, ids, ids[1:])):
         for i in range(1, n):
             if ids[i] == ids[i - 1]:
-                raise InvalidInput(
-                    "targets id appears twice in the pool", field="targets.id", rule="DRAW-17", id=ids[i]
-                )
+                raise InvalidInput("targets id appears twice in the pool", field="targets.id",
+                                   rule="DRAW-17", id=ids[i])
     return out, order
 
 
@@ -236,21 +224,16 @@ def _joined_usccs(ids: Sequence[str]) -> bytes:
     n = len(ids)
     try:
         joined = "|".join(ids).encode("ascii")
-        ok = (
-            len(joined) == (USCC_LENGTH + 1) * n - 1
-            and joined[USCC_LENGTH :: USCC_LENGTH + 1] == _SEP * (n - 1)
-            and len(joined.translate(None, _USCC_BYTES)) == n - 1
-        )
+        ok = (len(joined) == (USCC_LENGTH + 1) * n - 1
+              and joined[USCC_LENGTH :: USCC_LENGTH + 1] == _SEP * (n - 1)
+              and len(joined.translate(None, _USCC_BYTES)) == n - 1)
     except (TypeError, UnicodeEncodeError):
         joined, ok = b"", False
     if not ok:
         for i, x in enumerate(ids):
             if type(x) is not str or len(x) != USCC_LENGTH or not _USCC_RUN.fullmatch(x):
-                raise InvalidInput(
-                    f"target at position {i} has no valid 18-character USCC",
-                    field="targets.id",
-                    rule="DRAW-16",
-                )
+                raise InvalidInput(f"target at position {i} has no valid 18-character USCC",
+                                   field="targets.id", rule="DRAW-16")
     return joined
 
 
@@ -370,19 +353,11 @@ def inspector_json(r: InspectorRecord) -> bytes:
     """RFC 8785 bytes of an inspector record (DRAW-18); specialties sorted, unique."""
     enc = _encoder()
     if type(r.leader) is not bool or len(set(r.specialties)) != len(r.specialties):
-        raise InvalidInput(
-            "inspector leader is a boolean and specialties are unique",
-            field="inspectors",
-            rule="DRAW-18",
-            id=r.id,
-        )
+        raise InvalidInput("inspector leader is a boolean and specialties are unique",
+                           field="inspectors", rule="DRAW-18", id=r.id)
     specs = b",".join(enc(s) for s in sorted(r.specialties))
     return b'{"dept":%s,"id":%s,"leader":%s,"specialties":[%s]}' % (
-        enc(r.dept),
-        enc(r.id),
-        b"true" if r.leader else b"false",
-        specs,
-    )
+        enc(r.dept), enc(r.id), b"true" if r.leader else b"false", specs)
 
 
 def expert_json(r: ExpertRecord) -> bytes:
@@ -417,7 +392,8 @@ def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecor
     recs = [r._replace(specialties=tuple(sorted(r.specialties))) for r in records]
     recs = _sorted_unique("inspectors", recs)
     _check_ids("inspectors", [r.id for r in recs])
-    return Pool("inspectors", tuple(recs), page_root([inspector_json(r) for r in recs]))
+    return Pool("inspectors", tuple(recs),
+                page_root([inspector_json(r) for r in recs]))
 
 
 def freeze_experts(records: Iterable[ExpertRecord]) -> Pool[ExpertRecord]:
@@ -431,10 +407,10 @@ def freeze_avoidance(tags: Iterable[str]) -> Pool[AvoidanceRecord]:
     recs = _sorted_unique("avoidance", (AvoidanceRecord(t) for t in tags))
     for r in recs:
         if type(r.id) is not str or not _HEX64.fullmatch(r.id):
-            raise InvalidInput(
-                "an avoidance tag is 64 lowercase hex digits", field="avoidance.tag", rule="DRAW-18"
-            )
-    return Pool("avoidance", tuple(recs), page_root([avoidance_json(r) for r in recs]))
+            raise InvalidInput("an avoidance tag is 64 lowercase hex digits", field="avoidance.tag",
+                               rule="DRAW-18")
+    return Pool("avoidance", tuple(recs),
+                page_root([avoidance_json(r) for r in recs]))
 
 
 def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:

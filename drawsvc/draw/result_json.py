@@ -75,10 +75,8 @@ def _spliced(result: dict[str, Any]) -> bytes:
     if result.get("spec") == SPEC:
         rest = _with_holes(result, hole)
     else:
-        rest = {
-            k: _with_holes(v, hole) if type(v) is dict and v.get("spec") == SPEC else v
-            for k, v in result.items()
-        }
+        rest = {k: _with_holes(v, hole) if type(v) is dict and v.get("spec") == SPEC else v
+                for k, v in result.items()}
     if not holes:
         return canonical_json(result)
     head = canonical_json(rest)
@@ -112,8 +110,7 @@ def _with_holes(result: dict[str, Any], hole: Callable[[Callable[[Any], str], An
             if type(parts) is list:
                 targets[name] = [
                     {**p, "selected": hole(_id_list, p["selected"])}
-                    if type(p) is dict and "selected" in p
-                    else p
+                    if type(p) is dict and "selected" in p else p
                     for p in parts
                 ]
     teams = rest.get("teams")
@@ -171,9 +168,8 @@ def _assignments(teams: Any) -> str:
             known = texts[designated][leader]
             text = known.get(person)
             if text is None:
-                text = known[person] = (
-                    _MEMBER_HEAD[designated] + json_string_text(person) + _MEMBER_TAIL[leader]
-                )
+                text = known[person] = (_MEMBER_HEAD[designated] + json_string_text(person)
+                                        + _MEMBER_TAIL[leader])
             add(opening)
             add(text)
             opening = ","

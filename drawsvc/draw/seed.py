@@ -47,22 +47,18 @@ def verify_reveal(commitments: Sequence[str], secrets: Sequence[bytes]) -> None:
     if len(secrets) != len(commitments):
         raise RevealMismatch(
             f"{len(secrets)} secrets revealed for {len(commitments)} commitments",
-            rule="DRAW-6",
-            subject="secrets",
+            rule="DRAW-6", subject="secrets",
         )
     for i, (c, s) in enumerate(zip(commitments, secrets, strict=True)):
         if not isinstance(c, str) or not _HEX64.fullmatch(c):
-            raise RevealMismatch(
-                f"commitment {i} is not 64 lowercase hex digits", rule="DRAW-5", subject=f"commitments[{i}]"
-            )
+            raise RevealMismatch(f"commitment {i} is not 64 lowercase hex digits", rule="DRAW-5",
+                                 subject=f"commitments[{i}]")
         if not isinstance(s, bytes) or len(s) < MIN_SECRET_BYTES:
-            raise RevealMismatch(
-                f"secret {i} is shorter than 32 bytes", rule="DRAW-5", subject=f"secrets[{i}]"
-            )
+            raise RevealMismatch(f"secret {i} is shorter than 32 bytes", rule="DRAW-5",
+                                 subject=f"secrets[{i}]")
         if not hmac.compare_digest(hashlib.sha256(s).hexdigest(), c):
-            raise RevealMismatch(
-                f"secret {i} does not match commitment {i}", rule="DRAW-6", subject=f"secrets[{i}]"
-            )
+            raise RevealMismatch(f"secret {i} does not match commitment {i}", rule="DRAW-6",
+                                 subject=f"secrets[{i}]")
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,8 @@ class Beacon:
         if not isinstance(self.round, int) or isinstance(self.round, bool) or self.round < 0:
             raise InvalidInput("beacon round is a non-negative integer", field="beacon.round", rule="DRAW-7")
         if not isinstance(self.randomness, str) or not _HEX.fullmatch(self.randomness):
-            raise InvalidInput("beacon randomness is lowercase hex", field="beacon.randomness", rule="DRAW-7")
+            raise InvalidInput("beacon randomness is lowercase hex", field="beacon.randomness",
+                               rule="DRAW-7")
 
     def as_json(self) -> dict[str, Any]:
         return {"round": self.round, "randomness": self.randomness}
@@ -132,7 +129,6 @@ def derive_seed(
 ) -> bytes:
     """Check the reveal (DRAW-6), then ``SHA-256(JCS(seed_material(...)))`` (DRAW-8)."""
     verify_reveal(commitments, secrets)
-    material = seed_material(
-        task_id=task_id, round=round, purpose=purpose, pools=pools, secrets=secrets, beacon=beacon
-    )
+    material = seed_material(task_id=task_id, round=round, purpose=purpose, pools=pools,
+                             secrets=secrets, beacon=beacon)
     return hashlib.sha256(canonical_json(material)).digest()

@@ -64,25 +64,19 @@ def allocate(
     for s in sorted(minimums):
         m = minimums[s]
         if type(m) is not int or m < 0:
-            raise InvalidInput(
-                "a stratum minimum is a non-negative integer", field=f"minimums.{s}", rule="DRAW-31"
-            )
+            raise InvalidInput("a stratum minimum is a non-negative integer", field=f"minimums.{s}",
+                               rule="DRAW-31")
         if m > sizes.get(s, 0):
-            raise DrawInfeasible(
-                f"stratum {s!r} has {sizes.get(s, 0)} eligible targets, fewer than its minimum {m}",
-                rule="DRAW-31",
-                subject=s,
-            )
+            raise DrawInfeasible(f"stratum {s!r} has {sizes.get(s, 0)} eligible targets, fewer than its "
+                                 f"minimum {m}", rule="DRAW-31", subject=s)
     pool = sum(sizes.values())
     if total > pool:
-        raise DrawInfeasible(
-            f"the total {total} exceeds the {pool} eligible targets", rule="DRAW-30", subject="total"
-        )
+        raise DrawInfeasible(f"the total {total} exceeds the {pool} eligible targets", rule="DRAW-30",
+                             subject="total")
     need = sum(minimums.get(s, 0) for s in strata)
     if need > total:
-        raise DrawInfeasible(
-            f"the minimums add up to {need}, more than the total {total}", rule="DRAW-32", subject="total"
-        )
+        raise DrawInfeasible(f"the minimums add up to {need}, more than the total {total}", rule="DRAW-32",
+                             subject="total")
     fixed: dict[str, int] = {}
     while True:
         free = [s for s in strata if s not in fixed]
@@ -140,35 +134,23 @@ class StratifiedRule:
         if not isinstance(self.minimums, Mapping) or not all(
             isinstance(k, str) and type(v) is int and v >= 0 for k, v in self.minimums.items()
         ):
-            raise InvalidInput(
-                "minimums map strata to non-negative integers", field="minimums", rule="DRAW-31"
-            )
+            raise InvalidInput("minimums map strata to non-negative integers", field="minimums",
+                               rule="DRAW-31")
         if type(self.uninspected_first) is not bool:
             raise InvalidInput("uninspected_first is a boolean", field="uninspected_first", rule="DRAW-24")
 
     def as_json(self) -> dict[str, Any]:
-        out = {
-            "mode": "stratified",
-            "count": self.count,
-            "ratio_bp": self.ratio_bp,
-            "min_ratio_bp": self.min_ratio_bp,
-            "minimums": dict(sorted(self.minimums.items())),
-            "cap": self.cap,
-            "uninspected_first": self.uninspected_first,
-        }
+        out = {"mode": "stratified", "count": self.count, "ratio_bp": self.ratio_bp,
+               "min_ratio_bp": self.min_ratio_bp, "minimums": dict(sorted(self.minimums.items())),
+               "cap": self.cap, "uninspected_first": self.uninspected_first}
         return with_class_caps(out, self.class_caps)
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> StratifiedRule:
-        return cls(
-            count=obj.get("count"),
-            ratio_bp=obj.get("ratio_bp"),
-            min_ratio_bp=obj.get("min_ratio_bp", 0),
-            minimums=dict(obj.get("minimums", {})),
-            cap=obj.get("cap", DEFAULT_CAP),
-            uninspected_first=obj.get("uninspected_first", False),
-            class_caps=dict(obj.get("class_caps", {})),
-        )
+        return cls(count=obj.get("count"), ratio_bp=obj.get("ratio_bp"),
+                   min_ratio_bp=obj.get("min_ratio_bp", 0), minimums=dict(obj.get("minimums", {})),
+                   cap=obj.get("cap", DEFAULT_CAP), uninspected_first=obj.get("uninspected_first", False),
+                   class_caps=dict(obj.get("class_caps", {})))
 
 
 def draw_stratified(seed: bytes, records: Sequence[TargetRecord], rule: StratifiedRule) -> dict[str, Any]:
@@ -190,23 +172,8 @@ def draw_stratified(seed: bytes, records: Sequence[TargetRecord], rule: Stratifi
         stream = DrawStream.derived(seed, ["stratum", s])
         ids = sample_records(stream, by_stratum[s], k, uninspected_first=rule.uninspected_first)
         selected += ids
-        strata.append(
-            {
-                "stratum": s,
-                "size": len(by_stratum[s]),
-                "minimum": rule.minimums.get(s, 0),
-                "allocated": k,
-                "selected": ids,
-                "position": stream.position,
-            }
-        )
-    return {
-        "mode": "stratified",
-        "pool": len(records),
-        "eligible": len(eligible),
-        "total": total,
-        "tie_winners": alloc.tie_winners,
-        "allocation_position": alloc.position,
-        "strata": strata,
-        "selected": selected,
-    }
+        strata.append({"stratum": s, "size": len(by_stratum[s]), "minimum": rule.minimums.get(s, 0),
+                       "allocated": k, "selected": ids, "position": stream.position})
+    return {"mode": "stratified", "pool": len(records), "eligible": len(eligible), "total": total,
+            "tie_winners": alloc.tie_winners, "allocation_position": alloc.position,
+            "strata": strata, "selected": selected}

@@ -53,7 +53,8 @@ class DrawStream:
     def __init__(self, seed: bytes, position: int = 0) -> None:
         _check_seed(seed)
         if not isinstance(position, int) or position < 0:
-            raise InvalidInput("stream position is a non-negative integer", field="position", rule="DRAW-11")
+            raise InvalidInput("stream position is a non-negative integer", field="position",
+                               rule="DRAW-11")
         self._seed = seed
         self._block = position // BLOCK_SIZE
         self._buf = self._make(self._block)
@@ -83,7 +84,7 @@ class DrawStream:
         off = self._off
         if off + n <= BLOCK_SIZE:
             self._off = off + n
-            return self._buf[off : off + n]
+            return self._buf[off:off + n]
         out = bytearray(self._buf[off:])
         n -= BLOCK_SIZE - off
         while True:
@@ -111,7 +112,7 @@ class DrawStream:
                 off = 0
             if off <= BLOCK_SIZE - UNIFORM_BYTES:  # fast path: the 8 bytes are in this block
                 self._off = off + UNIFORM_BYTES
-                x = int.from_bytes(self._buf[off : off + UNIFORM_BYTES], "big")
+                x = int.from_bytes(self._buf[off:off + UNIFORM_BYTES], "big")
             else:
                 x = int.from_bytes(self.read(UNIFORM_BYTES), "big")
             if x < limit:

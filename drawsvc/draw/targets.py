@@ -34,18 +34,16 @@ MAX_SAFE = 2**53 - 1  # C-3
 
 def _bp(name: str, value: Any) -> int:
     if type(value) is not int or not 0 <= value <= BASIS_POINTS:
-        raise InvalidInput(
-            f"{name} is an integer number of basis points 0..10000", field=name, rule="DRAW-21"
-        )
+        raise InvalidInput(f"{name} is an integer number of basis points 0..10000", field=name,
+                           rule="DRAW-21")
     return value
 
 
 _CHECKS = itemgetter(2)  # TargetRecord.checks
 
 
-def target_eligible(
-    record: TargetRecord, cap: int = DEFAULT_CAP, class_caps: Mapping[str, int] | None = None
-) -> bool:
+def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP,
+                    class_caps: Mapping[str, int] | None = None) -> bool:
     """DRAW-20: a target checked its cap or more times this year is out, unless risk-flagged.
 
     Its cap is ``class_caps[record.stratum]`` when its class (the ``stratum`` field) has one,
@@ -56,9 +54,8 @@ def target_eligible(
     return record.risk or record.checks < cap
 
 
-def eligible_records(
-    records: Sequence[TargetRecord], cap: int, class_caps: Mapping[str, int]
-) -> Sequence[TargetRecord]:
+def eligible_records(records: Sequence[TargetRecord], cap: int,
+                     class_caps: Mapping[str, int]) -> Sequence[TargetRecord]:
     """DRAW-20 over a pool (pool order kept)."""
     if not class_caps:
         if not records or max(map(_CHECKS, records)) < cap:  # nobody at the cap: one C-level pass
@@ -99,9 +96,8 @@ class RatioRule:
         _bp("ratio_bp", self.ratio_bp)
         _bp("min_ratio_bp", self.min_ratio_bp)
         if not isinstance(self.class_ratio_bp, Mapping):
-            raise InvalidInput(
-                "class ratios map classes to basis points", field="class_ratio_bp", rule="DRAW-22"
-            )
+            raise InvalidInput("class ratios map classes to basis points", field="class_ratio_bp",
+                               rule="DRAW-22")
         if type(self.uninspected_first) is not bool:
             raise InvalidInput("uninspected_first is a boolean", field="uninspected_first", rule="DRAW-24")
         for k, v in self.class_ratio_bp.items():
@@ -114,28 +110,19 @@ class RatioRule:
         _check_class_caps(self.class_caps)
 
     def as_json(self) -> dict[str, Any]:
-        out = {
-            "mode": "ratio",
-            "ratio_bp": self.ratio_bp,
-            "min_ratio_bp": self.min_ratio_bp,
-            "class_ratio_bp": dict(sorted(self.class_ratio_bp.items())),
-            "risk_ratio_bp": self.risk_ratio_bp,
-            "cap": self.cap,
-            "uninspected_first": self.uninspected_first,
-        }
+        out = {"mode": "ratio", "ratio_bp": self.ratio_bp, "min_ratio_bp": self.min_ratio_bp,
+               "class_ratio_bp": dict(sorted(self.class_ratio_bp.items())),
+               "risk_ratio_bp": self.risk_ratio_bp, "cap": self.cap,
+               "uninspected_first": self.uninspected_first}
         return with_class_caps(out, self.class_caps)
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> RatioRule:
-        return cls(
-            ratio_bp=obj["ratio_bp"],
-            min_ratio_bp=obj.get("min_ratio_bp", 0),
-            class_ratio_bp=dict(obj.get("class_ratio_bp", {})),
-            risk_ratio_bp=obj.get("risk_ratio_bp"),
-            cap=obj.get("cap", DEFAULT_CAP),
-            uninspected_first=obj.get("uninspected_first", False),
-            class_caps=dict(obj.get("class_caps", {})),
-        )
+        return cls(ratio_bp=obj["ratio_bp"], min_ratio_bp=obj.get("min_ratio_bp", 0),
+                   class_ratio_bp=dict(obj.get("class_ratio_bp", {})),
+                   risk_ratio_bp=obj.get("risk_ratio_bp"), cap=obj.get("cap", DEFAULT_CAP),
+                   uninspected_first=obj.get("uninspected_first", False),
+                   class_caps=dict(obj.get("class_caps", {})))
 
 
 def _check_cap(cap: Any) -> None:
@@ -172,7 +159,7 @@ def group_ratio(group: str, rule: RatioRule) -> int:
         assert rule.risk_ratio_bp is not None
         return rule.risk_ratio_bp
     if group.startswith(GROUP_STRATUM_PREFIX):
-        return rule.class_ratio_bp[group[len(GROUP_STRATUM_PREFIX) :]]
+        return rule.class_ratio_bp[group[len(GROUP_STRATUM_PREFIX):]]
     return rule.ratio_bp
 
 
@@ -216,20 +203,7 @@ def draw_ratio(seed: bytes, records: Sequence[TargetRecord], rule: RatioRule) ->
         stream = DrawStream.derived(seed, ["targets", key])
         ids = sample_records(stream, members, count, uninspected_first=rule.uninspected_first)
         selected += ids
-        out_groups.append(
-            {
-                "group": key,
-                "eligible": len(members),
-                "ratio_bp": max(ratio, rule.min_ratio_bp),
-                "count": count,
-                "selected": ids,
-                "position": stream.position,
-            }
-        )
-    return {
-        "mode": "ratio",
-        "pool": len(records),
-        "eligible": len(eligible),
-        "groups": out_groups,
-        "selected": selected,
-    }
+        out_groups.append({"group": key, "eligible": len(members), "ratio_bp": max(ratio, rule.min_ratio_bp),
+                           "count": count, "selected": ids, "position": stream.position})
+    return {"mode": "ratio", "pool": len(records), "eligible": len(eligible), "groups": out_groups,
+            "selected": selected}

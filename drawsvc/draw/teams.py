@@ -48,9 +48,8 @@ MIN_SALT_BYTES = 16
 REASON_AVOIDANCE = "avoidance"
 
 
-def inspector_eligible(
-    *, active: bool, cert_valid_from: date | None, cert_valid_until: date | None, on: date
-) -> bool:
+def inspector_eligible(*, active: bool, cert_valid_from: date | None, cert_valid_until: date | None,
+                       on: date) -> bool:
     """DRAW-40: active, with a certificate valid on the draw date ``on`` (both ends inclusive)."""
     if not active or cert_valid_from is None:
         return False
@@ -105,16 +104,14 @@ class Avoidance:
 
     def __init__(self, salt: bytes, tags: Iterable[str]) -> None:
         if not isinstance(salt, bytes) or len(salt) < MIN_SALT_BYTES:
-            raise InvalidInput(
-                "the avoidance salt is at least 16 bytes", field="avoidance.salt", rule="DRAW-46"
-            )
+            raise InvalidInput("the avoidance salt is at least 16 bytes", field="avoidance.salt",
+                               rule="DRAW-46")
         self.salt = salt
         try:
             self.tags: frozenset[bytes] = frozenset(_tag_bytes(t) for t in tags)
         except (TypeError, ValueError):
-            raise InvalidInput(
-                "an avoidance tag is 64 lowercase hex digits", field="avoidance.tags", rule="DRAW-49"
-            ) from None
+            raise InvalidInput("an avoidance tag is 64 lowercase hex digits", field="avoidance.tags",
+                               rule="DRAW-49") from None
         self._heads: dict[str, Any] = {}  # person -> inner state with head(person) absorbed
         self._tails: dict[str, bytes] = {}  # target -> tail(target)
         self._extra: set[tuple[str, str]] = set()
@@ -201,9 +198,8 @@ class Designation:
         for name in ("id", "reason", "approver"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
-                raise InvalidInput(
-                    f"a designation has a non-empty {name}", field=f"designation.{name}", rule="DRAW-44"
-                )
+                raise InvalidInput(f"a designation has a non-empty {name}", field=f"designation.{name}",
+                                   rule="DRAW-44")
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "reason": self.reason, "approver": self.approver}
@@ -226,44 +222,34 @@ class TeamRule:
         if type(self.size) is not int or self.size < MIN_TEAM_SIZE:
             raise InvalidInput("a team has at least 2 members", field="teams.size", rule="DRAW-41")
         if len(set(self.departments)) != len(self.departments):
-            raise InvalidInput(
-                "participating departments are listed once", field="teams.departments", rule="DRAW-45"
-            )
+            raise InvalidInput("participating departments are listed once", field="teams.departments",
+                               rule="DRAW-45")
         if len(self.departments) > self.size:
-            raise InvalidInput(
-                "more participating departments than team members", field="teams.departments", rule="DRAW-45"
-            )
+            raise InvalidInput("more participating departments than team members",
+                               field="teams.departments", rule="DRAW-45")
         if not all(isinstance(d, str) for d in self.departments):
             raise InvalidInput("departments are strings", field="teams.departments", rule="DRAW-45")
         if not isinstance(self.specialty, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.specialty.items()
         ):
-            raise InvalidInput(
-                "specialty maps target ids to strings", field="teams.specialty", rule="DRAW-42"
-            )
+            raise InvalidInput("specialty maps target ids to strings", field="teams.specialty",
+                               rule="DRAW-42")
         if not isinstance(self.leaders, Mapping) or not all(
             isinstance(k, str) and isinstance(v, Designation) for k, v in self.leaders.items()
         ):
-            raise InvalidInput(
-                "leaders maps target ids to designations", field="teams.leaders", rule="DRAW-44"
-            )
+            raise InvalidInput("leaders maps target ids to designations", field="teams.leaders",
+                               rule="DRAW-44")
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "size": self.size,
-            "departments": sorted(self.departments),
-            "specialty": dict(sorted(self.specialty.items())),
-            "leaders": {t: d.as_json() for t, d in sorted(self.leaders.items())},
-        }
+        return {"size": self.size, "departments": sorted(self.departments),
+                "specialty": dict(sorted(self.specialty.items())),
+                "leaders": {t: d.as_json() for t, d in sorted(self.leaders.items())}}
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> TeamRule:
-        return cls(
-            size=obj.get("size", MIN_TEAM_SIZE),
-            departments=tuple(obj.get("departments", ())),
-            specialty=dict(obj.get("specialty", {})),
-            leaders={t: Designation.from_json(d) for t, d in obj.get("leaders", {}).items()},
-        )
+        return cls(size=obj.get("size", MIN_TEAM_SIZE), departments=tuple(obj.get("departments", ())),
+                   specialty=dict(obj.get("specialty", {})),
+                   leaders={t: Designation.from_json(d) for t, d in obj.get("leaders", {}).items()})
 
 
 _Key = tuple[bool, str | None, str | None]  # (leader only, department, specialty)
@@ -291,13 +277,8 @@ class _Assigner:
     except that explained pairs are looked up in line.
     """
 
-    def __init__(
-        self,
-        pool: Sequence[InspectorRecord],
-        avoid: Avoidance,
-        stream: DrawStream,
-        load: list[int] | None = None,
-    ):
+    def __init__(self, pool: Sequence[InspectorRecord], avoid: Avoidance, stream: DrawStream,
+                 load: list[int] | None = None):
         self.pool = pool
         self.ids = [r.id for r in pool]
         self.uniform = stream.uniform
@@ -317,10 +298,8 @@ class _Assigner:
             leader_only, dept, spec = key
             levels = c.levels
             for i, r in enumerate(self.pool):
-                if (
-                    (leader_only and not r.leader)
-                    or (dept is not None and r.dept != dept)
-                    or (spec is not None and spec not in r.specialties)
+                if (leader_only and not r.leader) or (dept is not None and r.dept != dept) or (
+                    spec is not None and spec not in r.specialties
                 ):
                     continue
                 levels.setdefault(self.load[i], []).append(i)
@@ -348,10 +327,8 @@ class _Assigner:
             members = c.levels[low]
             first = uniform(len(members))
             got: int | None = members[first]
-            if (
-                got in team
-                or (known is not None and (ids[got], target) in known)
-                or (avoided is not None and avoided(got, target))
+            if got in team or (known is not None and (ids[got], target) in known) or (
+                avoided is not None and avoided(got, target)
             ):
                 got = walk(c, target, team, first)
                 if got is None:
@@ -453,12 +430,8 @@ def _check_pool(pool: Sequence[InspectorRecord], rule: TeamRule) -> None:
         allowed = set(rule.departments)
         for r in pool:
             if r.dept not in allowed:
-                raise InvalidInput(
-                    "in a joint task every pool inspector belongs to a participating department",
-                    field="inspectors.dept",
-                    rule="DRAW-45",
-                    id=r.id,
-                )
+                raise InvalidInput("in a joint task every pool inspector belongs to a participating "
+                                   "department", field="inspectors.dept", rule="DRAW-45", id=r.id)
 
 
 def assign_teams(
@@ -473,12 +446,8 @@ def assign_teams(
         raise InvalidInput("a target appears twice", field="targets", rule="DRAW-41")
     unknown = set(rule.leaders) - set(targets)
     if unknown:
-        raise InvalidInput(
-            "a designated leader names a target that was not drawn",
-            field="teams.leaders",
-            rule="DRAW-44",
-            target=sorted(unknown)[0],
-        )
+        raise InvalidInput("a designated leader names a target that was not drawn", field="teams.leaders",
+                           rule="DRAW-44", target=sorted(unknown)[0])
     _check_pool(pool, rule)
     stream = DrawStream.derived(seed, ["teams"])
     a = _Assigner(pool, avoid, stream)
@@ -497,23 +466,14 @@ def assign_teams(
         if designated is not None:
             i = index.get(designated.id)
             if i is None:
-                raise DrawInfeasible(
-                    f"the designated leader of target {t} is not in the inspector pool",
-                    rule="DRAW-44",
-                    subject=t,
-                )
+                raise DrawInfeasible(f"the designated leader of target {t} is not in the inspector pool",
+                                     rule="DRAW-44", subject=t)
             if spec is not None and spec not in pool[i].specialties:
-                raise DrawInfeasible(
-                    f"the designated leader of target {t} lacks the required specialty",
-                    rule="DRAW-42",
-                    subject=t,
-                )
+                raise DrawInfeasible(f"the designated leader of target {t} lacks the required specialty",
+                                     rule="DRAW-42", subject=t)
             if avoid.avoids(designated.id, t):
-                raise DrawInfeasible(
-                    f"the designated leader of target {t} declared an interest in it",
-                    rule="DRAW-46",
-                    subject=t,
-                )
+                raise DrawInfeasible(f"the designated leader of target {t} declared an interest in it",
+                                     rule="DRAW-46", subject=t)
             a.add(i)
             team.append(i)
         else:
@@ -527,12 +487,8 @@ def assign_teams(
             if any(pool[m].dept == dept for m in team):
                 continue
             if take(klass((False, dept, spec)), t, team) is None:
-                raise DrawInfeasible(
-                    f"no eligible inspector of department {dept} for target {t}",
-                    rule="DRAW-45",
-                    subject=t,
-                    department=dept,
-                )
+                raise DrawInfeasible(f"no eligible inspector of department {dept} for target {t}",
+                                     rule="DRAW-45", subject=t, department=dept)
             members.append({"id": ids[team[-1]], "leader": False, "designated": False})
         if len(team) < size:
             c = plain_class.get(spec)
@@ -540,9 +496,8 @@ def assign_teams(
                 c = plain_class[spec] = klass((False, None, spec))
             while len(team) < size:
                 if take(c, t, team) is None:
-                    raise DrawInfeasible(
-                        f"fewer than {size} eligible inspectors for target {t}", rule="DRAW-41", subject=t
-                    )
+                    raise DrawInfeasible(f"fewer than {size} eligible inspectors for target {t}",
+                                         rule="DRAW-41", subject=t)
                 members.append({"id": ids[team[-1]], "leader": False, "designated": False})
         assignments.append({"target": t, "members": members})
     return {"size": rule.size, "assignments": assignments, "position": stream.position}
@@ -565,21 +520,17 @@ class Replacement:
         for name in ("target", "person", "reason", "approver"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
-                raise InvalidInput(
-                    f"a replacement has a non-empty {name}", field=f"event.{name}", rule="DRAW-50"
-                )
+                raise InvalidInput(f"a replacement has a non-empty {name}", field=f"event.{name}",
+                                   rule="DRAW-50")
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "person": self.person,
-            "reason": self.reason,
-            "approver": self.approver,
-        }
+        return {"target": self.target, "person": self.person, "reason": self.reason,
+                "approver": self.approver}
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Replacement:
-        return cls(target=obj["target"], person=obj["person"], reason=obj["reason"], approver=obj["approver"])
+        return cls(target=obj["target"], person=obj["person"], reason=obj["reason"],
+                   approver=obj["approver"])
 
 
 def replace_member(
@@ -616,14 +567,12 @@ def replace_member(
     t, p = event.target, event.person
     team = by_target.get(t)
     if team is None:
-        raise InvalidInput(
-            "the replacement names a target without a team", field="event.target", rule="DRAW-50"
-        )
+        raise InvalidInput("the replacement names a target without a team", field="event.target",
+                           rule="DRAW-50")
     slot = next((k for k, m in enumerate(team["members"]) if m["id"] == p), None)
     if slot is None or p not in index:
-        raise InvalidInput(
-            "the replacement names a person who is not in the team", field="event.person", rule="DRAW-50"
-        )
+        raise InvalidInput("the replacement names a person who is not in the team", field="event.person",
+                           rule="DRAW-50")
     stream = DrawStream.derived(seed, ["teams"], teams["position"])
     me = team["members"][slot]
     spec_t = _spec_of(rule, t)
@@ -640,24 +589,16 @@ def replace_member(
                     continue
                 spec_u = _spec_of(rule, u)
                 team_u = {m["id"] for m in other["members"]}
-                if (
-                    p in team_u
-                    or p in removed.get(u, ())
-                    or avoid.avoids(p, u)
-                    or (spec_u is not None and spec_u not in pr.specialties)
-                ):
+                if (p in team_u or p in removed.get(u, ()) or avoid.avoids(p, u)
+                        or (spec_u is not None and spec_u not in pr.specialties)):
                     continue
                 for k, q in enumerate(other["members"]):
                     qr = pool[index[q["id"]]]
-                    if (
-                        q["designated"]
-                        or q["leader"] != me["leader"]
-                        or q["id"] in team_t
-                        or q["id"] in removed.get(t, ())
-                        or (rule.departments and qr.dept != pr.dept)
-                        or (spec_t is not None and spec_t not in qr.specialties)
-                        or avoid.avoids(q["id"], t)
-                    ):
+                    if (q["designated"] or q["leader"] != me["leader"] or q["id"] in team_t
+                            or q["id"] in removed.get(t, ())
+                            or (rule.departments and qr.dept != pr.dept)
+                            or (spec_t is not None and spec_t not in qr.specialties)
+                            or avoid.avoids(q["id"], t)):
                         continue
                     partners.append((other, k))
         if partners:
@@ -665,9 +606,8 @@ def replace_member(
             q = other["members"][k]
             team["members"][slot] = {**me, "id": q["id"]}
             other["members"][k] = {**q, "id": p}
-            record.update(
-                mode="swap", replacement=q["id"], swap_target=other["target"], position=stream.position
-            )
+            record.update(mode="swap", replacement=q["id"], swap_target=other["target"],
+                          position=stream.position)
             return {**teams, "assignments": assignments, "position": stream.position}, record
     # DRAW-51 refill
     load = [0] * len(pool)
@@ -689,34 +629,21 @@ def replace_member(
     return {**teams, "assignments": assignments, "position": stream.position}, record
 
 
-def _checked_assignments(
-    teams: Mapping[str, Any], index: Mapping[str, int], rule: TeamRule
-) -> list[dict[str, Any]]:
+def _checked_assignments(teams: Mapping[str, Any], index: Mapping[str, int], rule: TeamRule
+                         ) -> list[dict[str, Any]]:
     """A copy of a logged "teams" part, refusing shapes the engine never produces (DRAW-50)."""
     try:
         position = teams["position"]
-        out = [
-            {"target": a["target"], "members": [dict(m) for m in a["members"]]} for a in teams["assignments"]
-        ]
-        ok = (
-            type(position) is int
-            and position >= 0
-            and all(
-                isinstance(a["target"], str)
-                and len(a["members"]) == rule.size
-                and all(
-                    m.get("id") in index
-                    and type(m.get("leader")) is bool
-                    and type(m.get("designated")) is bool
-                    for m in a["members"]
-                )
-                for a in out
-            )
-        )
+        out = [{"target": a["target"], "members": [dict(m) for m in a["members"]]}
+               for a in teams["assignments"]]
+        ok = type(position) is int and position >= 0 and all(
+            isinstance(a["target"], str) and len(a["members"]) == rule.size
+            and all(m.get("id") in index and type(m.get("leader")) is bool
+                    and type(m.get("designated")) is bool for m in a["members"])
+            for a in out)
     except (KeyError, TypeError, AttributeError):
         ok = False
     if not ok:
-        raise InvalidInput(
-            "the teams part is not a draw/v1 teams result for this pool", field="teams", rule="DRAW-50"
-        )
+        raise InvalidInput("the teams part is not a draw/v1 teams result for this pool", field="teams",
+                           rule="DRAW-50")
     return out

@@ -79,17 +79,8 @@ def build_notice(
     uscc, name = firm
     leaders_first = tuple(sorted(team, key=lambda m: (not m.leader, m.code)))
     return Notice(
-        spec=NOTICE_SPEC,
-        task=task,
-        title=title,
-        organiser=organiser,
-        period_start=period[0],
-        period_end=period[1],
-        firm_uscc=uscc,
-        firm_name=name,
-        check_items=check_items,
-        team=leaders_first,
-        draw_index=draw_index,
-        unit=unit,
+        spec=NOTICE_SPEC, task=task, title=title, organiser=organiser, period_start=period[0],
+        period_end=period[1], firm_uscc=uscc, firm_name=name, check_items=check_items,
+        team=leaders_first, draw_index=draw_index, unit=unit,
         verify_url=notice_url(verify_base_url, task, uscc),
     )

@@ -22,12 +22,10 @@ BODY_PT = 10.5
 
 
 def render_html(notice: Notice) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
-    )
-    return env.get_template("notice.html").render(
-        n=notice, steps=VERIFY_STEPS, qr_data_uri=qr.png_data_uri(notice.verify_url)
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    return env.get_template("notice.html").render(n=notice, steps=VERIFY_STEPS,
+                                                  qr_data_uri=qr.png_data_uri(notice.verify_url))
 
 
 def render_pdf(notice: Notice) -> bytes:
@@ -53,10 +51,8 @@ def render_pdf(notice: Notice) -> bytes:
 
     text("抽查告知书", size=18, align="C", h=11)
     text(f"{notice.firm_name}（统一社会信用代码 {notice.firm_uscc}）：")
-    text(
-        "根据“双随机、一公开”监管工作安排，贵单位经公开随机抽取，被列为以下抽查任务的检查对象。"
-        "检查人员将依法实施检查，请予配合。"
-    )
+    text("根据“双随机、一公开”监管工作安排，贵单位经公开随机抽取，被列为以下抽查任务的检查对象。"
+         "检查人员将依法实施检查，请予配合。")
     team = "\n".join(f"{m.name}（执法人员编号 {m.code}）{'　组长' if m.leader else ''}" for m in notice.team)
     rows = [
         ("抽查任务", f"{notice.task} {notice.title}"),
@@ -67,14 +63,8 @@ def render_pdf(notice: Notice) -> bytes:
         ("抽取记录", f"透明日志第 #{notice.draw_index} 条（抽取结果）"),
     ]
     pdf.set_font(FONT, size=BODY_PT)
-    with pdf.table(
-        col_widths=(28, 150),
-        first_row_as_headings=False,
-        wrapmode=WrapMode.WORD,
-        text_align="LEFT",
-        line_height=6,
-        padding=(1, 1.5),
-    ) as table:
+    with pdf.table(col_widths=(28, 150), first_row_as_headings=False, wrapmode=WrapMode.WORD,
+                   text_align="LEFT", line_height=6, padding=(1, 1.5)) as table:
         for label, value in rows:
             r = table.row()
             r.cell(label)
@@ -87,13 +77,8 @@ def render_pdf(notice: Notice) -> bytes:
     top = pdf.get_y()
     pdf.image(BytesIO(qr.png_bytes(notice.verify_url)), x=MARGIN_MM, y=top, w=QR_MM, h=QR_MM)
     pdf.set_xy(MARGIN_MM + QR_MM + 4, top + 2)
-    pdf.multi_cell(
-        pdf.w - 2 * MARGIN_MM - QR_MM - 4,
-        6,
-        f"核验地址：{notice.verify_url}",
-        wrapmode=WrapMode.CHAR,
-        link=notice.verify_url,
-    )
+    pdf.multi_cell(pdf.w - 2 * MARGIN_MM - QR_MM - 4, 6, f"核验地址：{notice.verify_url}",
+                   wrapmode=WrapMode.CHAR, link=notice.verify_url)
     pdf.set_xy(MARGIN_MM, top + QR_MM + 4)
     text(f"检查人员应出示执法证件。本告知书不含任何个人电话、身份证号等个人信息。{notice.spec}", size=8.5)
     return bytes(pdf.output())

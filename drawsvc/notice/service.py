@@ -74,24 +74,16 @@ def notice_for(session: Session, *, task: str, uscc: str, verify_base_url: str) 
     names = _names(session, [c for c, _ in team])
     items = []
     for ref in owner.check_items or parent.check_items:
-        name = session.scalars(
-            sa.select(reg.CheckItem.name).where(
-                reg.CheckItem.department_code == ref["department"], reg.CheckItem.code == ref["code"]
-            )
-        ).one_or_none()
+        name = session.scalars(sa.select(reg.CheckItem.name).where(
+            reg.CheckItem.department_code == ref["department"], reg.CheckItem.code == ref["code"]
+        )).one_or_none()
         items.append(CheckItemLine(ref["department"], ref["code"], name or ""))
     dept = session.scalars(
-        sa.select(reg.Department.name).where(reg.Department.code == parent.organiser)
-    ).one_or_none()
+        sa.select(reg.Department.name).where(reg.Department.code == parent.organiser)).one_or_none()
     return build_notice(
-        task=owner.code,
-        title=owner.title,
-        organiser=dept or parent.organiser,
+        task=owner.code, title=owner.title, organiser=dept or parent.organiser,
         period=(owner.period_start.isoformat(), owner.period_end.isoformat()),
-        firm=(uscc, firm or ""),
-        check_items=tuple(items),
+        firm=(uscc, firm or ""), check_items=tuple(items),
         team=tuple(Member(code, names.get(code, ""), leader) for code, leader in team),
-        draw_index=draw.log_index,
-        unit=unit,
-        verify_base_url=verify_base_url,
+        draw_index=draw.log_index, unit=unit, verify_base_url=verify_base_url,
     )

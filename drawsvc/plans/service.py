@@ -31,17 +31,11 @@ BP_MAX = 10_000
 def _check_scope(department: str, actor: Actor) -> None:
     """PL-1: a bureau acts for its own department only (checked before anything is read)."""
     if actor.role == "bureau" and actor.department != department:
-        raise Forbidden(
-            f"plan of {department}: a bureau acts for its own department only",
-            rule="PL-1",
-            subject=department,
-        )
+        raise Forbidden(f"plan of {department}: a bureau acts for its own department only",
+                        rule="PL-1", subject=department)
     if actor.role not in ("bureau", "system"):
-        raise Forbidden(
-            f"plan of {department}: only the department's bureau writes its plan",
-            rule="PL-1",
-            subject=department,
-        )
+        raise Forbidden(f"plan of {department}: only the department's bureau writes its plan",
+                        rule="PL-1", subject=department)
 
 
 def _require_department(session: Session, code: str, field: str) -> None:
@@ -69,11 +63,8 @@ def _date(value: Any, field: str) -> date:
 def _reason(value: str | None) -> str:
     text = (value or "").strip()
     if not text or len(text) > MAX_REASON:
-        raise InvalidInput(
-            f"reason: a revision of a published plan needs one (1..{MAX_REASON} characters)",
-            field="reason",
-            rule="PL-8",
-        )
+        raise InvalidInput(f"reason: a revision of a published plan needs one (1..{MAX_REASON} characters)",
+                           field="reason", rule="PL-8")
     return text
 
 
@@ -94,41 +85,30 @@ def parse_items(
             raise InvalidInput(f"{at}.check_item: a check item code", field=f"{at}.check_item", rule="PL-3")
         code = code.strip()
         if code in seen:
-            raise InvalidInput(
-                f"{at}.check_item: {code} is listed twice", field=f"{at}.check_item", rule="PL-2"
-            )
+            raise InvalidInput(f"{at}.check_item: {code} is listed twice", field=f"{at}.check_item",
+                               rule="PL-2")
         seen.add(code)
         ci = registries.get_check_item(session, department, code)
         if ci is None or not ci.active:
-            raise InvalidInput(
-                f"{at}.check_item: {code} is not an active check item of {department}",
-                field=f"{at}.check_item",
-                rule="PL-3",
-            )
+            raise InvalidInput(f"{at}.check_item: {code} is not an active check item of {department}",
+                               field=f"{at}.check_item", rule="PL-3")
         ratio = _int(entry.get("ratio_bp"), f"{at}.ratio_bp", 1, BP_MAX, "PL-4")
         if ratio < ci.min_ratio_bp:
-            raise InvalidInput(
-                f"{at}.ratio_bp: below the check item's minimum ratio {ci.min_ratio_bp} bp",
-                field=f"{at}.ratio_bp",
-                rule="PL-4",
-            )
+            raise InvalidInput(f"{at}.ratio_bp: below the check item's minimum ratio {ci.min_ratio_bp} bp",
+                               field=f"{at}.ratio_bp", rule="PL-4")
         frequency = _int(entry.get("frequency"), f"{at}.frequency", 1, MAX_FREQUENCY, "PL-5")
         start = _date(entry.get("period_start"), f"{at}.period_start")
         end = _date(entry.get("period_end"), f"{at}.period_end")
         for field, day in (("period_start", start), ("period_end", end)):
             if day.year != year:
-                raise InvalidInput(
-                    f"{at}.{field}: outside the plan's year {year}", field=f"{at}.{field}", rule="PL-6"
-                )
+                raise InvalidInput(f"{at}.{field}: outside the plan's year {year}", field=f"{at}.{field}",
+                                   rule="PL-6")
         if end < start:
             raise InvalidInput(f"{at}.period_end: before period_start", field=f"{at}.period_end", rule="PL-6")
         joint_raw = entry.get("joint_departments") or []
         if not isinstance(joint_raw, Sequence) or isinstance(joint_raw, str) or len(joint_raw) > MAX_JOINT:
-            raise InvalidInput(
-                f"{at}.joint_departments: a list of at most {MAX_JOINT} department codes",
-                field=f"{at}.joint_departments",
-                rule="PL-7",
-            )
+            raise InvalidInput(f"{at}.joint_departments: a list of at most {MAX_JOINT} department codes",
+                               field=f"{at}.joint_departments", rule="PL-7")
         joint: list[str] = []
         for j, d in enumerate(joint_raw):
             jf = f"{at}.joint_departments[{j}]"
@@ -136,29 +116,17 @@ def parse_items(
                 raise InvalidInput(f"{jf}: another department, listed once", field=jf, rule="PL-7")
             _require_department(session, d, jf)
             joint.append(d)
-        items.append(
-            {
-                "check_item": code,
-                "ratio_bp": ratio,
-                "frequency": frequency,
-                "period": {"start": start.isoformat(), "end": end.isoformat()},
-                "joint_departments": joint,
-            }
-        )
+        items.append({"check_item": code, "ratio_bp": ratio, "frequency": frequency,
+                      "period": {"start": start.isoformat(), "end": end.isoformat()},
+                      "joint_departments": joint})
     return items
 
 
 def plan_body(row: AnnualPlan) -> dict[str, Any]:
     """The logged body of ``plan.upsert`` / ``plan.publish`` (spec §3): public fields only."""
-    return {
-        "department": row.department_code,
-        "year": row.year,
-        "version": row.version,
-        "status": row.status,
-        "items": row.items,
-        "reason": row.reason,
-        "supersedes": row.version - 1 if row.version > 1 else None,
-    }
+    return {"department": row.department_code, "year": row.year, "version": row.version,
+            "status": row.status, "items": row.items, "reason": row.reason,
+            "supersedes": row.version - 1 if row.version > 1 else None}
 
 
 def upsert_plan(
@@ -184,31 +152,19 @@ def upsert_plan(
     if current is None or current.status != "draft":
         version = 1 if current is None else current.version + 1
         if current is None and reason is not None:
-            raise InvalidInput(
-                "reason: only a revision of a published plan carries a reason", field="reason", rule="PL-8"
-            )
+            raise InvalidInput("reason: only a revision of a published plan carries a reason",
+                               field="reason", rule="PL-8")
         why = _reason(reason) if current is not None else None
-        row = AnnualPlan(
-            department_code=department,
-            year=year,
-            version=version,
-            status="draft",
-            items=parsed,
-            reason=why,
-            updated_at=journal.clock(),
-            log_index=0,
-        )
+        row = AnnualPlan(department_code=department, year=year, version=version, status="draft", items=parsed,
+                         reason=why, updated_at=journal.clock(), log_index=0)
         session.add(row)
     else:
         row = current
         why = row.reason
         if reason is not None:
             if row.version == 1:
-                raise InvalidInput(
-                    "reason: only a revision of a published plan carries a reason",
-                    field="reason",
-                    rule="PL-8",
-                )
+                raise InvalidInput("reason: only a revision of a published plan carries a reason",
+                                   field="reason", rule="PL-8")
             why = _reason(reason)
         if row.items == parsed and row.reason == why:
             return row
@@ -228,11 +184,8 @@ def publish_plan(
     if row is None:
         raise NotFound(f"plan of {department} for {year}: no such plan", subject=f"{department}/{year}")
     if row.status != "draft":
-        raise RuleViolation(
-            f"plan of {department} for {year}: version {row.version} is already published; revise it first",
-            rule="PL-8",
-            subject=f"{department}/{year}",
-        )
+        raise RuleViolation(f"plan of {department} for {year}: version {row.version} is already published; "
+                            "revise it first", rule="PL-8", subject=f"{department}/{year}")
     previous = repo.published(session, department, year)
     if previous is not None:
         previous.status = "superseded"
@@ -248,7 +201,8 @@ def get_plan(session: Session, *, department: str, year: int, version: int | Non
     rows = repo.versions(session, department, year)
     chosen = rows[-1] if rows and version is None else next((r for r in rows if r.version == version), None)
     if chosen is None:
-        raise NotFound(
-            f"plan of {department} for {year}: no such plan or version", subject=f"{department}/{year}"
-        )
+        raise NotFound(f"plan of {department} for {year}: no such plan or version",
+                       subject=f"{department}/{year}")
     return chosen
+
+

@@ -119,14 +119,8 @@ class _Context:
         seen[key] = row
         return True
 
-    def merge(
-        self,
-        row: int,
-        fld: str,
-        old: _R | None,
-        create: Callable[[], _R],
-        update: Callable[[_R], bool | None],
-    ) -> _R | None:
+    def merge(self, row: int, fld: str, old: _R | None, create: Callable[[], _R],
+              update: Callable[[_R], bool | None]) -> _R | None:
         """Create a row or update ``old`` with one parsed record, and count which in the report.
 
         ``update`` applies the record and says whether anything changed, or returns ``None``
@@ -466,13 +460,9 @@ def _write_inspectors(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     existing = repository.inspectors_by_code(ctx.session, [rec.code for _, rec in parsed])
     changed: list[Inspector] = []
     for row, rec in parsed:
-        written = ctx.merge(
-            row,
-            "staff_no",
-            existing.get(rec.code),
-            partial(_new_inspector, ctx.import_ref, rec),
-            partial(_update_inspector, ctx, row, rec),
-        )
+        written = ctx.merge(row, "staff_no", existing.get(rec.code),
+                            partial(_new_inspector, ctx.import_ref, rec),
+                            partial(_update_inspector, ctx, row, rec))
         if written is not None:
             changed.append(written)
     ctx.session.flush()
@@ -528,12 +518,10 @@ def _write_experts(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     existing = repository.experts_by_code(ctx.session, [p[1].code for p in parsed])
     changed: list[Expert] = []
     for row, rec, start, end in parsed:
-        new = partial(
-            new_expert_row, rec, status="admitted", import_ref=ctx.import_ref, term_start=start, term_end=end
-        )
-        written = ctx.merge(
-            row, "code", existing.get(rec.code), new, partial(_update_expert, rec, start, end)
-        )
+        new = partial(new_expert_row, rec, status="admitted", import_ref=ctx.import_ref, term_start=start,
+                      term_end=end)
+        written = ctx.merge(row, "code", existing.get(rec.code), new,
+                            partial(_update_expert, rec, start, end))
         if written is not None:
             changed.append(written)
     ctx.session.flush()
@@ -582,13 +570,9 @@ def _write_declarations(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
         if ctx.department is not None and owner is not None and owner != ctx.department:
             ctx.fail(row, "person_code", rules.DEPARTMENT_SCOPE, "person belongs to another department")
             continue
-        written = ctx.merge(
-            row,
-            "person_code",
-            existing.get(rec.key),
-            partial(new_declaration, rec, import_ref=ctx.import_ref),
-            partial(redeclare, rec=rec),
-        )
+        written = ctx.merge(row, "person_code", existing.get(rec.key),
+                            partial(new_declaration, rec, import_ref=ctx.import_ref),
+                            partial(redeclare, rec=rec))
         if written is not None:
             changed.append(written)
     ctx.session.flush()
@@ -644,12 +628,7 @@ def import_file(
         report=report,
     )
     packer = _Packer(
-        session,
-        journal,
-        BATCH_KINDS[kind],
-        import_ref,
-        actor,
-        report,
+        session, journal, BATCH_KINDS[kind], import_ref, actor, report,
         fields=TARGET_FIELDS if kind == "targets" else (),
     )
     writer = _WRITERS[kind]

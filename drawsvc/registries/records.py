@@ -376,9 +376,8 @@ class DeclarationRecord:
     @property
     def key(self) -> str:
         """The private natural key: the same declaration in two files is the same row."""
-        return declaration_key(
-            self.person_kind, self.person_code, self.counterpart_uscc, self.kind, self.valid_from
-        )
+        return declaration_key(self.person_kind, self.person_code, self.counterpart_uscc, self.kind,
+                               self.valid_from)
 
 
 def declaration_key(person_kind: str, person_code: str, uscc: str, kind: str, valid_from: date) -> str:
@@ -441,9 +440,8 @@ class DeclarationOpening:
         )
 
     def terms(self) -> Sealed:
-        return Sealed(
-            declaration_terms(self.counterpart_uscc, self.kind, self.valid_from, self.valid_until), self.salt
-        )
+        return Sealed(declaration_terms(self.counterpart_uscc, self.kind, self.valid_from, self.valid_until),
+                      self.salt)
 
 
 def declaration_public_body(o: DeclarationOpening) -> dict[str, Any]:

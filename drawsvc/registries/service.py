@@ -151,10 +151,7 @@ def _log_check_item(session: Session, journal: Journal, row: CheckItem, actor: A
     index = journal.record(session, KIND_CHECK_ITEM, body, actor=actor)
     session.add(
         CheckItemVersion(
-            check_item_id=row.id,
-            version=row.version,
-            record=body,
-            changed_at=journal.clock(),
+            check_item_id=row.id, version=row.version, record=body, changed_at=journal.clock(),
             log_index=index,
         )
     )

@@ -130,9 +130,8 @@ def write_export(forms: Iterable[Mapping[str, Any]], fmt: Format) -> bytes:
     return text.getvalue().encode("utf-8-sig")
 
 
-def export_published(
-    session: Session, *, fmt: Format, task: str | None = None, department: str | None = None
-) -> bytes:
+def export_published(session: Session, *, fmt: Format, task: str | None = None,
+                     department: str | None = None) -> bytes:
     """Every published result version (of a task, or of a department's tasks) as an exchange file."""
     import sqlalchemy as sa
 
@@ -144,16 +143,8 @@ def export_published(
         q = q.where(InspectionResult.task_code == task)
     if department is not None:
         q = q.where(InspectionResult.department == department)
-    rows = list(
-        session.scalars(
-            q.order_by(
-                InspectionResult.task_code,
-                InspectionResult.target_uscc,
-                InspectionResult.item_code,
-                InspectionResult.version,
-            )
-        )
-    )
+    rows = list(session.scalars(q.order_by(InspectionResult.task_code, InspectionResult.target_uscc,
+                                           InspectionResult.item_code, InspectionResult.version)))
     return write_export(published_forms(session, rows), fmt)
 
 
@@ -193,9 +184,8 @@ def _field(name: str, value: Any) -> Any:
     if name == "check_item":
         department, sep, code = text.partition(ITEM_SEPARATOR)
         if not sep or not department or not code:
-            raise InvalidInput(
-                "check_item: 部门/事项编码, e.g. QY/QY-01", field=name, rule="exchange.check-item"
-            )
+            raise InvalidInput("check_item: 部门/事项编码, e.g. QY/QY-01", field=name,
+                               rule="exchange.check-item")
         return {"department": department, "code": code}
     if name == "firm_signed":
         if text.lower() in YES:
@@ -223,29 +213,17 @@ def _columns(header: Sequence[Any]) -> dict[int, str]:
         name = lookup.get(_text(h)) if _text(h) else None
         if name is None:
             if _text(h):
-                raise InvalidInput(
-                    f"header: unknown column {_text(h)!r}",
-                    field="file",
-                    rule="exchange.header",
-                    column=_text(h),
-                )
+                raise InvalidInput(f"header: unknown column {_text(h)!r}", field="file",
+                                   rule="exchange.header", column=_text(h))
             continue
         if name in cols.values():
-            raise InvalidInput(
-                f"header: column {IMPORT.header_of(name)} twice",
-                field="file",
-                rule="exchange.header",
-                column=IMPORT.header_of(name),
-            )
+            raise InvalidInput(f"header: column {IMPORT.header_of(name)} twice", field="file",
+                               rule="exchange.header", column=IMPORT.header_of(name))
         cols[i] = name
     missing = [c.header for c in IMPORT.columns if c.required and c.field not in cols.values()]
     if missing:
-        raise InvalidInput(
-            f"header: missing column(s) {'、'.join(missing)}",
-            field="file",
-            rule="exchange.header",
-            columns=missing,
-        )
+        raise InvalidInput(f"header: missing column(s) {'、'.join(missing)}", field="file",
+                           rule="exchange.header", columns=missing)
     return cols
 
 
@@ -271,9 +249,8 @@ def parse_import(
                 try:
                     row[name] = _field(name, cells[i] if i < len(cells) else "")
                 except InvalidInput as exc:
-                    errors.append(
-                        RowError(row=n, column=IMPORT.header_of(name), rule=exc.rule, message=exc.message)
-                    )
+                    errors.append(RowError(row=n, column=IMPORT.header_of(name), rule=exc.rule,
+                                           message=exc.message))
             row = {k: v for k, v in row.items() if v is not None}
             numbers.append(n)
             rows.append(row)
@@ -295,25 +272,18 @@ def _header_of(field: str) -> str:
     return IMPORT.header_of(base) if base in {c.field for c in IMPORT.columns} else field
 
 
-def import_file(
-    session: Session, journal: Journal, source: IO[bytes] | bytes | str | Path, *, fmt: Format, actor: Actor
-) -> batch.ImportReport:
+def import_file(session: Session, journal: Journal, source: IO[bytes] | bytes | str | Path, *,
+                fmt: Format, actor: Actor) -> batch.ImportReport:
     """Import an exchange file through ``batch.import_results``: all or nothing (EX-2).
 
     Errors name the file's row (the header is row 1), the column's header and the rule."""
-    data = (
-        source
-        if isinstance(source, bytes)
-        else (Path(source).read_bytes() if isinstance(source, str | Path) else source.read())
-    )
+    data = source if isinstance(source, bytes) else (
+        Path(source).read_bytes() if isinstance(source, str | Path) else source.read())
     numbers, rows = parse_import(data, fmt)
     try:
-        return batch.import_results(
-            session, journal, rows, actor=actor, file_sha256=hashlib.sha256(data).hexdigest()
-        )
+        return batch.import_results(session, journal, rows, actor=actor,
+                                    file_sha256=hashlib.sha256(data).hexdigest())
     except ImportRejected as exc:
-        remapped = [
-            RowError(row=numbers[e.row - 1], column=_header_of(e.column), rule=e.rule, message=e.message)
-            for e in exc.rows
-        ]
+        remapped = [RowError(row=numbers[e.row - 1], column=_header_of(e.column), rule=e.rule,
+                             message=e.message) for e in exc.rows]
         raise ImportRejected(exc.message, rows=remapped) from None

@@ -105,11 +105,8 @@ def parse_params(raw: Mapping[str, Any] | None) -> dict[str, Any]:
             caps = dict(_keys(caps, frozenset(CREDIT_CLASSES), "params.targets.class_caps_per_year"))
             for k in caps:
                 if _int(caps, k, "params.targets.class_caps_per_year", lo=1, hi=1000, default=None) is None:
-                    raise _bad(
-                        f"params.targets.class_caps_per_year.{k}",
-                        "params.integer",
-                        "must be an integer in 1..1000",
-                    )
+                    raise _bad(f"params.targets.class_caps_per_year.{k}", "params.integer",
+                               "must be an integer in 1..1000")
         prefer = t.get("prefer_uninspected", False)
         if not isinstance(prefer, bool):
             raise _bad("params.targets.prefer_uninspected", "params.boolean", "must be true or false")
@@ -183,5 +180,5 @@ def engine_class_caps(t: Mapping[str, Any] | None) -> dict[str, int]:
     raise _bad(
         "params.targets.class_caps_per_year",
         "params.class-caps-need-class",
-        'per-class caps need per-class ratios (class_ratios_bp) or strata ["credit"]',
+        "per-class caps need per-class ratios (class_ratios_bp) or strata [\"credit\"]",
     )

@@ -43,13 +43,8 @@ def compact(result: dict[str, Any]) -> dict[str, Any]:
     if packed is None:
         return result
     skeleton, targets, members, flags = packed
-    return {
-        "format": FORMAT,
-        "result": {**result, "inspection": skeleton},
-        "targets": targets,
-        "members": members,
-        "flags": flags,
-    }
+    return {"format": FORMAT, "result": {**result, "inspection": skeleton}, "targets": targets,
+            "members": members, "flags": flags}
 
 
 def expand(stored: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +60,7 @@ def expand(stored: dict[str, Any]) -> dict[str, Any]:
             lo, parts = 0, []
             for part in tpart[key]:
                 n = part["selected"]
-                parts.append({**part, "selected": selected[lo : lo + n]})
+                parts.append({**part, "selected": selected[lo:lo + n]})
                 lo += n
             tpart[key] = parts
     tpart["selected"] = selected
@@ -75,15 +70,11 @@ def expand(stored: dict[str, Any]) -> dict[str, Any]:
         size = teams["size"]
         ids = stored["members"].split("\n") if stored["members"] else []
         flags = stored["flags"]
-        members = [
-            {"id": i, "leader": f in "13", "designated": f in "23"} for i, f in zip(ids, flags, strict=True)
-        ]
-        ins["teams"] = {
-            **teams,
-            "assignments": [
-                {"target": t, "members": members[k * size : (k + 1) * size]} for k, t in enumerate(selected)
-            ],
-        }
+        members = [{"id": i, "leader": f in "13", "designated": f in "23"}
+                   for i, f in zip(ids, flags, strict=True)]
+        ins["teams"] = {**teams, "assignments": [
+            {"target": t, "members": members[k * size:(k + 1) * size]} for k, t in enumerate(selected)
+        ]}
     result["inspection"] = ins
     return result
 

@@ -27,15 +27,7 @@ SEAL_SPEC = "drawsvc/seal/v1"
 SALT_BYTES = 32
 MAX_EVENT = 200
 PLAINTEXT_FIELDS = (
-    "spec",
-    "task",
-    "round",
-    "commit",
-    "reveals",
-    "beacon",
-    "avoidance_salt",
-    "seed",
-    "result",
+    "spec", "task", "round", "commit", "reveals", "beacon", "avoidance_salt", "seed", "result"
 )
 
 # Stable rule ids (docs/specs/sealed-draws.md §6).
@@ -67,7 +59,7 @@ def parse_seal(raw: Any, field: str = "params.seal") -> dict[str, Any]:
     """``params.seal`` in its logged form: ``{"opens": {"date": "YYYY-MM-DD"}}`` or
     ``{"opens": {"event": text}}`` (SEAL-1). Raises ``InvalidInput`` naming the field."""
     if not isinstance(raw, Mapping) or set(raw) != {"opens"}:
-        raise InvalidInput(f'{field}: must be {{"opens": {{...}}}}', field=field, rule=RULE_OPENS)
+        raise InvalidInput(f"{field}: must be {{\"opens\": {{...}}}}", field=field, rule=RULE_OPENS)
     opens = raw["opens"]
     if not isinstance(opens, Mapping) or len(opens) != 1 or not set(opens) <= {"date", "event"}:
         raise InvalidInput(

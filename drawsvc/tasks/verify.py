@@ -170,14 +170,8 @@ def verify_draw(
     if sealed is not None:
         _check_seal_form(commit, sealed, draw_index)
         if logged is None:  # not disclosed yet: what the log allows is checked
-            return Verified(
-                task=task,
-                round=round_,
-                draw_index=draw_index,
-                seed="",
-                counts=dict(body.get("counts") or {}),
-                sealed=sealed,
-            )
+            return Verified(task=task, round=round_, draw_index=draw_index, seed="",
+                            counts=dict(body.get("counts") or {}), sealed=sealed)
     assert logged is not None
     # V-3
     try:
@@ -223,14 +217,9 @@ def verify_draw(
     parent_draw = commit.get("parent_draw")
     if parent_draw is not None:
         if int(parent_draw) not in parents_verified:
-            verify_draw(
-                read,
-                int(parent_draw),
-                size=size,
-                later=_disclosures(read, int(parent_draw), size, index),
-                parents_verified=parents_verified,
-                index=index,
-            )
+            verify_draw(read, int(parent_draw), size=size,
+                        later=_disclosures(read, int(parent_draw), size, index),
+                        parents_verified=parents_verified, index=index)
             parents_verified.add(int(parent_draw))
         _check_share(read, inputs, int(parent_draw), index)
     return verified
@@ -269,21 +258,13 @@ def draw_of(
     if not disclosures:
         return dict(body), None, info
     if len(disclosures) > 1:
-        raise DrawMismatch(
-            "disclose",
-            "the sealed draw is disclosed twice",
-            index=disclosures[1][0],
-            rule="seal.disclosed-once",
-        )
+        raise DrawMismatch("disclose", "the sealed draw is disclosed twice", index=disclosures[1][0],
+                           rule="seal.disclosed-once")
     index, disclosure = disclosures[0]
     d = disclosure["body"]
     if d.get("round") != body["round"] or d.get("commitment") != sealed.get("commitment"):
-        raise DrawMismatch(
-            "disclose.commitment",
-            "the disclosure names another round or commitment",
-            index=index,
-            rule=seal.RULE_MISMATCH,
-        )
+        raise DrawMismatch("disclose.commitment", "the disclosure names another round or commitment",
+                           index=index, rule=seal.RULE_MISMATCH)
     value = d.get("plaintext") if d.get("parts") is None else _joined_plaintext(read, d, index)
     try:
         p = seal.open_seal(sealed.get("commitment"), d.get("salt"), value)
@@ -291,12 +272,8 @@ def draw_of(
         raise DrawMismatch(f"disclose.{exc.what}", str(exc), index=index, rule=exc.rule) from None
     for key in ("task", "round", "commit"):
         if p[key] != body[key]:
-            raise DrawMismatch(
-                f"disclose.plaintext.{key}",
-                "the plaintext binds another draw",
-                index=index,
-                rule=seal.RULE_PLAINTEXT,
-            )
+            raise DrawMismatch(f"disclose.plaintext.{key}", "the plaintext binds another draw",
+                               index=index, rule=seal.RULE_PLAINTEXT)
     info["disclosed"] = index
     opened = {k: p[k] for k in ("task", "round", "commit", "reveals", "beacon", "avoidance_salt", "seed")}
     opened.update(spec=body["spec"], counts=body.get("counts"), parts=None, result=p["result"])
@@ -329,21 +306,16 @@ def _joined_plaintext(read: EntryReader, d: Mapping[str, Any], index: int) -> An
     try:
         return json.loads("".join(texts))
     except ValueError:
-        raise DrawMismatch(
-            "disclose.parts", "the joined plaintext is not JSON", index=index, rule=seal.RULE_PLAINTEXT
-        ) from None
+        raise DrawMismatch("disclose.parts", "the joined plaintext is not JSON", index=index,
+                           rule=seal.RULE_PLAINTEXT) from None
 
 
 def _check_seal_form(commit: Mapping[str, Any], sealed: Mapping[str, Any], index: int) -> None:
     """SEAL-9: the seal is drawsvc/seal/v1 and opens as the committed parameters said."""
     wanted = (commit.get("params") or {}).get("seal")
     if sealed.get("spec") != seal.SEAL_SPEC or wanted is None or sealed.get("opens") != wanted["opens"]:
-        raise DrawMismatch(
-            "sealed.opens",
-            "the seal is not the one the committed parameters ask for",
-            index=index,
-            rule=seal.RULE_OPENS,
-        )
+        raise DrawMismatch("sealed.opens", "the seal is not the one the committed parameters ask for",
+                           index=index, rule=seal.RULE_OPENS)
 
 
 def _check_sealed_counts(body: Mapping[str, Any], result: Mapping[str, Any], index: int) -> None:
@@ -354,12 +326,8 @@ def _check_sealed_counts(body: Mapping[str, Any], result: Mapping[str, Any], ind
         "experts": len(replay.panel_of(result)),
     }
     if body.get("counts") != counts:
-        raise DrawMismatch(
-            "counts",
-            "the sealed counts are not those of the disclosed result",
-            index=index,
-            rule="seal.counts",
-        )
+        raise DrawMismatch("counts", "the sealed counts are not those of the disclosed result", index=index,
+                           rule="seal.counts")
 
 
 @dataclass(frozen=True)

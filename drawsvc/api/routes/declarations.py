@@ -27,33 +27,27 @@ class WithdrawIn(Body):
 
 
 @router.post("", response_model=DeclarationOut)
-def declare(
-    body: DeclarationIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> DeclarationOut:
+def declare(body: DeclarationIn, principal: PrincipalDep, runtime: RuntimeDep,
+            session: SessionDep) -> DeclarationOut:
     auth.require_role(principal, Role.BUREAU)
-    row = service.declare_interest(
-        session, runtime.journal, body.raw(), department=principal.department, actor=principal.actor
-    )
+    row = service.declare_interest(session, runtime.journal, body.raw(), department=principal.department,
+                                   actor=principal.actor)
     return DeclarationOut.model_validate(row)
 
 
 @router.post("/withdraw", response_model=DeclarationOut)
-def withdraw(
-    body: WithdrawIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> DeclarationOut:
+def withdraw(body: WithdrawIn, principal: PrincipalDep, runtime: RuntimeDep,
+             session: SessionDep) -> DeclarationOut:
     auth.require_role(principal, Role.BUREAU)
-    row = service.withdraw_declaration(
-        session, runtime.journal, code=body.code, department=principal.department, actor=principal.actor
-    )
+    row = service.withdraw_declaration(session, runtime.journal, code=body.code,
+                                       department=principal.department, actor=principal.actor)
     return DeclarationOut.model_validate(row)
 
 
 @router.get("", response_model=list[DeclarationOut])
-def list_declarations(
-    principal: PrincipalDep,
-    session: SessionDep,
-    person_kind: Annotated[str | None, Query(max_length=20)] = None,
-) -> list[DeclarationOut]:
+def list_declarations(principal: PrincipalDep, session: SessionDep,
+                      person_kind: Annotated[str | None, Query(max_length=20)] = None,
+                      ) -> list[DeclarationOut]:
     """Declarations of the caller's department's people (discipline: all, shared-pool experts too)."""
     department = auth.department_filter(principal)
     owners: dict[tuple[str, str], str | None] = {}
@@ -70,9 +64,8 @@ def list_declarations(
 
 
 @router.get("/opening", response_model=DeclarationOpeningOut)
-def get_declaration_opening(
-    principal: PrincipalDep, session: SessionDep, code: DeclCode
-) -> DeclarationOpeningOut:
+def get_declaration_opening(principal: PrincipalDep, session: SessionDep,
+                            code: DeclCode) -> DeclarationOpeningOut:
     """Discipline only: the declaration as its holder keeps it (terms and salt), which opens the
     ``terms`` commitment of its log entry (``records.verify_declaration``)."""
     auth.require_role(principal, Role.DISCIPLINE)

@@ -12,13 +12,11 @@ router = api_router(prefix="/v1/departments", tags=["departments"])
 
 
 @router.post("", response_model=DepartmentOut)
-def upsert_department(
-    body: DepartmentIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> DepartmentOut:
+def upsert_department(body: DepartmentIn, principal: PrincipalDep, runtime: RuntimeDep,
+                      session: SessionDep) -> DepartmentOut:
     auth.require_role(principal, Role.ADMIN)
-    row = service.upsert_department(
-        session, runtime.journal, code=body.code, name=body.name, actor=principal.actor
-    )
+    row = service.upsert_department(session, runtime.journal, code=body.code, name=body.name,
+                                    actor=principal.actor)
     return DepartmentOut.model_validate(row)
 
 

@@ -24,11 +24,8 @@ def _format(declared: str | None, filename: str | None) -> Literal["csv", "xlsx"
     name = declared or (filename or "").rsplit(".", 1)[-1]
     fmt = FORMATS.get(name.lower())
     if fmt is None:
-        raise InvalidInput(
-            "format: csv or xlsx (give `format` or a file name ending .csv/.xlsx)",
-            field="format",
-            rule="import.format",
-        )
+        raise InvalidInput("format: csv or xlsx (give `format` or a file name ending .csv/.xlsx)",
+                           field="format", rule="import.format")
     return "csv" if fmt == "csv" else "xlsx"
 
 
@@ -36,22 +33,12 @@ def _format(declared: str | None, filename: str | None) -> Literal["csv", "xlsx"
 def import_registry_file(
     kind: Annotated[Kind, Path()],
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX with a header row")],
-    principal: PrincipalDep,
-    runtime: RuntimeDep,
-    session: SessionDep,
+    principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep,
     format: Annotated[Literal["csv", "xlsx"] | None, Form()] = None,
     pool: Annotated[str | None, Form(max_length=64, description="default 专家库编号 (experts)")] = None,
 ) -> ImportReportOut:
     auth.require_role(principal, Role.BUREAU)
-    report = import_file(
-        session,
-        runtime.journal,
-        file.file,
-        kind=kind,
-        fmt=_format(format, file.filename),
-        actor=principal.actor,
-        on=runtime.journal.today(),
-        department=principal.department,
-        pool_code=pool,
-    )
+    report = import_file(session, runtime.journal, file.file, kind=kind, fmt=_format(format, file.filename),
+                         actor=principal.actor, on=runtime.journal.today(), department=principal.department,
+                         pool_code=pool)
     return ImportReportOut(report=report.as_dict())

@@ -30,36 +30,22 @@ def _readable(principal: auth.Principal, session: SessionDep, code: str) -> Insp
 
 
 @router.post("", response_model=InspectorOut)
-def upsert_inspector(
-    body: InspectorIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> InspectorOut:
+def upsert_inspector(body: InspectorIn, principal: PrincipalDep, runtime: RuntimeDep,
+                     session: SessionDep) -> InspectorOut:
     """Create or update an inspector of the caller's department."""
     auth.require_role(principal, Role.BUREAU)
     assert principal.department is not None
-    row = service.upsert_inspector(
-        session,
-        runtime.journal,
-        body.raw(),
-        department=principal.department,
-        on=runtime.journal.today(),
-        actor=principal.actor,
-    )
+    row = service.upsert_inspector(session, runtime.journal, body.raw(), department=principal.department,
+                                   on=runtime.journal.today(), actor=principal.actor)
     return inspector_out(row, private=True)
 
 
 @router.post("/{code}/status", response_model=InspectorOut)
-def set_inspector_status(
-    code: InspectorCode, body: StatusIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> InspectorOut:
+def set_inspector_status(code: InspectorCode, body: StatusIn, principal: PrincipalDep, runtime: RuntimeDep,
+                         session: SessionDep) -> InspectorOut:
     auth.require_role(principal, Role.BUREAU)
-    row = service.set_inspector_status(
-        session,
-        runtime.journal,
-        code=code,
-        status=body.status,
-        department=principal.department,
-        actor=principal.actor,
-    )
+    row = service.set_inspector_status(session, runtime.journal, code=code, status=body.status,
+                                       department=principal.department, actor=principal.actor)
     return inspector_out(row, private=True)
 
 
@@ -67,10 +53,8 @@ def set_inspector_status(
 def list_inspectors(principal: PrincipalDep, session: SessionDep) -> list[InspectorOut]:
     """The caller's department's inspectors (discipline: everyone's)."""
     department = auth.department_filter(principal)
-    return [
-        inspector_out(r, private=True)
-        for r in repository.list_inspectors(session, department_code=department)
-    ]
+    return [inspector_out(r, private=True)
+            for r in repository.list_inspectors(session, department_code=department)]
 
 
 @router.get("/{code}", response_model=InspectorOut)
@@ -79,8 +63,7 @@ def get_inspector(code: InspectorCode, principal: PrincipalDep, session: Session
 
 
 @router.get("/{code}/private", response_model=list[PrivateField])
-def get_inspector_private(
-    code: InspectorCode, principal: PrincipalDep, session: SessionDep
-) -> list[PrivateField]:
+def get_inspector_private(code: InspectorCode, principal: PrincipalDep,
+                          session: SessionDep) -> list[PrivateField]:
     """Openings of the private fields' commitments (value, salt) for audit."""
     return private_openings(_readable(principal, session, code))

@@ -21,18 +21,11 @@ TaskCode = Annotated[str, Path(min_length=1, max_length=200)]
 Uscc = Annotated[str, Path(min_length=1, max_length=40)]
 
 
-@router.get(
-    "/v1/notices/{code:path}/targets/{uscc}",
-    responses={200: {"content": {"text/html": {}, "application/pdf": {}}, "description": "抽查告知书"}},
-)
-def get_notice(
-    code: TaskCode,
-    uscc: Uscc,
-    principal: PrincipalDep,
-    runtime: RuntimeDep,
-    session: SessionDep,
-    format: Annotated[Literal["html", "pdf"], Query()] = "html",
-) -> Response:
+@router.get("/v1/notices/{code:path}/targets/{uscc}",
+            responses={200: {"content": {"text/html": {}, "application/pdf": {}},
+                             "description": "抽查告知书"}})
+def get_notice(code: TaskCode, uscc: Uscc, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep,
+               format: Annotated[Literal["html", "pdf"], Query()] = "html") -> Response:
     """The printable notice for a drawn target, its QR code pointing to the target on the draw page."""
     auth.require_reader_of(principal, tasks.get_task(session, code).organiser)
     base = public_base_url(runtime.log.origin)

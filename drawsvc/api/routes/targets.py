@@ -24,35 +24,26 @@ Uscc = Annotated[str, Path(min_length=1, max_length=40)]
 
 
 @router.post("", response_model=TargetOut)
-def upsert_target(
-    body: TargetIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> TargetOut:
+def upsert_target(body: TargetIn, principal: PrincipalDep, runtime: RuntimeDep,
+                  session: SessionDep) -> TargetOut:
     auth.require_role(principal, Role.BUREAU)
-    return TargetOut.model_validate(
-        service.upsert_target(session, runtime.journal, body.raw(), actor=principal.actor)
-    )
+    return TargetOut.model_validate(service.upsert_target(session, runtime.journal, body.raw(),
+                                                          actor=principal.actor))
 
 
 @router.post("/{uscc}/status", response_model=TargetOut)
-def set_target_status(
-    uscc: Uscc, body: StatusIn, principal: PrincipalDep, runtime: RuntimeDep, session: SessionDep
-) -> TargetOut:
+def set_target_status(uscc: Uscc, body: StatusIn, principal: PrincipalDep, runtime: RuntimeDep,
+                      session: SessionDep) -> TargetOut:
     """Deregister (注销) or reactivate."""
     auth.require_role(principal, Role.BUREAU)
-    return TargetOut.model_validate(
-        service.set_target_status(
-            session, runtime.journal, uscc=uscc.upper(), status=body.status, actor=principal.actor
-        )
-    )
+    return TargetOut.model_validate(service.set_target_status(session, runtime.journal, uscc=uscc.upper(),
+                                                              status=body.status, actor=principal.actor))
 
 
 @router.get("", response_model=list[TargetOut])
-def list_targets(
-    principal: PrincipalDep,
-    session: SessionDep,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[TargetOut]:
+def list_targets(principal: PrincipalDep, session: SessionDep,
+                 offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[TargetOut]:
     auth.require_role(principal, Role.BUREAU, Role.DISCIPLINE)
     rows = islice(repository.iter_targets(session), offset, offset + limit)
     return [TargetOut.model_validate(r) for r in rows]

@@ -12,9 +12,8 @@ class ArrangementUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     arrangement: dict[str, Any] = Field(description="calendar-arrangement/v1 document (spec §3)")
-    reason: str | None = Field(
-        default=None, max_length=1000, description="required to replace a loaded year (a logged correction)"
-    )
+    reason: str | None = Field(default=None, max_length=1000,
+                               description="required to replace a loaded year (a logged correction)")
 
 
 class ArrangementInfo(BaseModel):

@@ -48,5 +48,6 @@ def parse_hash(value: str, *, field: str, size: int = 32) -> bytes:
         except (binascii.Error, ValueError):
             raw = None
     if raw is None or len(raw) != size:
-        raise InvalidInput(f"{field}: must be {size} bytes as base64 or hex", field=field, rule="hash-format")
+        raise InvalidInput(f"{field}: must be {size} bytes as base64 or hex", field=field,
+                           rule="hash-format")
     return raw

@@ -26,8 +26,7 @@ class PlanIn(Body):
     year: Annotated[int, Field(ge=2000, le=2100)]
     items: Annotated[list[PlanItemIn], Field(min_length=1, max_length=500)]
     reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        default=None, description="required to revise a published plan (a new version); absent otherwise"
-    )
+        default=None, description="required to revise a published plan (a new version); absent otherwise")
 
 
 class PlanOut(BaseModel):

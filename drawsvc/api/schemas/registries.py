@@ -31,7 +31,6 @@ class Body(BaseModel):
 
 # --- departments ---------------------------------------------------------------------------
 
-
 class DepartmentIn(Body):
     code: Code
     name: Short
@@ -46,7 +45,6 @@ class DepartmentOut(BaseModel):
 
 # --- check items ---------------------------------------------------------------------------
 
-
 class CheckItemIn(Body):
     code: Code
     name: Short
@@ -58,8 +56,7 @@ class CheckItemIn(Body):
     risk_class_ratios_bp: dict[Annotated[str, StringConstraints(max_length=4)], SmallInt] | None = None
     min_frequency_per_year: SmallInt | None = None
     risk_class_frequency: dict[Annotated[str, StringConstraints(max_length=4)], SmallInt] | None = Field(
-        default=None, description="per credit class A-D: inspections per target per year (a per-class cap)"
-    )
+        default=None, description="per credit class A-D: inspections per target per year (a per-class cap)")
     cap_per_target_per_year: SmallInt | None = None
     required_specialty: Short | None = None
     published: bool | None = None
@@ -87,7 +84,6 @@ class CheckItemOut(BaseModel):
 
 
 # --- targets -------------------------------------------------------------------------------
-
 
 class TargetIn(Body):
     uscc: Annotated[str, StringConstraints(max_length=40)]
@@ -124,7 +120,6 @@ class TargetOut(BaseModel):
 
 # --- inspectors ----------------------------------------------------------------------------
 
-
 class InspectorIn(Body):
     staff_no: Code | None = Field(default=None, description="工号; the code becomes <department>-<staff_no>")
     code: Code | None = None
@@ -157,7 +152,6 @@ class InspectorOut(BaseModel):
 
 
 # --- expert pools and experts ----------------------------------------------------------------
-
 
 class PoolIn(Body):
     code: Code
@@ -218,8 +212,7 @@ class ExpertOut(BaseModel):
     notice_start: date | None
     notice_end: date | None
     notice_end_calendar_version: list[int] | None = Field(
-        default=None, description="log indices of the calendar arrangements that computed notice_end"
-    )
+        default=None, description="log indices of the calendar arrangements that computed notice_end")
     term_start: date | None
     term_end: date | None
     exit_flags: list[str]
@@ -236,8 +229,7 @@ class NoticeIn(Body):
 
 class ObjectionIn(Body):
     objector: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        default=None, description="private: the named objector"
-    )
+        default=None, description="private: the named objector")
     written: bool = True
     filed_on: date
 
@@ -248,8 +240,7 @@ class ObjectionOut(BaseModel):
     filed_on: date
     due_on: date
     due_calendar_version: list[int] = Field(
-        default_factory=list, description="log indices of the calendar arrangements that computed due_on"
-    )
+        default_factory=list, description="log indices of the calendar arrangements that computed due_on")
     decision: str | None
     decided_on: date | None
     objector: str | None = Field(default=None, description="private: the owning bureau and discipline")
@@ -267,8 +258,7 @@ class EvaluationIn(Body):
 
 class BlacklistIn(Body):
     reference: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        description="public reference of the blacklist entry"
-    )
+        description="public reference of the blacklist entry")
 
 
 class ExitIn(Body):
@@ -276,7 +266,6 @@ class ExitIn(Body):
 
 
 # --- declarations --------------------------------------------------------------------------
-
 
 class DeclarationIn(Body):
     person_kind: Annotated[str, StringConstraints(max_length=20)]

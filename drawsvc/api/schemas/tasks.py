@@ -79,8 +79,7 @@ class PoolFilters(Body):
 class PoolBuildIn(Body):
     filters: PoolFilters | None = Field(default=None, description="registry filters (docs/tasks.md)")
     members: Annotated[list[Code], Field(max_length=1_000_000)] | None = Field(
-        default=None, description="explicit member ids instead of filters"
-    )
+        default=None, description="explicit member ids instead of filters")
     file_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
@@ -169,19 +168,16 @@ class SlotOut(BaseModel):
     status: str
     deadline: date | None
     deadline_calendar_version: list[int] | None = Field(
-        default=None, description="log indices of the calendar arrangements that computed the deadline"
-    )
+        default=None, description="log indices of the calendar arrangements that computed the deadline")
     reason: str | None = Field(default=None, description="designation only")
     approver: str | None = Field(default=None, description="designation only")
 
 
 class DesignationIn(Body):
     role: Literal["expert", "leader"] = Field(
-        default="expert", description="expert: before the commitment; leader: after the draw"
-    )
+        default="expert", description="expert: before the commitment; leader: after the draw")
     target: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
-        default=None, description="leader only (required): the drawn target (USCC) whose team it leads"
-    )
+        default=None, description="leader only (required): the drawn target (USCC) whose team it leads")
     person: Code = Field(description="expert code, or for a leader a member of the target's drawn team")
     reason: Reason
     approver: Reason

@@ -16,22 +16,16 @@ target_metadata = [ledger_store.metadata, Base.metadata]
 def run_migrations() -> None:
     connectable = context.config.attributes.get("connection")
     if connectable is not None:
-        context.configure(
-            connection=connectable,
-            target_metadata=target_metadata,
-            render_as_batch=connectable.dialect.name == "sqlite",
-        )
+        context.configure(connection=connectable, target_metadata=target_metadata,
+                          render_as_batch=connectable.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()
         return
     url = context.config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url
     engine = create_engine(url)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -732,7 +732,9 @@ def _sealed(ref: Ref, body: _Body) -> Sealed:
     )
 
 
-def _disclosed(rnd: Round, ref: Ref, body: _Body, sealed: tuple[Ref, _Body], chunks: Chunks) -> Round:
+def _disclosed(
+    rnd: Round, ref: Ref, body: _Body, sealed: tuple[Ref, _Body], chunks: Chunks
+) -> Round:
     """A ``draw.disclose``: the round's result is the disclosed plaintext's (shown as the draw at
     the ``draw.sealed`` index, with the sealed counts); whether it opens the commitment is shown."""
     sealed_ref, sealed_body = sealed
@@ -952,3 +954,5 @@ def _anchor(rounds: Sequence[Round], task: TaskInfo) -> int:
     if current.result:
         return current.result.ref.index
     return current.sealed.index if current.sealed else current.commit.index
+
+

@@ -416,10 +416,8 @@ def _round(rnd: Round, table, text, actor) -> None:  # type: ignore[no-untyped-d
     if rnd.sealed is not None:
         sl = rnd.sealed
         text(f"封存抽取（日志 #{sl.index}）", keep=SUBHEAD_KEEP_MM)
-        state = (
-            "已封存：抽取结果仅以承诺值登记，解封前不公开"
-            if sl.disclosed is None
-            else (f"已解封（{sl.opened_label}，{sl.opened_on}，日志 #{sl.disclosed}）")
+        state = "已封存：抽取结果仅以承诺值登记，解封前不公开" if sl.disclosed is None else (
+            f"已解封（{sl.opened_label}，{sl.opened_on}，日志 #{sl.disclosed}）"
         )
         rows = [["状态", state], ["结果承诺", sl.commitment], ["解封", sl.opens_label]]
         if sl.disclosed is not None:

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 def plaintext_of(session: Session, c: Commitment) -> dict[str, Any]:
     """SEAL-2: the plaintext of a drawn sealed round, rebuilt from its private rows."""
-    d = session.scalars(sa.select(Draw).where(Draw.task_code == c.task_code, Draw.round == c.round)).one()
+    d = session.scalars(
+        sa.select(Draw).where(Draw.task_code == c.task_code, Draw.round == c.round)
+    ).one()
     return seal.plaintext(
         task=c.task_code,
         round=c.round,
@@ -152,7 +154,9 @@ def disclose_draw(
         value = _given_opening(state, stored, salt, plaintext) if current else stored
         plans.append((c, state, value))
     slots = [
-        s for s in repo.expert_slots(session, task, t.round) if s.status == "invited" and s.deadline is None
+        s
+        for s in repo.expert_slots(session, task, t.round)
+        if s.status == "invited" and s.deadline is None
     ]
     deadline = response_deadline(session, t, on) if slots else None
     indices = []
@@ -223,3 +227,4 @@ def disclose_due(session: Session, journal: Journal, *, today: date, actor: Acto
         disclose_draw(session, journal, task=code, on=today, actor=actor)
         done.append(code)
     return done
+

@@ -154,3 +154,5 @@ def create_subdraw(
             session, journal, task=code, pool="inspectors", filters={"departments": [unit]}, actor=actor
         )
     return sub
+
+

@@ -172,13 +172,8 @@ def _record_result(
 ) -> int:
     """``draw.result``, its result split into ``draw.result.part`` entries when large (E-5)."""
     parts = record_text_parts(
-        session,
-        journal,
-        "draw.result.part",
-        replay.split_text(result),
-        task=body["task"],
-        round_=body["round"],
-        actor=actor,
+        session, journal, "draw.result.part", replay.split_text(result),
+        task=body["task"], round_=body["round"], actor=actor,
     )
     if parts is not None:
         body["result"], body["parts"] = None, parts
@@ -270,3 +265,5 @@ def draw_inputs(session: Session, journal: Journal, draw: Draw) -> tuple[logread
     c = repo.commitment(session, draw.task_code, draw.round)
     assert c is not None
     return logread.inputs_from_log(journal.log, session.connection(), c.log_index), c
+
+

@@ -51,7 +51,9 @@ def respond_expert(
     if response == "declined":
         why: str | None = require_text(reason)
     elif (reason or "").strip():
-        raise InvalidInput("reason: given only with a decline", field="reason", rule="expert.response-reason")
+        raise InvalidInput(
+            "reason: given only with a decline", field="reason", rule="expert.response-reason"
+        )
     else:
         why = None
     t = own_task(session, task, actor)
@@ -361,3 +363,5 @@ def replace_inspector(
     draw.result = result
     session.flush()
     return dict(record)
+
+

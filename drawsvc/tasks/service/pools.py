@@ -143,3 +143,5 @@ def remove_pool_member(
         {"task": task, "pool": pool, "member": member, "reason": why},
         actor=actor,
     )
+
+

@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
@@ -27,24 +27,19 @@ EDITED_POSTGRESQL = sa.text("removed IS true OR origin = 'manual'")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("targets", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_targets_flagged", ["uscc"], unique=False, sqlite_where=FLAGGED, postgresql_where=FLAGGED
-        )
+    with op.batch_alter_table('targets', schema=None) as batch_op:
+        batch_op.create_index('ix_targets_flagged', ['uscc'], unique=False,
+                              sqlite_where=FLAGGED, postgresql_where=FLAGGED)
 
-    with op.batch_alter_table("task_pool_members", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_task_pool_members_edits",
-            ["task_code", "pool", "member", "origin", "removed"],
-            unique=False,
-            sqlite_where=EDITED_SQLITE,
-            postgresql_where=EDITED_POSTGRESQL,
-        )
+    with op.batch_alter_table('task_pool_members', schema=None) as batch_op:
+        batch_op.create_index('ix_task_pool_members_edits',
+                              ['task_code', 'pool', 'member', 'origin', 'removed'], unique=False,
+                              sqlite_where=EDITED_SQLITE, postgresql_where=EDITED_POSTGRESQL)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("task_pool_members", schema=None) as batch_op:
-        batch_op.drop_index("ix_task_pool_members_edits")
+    with op.batch_alter_table('task_pool_members', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_pool_members_edits')
 
-    with op.batch_alter_table("targets", schema=None) as batch_op:
-        batch_op.drop_index("ix_targets_flagged")
+    with op.batch_alter_table('targets', schema=None) as batch_op:
+        batch_op.drop_index('ix_targets_flagged')

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("targets", schema=None) as batch_op:
-        batch_op.create_index("ix_targets_directory", ["status", "target_type", "credit_class"], unique=False)
+    with op.batch_alter_table('targets', schema=None) as batch_op:
+        batch_op.create_index('ix_targets_directory', ['status', 'target_type', 'credit_class'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("targets", schema=None) as batch_op:
-        batch_op.drop_index("ix_targets_directory")
+    with op.batch_alter_table('targets', schema=None) as batch_op:
+        batch_op.drop_index('ix_targets_directory')

@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
@@ -38,12 +38,11 @@ def _decode(data: bytes) -> list[bytes]:
 
 def upgrade() -> None:
     op.create_table(
-        "ledger_edge_entries",
-        sa.Column(
-            "idx", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
-        ),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("idx"),
+        'ledger_edge_entries',
+        sa.Column('idx', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False,
+                  nullable=False),
+        sa.Column('data', sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint('idx'),
     )
     conn = op.get_bind()
     size = conn.execute(sa.text("SELECT size FROM ledger_state WHERE id = 1")).scalar()
@@ -66,4 +65,4 @@ def downgrade() -> None:
             sa.text("INSERT INTO ledger_bundles (idx, data) VALUES (:i, :d)"),
             {"i": rows[0][0] // WIDTH, "d": _encode([bytes(d) for _, d in rows])},
         )
-    op.drop_table("ledger_edge_entries")
+    op.drop_table('ledger_edge_entries')
