@@ -30,23 +30,28 @@ def checkpoint_of(fetch: Fetch, verifier: Verifier, origin: str) -> Checkpoint:
     return verify_checkpoint(fetch(tiles.CHECKPOINT_PATH), verifier, origin=origin)
 
 
+def read_bundle(fetch: Fetch, n: int, size: int) -> list[bytes]:
+    """Bundle ``n`` of a log of ``size`` entries, checking its width exactly (a partial bundle
+    ``.p/W`` must hold W entries, no more)."""
+    width = min(WIDTH, size - n * WIDTH)
+    rel = tiles.entries_path(n, width)
+    try:
+        data = fetch(rel)
+    except FileNotFoundError:
+        if width == WIDTH:
+            raise MalformedError(f"entry bundle {rel} missing") from None
+        data = fetch(tiles.entries_path(n))  # a full bundle published since; use its prefix
+        data = tiles.bundle_prefix(data, width)
+    bundle = tiles.decode_bundle(data)
+    if len(bundle) != width:
+        raise TreeMismatch(f"entry bundle {rel} holds {len(bundle)} entries, not {width}")
+    return bundle
+
+
 def entries(fetch: Fetch, size: int, start: int = 0) -> Iterator[tuple[int, bytes]]:
-    """(index, raw entry) for ``start ≤ index < size`` from the bundles, checking each bundle's
-    width exactly (a partial bundle ``.p/W`` must hold W entries, no more)."""
+    """(index, raw entry) for ``start ≤ index < size`` from the bundles (``read_bundle``)."""
     for n in range(start // WIDTH, (size + WIDTH - 1) // WIDTH):
-        width = min(WIDTH, size - n * WIDTH)
-        rel = tiles.entries_path(n, width)
-        try:
-            data = fetch(rel)
-        except FileNotFoundError:
-            if width == WIDTH:
-                raise MalformedError(f"entry bundle {rel} missing") from None
-            data = fetch(tiles.entries_path(n))  # a full bundle published since; use its prefix
-            data = tiles.bundle_prefix(data, width)
-        bundle = tiles.decode_bundle(data)
-        if len(bundle) != width:
-            raise TreeMismatch(f"entry bundle {rel} holds {len(bundle)} entries, not {width}")
-        for i, raw in enumerate(bundle):
+        for i, raw in enumerate(read_bundle(fetch, n, size)):
             if n * WIDTH + i >= start:
                 yield n * WIDTH + i, raw
 
@@ -54,9 +59,11 @@ def entries(fetch: Fetch, size: int, start: int = 0) -> Iterator[tuple[int, byte
 class CompactRange:
     """The right-edge hashes of a growing tree: appending is O(log n), memory O(log n)."""
 
-    def __init__(self) -> None:
-        self.size = 0
-        self.stack: list[bytes] = []  # perfect subtree roots, largest first
+    def __init__(self, size: int = 0, stack: list[bytes] | None = None) -> None:
+        self.size = size
+        self.stack: list[bytes] = list(stack or [])  # perfect subtree roots, largest first
+        if len(self.stack) != bin(size).count("1"):
+            raise MalformedError(f"a compact range of size {size} holds {bin(size).count('1')} hashes")
 
     def append(self, h: bytes) -> None:
         n = self.size

@@ -84,6 +84,11 @@ def freeze_cached(pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns
     return frozen
 
 
+def forget_frozen() -> None:
+    """Drop the remembered frozen pools (a long-running verifier between draws: bounded memory)."""
+    _FROZEN.clear()
+
+
 def cached_pools(pools: Mapping[str, Mapping[str, Any]]) -> set[str]:
     """Names of committed pools whose frozen form this process still holds (root and size)."""
     return {name for name, ref in pools.items() if (name, ref["root"], ref["size"]) in _FROZEN}

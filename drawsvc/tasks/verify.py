@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from drawsvc.audit.beacon import BeaconInvalid, verify_logged_beacon
 from drawsvc.errors import InvalidInput, RevealMismatch
@@ -101,6 +101,13 @@ def _compare(what: str, logged: Any, recomputed: Any, index: int) -> None:
         )
 
 
+class TaskEntries(Protocol):
+    """An index a streaming auditor keeps (drawsvc.audit.replay): a task's entries other than
+    chunks, so that V-6 need not scan the log. Without it the verifier scans (O(size))."""
+
+    def task_entries(self, task: str, start: int, stop: int) -> list[tuple[int, dict[str, Any]]]: ...
+
+
 def scan(read: EntryReader, start: int, size: int) -> list[tuple[int, dict[str, Any]]]:
     out: list[tuple[int, dict[str, Any]]] = []
     for lo in range(start, size, SCAN_BATCH):
@@ -116,6 +123,7 @@ def verify_draw(
     size: int,
     later: list[tuple[int, dict[str, Any]]] | None = None,
     parents_verified: set[int] | None = None,
+    index: TaskEntries | None = None,
 ) -> Verified:
     """V-1 … V-6 for the draw logged at ``draw_index``; ``size`` is the log size to scan to.
 
@@ -216,10 +224,11 @@ def verify_draw(
     parent_draw = commit.get("parent_draw")
     if parent_draw is not None:
         if int(parent_draw) not in parents_verified:
-            verify_draw(read, int(parent_draw), size=size, later=_disclosures(read, int(parent_draw), size),
-                        parents_verified=parents_verified)
+            verify_draw(read, int(parent_draw), size=size,
+                        later=_disclosures(read, int(parent_draw), size, index),
+                        parents_verified=parents_verified, index=index)
             parents_verified.add(int(parent_draw))
-        _check_share(read, inputs, int(parent_draw))
+        _check_share(read, inputs, int(parent_draw), index)
     return verified
 
 
@@ -278,11 +287,19 @@ def draw_of(
     return opened, p["result"], info
 
 
-def _disclosures(read: EntryReader, draw_index: int, size: int) -> list[tuple[int, dict[str, Any]]]:
+def _disclosures(
+    read: EntryReader, draw_index: int, size: int, index: TaskEntries | None = None
+) -> list[tuple[int, dict[str, Any]]]:
     """A parent's disclosure, when the parent is sealed (its follow-ups are not replayed here)."""
-    if read(draw_index, draw_index + 1)[0].get("kind") != "draw.sealed":
+    entry = read(draw_index, draw_index + 1)[0]
+    if entry.get("kind") != "draw.sealed":
         return []
-    return [(i, e) for i, e in scan(read, draw_index + 1, size) if e.get("kind") == "draw.disclose"]
+    later = (
+        scan(read, draw_index + 1, size)
+        if index is None
+        else index.task_entries(entry["body"]["task"], draw_index + 1, size)
+    )
+    return [(i, e) for i, e in later if e.get("kind") == "draw.disclose"]
 
 
 def _joined_plaintext(read: EntryReader, d: Mapping[str, Any], index: int) -> Any:
@@ -409,11 +426,15 @@ def _replay_designation(
     return state
 
 
-def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
+def _check_share(read: EntryReader, inputs: Any, parent_draw: int, index: TaskEntries | None = None) -> None:
     """V-6: the sub-draw's targets pool is its unit's share of the parent's (locked) draw."""
     task = inputs.task
     # a sealed parent must be disclosed before its sub-draws commit (SEAL-6)
-    before = scan(read, parent_draw + 1, inputs.commit_index)
+    if index is None:
+        before = scan(read, parent_draw + 1, inputs.commit_index)
+    else:
+        parent_task = read(parent_draw, parent_draw + 1)[0]["body"].get("task")
+        before = index.task_entries(str(parent_task), parent_draw + 1, inputs.commit_index)
     parent_body, parent_result, _sealed = draw_of(read, parent_draw, before)
     if parent_result is None:
         raise DrawMismatch(
@@ -423,7 +444,7 @@ def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
             rule=seal.RULE_UNDISCLOSED,
         )
     parent = parent_body["task"]
-    create = _task_create(read, task, inputs.commit_index)
+    create = _task_create(read, task, inputs.commit_index, index)
     if create.get("parent") != parent:
         raise DrawMismatch("parent", f"sub-draw {task} cites a draw of {parent}", index=inputs.commit_index)
     unit = create["unit"]
@@ -454,8 +475,11 @@ def _check_share(read: EntryReader, inputs: Any, parent_draw: int) -> None:
         )
 
 
-def _task_create(read: EntryReader, task: str, before: int) -> dict[str, Any]:
-    for _i, e in reversed(scan(read, 0, before)):
+def _task_create(
+    read: EntryReader, task: str, before: int, index: TaskEntries | None = None
+) -> dict[str, Any]:
+    entries = scan(read, 0, before) if index is None else index.task_entries(task, 0, before)
+    for _i, e in reversed(entries):
         if e["kind"] == "task.create" and e["body"].get("task") == task:
             return dict(e["body"])
     raise LogMismatch(f"no task.create entry for {task}")

@@ -34,7 +34,7 @@ def site(d: Path, raws: list[bytes], signed: list[bytes] | None = None) -> None:
         p.write_bytes(tiles.encode_bundle(chunk))
 
 
-RAWS = [f'{{"n":{i}}}'.encode() for i in range(300)]
+RAWS = [f'{{"kind":"x","body":{{"n":{i}}}}}'.encode() for i in range(300)]
 
 
 def test_honest_directory_passes_and_writes_json(tmp_path: Path) -> None:
@@ -43,12 +43,13 @@ def test_honest_directory_passes_and_writes_json(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["audit", str(tmp_path), "--json", str(out)])
     assert r.exit_code == 0, r.output
     assert "trust on first use" in r.output
-    assert json.loads(out.read_text()) == {"size": 300, "findings": []}
+    rep = json.loads(out.read_text())
+    assert (rep["size"], rep["findings"], rep["passed"]) == (300, [], True)
 
 
 def test_changed_entry_fails_with_exit_3(tmp_path: Path) -> None:
     tampered = list(RAWS)
-    tampered[7] = b'{"n":"x"}'
+    tampered[7] = b'{"kind":"x","body":{"n":"x"}}'
     site(tmp_path, tampered, signed=RAWS)
     r = CliRunner().invoke(app, ["audit", str(tmp_path / "log")])
     assert r.exit_code == 3, r.output
@@ -66,3 +67,18 @@ def test_http_source(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert r.exit_code == 0, r.output
+
+
+def test_nothing_to_audit_and_a_bad_key_are_errors_not_passes(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["audit", str(tmp_path)])
+    assert r.exit_code == 4 and "cannot read the log" in r.output
+    site(tmp_path, RAWS)
+    r = CliRunner().invoke(app, ["audit", str(tmp_path), "--key", "nonsense"])
+    assert r.exit_code == 2 and "not a verifier key" in r.output
+
+
+def test_other_key_is_an_aud1_finding(tmp_path: Path) -> None:
+    site(tmp_path, RAWS)
+    _, other = generate_key(ORIGIN)
+    r = CliRunner().invoke(app, ["audit", str(tmp_path), "--key", other.verifier_key()])
+    assert r.exit_code == 3 and "AUD-1" in r.output
