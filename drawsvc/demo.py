@@ -98,6 +98,9 @@ class DemoReport:
     keys: dict[str, str] = field(default_factory=dict)
     log_size: int = 0
     results: dict[str, Any] = field(default_factory=dict)  # run_results: codes by what they show
+    # the discipline office's audit of the published site (drawsvc audit): summary and findings
+    audit: dict[str, Any] = field(default_factory=dict)
+    audit_report: Path | None = None
 
 
 Step = Callable[[str], None]
@@ -450,8 +453,29 @@ def run_demo(
         path.write_text(draw_record.render_html(rec, verify_base_url=base_url), encoding="utf-8")
         report.records.append(path)
     build_site(rt, report.site_dir, base_url=base_url)
+
+    step("纪检监察：仅凭公示文件审计整本日志（drawsvc audit）")
+    audit_published(report)
     rt.journal.clock = service_clock  # the served API runs on the service's own clock
     return rt, report
+
+
+def audit_published(report: DemoReport) -> None:
+    """``drawsvc audit`` of the site just built, from its files alone (docs/audit.md); the HTML
+    report goes beside the draw records. The key is the one the site publishes: the demo is its
+    own operator, so trust on first use is what an auditor would start from."""
+    from drawsvc.audit.report import to_html
+    from drawsvc.audit.run import run_audit
+    from drawsvc.audit.source import open_source
+    from ledger.export import VKEY_PATH
+
+    fetch = open_source(str(report.site_dir))
+    run = run_audit(fetch, fetch(VKEY_PATH).decode().strip())
+    report.audit = {"passed": run.passed, "size": run.report["size"], "findings": run.findings,
+                    **run.summary}
+    report.audit_report = report.data_dir / "audit" / "report.html"
+    report.audit_report.parent.mkdir()
+    report.audit_report.write_text(to_html(run.report), encoding="utf-8")
 
 
 # --- results (docs/specs/results.md): entered, published, one objection corrected, one transfer ----

@@ -43,6 +43,10 @@ def demo_command(
     _print_joint_record(rt, report.tasks[0], base_url)
     console.print(f"抽取记录表：{report.records[0].parent}/")
     console.print(f"公示网站：{report.site_dir}/index.html")
+    a = report.audit
+    verdict = "[green]通过，未发现问题[/]" if a["passed"] else f"[red]发现 {len(a['findings'])} 个问题[/]"
+    console.print(f"纪检监察审计（AUD-1 … AUD-11）：{a['size']} 条日志、{a['draws']} 次抽取全部重算，"
+                  f"{verdict}；报告：{report.audit_report}")
     console.print("演示 API 密钥（仅显示一次）：")
     for name, token in report.keys.items():
         console.print(f"  {name}: {token}", highlight=False)

@@ -121,3 +121,15 @@ def test_the_demo_sealed_panel_was_sealed_then_disclosed_and_verifies(demo: Any)
     assert seal.commitment(bytes.fromhex(disclosed["salt"]), disclosed["plaintext"]) == sealed["commitment"]
     assert verified.sealed is not None and verified.sealed["disclosed"] is not None
     assert verified.seed == disclosed["plaintext"]["seed"]
+
+
+def test_the_demo_audits_its_own_published_site(demo: Any) -> None:
+    """Issue 19: the whole-year demo ends with the discipline office's audit passing, every draw
+    recomputed from the published files alone, and the report written for people."""
+    _rt, report = demo
+    audit = report.audit
+    assert audit["passed"], audit["findings"][:5]
+    assert audit["size"] == report.log_size and audit["findings"] == []
+    assert audit["draws"] >= len(report.verified) and audit["verified"] >= len(report.verified)
+    html = report.audit_report.read_text(encoding="utf-8")
+    assert "AUD-11" in html and str(audit["size"]) in html
