@@ -140,10 +140,11 @@ def step_build(data: Path) -> dict:
     from public_site.build import build_site
 
     rt = _runtime(data)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = build_site(rt, data / "site", base_url=f"http://127.0.0.1:{PORT}")
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu,
         "written": len(report.pages_written),
         "full": report.full,
         "size": report.size,
@@ -166,6 +167,13 @@ def step_browser(data: Path, task: str) -> dict:
     with serve(data / "site", PORT) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = browser.new_page()
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+
+        def task_s() -> float:  # main-thread busy time (CPU on the page's renderer thread)
+            metrics = cdp.send("Performance.getMetrics")["metrics"]
+            return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
         started = time.perf_counter()
         page.goto(url + f"draws/{task}.html", wait_until="domcontentloaded")
         out["first_page_wall_ms"] = round((time.perf_counter() - started) * 1000)
@@ -179,7 +187,13 @@ def step_browser(data: Path, task: str) -> dict:
         out["first_page_dcl_ms"] = round(timing["dcl"])
         out["first_page_fcp_ms"] = round(timing["fcp"]) if timing["fcp"] is not None else None
         out["draw_page_bytes"] = (data / "site" / "draws" / f"{task}.html").stat().st_size
-        if page.locator("#verify-button:not([disabled])").count():
+        try:  # verify-ui.js enables the button once the verifier module has loaded
+            page.wait_for_selector("#verify-button:not([disabled])", timeout=30_000)
+            ready = True
+        except Exception:  # playwright's TimeoutError: no verifier on the page
+            ready = False
+        if ready:
+            busy = task_s()
             page.click("#verify-button")
             page.wait_for_function(
                 "['pass','fail','error'].includes(document.getElementById('verify-status').dataset.result)",
@@ -187,6 +201,7 @@ def step_browser(data: Path, task: str) -> dict:
             )
             out["verify_result"] = page.locator("#verify-status").get_attribute("data-result")
             out["verify_ms"] = int(page.locator("#verify-status").get_attribute("data-ms") or 0)
+            out["verify_main_thread_ms"] = round((task_s() - busy) * 1000)
         else:
             out["verify_ms"] = None
             out["verify_note"] = "verifier (public_site/static/verify/, branch sitejs) not present"
@@ -263,8 +278,10 @@ def main() -> None:
                 "draw_targets": args.draw_targets,
                 "setup_s": round(setup_s, 1),
                 "full_build_s": round(full["seconds"], 2),
+                "full_build_cpu_s": round(full["cpu_s"], 2),
                 "full_files_written": full["written"],
                 "incremental_s": round(incr["seconds"], 2),
+                "incremental_cpu_s": round(incr["cpu_s"], 2),
                 "incremental_files_written": incr["written"],
                 "incremental_full_fallback": incr["full"],
                 **browser,
