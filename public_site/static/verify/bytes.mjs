@@ -1,8 +1,7 @@
 // Byte helpers shared by the verifier modules: UTF-8, hex, strict base64 (RFC 4648 §4),
-// synchronous SHA-256 and HMAC-SHA256 (vendored @noble/hashes), id order (draw-spec C-4).
+// synchronous SHA-256 and HMAC-SHA256 (./sha256.mjs), id order (draw-spec C-4).
 // Pure: no I/O, no DOM.
-import { sha256 as nobleSha256 } from "./vendor/noble-hashes-2.4.0/sha2.js";
-import { hmac } from "./vendor/noble-hashes-2.4.0/hmac.js";
+import { hmacSha256 as ownHmacSha256, sha256 as ownSha256 } from "./sha256.mjs";
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -92,11 +91,11 @@ export function fromBase64Strict(s) {
 
 /** SHA-256 (FIPS 180-4), synchronous. */
 export function sha256(bytes) {
-  return nobleSha256(bytes);
+  return ownSha256(bytes);
 }
 
 export function hmacSha256(key, message) {
-  return hmac(nobleSha256, key, message);
+  return ownHmacSha256(key, message);
 }
 
 /** Big-endian uint64 of a non-negative safe integer or BigInt. */

@@ -2,7 +2,7 @@
 // Port of drawsvc/draw/teams.py. Inspectors are pool records {id, dept, leader, specialties}
 // in pool order; indices below are pool positions.
 import { compareIds, toHex, utf8, VerifyError } from "../bytes.mjs";
-import { sha256 as nobleSha256 } from "../vendor/noble-hashes-2.4.0/sha2.js";
+import { HmacSha256 } from "../sha256.mjs";
 import { DrawStream } from "./stream.mjs";
 
 export const REASON_AVOIDANCE = "avoidance";
@@ -22,11 +22,7 @@ export class Avoidance {
     this.tags = new Set(tags);
     this.extra = extra;
     // RFC 2104 with the key set up once: inner/outer SHA-256 states after K' xor ipad/opad
-    let key = salt.length > 64 ? nobleSha256(salt) : salt;
-    const k = new Uint8Array(64);
-    k.set(key);
-    this.inner = nobleSha256.create().update(k.map((b) => b ^ 0x36));
-    this.outer = nobleSha256.create().update(k.map((b) => b ^ 0x5c));
+    this.hmac = new HmacSha256(salt);
     this.heads = new Map();
     this.tails = new Map();
   }
@@ -43,11 +39,10 @@ export class Avoidance {
     // the inner state with `{"person":<p>` absorbed is kept per person, the encoded tail
     // `,"target":<t>}` per target (JCS of {"person", "target"}: keys in this order)
     let head = this.heads.get(person);
-    if (!head) this.heads.set(person, (head = this.inner.clone().update(utf8(`{"person":${JSON.stringify(person)}`))));
+    if (!head) this.heads.set(person, (head = this.hmac.innerWith(utf8(`{"person":${JSON.stringify(person)}`))));
     let tail = this.tails.get(target);
     if (!tail) this.tails.set(target, (tail = utf8(`,"target":${JSON.stringify(target)}}`)));
-    const inner = head.clone().update(tail).digest();
-    return toHex(this.outer.clone().update(inner).digest());
+    return toHex(this.hmac.macFrom(head, tail));
   }
 
   withPair(person, target) {
