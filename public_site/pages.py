@@ -35,11 +35,13 @@ from public_site.state import (
 HERE = Path(__file__).parent
 RANGE = 256  # entries per range page of the log explorer: one C2SP level-0 tile
 RECENT_DRAWS = 10
-#: A draw of more targets than this lists only their codes on its page (every #target-<USCC>
-#: anchor stays there, and the verifier's page check sees them all); names, teams and results
-#: go to pages of TARGETS_PER_PAGE (docs/site.md §1). Keeps a 50,000-target page small.
+#: A draw of more targets than this shows its first TASK_PAGE_TARGETS targets on its page;
+#: names, teams and results of all go to pages of TARGETS_PER_PAGE, and every drawn code, in
+#: draw order, to one text file (``targets_list``) that the verifier's page check compares
+#: with the recomputed result (docs/site.md §1). Keeps a 50,000-target page small (≈ 100 KB).
 BIG_DRAW = 2000
 TARGETS_PER_PAGE = 1000
+TASK_PAGE_TARGETS = 100
 
 
 def task_page(task: str) -> str:
@@ -48,6 +50,11 @@ def task_page(task: str) -> str:
 
 def targets_page(task: str, k: int) -> str:
     return f"draws/{task}.targets-{k + 1}.html"
+
+
+def targets_list(task: str) -> str:
+    """Every drawn code of a big draw's current round, one per line in draw order."""
+    return f"draws/{task}.targets.txt"
 
 
 def target_pages(task: Task) -> range:
@@ -88,6 +95,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(
         task_page=task_page,
         targets_page=targets_page,
+        targets_list=targets_list,
         firm_page=firm_page,
         dept_page=dept_page,
         entry_page=entry_page,
@@ -355,17 +363,19 @@ def render_task(
         verify_url=f"{base_url}/{path}",
         pages=target_pages(task),
         per_page=TARGETS_PER_PAGE,
+        first=TASK_PAGE_TARGETS,
     )
 
 
 def render_task_targets(state: SiteState, task_id: str, record: Any) -> dict[str, str]:
-    """The detail pages of a big draw: names, teams and results of TARGETS_PER_PAGE targets each."""
+    """The detail pages of a big draw (names, teams and results of TARGETS_PER_PAGE targets
+    each) and its list of codes (``targets_list``)."""
     task = state.tasks[task_id]
     pages = target_pages(task)
     if not pages or task.draw is None:
         return {}
     teams, results = _teams(state, task, record), state.task_results(task_id)
-    out = {}
+    out = {targets_list(task_id): "".join(f"{u}\n" for u in task.draw.targets)}
     for k in pages:
         path = targets_page(task_id, k)
         chunk = task.draw.targets[k * TARGETS_PER_PAGE : (k + 1) * TARGETS_PER_PAGE]

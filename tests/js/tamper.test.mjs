@@ -251,3 +251,51 @@ test("the follow-up rows of a draw page are found by kind", async () => {
     + '<tr class="event" data-log-index="9" data-kind="task.lock"></tr><tr data-kind="draw.expert.topup" data-log-index="12">';
   assert.deepEqual(followupsOnPage(html), [7, 12]);
 });
+
+// A big draw's page shows its first targets and lists every code in a text file
+// (`data-targets-list`, docs/site.md §1): page.display compares that file with the result.
+function bigDrawPage(log, files, { list, total } = {}) {
+  const selected = log.result.targets.selected;
+  const path = `draws/${log.task}.targets.txt`;
+  files.set(path, utf8(list ?? selected.map((u) => `${u}\n`).join("")));
+  const page = `<p id="targets-pages" data-targets-total="${total ?? selected.length}" data-targets-list="${path}"></p>`
+    + `<td><code data-field="target">${selected[0]}</code></td><code class="hex" data-field="seed">${log.result.seed}</code>`;
+  files.set(`draws/${log.task}.html`, utf8(page));
+  return selected;
+}
+
+const bigCases = {
+  "a code changed in the list": (s) => ({ list: s.map((u, i) => `${i === 1 ? "9".repeat(18) : u}\n`).join("") }),
+  "two codes swapped in the list": (s) => ({ list: [s[1], s[0], ...s.slice(2)].map((u) => `${u}\n`).join("") }),
+  "a code missing from the list": (s) => ({ list: s.slice(1).map((u) => `${u}\n`).join("") }),
+  "the list without its final newline": (s) => ({ list: s.join("\n") }),
+  "another total on the page": (s) => ({ total: s.length + 1 }),
+};
+
+test("a big draw's page with its list of codes verifies", async () => {
+  const log = buildLog();
+  const files = new Map([...log.files].map(([k, v]) => [k, v.slice()]));
+  assert.ok(bigDrawPage(log, files).length >= 2);
+  const r = await verifyDraw({ fetchFile: fetcher(files), drawIndex: log.draw, task: log.task });
+  assert.equal(r.ok, true, JSON.stringify(r.steps.map((s) => [s.code, s.ok, s.reason])));
+});
+
+for (const [name, change] of Object.entries(bigCases)) {
+  test(`tampered big draw page: ${name} -> page.display fails`, async () => {
+    const log = buildLog();
+    const files = new Map([...log.files].map(([k, v]) => [k, v.slice()]));
+    bigDrawPage(log, files, change(log.result.targets.selected));
+    const r = await verifyDraw({ fetchFile: fetcher(files), drawIndex: log.draw, task: log.task });
+    assert.equal(r.failed, "page.display", JSON.stringify(r.steps.map((s) => [s.code, s.ok, s.reason])));
+    assert.equal(r.steps.filter((s) => !s.ok).length, 1);
+  });
+}
+
+test("a big draw page whose list of codes cannot be read fails page.display", async () => {
+  const log = buildLog();
+  const files = new Map([...log.files].map(([k, v]) => [k, v.slice()]));
+  bigDrawPage(log, files);
+  files.delete(`draws/${log.task}.targets.txt`);
+  const r = await verifyDraw({ fetchFile: fetcher(files), drawIndex: log.draw, task: log.task });
+  assert.equal(r.failed, "page.display");
+});

@@ -134,7 +134,7 @@ def test_no_page_shows_an_inspectors_certificate_number(demo_site: Any) -> None:
     assert not [c for c in certificates if c in text]
 
 
-def test_a_big_draw_lists_every_code_on_its_page_and_the_details_on_pages(
+def test_a_big_draw_shows_its_first_targets_lists_every_code_and_the_details_on_pages(
     demo_site: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     from public_site import pages
@@ -142,15 +142,25 @@ def test_a_big_draw_lists_every_code_on_its_page_and_the_details_on_pages(
     rt, _site, extra = demo_site
     monkeypatch.setattr(pages, "BIG_DRAW", 5)
     monkeypatch.setattr(pages, "TARGETS_PER_PAGE", 4)
+    monkeypatch.setattr(pages, "TASK_PAGE_TARGETS", 3)
     out = tmp_path / "site"
     build_site(rt, out, base_url=BASE_URL)
     task = extra["task"]
     main = (out / "draws" / f"{task}.html").read_text(encoding="utf-8")
-    codes = re.findall(r'<li id="target-([0-9A-Z]{18})"><code data-field="target">\1</code>', main)
-    assert len(codes) > 5 and len(set(codes)) == len(codes)
     parent, _, unit = task.rpartition("/")
+    listed = (out / "draws" / parent / f"{unit}.targets.txt").read_text(encoding="utf-8")
+    assert listed.endswith("\n")
+    codes = listed.splitlines()
+    assert len(codes) > 5 and len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"[0-9A-Z]{18}", u) for u in codes)
+    # the page: the first 3 with their anchors, the number drawn, the list's path
+    shown = re.findall(r'id="target-([0-9A-Z]{18})"', main)
+    assert shown == codes[:3]
+    assert re.findall(r'<code data-field="target">([0-9A-Z]{18})</code>', main) == codes[:3]
+    assert f'data-targets-total="{len(codes)}"' in main
+    assert f'data-targets-list="draws/{task}.targets.txt"' in main
     details = sorted((out / "draws" / parent).glob(f"{unit}.targets-*.html"))
     assert len(details) == (len(codes) + 3) // 4
-    shown = "".join(p.read_text(encoding="utf-8") for p in details)
-    assert all(f'id="t-{u}"' in shown for u in codes) and "（组长）" in shown
-    assert 'data-field="target"' not in shown  # the verifier's page check reads the main page only
+    text = "".join(p.read_text(encoding="utf-8") for p in details)
+    assert all(f'id="t-{u}"' in text for u in codes) and "（组长）" in text
+    assert 'data-field="target"' not in text  # the verifier's page check reads the main page and the list

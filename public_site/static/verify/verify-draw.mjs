@@ -239,7 +239,8 @@ export async function verifyDraw(options) {
     if (pagePath && v.result !== null) {  // a sealed draw not yet disclosed shows no result to compare
       await step("page.display", async () => {
         if (html === null) return "本页未能读取，略过显示核对";
-        checkDisplayed(html, v);
+        const listed = targetsListOf(html);  // a big draw: its codes are in a text file
+        checkDisplayed(html, v, listed === null ? null : fromUtf8(await fetchBytes(listed)));
         return "本页显示的抽中对象与种子均与日志一致";
       }, (why) => why);
     }
@@ -283,14 +284,36 @@ export function followupsOnPage(html) {
   return out;
 }
 
-/** page.display: every `data-field="target"` and the current `data-field="seed"` of the page. */
-export function checkDisplayed(html, v) {
+/** The site path of a big draw's list of codes (`data-targets-list` of the page), else null. */
+export function targetsListOf(html) {
+  const m = html.match(/\bdata-targets-list="([^"]+)"/);
+  return m ? unescape(m[1]) : null;
+}
+
+/** page.display: every `data-field="target"` and the current `data-field="seed"` of the page;
+ * for a big draw (`list`: the text of its `data-targets-list` file), that file must be every
+ * drawn code in draw order, one per line, and `data-targets-total` their number. */
+export function checkDisplayed(html, v, list = null) {
   const field = (name) => [...html.matchAll(new RegExp(`data-field="${name}"[^>]*>([^<]*)<`, "g"))].map((m) => unescape(m[1]).trim());
-  const drawn = new Set(v.final.inspection?.targets?.selected ?? []);
+  const mismatch = (message, subject) => Object.assign(new Error(message), { code: "draw-mismatch", subject });
+  const selected = v.final.inspection?.targets?.selected ?? [];
+  const drawn = new Set(selected);
   const shown = field("target");
   const wrong = shown.filter((t) => !drawn.has(t));
-  if (wrong.length) throw Object.assign(new Error(`本页显示的 ${wrong[0]} 不在日志的抽取结果中`), { code: "draw-mismatch", subject: `${wrong[0]} 不在抽取结果中` });
-  if (shown.length && shown.length !== drawn.size) throw Object.assign(new Error(`本页显示 ${shown.length} 个对象，日志抽中 ${drawn.size} 个`), { code: "draw-mismatch", subject: `显示 ${shown.length} 个，抽中 ${drawn.size} 个` });
+  if (wrong.length) throw mismatch(`本页显示的 ${wrong[0]} 不在日志的抽取结果中`, `${wrong[0]} 不在抽取结果中`);
+  if (list !== null) {
+    const lines = list.split("\n");
+    if (lines.pop() !== "") throw mismatch("抽中对象清单不以换行结束", "清单格式");
+    const k = lines.findIndex((u, i) => u !== selected[i]);
+    if (k >= 0 || lines.length !== selected.length) {
+      const at = k >= 0 ? k : Math.min(lines.length, selected.length);
+      throw mismatch(`抽中对象清单第 ${at + 1} 行为 ${lines[at] ?? "（无）"}，日志为 ${selected[at] ?? "（无）"}`, `清单第 ${at + 1} 行`);
+    }
+    const total = html.match(/\bdata-targets-total="(\d+)"/);
+    if (!total || Number(total[1]) !== selected.length) throw mismatch(`本页所称的抽中户数与日志抽中 ${selected.length} 个不符`, "抽中户数");
+  } else if (shown.length && shown.length !== drawn.size) {
+    throw mismatch(`本页显示 ${shown.length} 个对象，日志抽中 ${drawn.size} 个`, `显示 ${shown.length} 个，抽中 ${drawn.size} 个`);
+  }
   const seeds = field("seed");
   if (seeds.length && !seeds.includes(v.seed)) throw Object.assign(new Error("本页显示的种子与日志不符"), { code: "draw-mismatch", subject: "种子" });
 }
