@@ -29,10 +29,12 @@ import hashlib
 import json
 import os
 import pickle
+import secrets
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,9 @@ FILE_MODE = 0o644  # readable by a web server running as another user
 DIR_MODE = 0o755
 STATIC_SKIP = {".tmp"}
 VERIFIER_KEY = "log/verifier-key"  # the log's note verifier key, read by the in-browser verifier
+#: Registered names set since the names file was last written that stay in state.pickle; more,
+#: and they are merged into a new ``names-<id>.pickle`` (a full build writes one).
+NAMES_RECENT_LIMIT = 100_000
 
 
 @dataclass
@@ -75,12 +80,26 @@ def default_cache_dir(out: Path) -> Path:
     return out.with_name(out.name + ".cache")
 
 
+def _names_path(cache_dir: Path, base_id: str) -> Path:
+    return cache_dir / f"names-{base_id}.pickle"
+
+
+def _load_names(cache_dir: Path, base_id: str) -> dict[str, str]:
+    with _names_path(cache_dir, base_id).open("rb") as fh, _no_gc():
+        names = pickle.load(fh)
+    if not isinstance(names, dict):
+        raise TypeError(f"{fh.name}: not a dict of names")
+    return names
+
+
 def _load_cache(path: Path, *, origin: str, templates: str) -> _Cache | None:
-    """The cache is the builder's own local file, never a published one (pickle trusts it)."""
+    """The cache is the builder's own local file, never a published one (pickle trusts it).
+    The registered names of most firms are in a file of their own, loaded only when needed
+    (:class:`public_site.state.FirmNames`)."""
     try:
         with path.open("rb") as fh, _no_gc():
             cache = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, KeyError, TypeError):
         return None
     if (
         not isinstance(cache, _Cache)
@@ -89,6 +108,10 @@ def _load_cache(path: Path, *, origin: str, templates: str) -> _Cache | None:
         or cache.origin != origin
     ):
         return None
+    names = cache.state.names
+    if names.base_id is not None and not _names_path(path.parent, names.base_id).exists():
+        return None
+    names.attach(partial(_load_names, path.parent))
     return cache
 
 
@@ -106,11 +129,25 @@ def _no_gc() -> Iterator[None]:
 
 
 def _save_cache(path: Path, cache: _Cache) -> None:
+    """state.pickle, after a new names file when there are many new names. Order: the new
+    names file, then state.pickle naming it (atomic rename), then the old names file goes; a
+    crash in between leaves a state.pickle whose names file exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    names = cache.state.names
+    if len(names.recent) > NAMES_RECENT_LIMIT:
+        base_id = secrets.token_hex(8)
+        merged = names.rebase(base_id)
+        tmp = _names_path(path.parent, base_id).with_suffix(".tmp")
+        with tmp.open("wb") as fh, _no_gc():
+            pickle.dump(merged, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(_names_path(path.parent, base_id))
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh, _no_gc():
         pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+    for stale in path.parent.glob("names-*.pickle"):
+        if names.base_id is None or stale.name != _names_path(path.parent, names.base_id).name:
+            stale.unlink(missing_ok=True)
 
 
 class _Writer:

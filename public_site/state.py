@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from drawsvc.tasks import replay
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: FirmNames (registered names kept apart from the pickled state)
 RECENT_ENTRIES = 30
 PageKey = tuple[str, Any]
 
@@ -230,7 +230,8 @@ class Check:
 @dataclass
 class Firm:
     uscc: str
-    name: str = ""
+    name: str = ""  # the registered name (FirmNames), else the one a published result gives
+    registered: bool = False  # FirmNames has its name (a registry record, else its first result)
     checks: dict[str, Check] = field(default_factory=dict)  # task → check
     inspections: list[dict[str, Any]] = field(default_factory=list)  # inspection.record (non-random)
     results: list[str] = field(default_factory=list)  # result codes
@@ -272,6 +273,67 @@ class Recent:
         return kind_label(self.kind)
 
 
+class FirmNames:
+    """uscc → registered name of every firm the log names (a million at full size).
+
+    Most of these firms never get a page, and a rebuild after 10,000 entries should not load
+    and save a million names: the names set since the last :meth:`rebase` (``recent``) go with
+    the pickled state; the rest (``base``, identified by ``base_id``) live in a file of their
+    own that the builder loads only when a lookup misses ``recent`` (a firm published for the
+    first time whose name came in an earlier build). Setting a name never reads the base.
+    The builder gives the loader (:meth:`attach`): this class does no I/O.
+    """
+
+    def __init__(self) -> None:
+        self.recent: dict[str, str] = {}
+        self.base_id: str | None = None
+        self._base: dict[str, str] | None = None
+        self._load: Callable[[str], dict[str, str]] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"recent": self.recent, "base_id": self.base_id}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+        self.recent, self.base_id = state["recent"], state["base_id"]
+
+    def attach(self, load: Callable[[str], dict[str, str]]) -> None:
+        self._load = load
+
+    def base(self) -> dict[str, str]:
+        if self._base is None:
+            if self.base_id is None:
+                self._base = {}
+            elif self._load is None:
+                raise LookupError(f"firm names {self.base_id}: no loader attached")
+            else:
+                self._base = self._load(self.base_id)
+        return self._base
+
+    @property
+    def base_loaded(self) -> bool:
+        return self._base is not None or self.base_id is None
+
+    def get(self, uscc: str, default: str | None = None) -> str | None:
+        name = self.recent.get(uscc)
+        if name is not None:
+            return name
+        return self.base().get(uscc, default)
+
+    def __setitem__(self, uscc: str, name: str) -> None:
+        self.recent[uscc] = name
+
+    def __len__(self) -> int:
+        return len(self.base().keys() | self.recent.keys())
+
+    def rebase(self, base_id: str) -> dict[str, str]:
+        """Merge ``recent`` into the base, now called ``base_id``; returns it (to be saved)."""
+        merged = self.base()
+        merged.update(self.recent)
+        self.recent, self.base_id, self._base = {}, base_id, merged
+        return merged
+
+
 @dataclass
 class SiteState:
     """Everything the pages show, folded from entries ``[0, size)``."""
@@ -282,7 +344,7 @@ class SiteState:
     check_items: dict[tuple[str, str], CheckItem] = field(default_factory=dict)
     plans: dict[tuple[str, int], Plan] = field(default_factory=dict)
     inspectors: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # code → (name, dept)
-    names: dict[str, str] = field(default_factory=dict)  # uscc → registered name (every firm)
+    names: FirmNames = field(default_factory=FirmNames)  # uscc → registered name (every firm)
     firms: dict[str, Firm] = field(default_factory=dict)  # published firms only
     firm_order: list[str] = field(default_factory=list)  # search ordinals: first publication order
     tasks: dict[str, Task] = field(default_factory=dict)
@@ -336,18 +398,21 @@ class SiteState:
     def _firm(self, uscc: str, dirty: set[PageKey]) -> Firm:
         firm = self.firms.get(uscc)
         if firm is None:
-            firm = self.firms[uscc] = Firm(uscc=uscc, name=self.names.get(uscc, ""))
+            name = self.names.get(uscc)
+            firm = self.firms[uscc] = Firm(uscc=uscc, name=name or "", registered=name is not None)
             self.firm_order.append(uscc)
         dirty.add(("firm", uscc))
         return firm
 
     def _name(self, uscc: str, name: str, dirty: set[PageKey]) -> None:
-        if self.names.get(uscc) == name:
+        """A registered name; a published firm's pages are touched when it changes (the name of
+        a firm without a page is only recorded: no lookup of earlier names)."""
+        firm = self.firms.get(uscc)
+        if firm is not None and firm.registered and firm.name == name:
             return
         self.names[uscc] = name
-        firm = self.firms.get(uscc)
         if firm is not None:
-            firm.name = name
+            firm.name, firm.registered = name, True
             dirty.add(("firm", uscc))
             dirty |= {("task", t) for t in firm.checks}
 
@@ -377,7 +442,8 @@ class SiteState:
         return self.inspectors.get(code, ("", None))[0]
 
     def firm_name(self, uscc: str) -> str:
-        return self.names.get(uscc, "")
+        firm = self.firms.get(uscc)
+        return firm.name if firm is not None else self.names.get(uscc, "") or ""
 
     def task_results(self, task: str) -> dict[str, list[Result]]:
         """Published results of a task, by firm."""
@@ -577,7 +643,8 @@ def _publish(st: SiteState, index: int, body: Mapping[str, Any], at: str, dirty:
         st._firm(uscc, dirty).results.append(code)
     result.versions.append(ResultVersion(index, dict(form)))
     name = _str(_map(form.get("firm")).get("name"))
-    if name and uscc not in st.names:
+    firm = st.firms.get(uscc)
+    if name and (not firm.registered if firm is not None else st.names.get(uscc) is None):
         st._name(uscc, name, dirty)
     _touch_result(result, dirty)
 

@@ -97,6 +97,42 @@ def test_incremental_rebuild_rewrites_only_touched_pages_and_equals_a_full_build
     assert not fresh.exists()
 
 
+def test_names_kept_apart_from_the_state_give_the_same_site(
+    demo_site: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """With a tiny limit, the full build writes the registered names to names-<id>.pickle;
+    an incremental build after a rename reads them from there and equals a full build."""
+    from public_site import build
+
+    rt, _site, extra = demo_site
+    monkeypatch.setattr(build, "NAMES_RECENT_LIMIT", 10)
+    out = tmp_path / "site"
+    assert build_site(rt, out, base_url=BASE_URL).full
+    cache = out.with_name("site.cache")
+    (names_file,) = cache.glob("names-*.pickle")
+    uscc = next(iter(extra["firms"]))
+    with rt.transaction() as s:
+        rt.journal.record(
+            s,
+            "registry.target.upsert",
+            {"uscc": uscc, "name": "改名后的企业有限公司"},
+            actor=bureau("SCJG"),
+        )
+    after = build_site(rt, out, base_url=BASE_URL)
+    assert not after.full and f"firms/{uscc}.html" in after.pages_written
+    assert "改名后的企业有限公司" in (out / f"firms/{uscc}.html").read_text(encoding="utf-8")
+    assert list(cache.glob("names-*.pickle")) == [names_file]  # one new name: kept in state.pickle
+    monkeypatch.setattr(build, "NAMES_RECENT_LIMIT", 0)
+    build_site(rt, out, base_url=BASE_URL)
+    (rebased,) = cache.glob("names-*.pickle")
+    assert rebased != names_file  # merged into a new names file, the old one removed
+    fresh = tmp_path / "fresh"
+    build_site(rt, fresh, base_url=BASE_URL)
+    assert _tree(out) == _tree(fresh)
+    names_file.parent.joinpath(rebased.name).unlink()
+    assert build_site(rt, out, base_url=BASE_URL).full  # its names file gone: a full build
+
+
 def test_a_changed_log_falls_back_to_a_full_build(demo_site: Any, tmp_path: Path) -> None:
     rt, _site, _extra = demo_site
     out = tmp_path / "site"

@@ -199,3 +199,51 @@ def test_a_sealed_draw_shows_its_commitment_until_disclosed() -> None:
     assert t.draw is None and A not in st.firms  # nothing drawn is public before the disclosure
     dirty = st.apply(2, _e("draw.disclose", {"task": "T1", "round": 1, "plaintext": plain, "parts": None}))
     assert t.sealed is None and t.draw is not None and t.draw.targets == [A] and ("firm", A) in dirty
+
+
+def test_registered_names_of_firms_without_a_page_are_set_without_reading_the_base() -> None:
+    from public_site.state import FirmNames
+
+    loads: list[str] = []
+
+    def load(base_id: str) -> dict[str, str]:
+        loads.append(base_id)
+        return {A: "旧名称", B: "乙公司"}
+
+    names = FirmNames()
+    names.rebase("b1")  # an empty base, now called b1
+    names._base = None  # as after unpickling: the base file is not loaded yet
+    names.attach(load)
+    st = SiteState(names=names)
+    st.apply(0, _e("registry.target.batch.v2", {"fields": ["uscc", "name"], "records": [[C, "丙公司"]]}))
+    assert loads == [] and names.recent == {C: "丙公司"}
+    # a firm drawn for the first time whose name is in the base: loaded once, then cached
+    st.apply(1, _e("task.create", {"task": "T1", "title": "t", "year": 2026, "organiser": "SCJG"}))
+    st.apply(2, _draw("T1", [A, B, C]))
+    assert loads == ["b1"]
+    assert [st.firm_name(u) for u in (A, B, C)] == ["旧名称", "乙公司", "丙公司"]
+    assert all(st.firms[u].registered for u in (A, B, C))
+    # a published firm's rename touches its pages; the same name again does not
+    dirty = st.apply(3, _e("registry.target.batch.v2", {"fields": ["uscc", "name"], "records": [[A, "新名称"]]}))
+    assert {("firm", A), ("task", "T1")} <= dirty
+    again = st.apply(4, _e("registry.target.batch.v2", {"fields": ["uscc", "name"], "records": [[A, "新名称"]]}))
+    assert ("firm", A) not in again
+    merged = names.rebase("b2")
+    assert merged == {A: "新名称", B: "乙公司", C: "丙公司"} and names.recent == {} and names.base_id == "b2"
+
+
+def test_firm_names_pickle_without_their_base() -> None:
+    import pickle
+
+    from public_site.state import FirmNames
+
+    names = FirmNames()
+    names[A] = "甲"
+    names.rebase("b1")
+    names[B] = "乙"
+    copy = pickle.loads(pickle.dumps(names))
+    assert copy.recent == {B: "乙"} and copy.base_id == "b1" and not copy.base_loaded
+    with pytest.raises(LookupError):
+        copy.get(A)
+    copy.attach(lambda base_id: {A: "甲"} if base_id == "b1" else {})
+    assert copy.get(A) == "甲" and copy.get(B) == "乙" and copy.get(C) is None
