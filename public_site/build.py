@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -177,11 +178,21 @@ class _Writer:
         self.report.pages_written.append(rel)
 
     def finish(self) -> None:
-        data = json.dumps(self.manifest, indent=0, sort_keys=True).encode()
+        data = _manifest_bytes(self.manifest)
         tmp = self.out / (MANIFEST + ".tmp")
         tmp.write_bytes(data)
         os.chmod(tmp, FILE_MODE)
         tmp.replace(self.out / MANIFEST)
+
+
+def _manifest_bytes(manifest: Mapping[str, str]) -> bytes:
+    """``json.dumps(manifest, indent=0, sort_keys=True)``, byte for byte, by the C string
+    encoder (an indent makes json use its pure-Python encoder: 0.5 s for 80,000 files)."""
+    if not manifest:
+        return b"{}"
+    quote = encode_basestring_ascii
+    lines = ",\n".join(f"{quote(k)}: {quote(manifest[k])}" for k in sorted(manifest))
+    return ("{\n" + lines + "\n}").encode()
 
 
 def _makedirs(path: Path, top: Path) -> None:
@@ -303,6 +314,7 @@ def _fold_and_render(
     if old == size:
         return
     dirty: set[tuple[str, Any]] = set()
+    roots: dict[int, bytes] = {}  # tree size → root: the entry pages of one tile share theirs
     # Entry pages of the tile that was partial at the old size prove inclusion in a new tree size.
     tile_start = old - old % pages.RANGE
     reproof = [i for i in reversed(st.entry_pages) if i >= tile_start][::-1]
@@ -324,7 +336,7 @@ def _fold_and_render(
             dirty |= {k for k in touched if k[0] != "entry"}
             view = pages.entry_view(i, raw, page=has_entry_page(str(entry.get("kind", ""))), entry=entry)
             if view.page:
-                _write_entry(log, conn, writer, view, entry, size)
+                _write_entry(log, conn, writer, view, entry, size, roots)
             views.append(view)
         full_ranges = len(views) - len(views) % pages.RANGE
         _write_ranges(writer, first, views[:full_ranges], size)
@@ -335,7 +347,7 @@ def _fold_and_render(
         raws = _read(log, conn, reproof)
         for i in reproof:
             _write_entry(
-                log, conn, writer, pages.entry_view(i, raws[i], page=True), json.loads(raws[i]), size
+                log, conn, writer, pages.entry_view(i, raws[i], page=True), json.loads(raws[i]), size, roots
             )
     for path, data in index.render(search_dirty).items():
         writer.write(path, data)
@@ -355,11 +367,19 @@ def _fold_and_render(
 
 
 def _write_entry(
-    log: Log, conn: Any, writer: _Writer, view: pages.EntryView, entry: Mapping[str, Any], size: int
+    log: Log,
+    conn: Any,
+    writer: _Writer,
+    view: pages.EntryView,
+    entry: Mapping[str, Any],
+    size: int,
+    roots: dict[int, bytes],
 ) -> None:
     tree_size = pages.proof_size(view.index, size)
     proof = log.inclusion_proof(conn, view.index, tree_size)
-    root = log.root(conn, tree_size)
+    root = roots.get(tree_size)
+    if root is None:
+        root = roots[tree_size] = log.root(conn, tree_size)
     body = entry.get("body")
     task = body.get("task") if isinstance(body, Mapping) and isinstance(body.get("task"), str) else None
     html = pages.render_entry(view, proof=proof, tree_size=tree_size, root=root, task=task)

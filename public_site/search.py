@@ -60,6 +60,7 @@ class SearchIndex:
     ordinals: dict[str, int] = field(default_factory=dict)
     firms: list[list[str]] = field(default_factory=list)  # ordinal → [uscc, name]
     postings: dict[str, list[int] | int] = field(default_factory=dict)  # bigram → ordinals | count
+    by_code: dict[str, list[int]] = field(default_factory=dict)  # code shard → its firms' ordinals
 
     def update(self, uscc: str, name: str) -> set[str]:
         ordinal = self.ordinals.get(uscc)
@@ -70,6 +71,7 @@ class SearchIndex:
         if ordinal is None:
             ordinal = self.ordinals[uscc] = len(self.firms)
             self.firms.append([uscc, name])
+            self.by_code.setdefault(code_shard(uscc), []).append(ordinal)
         else:
             old = bigrams(self.firms[ordinal][1])
             self.firms[ordinal][1] = name
@@ -103,11 +105,8 @@ class SearchIndex:
         name: dict[str, dict[str, object]] = {}
         wanted_code = {s for s in shards if s.startswith("search/code/")}
         wanted_name = {s for s in shards if s.startswith("search/name/")}
-        if wanted_code:
-            for uscc, firm_name in self.firms:
-                path = code_shard(uscc)
-                if path in wanted_code:
-                    code.setdefault(path, {})[uscc] = firm_name
+        for path in wanted_code:  # only the firms of these shards, not every firm
+            code[path] = dict(self.firms[o] for o in self.by_code.get(path, ()))
         if wanted_name:
             for gram, posting in self.postings.items():
                 path = name_shard(gram)

@@ -247,3 +247,19 @@ def test_firm_names_pickle_without_their_base() -> None:
         copy.get(A)
     copy.attach(lambda base_id: {A: "甲"} if base_id == "b1" else {})
     assert copy.get(A) == "甲" and copy.get(B) == "乙" and copy.get(C) is None
+
+
+def test_code_shards_render_every_firm_of_the_shard_and_no_other() -> None:
+    from public_site.search import code_shard
+
+    index = SearchIndex()
+    firms = {f"9133010{k:011d}": f"样例{k}商贸有限公司" for k in range(3000)}
+    for uscc, name in firms.items():
+        index.update(uscc, name)
+    index.update("913301050000000007", "改名商贸有限公司")
+    firms["913301050000000007"] = "改名商贸有限公司"
+    shards = sorted({code_shard(u) for u in firms})[:40]
+    out = index.render(set(shards))
+    for path in shards:
+        want = {u: n for u, n in firms.items() if code_shard(u) == path}
+        assert json.loads(out[path]) == want and want
