@@ -29,7 +29,7 @@ from typing import Any
 
 from drawsvc.tasks import replay
 
-STATE_VERSION = 2  # 2: FirmNames (registered names kept apart from the pickled state)
+STATE_VERSION = 3  # 2: FirmNames apart from the pickled state; 3: SearchIndex.by_code
 RECENT_ENTRIES = 30
 PageKey = tuple[str, Any]
 
