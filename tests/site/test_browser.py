@@ -228,3 +228,67 @@ def test_verification_fails_after_tampering_and_names_the_step(
     assert result == "fail", steps
     failed = [s["code"] for s in steps if s["status"] == "fail"]
     assert failed == [expected], steps
+
+
+# ------------------------------------------------------------------ a big draw's page
+
+
+@pytest.fixture
+def big_draw_site(demo_site: Any, tmp_path: Path, monkeypatch: Any) -> tuple[Path, str]:
+    """The demo site rebuilt with the big-draw thresholds lowered: its first task's page shows
+    3 targets, lists every code in the text file and pages the details by 4."""
+    from public_site import pages
+    from public_site.build import build_site
+    from tests.site.support import BASE_URL
+
+    rt, _site, extra = demo_site
+    monkeypatch.setattr(pages, "BIG_DRAW", 5)
+    monkeypatch.setattr(pages, "TARGETS_PER_PAGE", 4)
+    monkeypatch.setattr(pages, "TASK_PAGE_TARGETS", 3)
+    out = tmp_path / "big"
+    build_site(rt, out, base_url=BASE_URL)
+    return out, extra["task"]
+
+
+def test_a_big_draw_page_verifies_with_its_list_and_fails_when_the_list_is_changed(
+    big_draw_site: tuple[Path, str], page: Any
+) -> None:
+    site, task = big_draw_site
+    if not _verifier_present(site):
+        pytest.skip("the in-browser verifier (public_site/static/verify/) is not present")
+    with serve(site, worker_port(2)) as url:
+        result, steps = _verify(page, url + f"draws/{task}.html")
+        assert result == "pass", steps
+        assert "page.display" in [s["code"] for s in steps]
+        parent, _, unit = task.rpartition("/")
+        listed = site / "draws" / parent / f"{unit}.targets.txt"
+        codes = listed.read_text(encoding="utf-8").splitlines()
+        listed.write_text("\n".join([codes[1], codes[0], *codes[2:]]) + "\n", encoding="utf-8")
+        result, steps = _verify(page, url + f"draws/{task}.html")
+    assert result == "fail"
+    assert [s["code"] for s in steps if s["status"] == "fail"] == ["page.display"]
+
+
+def test_a_target_anchor_beyond_a_big_draw_page_goes_to_its_detail_page(
+    big_draw_site: tuple[Path, str], page: Any
+) -> None:
+    site, task = big_draw_site
+    parent, _, unit = task.rpartition("/")
+    codes = (site / "draws" / parent / f"{unit}.targets.txt").read_text(encoding="utf-8").splitlines()
+    assert len(codes) >= 6
+    with serve(site, worker_port(2)) as url:
+        page.goto(url + f"draws/{task}.html#target-{codes[0]}")  # on the page itself: stays
+        assert page.locator(f"#target-{codes[0]}").is_visible()
+        page.goto(url + f"draws/{task}.html#target-{codes[5]}")  # the 6th: detail page 2
+        page.wait_for_url(f"**/{unit}.targets-2.html#t-{codes[5]}")
+        assert page.locator(f"#t-{codes[5]}").is_visible()
+        page.goto(url + f"draws/{task}.html")
+        assert not _axe(page)
+
+
+def test_a_draw_page_opened_from_a_file_says_how_to_verify(demo_site: Any, page: Any) -> None:
+    _rt, site, extra = demo_site
+    page.goto((site / "draws" / f"{extra['task']}.html").as_uri())
+    status = page.locator("#verify-status").inner_text()
+    assert "file://" in status and "python3 -m http.server" in status
+    assert page.locator("#verify-button").is_disabled()

@@ -224,9 +224,10 @@ def test_registered_names_of_firms_without_a_page_are_set_without_reading_the_ba
     assert [st.firm_name(u) for u in (A, B, C)] == ["旧名称", "乙公司", "丙公司"]
     assert all(st.firms[u].registered for u in (A, B, C))
     # a published firm's rename touches its pages; the same name again does not
-    dirty = st.apply(3, _e("registry.target.batch.v2", {"fields": ["uscc", "name"], "records": [[A, "新名称"]]}))
+    rename = _e("registry.target.batch.v2", {"fields": ["uscc", "name"], "records": [[A, "新名称"]]})
+    dirty = st.apply(3, rename)
     assert {("firm", A), ("task", "T1")} <= dirty
-    again = st.apply(4, _e("registry.target.batch.v2", {"fields": ["uscc", "name"], "records": [[A, "新名称"]]}))
+    again = st.apply(4, rename)
     assert ("firm", A) not in again
     merged = names.rebase("b2")
     assert merged == {A: "新名称", B: "乙公司", C: "丙公司"} and names.recent == {} and names.base_id == "b2"
