@@ -33,6 +33,53 @@ export function canonicalText(value) {
   throw new TypeError("JCS: unsupported value " + typeof value);
 }
 
+/** Whether `text` is exactly canonicalText(value), compared piece by piece as the value is
+ * walked (no copy of a 10 MB result is built to compare it with its logged text). */
+export function matchesCanonical(value, text) {
+  let pos = 0;
+  const eat = (piece) => {
+    if (!text.startsWith(piece, pos)) return false;
+    pos += piece.length;
+    return true;
+  };
+  const punct = (code) => {
+    if (text.charCodeAt(pos) !== code) return false;
+    pos += 1;
+    return true;
+  };
+  const walk = (v) => {
+    if (typeof v === "string") {
+      checkWellFormed(v);
+      return eat(JSON.stringify(v));
+    }
+    if (v === null || typeof v === "boolean") return eat(v ? "true" : v === false ? "false" : "null");
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new TypeError("JCS: non-finite number");
+      return eat(JSON.stringify(v));
+    }
+    if (Array.isArray(v)) {
+      if (!punct(0x5b)) return false; // [
+      for (let i = 0; i < v.length; i++) {
+        if ((i && !punct(0x2c)) || !walk(v[i])) return false; // ,
+      }
+      return punct(0x5d); // ]
+    }
+    if (typeof v === "object") {
+      if (!punct(0x7b)) return false; // {
+      let first = true;
+      for (const [k, quoted] of sortedKeys(Object.keys(v))) {
+        const x = v[k];
+        if (x === undefined) continue;
+        if ((!first && !punct(0x2c)) || !eat(quoted) || !punct(0x3a) || !walk(x)) return false; // , :
+        first = false;
+      }
+      return punct(0x7d); // }
+    }
+    throw new TypeError("JCS: unsupported value " + typeof v);
+  };
+  return walk(value) && pos === text.length;
+}
+
 // Objects of one shape (the same keys in the same creation order) share their sorted, quoted
 // keys: a 50,000-team result has 150,000 small objects of three shapes.
 const SHAPES = new Map();

@@ -4,7 +4,7 @@
 // Pure: `read(index)` returns a decoded entry (may be async); nothing else is consulted.
 import { compareIds, concat, fromHex, sha256, toHex, utf8, VerifyError } from "./bytes.mjs";
 import * as engine from "./draw/engine.mjs";
-import { canonicalText } from "./jcs.mjs";
+import { canonicalText, matchesCanonical } from "./jcs.mjs";
 import { freezeAsync, freezeAvoidance, freezeExperts, freezeInspectors, freezeTargets } from "./draw/pool.mjs";
 import { verifyReveal } from "./draw/seed.mjs";
 import { Avoidance } from "./draw/teams.mjs";
@@ -262,7 +262,7 @@ const JCS_TEXT = Symbol("jcs text");
 
 function compare(step, what, logged, recomputed, index) {
   if (logged === null || typeof logged !== "object" || Array.isArray(logged)) throw new ReplayError(step, what, "the logged value is not an object", index);
-  if (logged[JCS_TEXT] !== undefined && logged[JCS_TEXT] === canonicalText(recomputed)) return;
+  if (logged[JCS_TEXT] !== undefined && matchesCanonical(recomputed, logged[JCS_TEXT])) return;
   const path = engine.firstDifference(logged, recomputed);
   if (path !== null) throw new ReplayError(step, `${what}${path.slice(1)}`, "the logged value differs from the recomputation", index);
 }

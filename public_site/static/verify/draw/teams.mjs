@@ -126,13 +126,16 @@ class Assigner {
     for (const level of levels) {
       const members = c.levels.get(level);
       const n = members.length;
-      const swapped = new Map();
+      let swapped = null; // the partial Fisher–Yates swaps, made only once a candidate is refused
       for (let i = 0; i < n; i++) {
         const j = i + this.stream.uniform(n - i);
-        const v = swapped.has(j) ? swapped.get(j) : j;
-        swapped.set(j, swapped.has(i) ? swapped.get(i) : i);
+        const v = swapped !== null && swapped.has(j) ? swapped.get(j) : j;
         const cand = members[v];
-        if (excluded.has(cand) || this.avoid.avoids(this.pool[cand].id, target)) continue;
+        if (excluded.has(cand) || this.avoid.avoids(this.pool[cand].id, target)) {
+          swapped ??= new Map();
+          swapped.set(j, swapped.has(i) ? swapped.get(i) : i);
+          continue;
+        }
         return cand;
       }
     }
