@@ -20,6 +20,8 @@ export class Avoidance {
     for (const t of tags) if (typeof t !== "string" || !/^[0-9a-f]{64}$/.test(t)) throw invalid("an avoidance tag is 64 lowercase hex digits", "DRAW-49", "avoidance.tags");
     this.salt = salt;
     this.tags = new Set(tags);
+    // the tags' first 32 bits: most pairs are refused by a number look-up, no hex text built
+    this.prefixes = new Set([...this.tags].map((t) => parseInt(t.slice(0, 8), 16)));
     this.extra = extra;
     // RFC 2104 with the key set up once: inner/outer SHA-256 states after K' xor ipad/opad
     this.hmac = new HmacSha256(salt);
@@ -36,13 +38,17 @@ export class Avoidance {
   }
 
   tag(person, target) {
+    return toHex(this.tagBytes(person, target));
+  }
+
+  tagBytes(person, target) {
     // the inner state with `{"person":<p>` absorbed is kept per person, the encoded tail
     // `,"target":<t>}` per target (JCS of {"person", "target"}: keys in this order)
     let head = this.heads.get(person);
     if (!head) this.heads.set(person, (head = this.hmac.innerWith(utf8(`{"person":${JSON.stringify(person)}`))));
     let tail = this.tails.get(target);
     if (!tail) this.tails.set(target, (tail = utf8(`,"target":${JSON.stringify(target)}}`)));
-    return toHex(this.hmac.macFrom(head, tail));
+    return this.hmac.macFrom(head, tail);
   }
 
   withPair(person, target) {
@@ -53,7 +59,10 @@ export class Avoidance {
 
   avoids(person, target) {
     if (this.extra.size && this.extra.has(JSON.stringify([person, target]))) return true;
-    return this.tags.size > 0 && this.tags.has(this.tag(person, target));
+    if (this.tags.size === 0) return false;
+    const b = this.tagBytes(person, target);
+    if (!this.prefixes.has(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0)) return false;
+    return this.tags.has(toHex(b));
   }
 }
 
