@@ -180,7 +180,7 @@ def step_setup(data: Path, *, targets: int, big_draws: int, entries: int) -> dic
     tasks_s = time.perf_counter() - t0
     service_entries = _size(rt)
     if service_entries > entries:
-        raise SystemExit(f"the services alone logged {service_entries} entries, more than --entries {entries}")
+        raise SystemExit(f"the services logged {service_entries} entries, more than --entries {entries}")
     t0 = time.perf_counter()
     _append_filler(rt, entries)
     filler_s = time.perf_counter() - t0
@@ -274,8 +274,8 @@ def _check(run: dict[str, Any], what: str, size: int) -> None:
     """The honest log must pass: a finding is a bug in the generator or in the audit."""
     if run["findings"] or run["exit"] != 0 or run["size"] != size:
         sys.stderr.write(json.dumps(run, ensure_ascii=False) + "\n")
-        raise SystemExit(f"{what} audit: exit {run['exit']}, {run['findings']} finding(s), size {run['size']} "
-                         f"(expected 0 findings at size {size})")
+        raise SystemExit(f"{what} audit: exit {run['exit']}, {run['findings']} finding(s), "
+                         f"size {run['size']} (expected 0 findings at size {size})")
 
 
 def main() -> None:
@@ -306,7 +306,8 @@ def main() -> None:
         args.dir = Path(tmp.name)
     data: Path = args.dir.resolve()
     data.mkdir(parents=True, exist_ok=True)
-    sizes = ["--entries", str(args.entries), "--targets", str(args.targets), "--big-draws", str(args.big_draws)]
+    sizes = ["--entries", str(args.entries), "--targets", str(args.targets),
+             "--big-draws", str(args.big_draws)]
     cached = False
     if (data / "setup.json").exists():
         setup = json.loads((data / "setup.json").read_text())
@@ -325,7 +326,8 @@ def main() -> None:
 
     full = timed_audit(run / "log", state, report)
     _check(full, "full", args.entries)
-    appended = _fresh("append", "--dir", str(data), "--log-dir", str(run / "log"), "--new", str(args.new), *sizes)
+    appended = _fresh("append", "--dir", str(data), "--log-dir", str(run / "log"), "--new", str(args.new),
+                      *sizes)
     incr = timed_audit(run / "log", state, report)
     _check(incr, "incremental", args.entries + args.new)
     if (incr["incremental"] or {}).get("start") != args.entries:
