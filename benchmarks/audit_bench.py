@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ INSPECTION_EVERY = 100
 APPEND_BATCH = 10_000
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 GOALS = {"full_s": 300, "full_peak_rss_mib": 1024, "incremental_s": 10}
+APPEND_DAY = date(2026, 6, 1)  # the new entries' day (after the set-up's DEMO_DAY)
 QUICK = {"entries": 3_000, "new": 300, "targets": 600, "big_draws": 1}
 
 
@@ -152,11 +154,14 @@ def _expert_draw(rt: Any, title: str, group_index: int) -> None:
 
 
 def step_setup(data: Path, *, targets: int, big_draws: int, entries: int) -> dict[str, Any]:
-    from drawsvc.demo import YEAR, _commit_and_draw, bureau, load_registries, run_tasks
+    from drawsvc.demo import DEMO_DAY, YEAR, DemoClock, _commit_and_draw, bureau, load_registries, run_tasks
     from drawsvc.tasks import service as tasks
 
     (data / "samples").mkdir(parents=True, exist_ok=True)
     rt = _runtime(data / "db")
+    # the demo's days, so that every working-day deadline falls in a year the bundled calendar
+    # covers whatever the real date (expert answer deadlines, the yearly cap's year)
+    rt.journal.clock = DemoClock(DEMO_DAY)
     t0 = time.perf_counter()
     load_registries(rt, data / "samples", targets=targets, step=lambda _m: None)
     shutil.rmtree(data / "samples")  # the import files are not needed any more (≈ 200 MB at 1M)
@@ -206,7 +211,10 @@ def step_append(data: Path, *, entries: int, new: int, log_dir: Path) -> dict[st
     """``new`` entries after the base log (one expert draw through the services, then filler),
     exported into ``log_dir``. The database keeps them, so a rerun over a cached ``--dir`` only
     exports (the base directory stays at ``entries``)."""
+    from drawsvc.demo import DemoClock
+
     rt = _runtime(data / "db")
+    rt.journal.clock = DemoClock(APPEND_DAY)
     size = _size(rt)
     if size == entries:
         _expert_draw(rt, "新增：产品质量复检评审专家抽取", 1)
