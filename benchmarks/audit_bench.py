@@ -246,8 +246,9 @@ def _loadavg() -> list[float]:
 
 def timed_audit(log_dir: Path, state: Path, report: Path) -> dict[str, Any]:
     """``drawsvc audit`` in a fresh process; wall, CPU and peak RSS of that process alone."""
-    exe = Path(sys.executable).parent / "drawsvc"
-    cmd = [str(exe), "audit", str(log_dir), "--json", str(report), "--state", str(state)]
+    exe = Path(sys.executable).parent / "drawsvc"  # the auditor's command, as installed
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "drawsvc.cli.app"]
+    cmd = [*command, "audit", str(log_dir), "--json", str(report), "--state", str(state)]
     load = _loadavg()
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
