@@ -18,9 +18,15 @@ ACCEPTED = [
     b'{"body":{}} \n',  # trailing whitespace
     b'\xef\xbb\xbf{"body":{}}',  # a BOM: the json.loads path
     b' {"body":{}}',
+    b'{"body":{"a":NaN,"b":1e400}}',  # what json.loads accepts, so does decode
+    b'{"body":{"a":1},"body":{"b":2}}',  # duplicate keys: the last wins, as in json.loads
     '{"body":{}}'.encode("utf-16-le"),
 ]
 REFUSED = [
+    b'{"body":{}} x',
+    b'{"body":{}}{"body":{}}',
+    b'{"body":{},}',
+    b'{"body":{"a":NaN}}x',
     b'{"body":{}}x',
     b'{"body":{}',
     b'{"body":[]}',
