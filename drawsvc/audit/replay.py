@@ -14,9 +14,11 @@ Pure apart from the ``Fetch`` callable; findings are collected, never raised.
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,11 @@ INDEXED = frozenset(
 )
 FOLLOWUPS = frozenset({"draw.expert.topup", "draw.replace", "draw.designate", "draw.disclose"})
 DRAWS = ("draw.result", "draw.sealed")
+# the kinds ``observe`` reads (the rest: registry updates, inspection records, pool chunks — read
+# again by AUD-4 through the bundles — are decoded and hashed, nothing more)
+RULE_PREFIXES = ("result.", "registry.expert")
+RULE_KINDS = INDEXED | {"calendar.arrangement", "registry.check_item.upsert"}
+MAX_KINDS = 256  # kinds remembered as read by no rule
 MAX_FINDINGS = 10_000  # kept in detail per run; beyond, counted per rule (bounded memory)
 HISTORY = 16  # rotation history per expert pool and group (DRAW-61 needs 2; spares for sealed, redraws)
 
@@ -134,6 +141,7 @@ class Auditor:
         self.items: dict[str, list[Any]] = {}  # "department|code" → [min_ratio_bp, cap_per_target_per_year]
         self.experts: dict[str, list[Any]] = {}  # code → [status, term_start, term_end, exited_on]
         self.findings: list[Finding] = []
+        self._no_rule: set[str] = set()  # kinds read by no rule (_no_rule_for)
         self.omitted: dict[str, int] = {}  # rule → findings beyond MAX_FINDINGS (all runs)
 
     # -- state --------------------------------------------------------------------------
@@ -193,6 +201,10 @@ class Auditor:
             self._find("AUD-3", index, f"the entry does not decode: {exc}")
             self.size = index + 1
             return
+        kind = entry.get("kind")
+        if type(kind) is str and (kind in self._no_rule or self._no_rule_for(kind)):
+            self.size = index + 1  # decoded (AUD-3) and hashed (AUD-2): nothing else to check
+            return
         try:
             self.observe(index, entry, read)
         except (KeyError, TypeError, ValueError, AttributeError, LedgerError) as exc:
@@ -200,6 +212,16 @@ class Auditor:
                 "AUD-3", index, f"the {entry.get('kind')!r} entry is malformed ({type(exc).__name__}: {exc})"
             )
         self.size = index + 1
+
+    def _no_rule_for(self, kind: str) -> bool:
+        """True when ``observe`` does nothing with entries of ``kind``; remembered (for at most
+        ``MAX_KINDS`` kinds: the log chooses them) so the 99 % of a year's log that no rule reads
+        beyond decoding skip the dispatch."""
+        if kind in RULE_KINDS or kind.startswith(RULE_PREFIXES):
+            return False
+        if len(self._no_rule) < MAX_KINDS:
+            self._no_rule.add(kind)
+        return True
 
     def observe(
         self, i: int, entry: Mapping[str, Any], read: Callable[[int, int], list[dict[str, Any]]]
@@ -482,7 +504,8 @@ class Auditor:
             self.draws[str(d)] = [task, round_, False]
             later = index.task_entries(task, d + 1, size)
             try:
-                v = verify_draw(read, d, size=size, later=later, index=index, parents_verified=parents)
+                with _gc_paused():
+                    v = verify_draw(read, d, size=size, later=later, index=index, parents_verified=parents)
             except (LedgerError, KeyError, TypeError, ValueError, IndexError) as exc:
                 at = getattr(exc, "index", None)
                 self._find(
@@ -555,6 +578,21 @@ class Auditor:
             "open_deadlines": self.deadlines.open_deadlines(),
             "undisclosed": sorted(h["draw"] for hist in self.rotation.values() for h in hist if h["sealed"]),
         }
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one draw is recomputed: a million-record pool,
+    its pages and the result's teams are millions of small objects, all alive, holding no
+    cycles; with the collector on, each young collection rescans the growing heap (≈ a quarter
+    of a 1M-entry audit's CPU, docs/performance.md "Audit"). It runs again between draws."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Index:

@@ -13,13 +13,13 @@ from typing import Any
 
 from drawsvc.audit.replay import Auditor, BundleReader, Finding
 from drawsvc.audit.report import report
-from drawsvc.audit.tree import CompactRange, Fetch, check_root, checkpoint_of, entries, hash_entry
+from drawsvc.audit.tree import WIDTH, CompactRange, Fetch, bundles, check_root, checkpoint_of, hash_bundle
 from ledger.errors import LedgerError
 from ledger.note import parse_verifier_key
 
 STATE_VERSION = 1
-# Progress: called with (phase, total) once per phase ("entries", "draws"); returns the callable
-# advancing that phase by one.
+# Progress: called with (phase, total) once per phase ("bundles" of entries read, "draws"
+# recomputed); returns the callable advancing that phase by one.
 Progress = Callable[[str, int], Callable[[], None]]
 
 
@@ -93,10 +93,13 @@ def run_audit(
         else:
             read = BundleReader(fetch, cp.size)
             try:
-                advance = progress("entries", cp.size - start)
-                for i, raw in entries(fetch, cp.size, start):
-                    hash_entry(rng, raw)
-                    auditor.observe_raw(i, raw, read)
+                # progress per bundle: a bar advanced per entry cost ≈ 5 µs each (5 s per 1M)
+                advance = progress("bundles", (cp.size + WIDTH - 1) // WIDTH - start // WIDTH)
+                observe = auditor.observe_raw
+                for first, raws in bundles(fetch, cp.size, start):
+                    hash_bundle(rng, raws)
+                    for i, raw in enumerate(raws, first):
+                        observe(i, raw, read)
                     advance()
                 check_root(cp, rng)
                 tree_ok = True

@@ -7,12 +7,13 @@ compact range of at most 64 hashes), so memory does not grow with the log. Pure 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 
 from ledger import tiles
 from ledger.checkpoint import Checkpoint, verify_checkpoint
 from ledger.errors import MalformedError, VerificationError
-from ledger.hashing import leaf_hash, node_hash
+from ledger.hashing import LEAF_PREFIX, leaf_hash, node_hash, root_from_leaf_hashes
 from ledger.note import Verifier
 
 Fetch = Callable[[str], bytes]  # relative path → bytes (raises FileNotFoundError when absent)
@@ -48,12 +49,20 @@ def read_bundle(fetch: Fetch, n: int, size: int) -> list[bytes]:
     return bundle
 
 
+def bundles(fetch: Fetch, size: int, start: int = 0) -> Iterator[tuple[int, list[bytes]]]:
+    """(index of the first, raw entries) per bundle, for ``start ≤ index < size`` (``read_bundle``;
+    the first bundle is cut at ``start``)."""
+    for n in range(start // WIDTH, (size + WIDTH - 1) // WIDTH):
+        bundle = read_bundle(fetch, n, size)
+        first = max(start, n * WIDTH)
+        yield first, bundle[first - n * WIDTH :]
+
+
 def entries(fetch: Fetch, size: int, start: int = 0) -> Iterator[tuple[int, bytes]]:
     """(index, raw entry) for ``start ≤ index < size`` from the bundles (``read_bundle``)."""
-    for n in range(start // WIDTH, (size + WIDTH - 1) // WIDTH):
-        for i, raw in enumerate(read_bundle(fetch, n, size)):
-            if n * WIDTH + i >= start:
-                yield n * WIDTH + i, raw
+    for first, raws in bundles(fetch, size, start):
+        for i, raw in enumerate(raws):
+            yield first + i, raw
 
 
 class CompactRange:
@@ -73,10 +82,22 @@ class CompactRange:
         self.stack.append(h)
         self.size += 1
 
+    def append_subtree(self, h: bytes, height: int) -> None:
+        """Append the root ``h`` of a perfect subtree of ``2**height`` leaves; the size must be a
+        multiple of ``2**height`` (then the subtree is one node of the RFC 9162 tree, and merging
+        from level ``height`` up gives what ``2**height`` single appends give)."""
+        width = 1 << height
+        if self.size % width:
+            raise ValueError(f"a subtree of {width} leaves cannot start at {self.size}")
+        n = self.size >> height
+        while n & 1:
+            h = node_hash(self.stack.pop(), h)
+            n >>= 1
+        self.stack.append(h)
+        self.size += width
+
     def root(self) -> bytes:
         if not self.stack:
-            import hashlib
-
             return hashlib.sha256(b"").digest()
         h = self.stack[-1]
         for left in reversed(self.stack[:-1]):
@@ -94,3 +115,25 @@ def check_root(cp: Checkpoint, rng: CompactRange) -> None:
 
 def hash_entry(rng: CompactRange, raw: bytes) -> None:
     rng.append(leaf_hash(raw))
+
+
+_LEAF_BASE = hashlib.sha256(LEAF_PREFIX)
+BUNDLE_HEIGHT = WIDTH.bit_length() - 1  # a full, aligned bundle is a perfect subtree of 2**8 leaves
+
+
+def hash_bundle(rng: CompactRange, raws: list[bytes]) -> None:
+    """``hash_entry`` for each of ``raws``, in order. A full bundle starting on a multiple of
+    ``WIDTH`` is one perfect subtree (RFC 9162 §2.1.1 splits at powers of two), folded by
+    ``root_from_leaf_hashes`` and appended as one node; the leaf hashes come from a copied
+    hash state (``0x00`` already fed) rather than a concatenation per entry."""
+    copy = _LEAF_BASE.copy
+    hashes = []
+    for raw in raws:
+        h = copy()
+        h.update(raw)
+        hashes.append(h.digest())
+    if len(hashes) == WIDTH and rng.size % WIDTH == 0:
+        rng.append_subtree(root_from_leaf_hashes(hashes), BUNDLE_HEIGHT)
+        return
+    for h in hashes:
+        rng.append(h)

@@ -78,3 +78,30 @@ def cosign_command(
         assert api_key is not None
         answer = submit(submit_url, api_key, result.cosigned_note)
         err_console.print(f"submitted: {answer.get('accepted', answer)}", highlight=False)
+
+
+@app.command("serve")
+def serve_command(
+    state: Path = StateOption,
+    log_key: list[str] = typer.Option(
+        ..., "--log-key", help="Verifier key of a log to witness (named by its origin); repeatable."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(7380, "--port"),
+) -> None:
+    """Serve C2SP tlog-witness POST /add-checkpoint: cosign what a log proves consistent."""
+    import uvicorn
+
+    from drawsvc.witness.server import create_witness_app
+    from drawsvc.witness.service import trusted_logs
+    from ledger.errors import MalformedError
+
+    try:
+        trusted = trusted_logs(log_key)
+    except MalformedError as exc:
+        err_console.print(f"[bold red]error[/] --log-key: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    app_ = create_witness_app(state, trusted)
+    err_console.print(f"witness serving http://{host}:{port}/add-checkpoint for "
+                      f"{', '.join(sorted(trusted))}", highlight=False)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")

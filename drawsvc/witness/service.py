@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +27,13 @@ from pathlib import Path
 from drawsvc.monitor.service import EXIT_KEY, Alarm, pin_key, prove, published_key, verify_new
 from drawsvc.monitor.source import LogSource, read_required
 from drawsvc.monitor.state import PinnedState, load_state, save_state
+from drawsvc.witness import protocol
 from drawsvc.witness.keys import WitnessSigner, load_witness
+from drawsvc.witness.protocol import Refused
 from ledger import tiles
 from ledger.checkpoint import Checkpoint, verify_checkpoint
 from ledger.hashing import EMPTY_ROOT
-from ledger.note import SIG_PREFIX, _split_note, parse_verifier_key
+from ledger.note import SIG_PREFIX, Verifier, _split_note, parse_verifier_key
 
 LOGS_DIR = "logs"
 EVIDENCE_DIR = "evidence"
@@ -84,16 +86,17 @@ def cosigned_note(note: bytes, witness: WitnessSigner, line: str) -> bytes:
     return (text + "\n" + "".join(ln + "\n" for ln in keep) + line).encode("utf-8")
 
 
-def _keep_evidence(state: Path, alarm: Alarm, pinned: PinnedState, note: bytes, source: LogSource) -> Path:
+def _keep_evidence(state: Path, kind: str, message: str, pinned: PinnedState, note: bytes,
+                   source: str) -> Path:
     folder = state / EVIDENCE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     now = int(time.time())
-    path = folder / f"{now}-{alarm.kind}-{hashlib.sha256(note).hexdigest()[:12]}.json"
+    path = folder / f"{now}-{kind}-{hashlib.sha256(note).hexdigest()[:12]}.json"
     path.write_text(json.dumps({
-        "kind": alarm.kind,
-        "message": alarm.message,
+        "kind": kind,
+        "message": message,
         "at": now,
-        "source": source.description,
+        "source": source,
         "log_key": pinned.verifier_key,
         "cosigned_checkpoint": pinned.checkpoint.decode("utf-8"),
         "refused_checkpoint": note.decode("utf-8", "replace"),
@@ -130,7 +133,7 @@ def _cosign(
         prove(source, old, new)
     except Alarm as alarm:
         if pinned is not None and alarm.kind == "inconsistent":
-            evidence = _keep_evidence(state, alarm, pinned, note, source)
+            evidence = _keep_evidence(state, alarm.kind, alarm.message, pinned, note, source.description)
             alarm.message += f" (SPLIT VIEW: refused, evidence in {evidence})"
         raise
     timestamp = int(time.time()) if now is None else now
@@ -144,6 +147,53 @@ def _cosign(
          "cosigned_at": timestamp, "witness": witness.vkey},
     ))
     return CosignResult(pinned is None, tofu, old.size, new, line, full, timestamp)
+
+
+def trusted_logs(log_keys: Iterable[str]) -> dict[str, list[Verifier]]:
+    """Log verifier keys by origin: a log's key is named by its origin (C2SP tlog-checkpoint
+    §Signatures: "the key name SHOULD be the origin"), as this service's own log key is."""
+    out: dict[str, list[Verifier]] = {}
+    for vkey in log_keys:
+        verifier = parse_verifier_key(vkey.strip())
+        out.setdefault(verifier.name, []).append(verifier)
+    return out
+
+
+def add_checkpoint(
+    state: Path, body: bytes, trusted: Mapping[str, Sequence[Verifier]], *,
+    witness: WitnessSigner | None = None, now: int | None = None,
+) -> str:
+    """Serve one tlog-witness ``add-checkpoint`` request (docs/specs/witness.md W-14…W-17):
+    check, cosign, persist, then return the cosignature line. Raises :class:`Refused`.
+
+    The old-size check and the state update happen under the witness directory's lock
+    (tlog-witness: "must be performed atomically"), so the push and the pull witness
+    (:func:`run_cosign`) can share one directory and one record per log."""
+    request = protocol.parse_add_checkpoint(body)
+    signer = witness or load_witness(state)
+    with _locked(state):
+        origin = request.note.split(b"\n", 1)[0].decode("utf-8", "replace")
+        path = state_path(state, origin)
+        pinned = load_state(path) if origin in trusted else None
+        cosigned = None
+        if pinned is not None:  # verified when stored; read back with the key it was stored with
+            pinned_key = parse_verifier_key(pinned.verifier_key)
+            cosigned = verify_checkpoint(pinned.checkpoint, pinned_key, origin=origin)
+        try:
+            accepted = protocol.check_add_checkpoint(request, trusted, cosigned)
+        except Refused as refused:
+            if refused.evidence and pinned is not None:
+                _keep_evidence(state, refused.kind, refused.message, pinned, request.note, "add-checkpoint")
+            raise
+        new = accepted.checkpoint
+        timestamp = int(time.time()) if now is None else now
+        line = signer.cosign(_split_note(request.note)[0], timestamp)
+        save_state(path, PinnedState(
+            accepted.verifier.verifier_key(), origin, cosigned_note(request.note, signer, line),
+            {"size": new.size, "root": new.root.hex(), "source": "add-checkpoint",
+             "cosigned_at": timestamp, "witness": signer.vkey},
+        ))
+        return line
 
 
 def submit(url: str, api_key: str, cosigned: bytes, *, timeout: float = 30.0) -> dict[str, object]:

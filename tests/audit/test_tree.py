@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from drawsvc.audit.tree import CompactRange, TreeMismatch, check_root, checkpoint_of, entries, hash_entry
+from drawsvc.audit.tree import (
+    CompactRange,
+    TreeMismatch,
+    bundles,
+    check_root,
+    checkpoint_of,
+    entries,
+    hash_bundle,
+    hash_entry,
+)
 from ledger import tiles
 from ledger.checkpoint import sign_checkpoint
 from ledger.errors import SignatureError
@@ -74,3 +83,44 @@ def test_compact_range_matches_rfc9162_for_every_small_size() -> None:
         for h in hashes:
             rng.append(h)
         assert rng.root() == root_from_leaf_hashes(hashes)
+
+
+BIG = [f'{{"n":{i}}}'.encode() for i in range(1300)]
+
+
+@pytest.mark.parametrize("start", [0, 1, 255, 256, 300, 512, 1023])
+def test_bundle_hashing_matches_rfc9162_from_any_start(tmp_path: Path, start: int) -> None:
+    """hash_bundle folds full aligned bundles as one subtree: from a compact range saved at any
+    size (an incremental run), the bundles rebuild the same root as one leaf at a time."""
+    publish(tmp_path, BIG)
+
+    def fetch(rel: str) -> bytes:
+        return (tmp_path / rel).read_bytes()
+
+    rng = CompactRange()
+    for h in [leaf_hash(r) for r in BIG[:start]]:
+        rng.append(h)
+    seen = []
+    for first, raws in bundles(fetch, len(BIG), start):
+        assert first == start + len(seen)
+        seen.extend(raws)
+        hash_bundle(rng, raws)
+    assert seen == BIG[start:]
+    assert rng.size == len(BIG)
+    assert rng.root() == root_from_leaf_hashes([leaf_hash(r) for r in BIG])
+
+
+def test_bundle_hashing_catches_a_changed_entry_in_a_full_bundle() -> None:
+    rng, honest = CompactRange(), CompactRange()
+    changed = [*BIG[:256]]
+    changed[17] = b'{"n":"x"}'
+    hash_bundle(rng, changed)
+    hash_bundle(honest, BIG[:256])
+    assert rng.root() != honest.root() == root_from_leaf_hashes([leaf_hash(r) for r in BIG[:256]])
+
+
+def test_subtree_append_refuses_an_unaligned_size() -> None:
+    rng = CompactRange()
+    rng.append(leaf_hash(b"x"))
+    with pytest.raises(ValueError):
+        rng.append_subtree(leaf_hash(b"y"), 8)
