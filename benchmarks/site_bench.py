@@ -177,13 +177,14 @@ def step_browser(data: Path, task: str) -> dict:
         started = time.perf_counter()
         page.goto(url + f"draws/{task}.html", wait_until="domcontentloaded")
         out["first_page_wall_ms"] = round((time.perf_counter() - started) * 1000)
+        page.wait_for_load_state("load")
+        # after load, so that the first-contentful-paint entry exists when the paint came late
         timing = page.evaluate(
             "() => { const n = performance.getEntriesByType('navigation')[0];"
             " const p = performance.getEntriesByName('first-contentful-paint')[0];"
             " return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, fcp: p ? p.startTime : null,"
             " bytes: n.transferSize}; }"
         )
-        page.wait_for_load_state("load")
         out["first_page_dcl_ms"] = round(timing["dcl"])
         out["first_page_fcp_ms"] = round(timing["fcp"]) if timing["fcp"] is not None else None
         out["draw_page_bytes"] = (data / "site" / "draws" / f"{task}.html").stat().st_size
