@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ledger import checkpoint as checkpoints
 from ledger import store, tree
-from ledger.entries import canonicalize
+from ledger.entries import canonicalize_many
 from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
 from ledger.hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
 from ledger.tiles import MAX_BUNDLE_ENTRY_SIZE
@@ -82,8 +82,7 @@ class Log:
 
     def append(self, conn: sa.Connection, entries: Sequence[Mapping[str, Any]]) -> AppendResult:
         """Canonicalize and check all ``entries``, then append them as one batch."""
-        encoded = [canonicalize(e) for e in entries]
-        return self.append_encoded(conn, encoded)
+        return self.append_encoded(conn, canonicalize_many(entries))
 
     def append_encoded(self, conn: sa.Connection, entries: Sequence[bytes]) -> AppendResult:
         """Append already-encoded entry bytes as one atomic batch.
