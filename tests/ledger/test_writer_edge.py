@@ -131,3 +131,25 @@ def test_sqlite_synchronous_refuses_unknown_modes(tmp_path: Path, monkeypatch) -
     monkeypatch.setenv(SYNCHRONOUS_ENV, "OFF")
     with pytest.raises(ValueError, match="LEDGER_SQLITE_SYNCHRONOUS"):
         create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_a_write_lock_not_granted_is_sqlalchemys_operational_error(tmp_path: Path) -> None:
+    """BEGIN IMMEDIATE runs on the driver's connection; its failure is still SQLAlchemy's error."""
+    import sqlalchemy as sa
+
+    holder = support.sqlite_engine(tmp_path / "log.db")
+    waiter = support.sqlite_engine(tmp_path / "log.db")
+
+    @sa.event.listens_for(waiter, "connect")
+    def short_timeout(dbapi_conn, _record) -> None:  # after ledger.database's own (30 s)
+        dbapi_conn.execute("PRAGMA busy_timeout=50")
+
+    log = support.make_log()
+    with holder.begin() as conn:
+        log.append_encoded(conn, [b"first"])
+        with pytest.raises(sa.exc.OperationalError, match="locked"), waiter.begin():
+            pass
+    with waiter.begin() as conn:  # the lock is free again: the same engine begins
+        assert support.make_log().append_encoded(conn, [b"second"]).first_index == 1
+    holder.dispose()
+    waiter.dispose()
