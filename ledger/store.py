@@ -19,6 +19,7 @@ requires the size read under the lock, so a forked append would roll back.
 
 from __future__ import annotations
 
+import functools
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
@@ -257,7 +258,12 @@ def node_reader(conn: sa.Connection, size: int) -> tree.HashReader:
 
 
 def _placeholders(conn: sa.Connection, n: int) -> str:
-    style = conn.dialect.paramstyle
+    return _marks(conn.dialect.paramstyle, n)
+
+
+@functools.cache
+def _marks(style: str, n: int) -> str:
+    """``n`` DB-API parameter markers of ``style``, built once (every append asks for them)."""
     if style == "qmark":
         return ", ".join("?" * n)
     if style in ("format", "pyformat"):
