@@ -49,7 +49,8 @@ class _Edge:
     lock, are still these: any other writer's append changes the size, a rolled-back append
     leaves the stored size below this one, and equal roots mean equal trees (SHA-256 collision
     resistance), hence equal edge tiles and bundle, whichever database it is. ``entries`` are
-    the entries of the partial entry bundle; ``compact`` is the compact range: the hashes of
+    the entries of the partial entry bundle (None: not read, as they are needed only by the
+    append that fills the bundle, which reads them then); ``compact`` is the compact range: the hashes of
     the maximal perfect subtrees of ``[0, size)``, left to right, with their heights (None:
     not computed yet).
     """
@@ -57,7 +58,7 @@ class _Edge:
     size: int
     root: bytes
     tiles: dict[int, bytes]
-    entries: tuple[bytes, ...]
+    entries: tuple[bytes, ...] | None
     compact: list[tuple[int, bytes]] | None
 
 
@@ -125,7 +126,6 @@ class Log:
                 return self._write(conn, cached.size, entries, leaf_hashes, built, edge, edge_entries)
         state = store.read_state(conn)
         edge = store.read_edge(conn, state.size)
-        edge_entries = store.read_edge_entries(conn, state.size)
         built = self._integrate(state.size, edge, None, leaf_hashes)
         integration, note, _ = built
         store.write_state(
@@ -136,7 +136,7 @@ class Log:
             checkpoint=note,
             state_exists=state.checkpoint is not None,
         )
-        return self._write(conn, state.size, entries, leaf_hashes, built, edge, edge_entries)
+        return self._write(conn, state.size, entries, leaf_hashes, built, edge, None)
 
     def _integrate(
         self,
@@ -167,7 +167,7 @@ class Log:
         leaf_hashes: list[bytes],
         built: tuple[tree.Integration, bytes, list[tuple[int, bytes]] | None],
         edge: dict[int, bytes],
-        edge_entries: Sequence[bytes],
+        edge_entries: Sequence[bytes] | None,
     ) -> AppendResult:
         """Write entries, index and tiles (the state row is written already); cache the new edge."""
         integration, note, compact = built

@@ -147,7 +147,8 @@ _STATE_SQL = f"SELECT size, root, checkpoint FROM ledger_state WHERE id = {STATE
 
 
 def read_state(conn: sa.Connection) -> State:
-    row = conn.exec_driver_sql(_STATE_SQL).first()
+    rows = _fetch(conn, _STATE_SQL, ())
+    row = rows[0] if rows else None
     if row is None:
         return State(0, EMPTY_ROOT, None)
     size, root, note = row
@@ -168,7 +169,7 @@ def read_tiles_with_interior(
     where = " OR ".join([f"(level = {ph[0]} AND idx = {ph[1]})"] * len(keys))
     params = tuple(v for key in keys for v in key)
     sql = f"SELECT level, idx, hashes, interior FROM ledger_tiles WHERE {where}"
-    rows = conn.exec_driver_sql(sql, params)
+    rows = _fetch(conn, sql, params)
     return {
         (int(lvl), int(idx)): (bytes(h), None if interior is None else bytes(interior))
         for lvl, idx, h, interior in rows
@@ -295,6 +296,21 @@ def _driver(conn: sa.Connection, sql: str, params: object, *, many: bool = False
         cursor.close()
 
 
+def _fetch(conn: sa.Connection, sql: str, params: tuple) -> list[tuple]:
+    """All rows of one query on the DB-API cursor (as :func:`_driver`): the state and tile reads
+    of every append and proof."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(
+            sql, params, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from exc
+    finally:
+        cursor.close()
+
+
 def swap_state(
     conn: sa.Connection, *, old_size: int, old_root: bytes, size: int, root: bytes, checkpoint: bytes
 ) -> bool:
@@ -348,23 +364,28 @@ def write_append(
     leaf_hashes: Sequence[bytes],
     integration: tree.Integration,
     old_edge: dict[int, bytes],
-    old_edge_entries: Sequence[bytes],
-) -> tuple[bytes, ...]:
+    old_edge_entries: Sequence[bytes] | None,
+) -> tuple[bytes, ...] | None:
     """Write one append batch's entries, leaf index and new/grown tiles (not the state row:
     :func:`write_state` or :func:`swap_state`, in the same transaction).
 
     ``entries`` must already be checked (bytes of at most 65,535 bytes: ``Log``);
-    ``old_edge_entries`` are the entries of the partial entry bundle before the append
-    (:func:`read_edge_entries`). Returns those of the new partial bundle (empty when the new
-    size is a multiple of 256). A single-entry append is two statements: one edge-entry row,
-    one grown level-0 tile (more only when tiles or the bundle fill up).
+    ``old_edge_entries`` are the entries of the partial entry bundle before the append, or
+    None: then they are read (:func:`read_edge_entries`) only if this append fills the bundle,
+    the only case that needs them. Returns the entries of the new partial bundle (empty when
+    the new size is a multiple of 256; None if the old ones were not known and not read). A
+    single-entry append is two statements: one edge-entry row, one grown level-0 tile (more
+    only when tiles or the bundle fill up).
     """
     old_size = first_index
     ph2, ph4 = _placeholders(conn, 2), _placeholders(conn, 4)
     p = ph4.split(", ")
     width = tree.TILE_WIDTH
     room = width - (old_size & (width - 1))
+    edge_entries: tuple[bytes, ...] | None
     if len(entries) >= room:  # the partial bundle fills: every full bundle is written whole
+        if old_edge_entries is None:
+            old_edge_entries = read_edge_entries(conn, old_size)
         written = _extend_bundles(old_size, _encode_bundle(old_edge_entries), entries)
         full = [(idx, data) for idx, data in written if (idx + 1) << tree.TILE_HEIGHT <= integration.size]
         _driver(conn, f"INSERT INTO ledger_bundles (idx, data) VALUES ({ph2})", full, many=True)
@@ -374,7 +395,7 @@ def write_append(
         edge_entries = tuple(entries[edge_first - old_size :])
     else:
         edge_first = old_size
-        edge_entries = (*old_edge_entries, *entries)
+        edge_entries = None if old_edge_entries is None else (*old_edge_entries, *entries)
     new_edge = list(zip(range(edge_first, integration.size), entries[edge_first - old_size :], strict=True))
     if new_edge:
         _driver(conn, f"INSERT INTO ledger_edge_entries (idx, data) VALUES ({ph2})", new_edge, many=True)
