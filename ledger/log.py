@@ -16,6 +16,8 @@ root) are still what it wrote (``_Edge``): then step 4's first statement, the st
 ``WHERE size = … AND root = …``, is also the check, and a single-entry append is three
 statements (state, entry row, level-0 tile). Otherwise (another writer appended, a rollback,
 a fresh ``Log``) nothing was written, and steps 3–4 run again from the stored state and edge.
+After such a miss the ``Log`` reads the state first (one cheap query, no wasted signature)
+until it finds its kept edge intact again.
 
 The caller commits: all of it becomes visible at once or, on any exception, none of it.
 Reads take a connection too and see the snapshot of its transaction.
@@ -84,6 +86,9 @@ class Log:
         # An entry must also fit a tlog-tiles entry bundle's big-endian uint16 length prefix.
         self.max_entry_size = min(max_entry_size, MAX_BUNDLE_ENTRY_SIZE)
         self._edge: _Edge | None = None
+        # True after the kept edge was found stale (another writer): appends read the state
+        # first, and go back to checking by the state update once the kept edge is intact.
+        self._contended = False
 
     # --- writing -----------------------------------------------------------------------
 
@@ -108,10 +113,10 @@ class Log:
 
         store.lock_for_append(conn)
         cached, self._edge = self._edge, None  # set again only once this append is written
-        if cached is not None:
+        if cached is not None and not self._contended:
             # The cached edge is checked by the statement that writes the new state
             # (``store.swap_state``): if the stored (size, root) are no longer the cache's it
-            # changes nothing, and the append starts again from the stored edge.
+            # changes nothing, and the append starts again from the stored state.
             built = self._integrate(cached.size, cached.tiles, cached.compact, leaf_hashes)
             integration, note, _ = built
             if store.swap_state(
@@ -124,9 +129,16 @@ class Log:
             ):
                 edge, edge_entries = cached.tiles, cached.entries
                 return self._write(conn, cached.size, entries, leaf_hashes, built, edge, edge_entries)
+            # Another writer appends too (a second API worker): until this Log finds its own
+            # edge intact again, it reads the state first rather than sign for nothing.
+            self._contended, cached = True, None
         state = store.read_state(conn)
-        edge = store.read_edge(conn, state.size)
-        built = self._integrate(state.size, edge, None, leaf_hashes)
+        if cached is not None and cached.size == state.size and cached.root == state.root:
+            self._contended = False  # the other writer has stopped: back to the one-statement check
+            edge, compact, edge_entries = cached.tiles, cached.compact, cached.entries
+        else:
+            edge, compact, edge_entries = store.read_edge(conn, state.size), None, None
+        built = self._integrate(state.size, edge, compact, leaf_hashes)
         integration, note, _ = built
         store.write_state(
             conn,
@@ -136,7 +148,7 @@ class Log:
             checkpoint=note,
             state_exists=state.checkpoint is not None,
         )
-        return self._write(conn, state.size, entries, leaf_hashes, built, edge, None)
+        return self._write(conn, state.size, entries, leaf_hashes, built, edge, edge_entries)
 
     def _integrate(
         self,
