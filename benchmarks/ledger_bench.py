@@ -20,7 +20,8 @@ adds each child's whole-process user + sys (``child_cpu_s``: set-up included).
    canonical entry each, every one its own transaction (``engine.begin()`` → ``Log.append`` →
    commit), as an API request does: CPU per append of the whole transaction (the goal) and of
    the ``Log.append`` call alone, wall p50/p99. The process's first append (no cached edge:
-   it reads the stored edge) is reported apart (``single_first_*``).
+   it reads the stored edge) is reported apart (``single_first_*``); then as many appends by
+   two ``Log`` objects taking turns (two API workers): ``single_two_writers_cpu_ms_per_append``.
 3. ``encoded_*`` — the peers' workload (../shared/peers/*_bench.py, the same root for the same
    arguments): ``--entries`` entries of ``--entry-bytes`` seeded random bytes through
    ``Log.append_encoded`` (nothing to canonicalize; kept as the secondary figure).
@@ -215,10 +216,19 @@ def step_single(args, work: Path) -> dict:
             call_cpu += cpu_clock() - c1
         wall_each.append(clock() - t0)
     cpu = cpu_clock() - c_all
+    # Two writers taking turns (two API workers on one database): every append finds the
+    # other's entry, so its kept edge is stale and it reads the stored state and edge.
+    _, other = make_log()
+    pairs = next(json_batches(args.single, args.single, args.seed + 4, start=args.entries + args.single + 1))
+    c_two = cpu_clock()
+    for i, entry in enumerate(pairs):
+        with begin() as conn:
+            (log if i % 2 else other).append(conn, [entry])
+    two_cpu = cpu_clock() - c_two
     with engine.connect() as conn:
         size = log.size(conn)
     engine.dispose()
-    assert size == args.entries + args.single + 1
+    assert size == args.entries + 2 * args.single + 1
     k = args.single
     return {
         "single_appends": k,
@@ -230,6 +240,7 @@ def step_single(args, work: Path) -> dict:
         "single_p99_ms": ms(percentile(wall_each, 0.99)),
         "single_first_ms": ms(first_wall),
         "single_first_cpu_ms": ms(first_cpu),
+        "single_two_writers_cpu_ms_per_append": round(two_cpu / 1e6 / k, 4),
     }
 
 
