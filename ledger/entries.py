@@ -20,15 +20,20 @@ An entry is the JCS encoding of a JSON object; its leaf hash is ``SHA-256(0x00 |
 - the reference path, for anything else (floats, keys above U+FFFF, tuples, other mappings,
   ``str``/``int`` subclasses): a checking copy into plain types, then the ``rfc8785`` package.
 
-tests/ledger/test_entries.py checks the equivalence with hypothesis against ``rfc8785.dumps``.
+``canonicalize_many`` gives the same bytes for a whole batch (``Log.append``), checked breadth-first
+and encoded by one orjson call (see "batch path" below).
+
+tests/ledger/test_entries.py checks the equivalence with hypothesis against ``rfc8785.dumps``;
+tests/ledger/test_entries_batch.py the batch against one call per object.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import rfc8785
@@ -182,7 +187,9 @@ if orjson is not None:
             return None
 
     _fast = _fast_orjson
+    _BATCH_OPTIONS = _ORJSON_OPTIONS | orjson.OPT_STRICT_INTEGER
 else:  # pragma: no cover - orjson is a dependency
+    _dumps = None  # type: ignore[assignment]
     _fast = _fast_stdlib
 
 
@@ -248,6 +255,71 @@ def canonicalize(obj: Mapping[str, Any]) -> bytes:
     elif not isinstance(obj, Mapping):
         _reject("not-an-object", "$", f"top level is {type(obj).__name__}, not a JSON object")
     return _reference(obj)
+
+
+# --- batch path ---------------------------------------------------------------------------------
+# Two costs dominate ``canonicalize`` on a batch of fresh objects: the per-object walk (a Python
+# call per dict) and, more surprisingly, orjson's output buffers: an output kept alive costs
+# ≈ one minor page fault per call (measured: 3–4 µs per 360-byte entry retained in a list,
+# 0.5 µs when each output is dropped at once). So the batch path checks the whole batch
+# breadth-first in C-level passes and encodes it with ONE ``orjson.dumps`` call:
+# - ``gc.get_referents`` of every object of one nesting level at once gives the next level
+#   (for a dict its values, and its keys too unless they are all exact str, which CPython's
+#   dict traversal skips; scalars have no referents), then one pass over their types: only
+#   exact dict/list/str/int/bool/None pass, nested at most MAX_DEPTH;
+# - the entries are encoded as one JSON array, separated by an ``orjson.Fragment`` of a raw
+#   newline (a byte orjson never writes: no whitespace, and controls in strings are escaped),
+#   and the array's bytes are split at ``,\n,``: an element's bytes are the bytes orjson gives
+#   that object alone;
+# - integers beyond ±(2^53-1) (``OPT_STRICT_INTEGER``) and keys that are not exact str make
+#   orjson refuse the batch (TypeError);
+# - keys above U+FFFF (RFC 8785 §3.2.3 sorts by UTF-16 code units, orjson by code point): an
+#   entry whose bytes hold any 4-byte UTF-8 sequence (lead byte F0-F4) is redone by
+#   ``canonicalize``, which looks at its keys.
+# Anything refused (a float, a tuple, a subclass, any other type, too deep, an unsafe integer)
+# sends the whole batch to ``canonicalize``, entry by entry, so that errors are the same.
+_JSON_TYPES = frozenset((dict, list, str, int, bool, type(None)))
+_CONTAINER_TYPES = frozenset((dict, list))
+_ASTRAL_LEADS = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+_SEPARATOR = b"\n"
+_SEPARATOR_FRAGMENT = None if orjson is None else orjson.Fragment(_SEPARATOR)
+
+
+def _plain_tree(objs: list[Any]) -> bool:
+    """True if every value under ``objs`` (dicts) has an exact JSON type, nested at most MAX_DEPTH."""
+    level = objs
+    for _ in range(MAX_DEPTH + 1):
+        refs = gc.get_referents(*level)
+        types = set(map(type, refs))
+        if not types <= _JSON_TYPES:
+            return False
+        if types.isdisjoint(_CONTAINER_TYPES):
+            return True
+        level = refs  # its scalars have no referents
+    return False  # containers at depth MAX_DEPTH + 1: the reference path names the rule
+
+
+def canonicalize_many(objs: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """``[canonicalize(o) for o in objs]``: the same bytes and the same first error, faster."""
+    batch = list(objs)
+    n = len(batch)
+    if _dumps is None or n < 2 or not {dict}.issuperset(map(type, batch)) or not _plain_tree(batch):
+        return [canonicalize(o) for o in batch]
+    items: list[Any] = [_SEPARATOR_FRAGMENT] * (2 * n - 1)
+    items[::2] = batch
+    try:
+        data = _dumps(items, option=_BATCH_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError: an unsafe integer or a non-str key somewhere
+        return [canonicalize(o) for o in batch]
+    out = data[1:-1].split(b"," + _SEPARATOR + b",")
+    if len(out) != n:  # pragma: no cover - orjson wrote a raw newline: never, but do not guess
+        return [canonicalize(o) for o in batch]
+    if any(lead in data for lead in _ASTRAL_LEADS):
+        return [
+            canonicalize(o) if any(lead in b for lead in _ASTRAL_LEADS) else b
+            for o, b in zip(batch, out, strict=True)
+        ]
+    return out
 
 
 def canonicalize_reference(obj: Mapping[str, Any]) -> bytes:

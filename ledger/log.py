@@ -4,13 +4,20 @@ Append order (docs/specs/ledger.md §Append), all inside the caller's open trans
 
 1. encode (RFC 8785, ``ledger.entries``; ``append`` only) and size-check *every* entry;
    nothing is written if any is refused (``EntryRejected``);
-2. take the writer lock (``store.lock_for_append``), then read the size and root, and the
-   partial right-edge tiles and the partial entry bundle — unless this ``Log`` wrote them in
-   its last append and the stored (size, root) still equal what it wrote (see ``_Edge``);
-3. hash the leaves and integrate them into the tiles (``tree.integrate``), giving the root
-   (for small batches folded from the cached compact range, without re-hashing the edge);
-4. sign the C2SP checkpoint for (origin, new size, root);
-5. write entry bundles, leaf index, tiles, and the new size + root + checkpoint.
+2. take the writer lock (``store.lock_for_append``);
+3. from the right edge (the partial tiles and entry bundle): hash the leaves and integrate
+   them into the tiles (``tree.integrate``), giving the root (for small batches folded from
+   the compact range, without re-hashing the edge), and sign the C2SP checkpoint for
+   (origin, new size, root);
+4. write the new size + root + checkpoint, then entry bundles, leaf index and tiles.
+
+The right edge is the one this ``Log`` left after its last append while the stored (size,
+root) are still what it wrote (``_Edge``): then step 4's first statement, the state update
+``WHERE size = … AND root = …``, is also the check, and a single-entry append is three
+statements (state, entry row, level-0 tile). Otherwise (another writer appended, a rollback,
+a fresh ``Log``) nothing was written, and steps 3–4 run again from the stored state and edge.
+After such a miss the ``Log`` reads the state first (one cheap query, no wasted signature)
+until it finds its kept edge intact again.
 
 The caller commits: all of it becomes visible at once or, on any exception, none of it.
 Reads take a connection too and see the snapshot of its transaction.
@@ -27,7 +34,7 @@ import sqlalchemy as sa
 
 from ledger import checkpoint as checkpoints
 from ledger import store, tree
-from ledger.entries import canonicalize
+from ledger.entries import canonicalize_many
 from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
 from ledger.hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
 from ledger.tiles import MAX_BUNDLE_ENTRY_SIZE
@@ -40,18 +47,20 @@ if TYPE_CHECKING:
 class _Edge:
     """The right edge of the tree as this ``Log`` left it after its last append.
 
-    Reused by the next append only if the stored ``(size, root)``, read under the writer lock,
-    are still these: any other writer's append changes the size, a rolled-back append leaves
-    the stored size below this one, and equal roots mean equal trees (SHA-256 collision
-    resistance), hence equal edge tiles and bundle, whichever database it is. ``compact`` is
-    the compact range: the hashes of the maximal perfect subtrees of ``[0, size)``, left to
-    right, with their heights (None: not computed yet).
+    Reused by the next append only if the stored ``(size, root)``, checked under the writer
+    lock, are still these: any other writer's append changes the size, a rolled-back append
+    leaves the stored size below this one, and equal roots mean equal trees (SHA-256 collision
+    resistance), hence equal edge tiles and bundle, whichever database it is. ``entries`` are
+    the entries of the partial entry bundle (None: not read, as they are needed only by the
+    append that fills the bundle, which reads them then); ``compact`` is the compact range: the hashes of
+    the maximal perfect subtrees of ``[0, size)``, left to right, with their heights (None:
+    not computed yet).
     """
 
     size: int
     root: bytes
     tiles: dict[int, bytes]
-    bundle: bytes
+    entries: tuple[bytes, ...] | None
     compact: list[tuple[int, bytes]] | None
 
 
@@ -77,13 +86,15 @@ class Log:
         # An entry must also fit a tlog-tiles entry bundle's big-endian uint16 length prefix.
         self.max_entry_size = min(max_entry_size, MAX_BUNDLE_ENTRY_SIZE)
         self._edge: _Edge | None = None
+        # True after the kept edge was found stale (another writer): appends read the state
+        # first, and go back to checking by the state update once the kept edge is intact.
+        self._contended = False
 
     # --- writing -----------------------------------------------------------------------
 
     def append(self, conn: sa.Connection, entries: Sequence[Mapping[str, Any]]) -> AppendResult:
         """Canonicalize and check all ``entries``, then append them as one batch."""
-        encoded = [canonicalize(e) for e in entries]
-        return self.append_encoded(conn, encoded)
+        return self.append_encoded(conn, canonicalize_many(entries))
 
     def append_encoded(self, conn: sa.Connection, entries: Sequence[bytes]) -> AppendResult:
         """Append already-encoded entry bytes as one atomic batch.
@@ -101,38 +112,88 @@ class Log:
         leaf_hashes = _leaf_hashes(entries)
 
         store.lock_for_append(conn)
+        cached, self._edge = self._edge, None  # set again only once this append is written
+        if cached is not None and not self._contended:
+            # The cached edge is checked by the statement that writes the new state
+            # (``store.swap_state``): if the stored (size, root) are no longer the cache's it
+            # changes nothing, and the append starts again from the stored state.
+            built = self._integrate(cached.size, cached.tiles, cached.compact, leaf_hashes)
+            integration, note, _ = built
+            if store.swap_state(
+                conn,
+                old_size=cached.size,
+                old_root=cached.root,
+                size=integration.size,
+                root=integration.root,
+                checkpoint=note,
+            ):
+                edge, edge_entries = cached.tiles, cached.entries
+                return self._write(conn, cached.size, entries, leaf_hashes, built, edge, edge_entries)
+            # Another writer appends too (a second API worker): until this Log finds its own
+            # edge intact again, it reads the state first rather than sign for nothing.
+            self._contended, cached = True, None
         state = store.read_state(conn)
-        cached = self._edge
         if cached is not None and cached.size == state.size and cached.root == state.root:
-            edge, bundle, compact = cached.tiles, cached.bundle, cached.compact
+            self._contended = False  # the other writer has stopped: back to the one-statement check
+            edge, compact, edge_entries = cached.tiles, cached.compact, cached.entries
         else:
-            edge = store.read_edge(conn, state.size)
-            bundle = store.read_edge_bundle(conn, state.size)
-            compact = None
+            edge, compact, edge_entries = store.read_edge(conn, state.size), None, None
+        built = self._integrate(state.size, edge, compact, leaf_hashes)
+        integration, note, _ = built
+        store.write_state(
+            conn,
+            old_size=state.size,
+            size=integration.size,
+            root=integration.root,
+            checkpoint=note,
+            state_exists=state.checkpoint is not None,
+        )
+        return self._write(conn, state.size, entries, leaf_hashes, built, edge, edge_entries)
+
+    def _integrate(
+        self,
+        size: int,
+        edge: dict[int, bytes],
+        compact: list[tuple[int, bytes]] | None,
+        leaf_hashes: list[bytes],
+    ) -> tuple[tree.Integration, bytes, list[tuple[int, bytes]] | None]:
+        """The new tiles and root (for small batches folded from the compact range, without
+        re-hashing the edge tiles) and the signed checkpoint; nothing written."""
         root = None
         if len(leaf_hashes) <= _COMPACT_MAX_BATCH:
             if compact is None:
-                compact = _compact_range(state.size, edge)
+                compact = _compact_range(size, edge)
             compact = _extend_compact(compact, leaf_hashes)
             root = tree.fold_range([h for _, h in compact])
         else:
             compact = None
-        integration = tree.integrate(state.size, edge, leaf_hashes, root=root)
+        integration = tree.integrate(size, edge, leaf_hashes, root=root)
         note = checkpoints.sign_checkpoint(self.signer, self.origin, integration.size, integration.root)
-        self._edge = None  # until the write below has succeeded
-        new_bundle = store.write_append(
+        return integration, note, compact
+
+    def _write(
+        self,
+        conn: sa.Connection,
+        size: int,
+        entries: Sequence[bytes],
+        leaf_hashes: list[bytes],
+        built: tuple[tree.Integration, bytes, list[tuple[int, bytes]] | None],
+        edge: dict[int, bytes],
+        edge_entries: Sequence[bytes] | None,
+    ) -> AppendResult:
+        """Write entries, index and tiles (the state row is written already); cache the new edge."""
+        integration, note, compact = built
+        new_entries = store.write_append(
             conn,
-            first_index=state.size,
+            first_index=size,
             entries=entries,
             leaf_hashes=leaf_hashes,
             integration=integration,
             old_edge=edge,
-            old_bundle=bundle,
-            checkpoint=note,
-            state_exists=state.checkpoint is not None,
+            old_edge_entries=edge_entries,
         )
-        self._edge = _Edge(integration.size, integration.root, integration.edge, new_bundle, compact)
-        return AppendResult(state.size, integration.size, integration.root, note)
+        self._edge = _Edge(integration.size, integration.root, integration.edge, new_entries, compact)
+        return AppendResult(size, integration.size, integration.root, note)
 
     # --- reading -----------------------------------------------------------------------
 

@@ -247,7 +247,9 @@ def test_fault_mid_batch_leaves_previous_tree(fresh, monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(log_module.checkpoints, "sign_checkpoint", sign)
     else:  # the tile INSERT (after the entry bundles), or the final state UPDATE
         failing = {"fail_after_entries_insert": "INSERT INTO ledger_tiles"}.get(fault, "UPDATE ledger_state")
-        real = sa.Connection.exec_driver_sql
+        # The append's writes go through ``store._driver`` (the DB-API cursor), its reads
+        # through ``exec_driver_sql``: both are wrapped, so the statement fails either way.
+        real, real_driver = sa.Connection.exec_driver_sql, store._driver
         calls = []
 
         def exec_driver_sql(self, sql, *a, **k):
@@ -256,9 +258,18 @@ def test_fault_mid_batch_leaves_previous_tree(fresh, monkeypatch: pytest.MonkeyP
                 raise Boom
             return real(self, sql, *a, **k)
 
+        def driver(conn, sql, *a, **k):
+            if sql.startswith(failing):
+                calls.append(sql)
+                raise Boom
+            return real_driver(conn, sql, *a, **k)
+
         monkeypatch.setattr(sa.Connection, "exec_driver_sql", exec_driver_sql)
+        monkeypatch.setattr(store, "_driver", driver)
     with pytest.raises(Boom), engine.begin() as conn:
         log.append_encoded(conn, entries[255:600])
+    if fault != "fail_signing":
+        assert calls, "the failing statement was never reached"
     monkeypatch.undo()
     check_whole_log(engine, log, entries[:255])
     with engine.begin() as conn:

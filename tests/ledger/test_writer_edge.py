@@ -131,3 +131,65 @@ def test_sqlite_synchronous_refuses_unknown_modes(tmp_path: Path, monkeypatch) -
     monkeypatch.setenv(SYNCHRONOUS_ENV, "OFF")
     with pytest.raises(ValueError, match="LEDGER_SQLITE_SYNCHRONOUS"):
         create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_a_write_lock_not_granted_is_sqlalchemys_operational_error(tmp_path: Path) -> None:
+    """BEGIN IMMEDIATE runs on the driver's connection; its failure is still SQLAlchemy's error."""
+    import sqlalchemy as sa
+
+    from ledger.database import create_engine
+
+    holder = support.sqlite_engine(tmp_path / "log.db")
+    waiter = create_engine(f"sqlite:///{tmp_path / 'log.db'}")  # no connection made yet
+
+    @sa.event.listens_for(waiter, "connect")
+    def short_timeout(dbapi_conn, _record) -> None:  # after ledger.database's own (30 s)
+        dbapi_conn.execute("PRAGMA busy_timeout=50")
+
+    log = support.make_log()
+    with holder.begin() as conn:
+        log.append_encoded(conn, [b"first"])
+        with pytest.raises(sa.exc.OperationalError, match="locked"), waiter.begin():
+            pass
+    with waiter.begin() as conn:  # the lock is free again: the same engine begins
+        assert support.make_log().append_encoded(conn, [b"second"]).first_index == 1
+    holder.dispose()
+    waiter.dispose()
+
+
+def test_an_append_from_the_kept_edge_is_three_statements_and_reads_nothing(db, monkeypatch) -> None:
+    """The kept edge is checked by the state update itself: no state, tile or bundle read."""
+    import sqlalchemy as sa
+
+    from ledger import store
+
+    log = support.make_log()
+    with db.begin() as conn:
+        log.append_encoded(conn, support.random_entries(300, seed=1))  # 44 in the partial bundle
+    seen: list[str] = []
+    real_driver, real_exec = store._driver, sa.Connection.exec_driver_sql
+
+    def driver(conn, sql, *a, **k):
+        seen.append(sql.split(" SET ")[0].split(" (")[0])
+        return real_driver(conn, sql, *a, **k)
+
+    def exec_driver_sql(self, sql, *a, **k):
+        seen.append(sql)
+        return real_exec(self, sql, *a, **k)
+
+    monkeypatch.setattr(store, "_driver", driver)
+    monkeypatch.setattr(sa.Connection, "exec_driver_sql", exec_driver_sql)
+    with db.begin() as conn:
+        res = log.append_encoded(conn, [b"one more"])
+    monkeypatch.undo()
+    assert res.first_index == 300
+    assert seen == [
+        "UPDATE ledger_state",
+        "INSERT INTO ledger_edge_entries",
+        "UPDATE ledger_tiles",
+    ]
+    # A fresh Log (no kept edge) reads the stored state and edge instead, and agrees.
+    entries = [*support.random_entries(300, seed=1), b"one more", b"and another"]
+    with db.begin() as conn:
+        assert support.make_log().append_encoded(conn, [b"and another"]).first_index == 301
+    check_whole_log(db, log, entries)
