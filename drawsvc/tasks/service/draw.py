@@ -61,15 +61,14 @@ def draw_task(
     assert c is not None
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = _verified_beacon(task, c.beacon, beacon_signature, beacon_value)
-    inputs = logread.inputs_from_log(
-        journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
-    )
+    held = replay.cached_pools(c.pools["pools"])  # the pools themselves: see cached_pools
+    inputs = logread.inputs_from_log(journal.log, session.connection(), c.log_index, cached=frozenset(held))
     # the declarations behind the logged tags, when they still explain them all: avoidance
     # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
     declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
     try:
         result = replay.run_draw(
-            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared
+            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared, held=held
         )
     except DrawInfeasible as exc:
         raise _with_department(exc, t) from None
