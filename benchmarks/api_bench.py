@@ -95,7 +95,7 @@ def server_cpu(pid: int) -> float:
 
 def database_cpu(dbname: str | None) -> float:
     """CPU seconds so far of the PostgreSQL backends whose process title names ``dbname``
-    (``postgres: <user> <db> <client> …``); 0 for SQLite (inside the server's workers)."""
+    (``postgres: [<cluster>:] <user> <db> <client> …``); 0 for SQLite (inside the server's workers)."""
     if not dbname:
         return 0.0
     total = 0.0
@@ -104,7 +104,8 @@ def database_cpu(dbname: str | None) -> float:
             title = cmd.read_bytes().split(b"\0")[0].decode(errors="replace").split()
         except OSError:
             continue
-        if len(title) > 2 and title[0] == "postgres:" and title[2] == dbname:
+        # "postgres: [<cluster>:] <user> <db> <client> <state>" (cluster_name is optional)
+        if title[:1] == ["postgres:"] and dbname in title[2:4]:
             total += _proc_cpu(int(cmd.parent.name))
     return total
 
