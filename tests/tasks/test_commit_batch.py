@@ -81,3 +81,44 @@ def test_nothing_recorded_in_a_batch_is_logged_before_append(runtime: Any) -> No
         result = batch.append()
         assert result is not None and (result.first_index, result.size) == (0, 3)
     assert [e["body"]["n"] for e in _entries(runtime, 0)] == [1, 2, 3]
+
+
+def test_the_first_draw_reads_its_commitment_and_what_it_cites_in_one_read(
+    runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks_support import reveal
+
+    from drawsvc.tasks import replay
+
+    code = _task(runtime)
+    with runtime.transaction() as s:
+        c = service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+    replay.forget_frozen()  # as in another worker: the draw reads both pools from the log
+    reads: list[tuple[int, int]] = []
+    original = Log.entries
+
+    def counting(self: Log, conn: Any, start: int, stop: int) -> Any:
+        reads.append((start, stop))
+        return original(self, conn, start, stop)
+
+    monkeypatch.setattr(Log, "entries", counting)
+    with runtime.transaction() as s:
+        draw = service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+    first = min(ref["entries"][0] for ref in c.pools["pools"].values())
+    assert reads == [(first, c.log_index + 1)]  # the pools' chunks, the tags and the commitment
+    assert len(replay.teams_of(draw.result)) == len(replay.drawn_targets(draw.result)) > 0
+
+
+def test_prefetching_serves_its_range_from_one_read_and_passes_others_through() -> None:
+    from drawsvc.tasks.logread import prefetching
+
+    calls: list[tuple[int, int]] = []
+
+    def read(a: int, b: int) -> list[dict[str, Any]]:
+        calls.append((a, b))
+        return [{"i": i} for i in range(a, b)]
+
+    r = prefetching(read, 10, 14)
+    assert r(11, 13) == [{"i": 11}, {"i": 12}] and r(10, 14)[0] == {"i": 10} and r(13, 13) == []
+    assert calls == [(10, 14)]
+    assert r(9, 11) == [{"i": 9}, {"i": 10}] and calls[-1] == (9, 11)
