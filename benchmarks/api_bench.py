@@ -127,6 +127,14 @@ class CpuMeter:
                 f"{prefix}client_cpu_s": client, f"{prefix}load_avg_1m_end": round(os.getloadavg()[0], 2)}
 
 
+def calibration() -> float:
+    """CPU seconds of 1,000,000 ``sha256(...).digest()`` calls (as in draw_bench): figures taken
+    on the loaded, shared machine are compared through it (≈ 0.3 s on an idle core)."""
+    c0 = time.process_time()
+    _ = [hashlib.sha256(b"%d" % i).digest() for i in range(1_000_000)]
+    return round(time.process_time() - c0, 3)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -337,6 +345,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
             dbname = sa.make_url(args.database_url).database if admin is not None else None
             load = round(os.getloadavg()[0], 2)
+            calib = calibration()
             meter = CpuMeter(proc.pid, dbname)
             t0 = time.perf_counter()
             asyncio.run(run())
@@ -371,7 +380,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "tasks": tasks, "wall_s": round(wall, 2),
         "draws_per_s": round(tasks / wall, 2), "requests_per_s": round(requests / wall, 1),
-        "load_avg_1m_start": load, **cycle_cpu,
+        "load_avg_1m_start": load, "calibration_1m_sha256_cpu_s": calib, **cycle_cpu,
         "server_cpu_ms_per_cycle": round(cycle_cpu["server_cpu_s"] / max(tasks, 1) * 1000, 1),
         "database_cpu_ms_per_cycle": round(cycle_cpu["database_cpu_s"] / max(tasks, 1) * 1000, 1),
     }

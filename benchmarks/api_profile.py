@@ -153,6 +153,7 @@ def main() -> None:
                 warm: dict[str, list[tuple[float, float]]] = {}
                 asyncio.run(cycles(app, keys[dept], dept, 0, args.warmup, warm))
                 samples: dict[str, list[tuple[float, float]]] = {}
+                calib = api_bench.calibration()
                 prof = cProfile.Profile(time.process_time)
                 w0, c0 = time.perf_counter(), time.process_time()
                 if not args.no_profile:
@@ -174,7 +175,7 @@ def main() -> None:
     stats = pstats.Stats(prof) if not args.no_profile else None
     out: dict[str, Any] = {
         "benchmark": "api_profile", "backend": "postgresql" if admin is not None else "sqlite",
-        "cycles": n, "load_avg_1m": round(os.getloadavg()[0], 2),
+        "cycles": n, "load_avg_1m": round(os.getloadavg()[0], 2), "calibration_1m_sha256_cpu_s": calib,
         "cycle_wall_ms": round(wall / n * 1000, 1), "cycle_cpu_ms": round(cpu / n * 1000, 1),
         "profiled": stats is not None,
         "requests": {kind: {"count": len(v),
