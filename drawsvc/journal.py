@@ -96,12 +96,14 @@ class Batch:
     integration and one signed checkpoint instead of one per ``record`` call.
 
     An entry's index is known when it is recorded (later entries cite earlier ones, e.g. the
-    commitment cites its pool chunks): the first ``record`` takes the log's writer lock, held
-    until the transaction ends, and reads the size, so the indices handed out — size, size + 1,
-    … in recording order — are the ones :meth:`append` gets. Nothing is in the log until
-    :meth:`append`, which must run in the same transaction; an append by anyone else in
-    between (impossible under the lock, except by this transaction itself bypassing the batch)
-    makes :meth:`append` raise instead of logging entries at other indices than handed out.
+    commitment cites its pool chunks): the first ``record`` (or :meth:`first_index`) takes the
+    log's writer lock, held until the transaction ends, and reads the size, so the indices
+    handed out — size, size + 1, … in recording order — are the ones :meth:`append` gets.
+    Entries queued before that (:meth:`queue_many`) are counted in their order too. Nothing is
+    in the log until :meth:`append`, which must run in the same transaction; an append by
+    anyone else in between (impossible under the lock, except by this transaction itself
+    bypassing the batch) makes :meth:`append` raise instead of logging entries at other
+    indices than handed out.
     """
 
     def __init__(self, journal: Journal, session: Session) -> None:
@@ -116,6 +118,19 @@ class Batch:
             store.lock_for_append(conn)
             self.start = self.journal.log.size(conn)
         return self.start + len(self.entries)
+
+    def queue_many(self, kind: str, bodies: Iterable[Mapping[str, Any]], *, actor: Actor) -> int:
+        """Add one entry per body without taking the writer lock; return the first one's offset
+        in the batch: its index is ``first_index() + offset``. An operation queues its costly
+        entries (a commitment's pool chunks) first and takes the lock only for what cites them."""
+        offset = len(self.entries)
+        self.entries.extend(self.journal.envelope(kind, b, actor) for b in bodies)
+        return offset
+
+    def first_index(self) -> int:
+        """The index of the batch's first entry: takes the writer lock (until the transaction
+        ends) and reads the log's size, once."""
+        return self._next() - len(self.entries)
 
     def record(self, kind: str, body: Mapping[str, Any], *, actor: Actor) -> int:
         """Add one entry; return the log index it will have."""

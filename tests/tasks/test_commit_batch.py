@@ -122,3 +122,17 @@ def test_prefetching_serves_its_range_from_one_read_and_passes_others_through() 
     assert r(11, 13) == [{"i": 11}, {"i": 12}] and r(10, 14)[0] == {"i": 10} and r(13, 13) == []
     assert calls == [(10, 14)]
     assert r(9, 11) == [{"i": 9}, {"i": 10}] and calls[-1] == (9, 11)
+
+
+def test_queued_entries_take_their_indices_from_the_size_read_under_the_lock(runtime: Any) -> None:
+    with runtime.transaction() as s:
+        runtime.journal.record(s, "test.before", {"n": 0}, actor=actor())
+    with runtime.transaction() as s:
+        batch = runtime.journal.batch(s)
+        assert batch.queue_many("test.queued", [{"n": 1}, {"n": 2}], actor=actor()) == 0
+        assert batch.start is None  # nothing locked or read yet
+        assert batch.first_index() == 1
+        assert batch.record("test.cites", {"n": 3}, actor=actor()) == 3
+        batch.append()
+    assert [(e["kind"], e["body"]["n"]) for e in _entries(runtime, 0)] == [
+        ("test.before", 0), ("test.queued", 1), ("test.queued", 2), ("test.cites", 3)]

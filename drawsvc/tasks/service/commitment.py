@@ -82,8 +82,10 @@ def commit_task(
     parsed = _parse_commitments(commitments)
     bcn = _parse_beacon(beacon)
     on = on or journal.today()
-    # one append for the pool chunks, avoidance tags and the commitment (they cite each other's
-    # indices): one writer-lock turn and one checkpoint instead of four
+    # one append for the pool chunks, avoidance tags and the commitment (which cites their
+    # indices): one writer-lock turn and one checkpoint instead of four; the chunks are queued
+    # and the lock taken only once everything but the indices is known (a shorter serialised
+    # section for concurrent requests)
     batch = journal.batch(session)
     salt = pysecrets.token_bytes(AVOIDANCE_SALT_BYTES) if t.params.get("teams") is not None else None
 
@@ -119,6 +121,10 @@ def commit_task(
         "rotation": _rotation(session, t),
         "designated": designated,
     }
+    if round_ == 1:  # the offsets of the queued chunks become indices under the writer lock
+        base = batch.first_index()
+        for ref in [*pools.values(), *([avoidance] if avoidance is not None else [])]:
+            ref["entries"][0] += base
     index = batch.record("draw.commit", body, actor=actor)
     batch.append()
     row = Commitment(
@@ -214,7 +220,8 @@ def _freeze(
     edits: Sequence[repo.PoolEdit],
     actor: Actor,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Log the frozen pools and avoidance tags as chunk entries; return what the commit cites."""
+    """Queue the frozen pools and avoidance tags as chunk entries; return what the commit cites,
+    with the chunks' offsets in ``batch`` for indices (commit_task turns them into indices)."""
     p = t.params
     needed = [
         name
@@ -259,7 +266,7 @@ def _freeze(
                 }
                 for i, n, chunk in split_chunks(rows)
             ]
-        first = batch.record_many("draw.pool.members", bodies, actor=actor)
+        first = batch.queue_many("draw.pool.members", bodies, actor=actor)  # an offset (commit_task)
         pools[pool] = {
             "root": replay.pool_root(pool, rows, remember=True),
             "size": size,
@@ -273,7 +280,7 @@ def _freeze(
     in_pool = {u for _, u in declared}.intersection(targets.ids)
     tags = replay.avoidance_tags(salt, [(p, u) for p, u in declared if u in in_pool])
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in split_chunks(tags)]
-    first = batch.record_many("draw.avoidance", bodies, actor=actor)
+    first = batch.queue_many("draw.avoidance", bodies, actor=actor)
     return pools, {
         "root": replay.avoidance_root(tags),
         "size": len(tags),
