@@ -7,8 +7,13 @@ directory. PostgreSQL: a fresh schema (dropped afterwards) on ``--database-url``
 Then, on each: a 1,000-target directory, four departments with 10 inspectors each, one bureau
 key per department; ``drawsvc serve --workers 2`` on loopback. Each client loops: create a
 task (5 targets, teams of 2) → build the targets and inspectors pools → commit → draw (with
-an ``Idempotency-Key``). Afterwards every acknowledged draw must be in the log exactly once
-(its ``draw.result`` entry at the acknowledged index) and the log must have no gap.
+an ``Idempotency-Key``). Afterwards every acknowledged operation must be in the log exactly
+once (``task.create``, ``draw.commit`` and ``draw.result`` at their acknowledged indices, one
+``task.pool.build`` per acknowledged pool build) and the log must have no gap.
+
+CPU: the server's (the ``serve`` process and its workers, user + sys from ``/proc``), the
+database server's (PostgreSQL backends serving the benchmark's database, found by their
+process title) and the clients' (this process) for each timed phase, with the load average.
 
 Then ``--committed-draws`` tasks are prepared up to their commit (not timed) and only their
 draw requests are timed: draws per second on already committed tasks.
@@ -17,6 +22,7 @@ Prints one JSON line with one object per backend: draws/s, requests/s, p50/p99 l
 request kind and per full task cycle, draws/s on committed tasks, and the consistency check's result.
 
     python benchmarks/api_bench.py --clients 8 --tasks 120 [--backends sqlite,postgresql]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/drawsvc_apiperf]
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from statistics import quantiles
@@ -54,6 +61,78 @@ def _pct(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
     return quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + sys seconds of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (proc(5) fields 14, 15)
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                todo.extend(int(c) for c in task.read_text().split())
+            except OSError:
+                pass
+    return out
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds so far of the server process and its workers."""
+    return sum(_proc_cpu(p) for p in _descendants(pid))
+
+
+def database_cpu(dbname: str | None) -> float:
+    """CPU seconds so far of the PostgreSQL backends whose process title names ``dbname``
+    (``postgres: [<cluster>:] <user> <db> <client> …``); 0 for SQLite (inside the server's workers)."""
+    if not dbname:
+        return 0.0
+    total = 0.0
+    for cmd in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            title = cmd.read_bytes().split(b"\0")[0].decode(errors="replace").split()
+        except OSError:
+            continue
+        # "postgres: [<cluster>:] <user> <db> <client> <state>" (cluster_name is optional)
+        if title[:1] == ["postgres:"] and dbname in title[2:4]:
+            total += _proc_cpu(int(cmd.parent.name))
+    return total
+
+
+class CpuMeter:
+    """CPU seconds of server, database and clients over one phase, and the load average."""
+
+    def __init__(self, server_pid: int, dbname: str | None) -> None:
+        self.server_pid, self.dbname = server_pid, dbname
+        self.start = self._read()
+
+    def _read(self) -> tuple[float, float, float]:
+        return server_cpu(self.server_pid), database_cpu(self.dbname), time.process_time()
+
+    def figures(self, prefix: str) -> dict[str, float]:
+        end = self._read()
+        server, db, client = (round(b - a, 2) for a, b in zip(self.start, end, strict=True))
+        return {f"{prefix}server_cpu_s": server, f"{prefix}database_cpu_s": db,
+                f"{prefix}client_cpu_s": client, f"{prefix}load_avg_1m_end": round(os.getloadavg()[0], 2)}
+
+
+def calibration() -> float:
+    """CPU seconds of 1,000,000 ``sha256(...).digest()`` calls (as in draw_bench): figures taken
+    on the loaded, shared machine are compared through it (≈ 0.3 s on an idle core)."""
+    c0 = time.process_time()
+    _ = [hashlib.sha256(b"%d" % i).digest() for i in range(1_000_000)]
+    return round(time.process_time() - c0, 3)
 
 
 def _free_port() -> int:
@@ -94,7 +173,7 @@ def seed(url: str, data_dir: Path) -> dict[str, str]:
 
 
 async def client_loop(base: str, key: str, department: str, n: int, client_no: int,
-                      latencies: dict[str, list[float]], acks: list[tuple[str, int]]) -> None:
+                      latencies: dict[str, list[float]], acks: list[tuple[str, str, int | None]]) -> None:
     secret = hashlib.sha256(f"bench-{client_no}".encode()).digest()
     from drawsvc.draw.seed import commitment
 
@@ -116,20 +195,27 @@ async def client_loop(base: str, key: str, department: str, n: int, client_no: i
             t0 = time.perf_counter()
             # Client-chosen codes keep the tasks of one client recognisable in the log (automatic
             # T<year>-<n> codes are also safe under concurrency since request API-1).
-            task = (await call("create", "/v1/tasks", {
+            created = await call("create", "/v1/tasks", {
                 "title": "基准抽查", "year": YEAR, "code": f"B{YEAR}-C{client_no:02d}-{k:05d}",
-                "params": {"targets": {"count": 5}, "teams": {"size": 2}}}))["code"]
+                "params": {"targets": {"count": 5}, "teams": {"size": 2}}})
+            task = created["code"]
+            acks.append(("task.create", task, int(created["log_index"])))
             await call("pool", f"/v1/tasks/{task}/pools/targets/build", {"filters": {}})
+            acks.append(("task.pool.build", f"{task} targets", None))
             await call("pool", f"/v1/tasks/{task}/pools/inspectors/build",
                        {"filters": {"departments": [department]}})
-            await call("commit", f"/v1/tasks/{task}/commit", commit_body)
+            acks.append(("task.pool.build", f"{task} inspectors", None))
+            committed = await call("commit", f"/v1/tasks/{task}/commit", commit_body)
+            acks.append(("draw.commit", task, int(committed["log_index"])))
             drawn = await call("draw", f"/v1/tasks/{task}/draw", reveal,
                                **{"Idempotency-Key": f"draw-{task}"})
-            acks.append((task, int(drawn["log_index"])))
+            acks.append(("draw.result", task, int(drawn["log_index"])))
             latencies.setdefault("task_cycle", []).append(time.perf_counter() - t0)
 
 
-def check_log(url: str, data_dir: Path, acks: list[tuple[str, int]]) -> dict[str, Any]:
+def check_log(url: str, data_dir: Path, acks: list[tuple[str, str, int | None]]) -> dict[str, Any]:
+    """Every acknowledged operation's entry exactly once (at its acknowledged index when the
+    response names one), and no gap in the log."""
     from drawsvc.runtime import open_runtime
     from drawsvc.settings import Settings
 
@@ -141,18 +227,27 @@ def check_log(url: str, data_dir: Path, acks: list[tuple[str, int]]) -> dict[str
             entries = [json.loads(e) for e in rt.log.entries(conn, 0, size)]
     finally:
         rt.close()
-    results: dict[str, list[int]] = {}
+    found: dict[tuple[str, str], list[int]] = {}
+    kinds = {kind for kind, _, _ in acks}
     for i, e in enumerate(entries):
-        if e["kind"] == "draw.result":
-            results.setdefault(e["body"]["task"], []).append(i)
-    exactly_once = all(results.get(task) == [index] for task, index in acks)
-    return {"log_size": size, "entries_read": len(entries), "acknowledged_draws": len(acks),
-            "every_ack_in_log_exactly_once": exactly_once, "no_gap": len(entries) == size}
+        if e["kind"] in kinds:
+            subject = e["body"]["task"] + (f" {e['body']['pool']}" if e["kind"] == "task.pool.build" else "")
+            found.setdefault((e["kind"], subject), []).append(i)
+    bad = [(kind, subject, index, found.get((kind, subject), [])) for kind, subject, index in acks
+           if len(found.get((kind, subject), [])) != 1
+           or (index is not None and found[(kind, subject)] != [index])]
+    return {"log_size": size, "entries_read": len(entries),
+            "acknowledged_operations": len(acks),
+            "acknowledged_draws": sum(1 for kind, _, _ in acks if kind == "draw.result"),
+            "every_ack_in_log_exactly_once": not bad, "lost_or_duplicated": len(bad),
+            "first_bad": [list(map(str, b)) for b in bad[:3]], "no_gap": len(entries) == size}
 
 
 async def committed_draws(base: str, keys: dict[str, str], clients: int, n: int,
-                          latencies: list[float], acks: list[tuple[str, int]]) -> float:
-    """Prepare ``n`` committed tasks (not timed), then time only their draw requests; wall s."""
+                          latencies: list[float], acks: list[tuple[str, str, int | None]],
+                          meter: Callable[[], CpuMeter]) -> tuple[float, dict[str, float]]:
+    """Prepare ``n`` committed tasks (not timed), then time only their draw requests: wall s
+    and the CPU figures of that phase."""
     from drawsvc.draw.seed import commitment
 
     prepared: list[list[tuple[str, dict[str, Any]]]] = [[] for _ in range(clients)]
@@ -186,12 +281,13 @@ async def committed_draws(base: str, keys: dict[str, str], clients: int, n: int,
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code >= 300:
                     raise RuntimeError(f"draw {task}: {r.status_code} {r.text[:300]}")
-                acks.append((task, int(r.json()["log_index"])))
+                acks.append(("draw.result", task, int(r.json()["log_index"])))
 
     await asyncio.gather(*(prepare(i) for i in range(clients)))
+    cpu = meter()
     t0 = time.perf_counter()
     await asyncio.gather(*(draw(i) for i in range(clients)))
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, cpu.figures("committed_draws_")
 
 
 def postgres_answers(url: str) -> bool:
@@ -237,7 +333,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     pass
                 time.sleep(0.2)
             latencies: dict[str, list[float]] = {}
-            acks: list[tuple[str, int]] = []
+            acks: list[tuple[str, str, int | None]] = []
             per_client = [args.tasks // args.clients + (1 if i < args.tasks % args.clients else 0)
                           for i in range(args.clients)]
 
@@ -247,15 +343,21 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     client_loop(base, keys[depts[i]], depts[i], per_client[i], i, latencies, acks)
                     for i in range(args.clients)))
 
+            dbname = sa.make_url(args.database_url).database if admin is not None else None
             load = round(os.getloadavg()[0], 2)
+            calib = calibration()
+            meter = CpuMeter(proc.pid, dbname)
             t0 = time.perf_counter()
             asyncio.run(run())
             wall = time.perf_counter() - t0
-            draw_acks: list[tuple[str, int]] = []
-            draw_wall = 0.0
+            cycle_cpu = meter.figures("")
+            draw_acks: list[tuple[str, str, int | None]] = []
+            draw_wall, draw_cpu = 0.0, {}
             if args.committed_draws:
-                draw_wall = asyncio.run(committed_draws(base, keys, args.clients, args.committed_draws,
-                                                        repeats, draw_acks))
+                server_pid = proc.pid
+                draw_wall, draw_cpu = asyncio.run(committed_draws(
+                    base, keys, args.clients, args.committed_draws, repeats, draw_acks,
+                    lambda: CpuMeter(server_pid, dbname)))
             proc.terminate()
             proc.wait(timeout=30)
             proc = None
@@ -274,10 +376,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             admin.dispose()
 
     requests = sum(len(v) for k, v in latencies.items() if k != "task_cycle")
+    tasks = len(latencies.get("task_cycle", []))
     figures: dict[str, Any] = {
-        "tasks": len(acks), "wall_s": round(wall, 2),
-        "draws_per_s": round(len(acks) / wall, 2), "requests_per_s": round(requests / wall, 1),
-        "load_avg_1m_start": load, "load_avg_1m_end": round(os.getloadavg()[0], 2),
+        "tasks": tasks, "wall_s": round(wall, 2),
+        "draws_per_s": round(tasks / wall, 2), "requests_per_s": round(requests / wall, 1),
+        "load_avg_1m_start": load, "calibration_1m_sha256_cpu_s": calib, **cycle_cpu,
+        "server_cpu_ms_per_cycle": round(cycle_cpu["server_cpu_s"] / max(tasks, 1) * 1000, 1),
+        "database_cpu_ms_per_cycle": round(cycle_cpu["database_cpu_s"] / max(tasks, 1) * 1000, 1),
     }
     for kind, values in sorted(latencies.items()):
         figures[f"{kind}_p50_ms"] = round(_pct(values, 50) * 1000, 1)
@@ -290,6 +395,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         figures["committed_draws_per_s"] = round(len(repeats) / draw_wall, 1)
         figures["committed_draw_p50_ms"] = round(_pct(repeats, 50) * 1000, 1)
         figures["committed_draw_p99_ms"] = round(_pct(repeats, 99) * 1000, 1)
+        figures.update(draw_cpu)
     figures.update(check)
     return figures
 

@@ -123,10 +123,13 @@ def claim(session: Session, *, scope: str, key: str, request_sha256: str, method
 
 def complete(session: Session, *, scope: str, key: str, response: StoredResponse) -> None:
     """Store the response of the claimed request (same transaction as the operation)."""
-    record = session.get(IdempotencyRecord, (scope, key))
-    if record is None:  # pragma: no cover - claim() inserted it in this transaction
-        raise Conflict(f"{HEADER}: claim lost", field=HEADER, rule="idempotency.in-progress")
-    record.status_code = response.status_code
-    record.media_type = response.media_type
-    record.body = response.body
+    # one UPDATE (the claimed row is no longer in the session once the request let go of it,
+    # so an ORM load would read it back first)
     session.flush()
+    r = IdempotencyRecord
+    done = session.execute(
+        sa.update(r).where(r.scope == scope, r.key == key)
+        .values(status_code=response.status_code, media_type=response.media_type, body=response.body)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # pragma: no cover - claim() inserted it in this transaction
+        raise Conflict(f"{HEADER}: claim lost", field=HEADER, rule="idempotency.in-progress")

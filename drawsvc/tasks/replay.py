@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress, groupby, repeat
@@ -73,25 +74,36 @@ def freeze(pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns) -> dp
 
 _FROZEN: dict[tuple[str, str, int], dpool.Pool[Any]] = {}
 _FROZEN_MAX = 3  # one task's pools: targets, inspectors, experts (a million-record pool is ~150 MB)
+_FROZEN_LOCK = threading.Lock()  # API workers run requests in threads
 
 
 def freeze_cached(pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns) -> dpool.Pool[Any]:
     """``freeze`` remembering the result by (pool, root, size) for the service's own next step."""
     frozen = freeze(pool, rows)
-    if len(_FROZEN) >= _FROZEN_MAX:
-        _FROZEN.pop(next(iter(_FROZEN)))
-    _FROZEN[(pool, frozen.root.hex(), frozen.size)] = frozen
+    with _FROZEN_LOCK:
+        if len(_FROZEN) >= _FROZEN_MAX:
+            _FROZEN.pop(next(iter(_FROZEN)))
+        _FROZEN[(pool, frozen.root.hex(), frozen.size)] = frozen
     return frozen
 
 
 def forget_frozen() -> None:
     """Drop the remembered frozen pools (a long-running verifier between draws: bounded memory)."""
-    _FROZEN.clear()
+    with _FROZEN_LOCK:
+        _FROZEN.clear()
 
 
-def cached_pools(pools: Mapping[str, Mapping[str, Any]]) -> set[str]:
-    """Names of committed pools whose frozen form this process still holds (root and size)."""
-    return {name for name, ref in pools.items() if (name, ref["root"], ref["size"]) in _FROZEN}
+def cached_pools(pools: Mapping[str, Mapping[str, Any]]) -> dict[str, dpool.Pool[Any]]:
+    """The committed pools whose frozen form this process still holds (root and size), by name.
+
+    The pools themselves, not their names: an API worker runs requests in threads, and another
+    request's commit may evict a pool between this look-up and the draw (``_FROZEN_MAX``); a
+    draw that had skipped reading that pool from the log then saw an empty pool
+    (``DrawInfeasible`` DRAW-43 under concurrent load). Pass the result to ``run_draw(held=…)``.
+    """
+    with _FROZEN_LOCK:
+        found = {name: _FROZEN.get((name, ref["root"], ref["size"])) for name, ref in pools.items()}
+    return {name: frozen for name, frozen in found.items() if frozen is not None}
 
 
 def frozen_for(
@@ -101,7 +113,8 @@ def frozen_for(
     commit) a pool frozen earlier under the committed root and size is reused: equal roots mean
     equal records (SHA-256). The verifier passes ``trust_cache=False`` and always rebuilds."""
     if trust_cache and committed is not None:
-        hit = _FROZEN.get((pool, committed["root"], committed["size"]))
+        with _FROZEN_LOCK:
+            hit = _FROZEN.get((pool, committed["root"], committed["size"]))
         if hit is not None:
             return hit
     return freeze(pool, rows)
@@ -342,7 +355,11 @@ def target_rule(t: Mapping[str, Any]) -> RatioRule | StratifiedRule:
     return RatioRule(ratio_bp=t["ratio_bp"] or 0, class_ratio_bp=dict(t["class_ratios_bp"] or {}), **common)
 
 
-def _frozen(inputs: Any, pool: str, trust_cache: bool) -> dpool.Pool[Any]:
+def _frozen(
+    inputs: Any, pool: str, trust_cache: bool, held: Mapping[str, dpool.Pool[Any]] | None = None
+) -> dpool.Pool[Any]:
+    if held is not None and pool in held:
+        return held[pool]  # frozen by this process's commit under the committed root (cached_pools)
     return frozen_for(
         pool, inputs.pools.get(pool, []), inputs.commit["pools"].get(pool), trust_cache=trust_cache
     )
@@ -356,6 +373,7 @@ def inspection_request(
     *,
     trust_cache: bool = False,
     declared: Iterable[tuple[str, str]] | None = None,
+    held: Mapping[str, dpool.Pool[Any]] | None = None,
 ) -> engine.InspectionRequest | None:
     """The engine request of an inspection draw. ``declared``: the service's own draw passes the
     declared (inspector, target) pairs it holds, so that avoidance is a set lookup when they
@@ -363,7 +381,7 @@ def inspection_request(
     p = inputs.params
     if p.get("targets") is None:
         return None
-    targets = _frozen(inputs, "targets", trust_cache)
+    targets = _frozen(inputs, "targets", trust_cache, held)
     teams = p.get("teams")
     rule = None
     if teams is not None:
@@ -382,7 +400,7 @@ def inspection_request(
         reveal=_reveal(inputs, PURPOSE_INSPECTION, secrets, beacon),
         targets=targets,
         target_rule=target_rule(p["targets"]),
-        inspectors=_frozen(inputs, "inspectors", trust_cache) if teams is not None else None,
+        inspectors=_frozen(inputs, "inspectors", trust_cache, held) if teams is not None else None,
         teams=rule,
         avoidance=avoidance,
     )
@@ -394,6 +412,7 @@ def expert_request(
     beacon: Mapping[str, Any] | None,
     *,
     trust_cache: bool = False,
+    held: Mapping[str, dpool.Pool[Any]] | None = None,
 ) -> engine.ExpertRequest | None:
     e = inputs.params.get("experts")
     if e is None:
@@ -401,7 +420,7 @@ def expert_request(
     rotation = inputs.commit.get("rotation") or []
     return engine.ExpertRequest(
         reveal=_reveal(inputs, PURPOSE_EXPERTS, secrets, beacon),
-        experts=_frozen(inputs, "experts", trust_cache),
+        experts=_frozen(inputs, "experts", trust_cache, held),
         pool_id=e["pool"],
         group=e["group"],
         headcount=e["headcount"],
@@ -432,10 +451,13 @@ def run_draw(
     *,
     trust_cache: bool = False,
     declared: Iterable[tuple[str, str]] | None = None,
+    held: Mapping[str, dpool.Pool[Any]] | None = None,
 ) -> dict[str, Any]:
-    """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``."""
-    ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache, declared=declared)
-    exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache)
+    """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``.
+    ``held``: pools not read from the log because this process holds them (``cached_pools``)."""
+    ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache, declared=declared,
+                             held=held)
+    exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache, held=held)
     return {
         "inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,
         "experts": _named(inputs, engine.draw_experts, exp) if exp is not None else None,

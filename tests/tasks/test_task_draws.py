@@ -608,3 +608,47 @@ def test_risk_flagged_target_stays_eligible_above_the_cap(runtime: Any) -> None:
     assert ids[0] in drawn and ids[1] not in drawn  # DRAW-20: risk-flagged targets are exempt
     assert target_rows(runtime)[ids[0]][3] is True
     _verify(runtime, code)
+
+
+def test_a_draw_keeps_its_cached_pools_when_another_request_evicts_them(
+    runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API workers run requests in threads: another request's commit may evict this task's frozen
+    pools right after the draw looked them up (and so skipped reading them from the log). The
+    draw must still see the committed pools, not empty ones (it used to fail with DRAW-43)."""
+    code = _task(runtime, {"targets": {"ratio_bp": 5000}, "teams": {"size": 2}},
+                 pools=("targets", "inspectors"))
+    with runtime.transaction() as s:
+        service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+    looked_up = replay.cached_pools
+
+    def evicting(pools: Any) -> Any:
+        held = looked_up(pools)
+        assert set(held) == {"targets", "inspectors"}  # the commit's pools are cached here
+        replay.forget_frozen()  # what other requests' commits do once _FROZEN_MAX is passed
+        return held
+
+    monkeypatch.setattr(replay, "cached_pools", evicting)
+    with runtime.transaction() as s:
+        draw = service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+    teams = replay.teams_of(draw.result)
+    assert len(teams) == len(replay.drawn_targets(draw.result)) > 0
+    assert all(len(t["members"]) == 2 for t in teams)
+    assert _verify(runtime, code) is not None  # the verifier, from the log alone, agrees
+
+
+def test_rebuilding_the_inspector_pool_keeps_the_hand_edits_and_adds_no_member_twice(runtime: Any) -> None:
+    code = _task(runtime, {"targets": {"ratio_bp": 1000}, "teams": {"size": 2}}, targets=6,
+                 pools=("targets", "inspectors"), departments=("SCJG", "SWJ"), inspectors_per_dept=3)
+    with runtime.transaction() as s:
+        ids = service.repo.pool_member_ids(s, code, "inspectors")
+        assert len(ids) == 3  # the task's own department by default
+        other = next(p for p in s.scalars(sa.select(registry.Inspector.code)) if p not in ids)
+        service.remove_pool_member(s, runtime.journal, task=code, pool="inspectors", member=ids[0],
+                                   reason="回避", actor=actor())
+        service.add_pool_member(s, runtime.journal, task=code, pool="inspectors", member=other,
+                                reason="借调", actor=actor())
+        n = service.build_pool(s, runtime.journal, task=code, pool="inspectors", filters={}, actor=actor())
+        now = service.repo.pool_member_ids(s, code, "inspectors")
+        assert n == 2 and sorted(now) == sorted([*ids[1:], other])
+        assert service.repo.manual_counts(s, code)["inspectors"] == {"added": 1, "removed": 1}

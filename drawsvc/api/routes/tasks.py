@@ -203,7 +203,7 @@ def draw(code: TaskCode, body: DrawIn, principal: PrincipalDep, runtime: Runtime
     d = service.draw_task(session, runtime.journal, task=code, reveals=[r.raw() for r in body.reveals],
                           beacon_value=body.beacon_value, beacon_signature=body.beacon_signature,
                           actor=principal.actor)
-    return _draw_out(d, _public_seal(service.current_seal(session, code)))
+    return _draw_out(d, _public_seal(service.seal_of_round(session, code, d.round)))  # d: the current round
 
 
 @router.get("/v1/tasks/{code:path}/draw", response_model=DrawOut)

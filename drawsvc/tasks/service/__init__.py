@@ -27,7 +27,13 @@ from drawsvc.tasks import repository as repo
 from drawsvc.tasks.service.bulk import CHUNK_BYTES, ENVELOPE_ALLOWANCE
 from drawsvc.tasks.service.commitment import AVOIDANCE_SALT_BYTES, PARTIES, commit_task
 from drawsvc.tasks.service.create import _apply_check_items, create_task, get_task
-from drawsvc.tasks.service.disclosure import current_seal, disclose_draw, disclose_due, opened_state
+from drawsvc.tasks.service.disclosure import (
+    current_seal,
+    disclose_draw,
+    disclose_due,
+    opened_state,
+    seal_of_round,
+)
 from drawsvc.tasks.service.dispatch import create_subdraw, dispatch_draw, lock_draw
 from drawsvc.tasks.service.draw import current_draw, draw_task
 from drawsvc.tasks.service.followups import (
@@ -96,4 +102,5 @@ __all__ = [
     "replace_inspector",
     "repo",
     "respond_expert",
+    "seal_of_round",
 ]

@@ -50,8 +50,13 @@ def current_seal(session: Session, task: str) -> dict[str, Any] | None:
     """The current round's seal state with its round number (None: not sealed); holds the salt,
     so callers show it only to those who may open it (SEAL-8)."""
     t = repo.get_task(session, task)
-    state = seal_of(repo.commitment(session, task, t.round)) if t.round else None
-    return {**state, "round": t.round} if state is not None else None
+    return seal_of_round(session, task, t.round) if t.round else None
+
+
+def seal_of_round(session: Session, task: str, round_: int) -> dict[str, Any] | None:
+    """``current_seal`` for a round the caller knows is current (the draw it has just made)."""
+    state = seal_of(repo.commitment(session, task, round_))
+    return {**state, "round": round_} if state is not None else None
 
 
 def opened_state(session: Session, task: str, round_: int) -> dict[str, Any]:

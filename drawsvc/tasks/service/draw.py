@@ -26,6 +26,7 @@ from drawsvc.tasks.service.sealing import store_seal
 if TYPE_CHECKING:
     from drawsvc.calendar.arithmetic import Deadline
     from drawsvc.journal import Actor, Journal
+    from drawsvc.tasks.logread import EntryReader
 
 
 def draw_task(
@@ -61,15 +62,15 @@ def draw_task(
     assert c is not None
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = _verified_beacon(task, c.beacon, beacon_signature, beacon_value)
-    inputs = logread.inputs_from_log(
-        journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
-    )
+    held = replay.cached_pools(c.pools["pools"])  # the pools themselves: see cached_pools
+    inputs = logread.inputs_from_entries(_commit_reader(journal, session, c, held), c.log_index,
+                                         cached=frozenset(held))
     # the declarations behind the logged tags, when they still explain them all: avoidance
     # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
     declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
     try:
         result = replay.run_draw(
-            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared
+            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared, held=held
         )
     except DrawInfeasible as exc:
         raise _with_department(exc, t) from None
@@ -166,6 +167,20 @@ def draw_task(
                 )
     session.flush()
     return draw
+
+
+def _commit_reader(journal: Journal, session: Session, c: Commitment, held: Mapping[str, Any]) -> EntryReader:
+    """A reader of the log for the draw of ``c``: the commitment and the entries it cites that
+    the draw reads (avoidance tags, pools not held) in one read when they lie within
+    ``PREFETCH_MAX`` entries before it (a first round: one batch, ``commit_task``)."""
+    read = logread.reader_for(journal.log, session.connection())
+    refs = [ref for name, ref in c.pools["pools"].items() if name not in held]
+    if c.pools.get("avoidance"):
+        refs.append(c.pools["avoidance"])
+    start = min([c.log_index, *(int(ref["entries"][0]) for ref in refs)])
+    if c.log_index + 1 - start > logread.PREFETCH_MAX:
+        return read
+    return logread.prefetching(read, start, c.log_index + 1)
 
 
 def _record_result(

@@ -72,7 +72,8 @@ def build_pool(
             ids = repo.expert_rows(session, flt, on)
         source = "filter"
     repo.delete_built_members(session, task, pool)
-    manual = {m.member for m in repo.pool_members(session, task, pool, include_removed=True)}
+    # what is left are the hand edits: read through their partial index, without ORM objects
+    manual = {e.member for e in repo.pool_edits(session, task) if e.pool == pool}
     n = repo.insert_pool_members(session, task, pool, (m for m in ids if m not in manual), source)
     _log_build(session, journal, task, pool, source, flt, file_sha256, len(ids), actor)
     return n
