@@ -19,7 +19,7 @@ from drawsvc.errors import BeaconRejected, DrawInfeasible, InvalidInput, NotFoun
 from drawsvc.tasks import logread, replay, seal
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Task
-from drawsvc.tasks.service.bulk import record_text_parts
+from drawsvc.tasks.service.bulk import gc_paused, record_text_parts
 from drawsvc.tasks.service.rules import RULE_BEACON, RULE_STATUS, own_task, owner_of
 from drawsvc.tasks.service.sealing import store_seal
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from drawsvc.journal import Actor, Journal
 
 
+@gc_paused
 def draw_task(
     session: Session,
     journal: Journal,
