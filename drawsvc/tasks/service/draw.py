@@ -62,8 +62,14 @@ def draw_task(
     assert c is not None
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = _verified_beacon(task, c.beacon, beacon_signature, beacon_value)
+    # the targets pool as columns, taken under the committed root (replay.frozen_for): the pool
+    # the commit froze is read back from the log without re-hashing, in this process or another
     inputs = logread.inputs_from_log(
-        journal.log, session.connection(), c.log_index, cached=replay.cached_pools(c.pools["pools"])
+        journal.log,
+        session.connection(),
+        c.log_index,
+        cached=replay.cached_pools(c.pools["pools"]),
+        target_columns=True,
     )
     # the declarations behind the logged tags, when they still explain them all: avoidance
     # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
