@@ -17,8 +17,8 @@ in memory. Imports of the child and its first connection are not timed.
                 Goal: commit + draw <= 20 s at 10,000,000.
 
 Each step reports wall seconds, CPU seconds of the step's own process (user + sys), the CPU
-seconds of every ``postgres`` server process on the machine over the step (other users of the
-server are counted too), peak RSS of the step's process (``ru_maxrss``) and its RSS before the
+seconds of the ``postgres`` server processes over the step (a lower bound: backends that exit
+during the step are not counted; other users of the server are), peak RSS of the step's process (``ru_maxrss``) and its RSS before the
 step, and the 1-minute load average at its start and end. The machine is shared: compare CPU.
 
 PostgreSQL: a database of its own (``--db``, created on ``--server``, dropped at the end unless
@@ -69,11 +69,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def postgres_cpu_s() -> float:
-    """User + system CPU seconds of every live ``postgres`` process (the server's share of a step;
-    backends that exited during the step are not counted)."""
+def postgres_cpu() -> dict[str, float]:
+    """User + system CPU seconds of every live ``postgres`` process, by pid."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    out: dict[str, float] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -82,11 +81,18 @@ def postgres_cpu_s() -> float:
                 stat = fh.read()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        if name.startswith("postgres"):
+        if stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres"):
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
-    return total / tick
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (stat fields 14, 15)
+    return out
+
+
+def postgres_cpu_since(before: dict[str, float]) -> float:
+    """The server's CPU seconds since ``before``: processes alive at both ends by difference,
+    those started since in full; backends that exited meanwhile are not counted (a lower bound,
+    and other users of the server are counted too)."""
+    now = postgres_cpu()
+    return sum(v - before.get(pid, 0.0) for pid, v in now.items())
 
 
 def _runtime(url: str, data_dir: Path):  # type: ignore[no-untyped-def]
@@ -215,13 +221,13 @@ def step_commit_or_draw(args: argparse.Namespace, work: Path, step: str) -> dict
 
 
 def _measured(fn: Any) -> dict[str, Any]:
-    rss0, load0, pg0 = rss_mb(), read_load(), postgres_cpu_s()
+    rss0, load0, pg0 = rss_mb(), read_load(), postgres_cpu()
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     out.update(
         s=round(time.perf_counter() - t0, 2),
         cpu_s=round(time.process_time() - c0, 2),
-        postgres_cpu_s=round(postgres_cpu_s() - pg0, 2),
+        postgres_cpu_s=round(postgres_cpu_since(pg0), 2),
         peak_rss_mb=round(peak_rss_mb(), 1),
         rss_before_mb=round(rss0, 1),
         load_start=load0,
