@@ -31,6 +31,7 @@ from typing import IO, Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from drawsvc.db.copy import copy_rows, supports_copy
 from drawsvc.errors import ImportRejected, InvalidInput, RowError
 from drawsvc.journal import Actor, Journal
 from drawsvc.registries import expert_rules as xr
@@ -347,7 +348,7 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
 
 
 def _existing_targets(conn: sa.Connection, keys: list[str]) -> dict[str, Any]:
-    if _is_psycopg(conn):  # the whole batch as one array parameter: one statement
+    if supports_copy(conn):  # the whole batch as one array parameter: one statement
         return _existing_targets_pg(conn, keys)
     table = Target.__table__
     out: dict[str, Any] = {}
@@ -366,10 +367,6 @@ def _existing_targets(conn: sa.Connection, keys: list[str]) -> dict[str, Any]:
             for r in conn.execute(sa.select(table).where(table.c.uscc.in_(chunk))):
                 out[r.uscc] = r
     return out
-
-
-def _is_psycopg(conn: sa.Connection) -> bool:
-    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
 def _existing_targets_pg(conn: sa.Connection, keys: list[str]) -> dict[str, Any]:
@@ -414,7 +411,7 @@ def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_re
     """Bulk insert. On SQLite straight through the driver, on PostgreSQL (psycopg) by ``COPY``
     (the JSON column serialised here as SQLAlchemy's JSON type does, ``json.dumps``: the same
     stored text); other drivers through SQLAlchemy Core."""
-    copy = _is_psycopg(conn)
+    copy = supports_copy(conn)
     if conn.dialect.name != "sqlite" and not copy:
         conn.execute(Target.__table__.insert(), [{**b, "import_ref": import_ref} for b in bodies])
         return
@@ -438,25 +435,11 @@ def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_re
     ]
     columns = f"{', '.join(_INSERT_COLUMNS)}, import_ref"
     if copy:
-        _copy_rows(conn, f"COPY {Target.__tablename__} ({columns}) FROM STDIN", params)
+        copy_rows(conn, Target.__tablename__, [*_INSERT_COLUMNS, "import_ref"], params)
         return
     marks = ", ".join("?" for _ in range(len(_INSERT_COLUMNS) + 1))
     sql = f"INSERT INTO {Target.__tablename__} ({columns}) VALUES ({marks})"
     conn.exec_driver_sql(sql, params)
-
-
-def _copy_rows(conn: sa.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
-    """``COPY … FROM STDIN`` of ``rows`` on the connection's own psycopg connection, inside the
-    import's savepoint (a rollback undoes it like any insert). Text format: psycopg escapes each
-    value; a 2,000-row batch is one round trip instead of a statement per row."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-    finally:
-        cursor.close()
 
 
 def _department_of_row(ctx: _Context, row: int, raw: Raw, known: dict[str, bool]) -> str | None:
