@@ -25,6 +25,7 @@ from drawsvc.tasks.models import (
 from ledger import store
 
 LARGE_POOL = 20_000
+IN_LIST = 900  # keys per IN (...) list
 
 
 def get_task(session: Session, code: str, *, for_update: bool = False) -> Task:
@@ -400,16 +401,18 @@ def target_pool_rows(session: Session, members: Sequence[str], *, with_strata: b
 
 
 def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, bool, list[str]]]:
+    """``code → (department, leader, sorted specialties)`` of ``codes``. Core rows; a pool of
+    more than one ``IN`` list (a province's 50,000 inspectors: 56 compiled lists) is read with
+    one scan of the inspectors instead."""
     i = reg.Inspector
-    out: dict[str, tuple[str, bool, list[str]]] = {}
-    for k in range(0, len(codes), 900):
-        for c, d, lead, sp in session.execute(
-            sa.select(i.code, i.department_code, i.leader_eligible, i.specialties).where(
-                i.code.in_(codes[k : k + 900])
-            )
-        ):
-            out[c] = (d, bool(lead), sorted(sp or []))
-    return out
+    conn = session.connection()
+    cols = (i.code, i.department_code, i.leader_eligible, i.specialties)
+    if len(codes) > IN_LIST:
+        wanted = set(codes)
+        rows: Iterable[Any] = (r for r in conn.execute(sa.select(*cols)) if r[0] in wanted)
+    else:
+        rows = conn.execute(sa.select(*cols).where(i.code.in_(codes)))
+    return {c: (d, bool(lead), sorted(sp or [])) for c, d, lead, sp in rows}
 
 
 def expert_attributes(session: Session, codes: Sequence[str]) -> dict[str, list[str]]:

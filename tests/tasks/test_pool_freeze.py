@@ -199,3 +199,21 @@ def test_inspections_copied_into_postgres_are_the_rows_a_core_insert_writes(pg_r
     assert [r.target_uscc for r in copied] == ids  # in USCC order
     assert [r[:6] + r[7:] for r in copied] == [r[:6] + r[7:] for r in inserted]  # all but round
     assert {r.round for r in copied} == {1}
+
+
+@pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
+def test_inspector_attributes_by_scan_equal_those_by_in_list(
+    db: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool of more than one ``IN`` list is read by one scan of the inspectors: same answer."""
+    from drawsvc.registries import models as reg
+
+    runtime = request.getfixturevalue(db)
+    with runtime.transaction() as s:
+        seed_registries(s, targets=5, departments=("SCJG", "JTJ"), inspectors_per_dept=6)
+        codes = sorted(s.scalars(sa.select(reg.Inspector.code)))[1:-2]  # not every inspector
+        by_list = service.repo.inspector_attributes(s, codes)
+        monkeypatch.setattr(service.repo, "IN_LIST", 3)
+        by_scan = service.repo.inspector_attributes(s, codes)
+    assert by_scan == by_list and sorted(by_list) == codes
+    assert {d for d, _, _ in by_list.values()} == {"SCJG", "JTJ"}
