@@ -17,8 +17,8 @@ in memory. Imports of the child and its first connection are not timed.
                 Goal: commit + draw <= 20 s at 10,000,000.
 
 Each step reports wall seconds, CPU seconds of the step's own process (user + sys), the CPU
-seconds of the ``postgres`` server processes over the step (a lower bound: backends that exit
-during the step are not counted; other users of the server are), peak RSS of the step's process
+seconds of the server processes of the step's own connections (``pg_backend_pid``; the server's
+background writers and WAL writer are not counted), peak RSS of the step's process
 (``ru_maxrss``) and its RSS before the step, and the 1-minute load average at its start and end.
 The machine is shared: compare CPU.
 
@@ -72,37 +72,35 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def postgres_cpu() -> dict[str, float]:
-    """User + system CPU seconds of every live ``postgres`` process, by pid."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out: dict[str, float] = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        if stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres"):
-            fields = stat[stat.rindex(")") + 2 :].split()
-            out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (stat fields 14, 15)
-    return out
+BACKENDS: list[int] = []  # server processes of this step's own connections
 
 
-def postgres_cpu_since(before: dict[str, float]) -> float:
-    """The server's CPU seconds since ``before``: processes alive at both ends by difference,
-    those started since in full; backends that exited meanwhile are not counted (a lower bound,
-    and other users of the server are counted too)."""
-    now = postgres_cpu()
-    return sum(v - before.get(pid, 0.0) for pid, v in now.items())
+def backend_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one server process (``/proc/<pid>/stat`` fields 14, 15)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _runtime(url: str, data_dir: Path):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
     from drawsvc.runtime import open_runtime
     from drawsvc.settings import Settings
 
-    return open_runtime(Settings(data_dir=data_dir, database_url=url, log_origin=ORIGIN))
+    rt = open_runtime(Settings(data_dir=data_dir, database_url=url, log_origin=ORIGIN))
+
+    @sa.event.listens_for(rt.engine, "connect")
+    def remember(dbapi_conn: Any, _record: Any) -> None:  # the server process of each connection
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            BACKENDS.append(int(cur.fetchone()[0]))
+
+    rt.engine.dispose()  # connections made before the listener: reopened, so they are counted
+    return rt
 
 
 def step_generate(args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -224,13 +222,14 @@ def step_commit_or_draw(args: argparse.Namespace, work: Path, step: str) -> dict
 
 
 def _measured(fn: Any) -> dict[str, Any]:
-    rss0, load0, pg0 = rss_mb(), read_load(), postgres_cpu()
+    rss0, load0 = rss_mb(), read_load()
+    pg0 = {pid: backend_cpu_s(pid) for pid in BACKENDS}
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     out.update(
         s=round(time.perf_counter() - t0, 2),
         cpu_s=round(time.process_time() - c0, 2),
-        postgres_cpu_s=round(postgres_cpu_since(pg0), 2),
+        postgres_cpu_s=round(sum(backend_cpu_s(p) - pg0.get(p, 0.0) for p in set(BACKENDS)), 2),
         peak_rss_mb=round(peak_rss_mb(), 1),
         rss_before_mb=round(rss0, 1),
         load_start=load0,
