@@ -21,10 +21,11 @@ whole-column C-level passes.
 
 API: ``freeze_targets``, ``freeze_target_columns``, ``freeze_inspectors``, ``freeze_experts``,
 ``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``);
-``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``; ``target_json``,
+``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``,
+``target_columns_root`` (the root alone); ``target_json``,
 ``inspector_json``, ``expert_json``, ``avoidance_json`` (one record's bytes); ``page_root`` (the
-root over records' bytes); ``assume_frozen`` (service only: rebuild a pool it froze itself,
-without re-hashing).
+root over records' bytes); ``assume_frozen``, ``assume_frozen_columns`` (service only: rebuild a
+pool it froze itself, without re-hashing).
 """
 
 from __future__ import annotations
@@ -381,6 +382,13 @@ def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
     return Pool("targets", tuple(cols.records()), root)
 
 
+def target_columns_root(cols: TargetColumns) -> bytes:
+    """The root of ``freeze_target_columns(cols)`` without building its records: the commit logs
+    the root and the chunks, and a million ``TargetRecord``s would only be thrown away."""
+    cols, _ = _ordered_columns(cols)
+    return _target_root(cols)
+
+
 def _target_root(cols: TargetColumns) -> bytes:
     """RFC 9162 root over the pages of ordered columns (DRAW-18, DRAW-19), fields checked."""
     joined = _joined_usccs(cols.ids)
@@ -433,3 +441,23 @@ def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:
     if not isinstance(root_hex, str) or not _HEX64.fullmatch(root_hex):
         raise InvalidInput("a pool root is 64 lowercase hex digits", field=f"{kind}.root", rule="DRAW-19")
     return Pool(kind, tuple(recs), bytes.fromhex(root_hex))
+
+
+def assume_frozen_columns(cols: TargetColumns, root_hex: str) -> Pool[TargetRecord]:
+    """``assume_frozen`` of a targets pool given as columns (the service reading its own log back).
+
+    The ids must be in strict order (one C-level pass; DRAW-16) and the four columns of one
+    length; no page is built and nothing is hashed. Verifiers MUST NOT use this.
+    """
+    ids = cols.ids
+    if not len(cols.strata) == len(cols.checks) == len(cols.risk) == len(ids):
+        raise InvalidInput("target columns differ in length", field="targets", rule="DRAW-18")
+    try:
+        ordered = all(map(operator.lt, ids, ids[1:]))
+    except TypeError:
+        ordered = False
+    if not ordered:
+        raise InvalidInput("targets records are not in strict id order", field="targets.id", rule="DRAW-16")
+    if not isinstance(root_hex, str) or not _HEX64.fullmatch(root_hex):
+        raise InvalidInput("a pool root is 64 lowercase hex digits", field="targets.root", rule="DRAW-19")
+    return Pool("targets", tuple(cols.records()), bytes.fromhex(root_hex))

@@ -18,6 +18,7 @@ from ledger.errors import MalformedError, VerificationError
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from drawsvc.draw.pool import TargetColumns
     from ledger.log import Log
 
 EntryReader = Callable[[int, int], list[dict[str, Any]]]
@@ -109,9 +110,16 @@ def prefetching(read: EntryReader, start: int, stop: int) -> EntryReader:
 
 
 def inputs_from_log(
-    log: Log, conn: sa.Connection, commit_index: int, *, cached: set[str] | frozenset[str] = frozenset()
+    log: Log,
+    conn: sa.Connection,
+    commit_index: int,
+    *,
+    cached: set[str] | frozenset[str] = frozenset(),
+    target_columns: bool = False,
 ) -> DrawInputs:
-    return inputs_from_entries(reader_for(log, conn), commit_index, cached=cached)
+    return inputs_from_entries(
+        reader_for(log, conn), commit_index, cached=cached, target_columns=target_columns
+    )
 
 
 def expect(entry: Mapping[str, Any], kind: str, index: int, task: str | None = None) -> dict[str, Any]:
@@ -148,15 +156,24 @@ def read_chunks(
     return out, head
 
 
-def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[list[Any]]:
-    """The targets pool from its column-encoded chunks (entries.md §4), in order."""
+def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[Any]:
+    """The targets pool from its column-encoded chunks (entries.md §4), in order, as records."""
+    return read_target_columns(read, task, span).records()
+
+
+def read_target_columns(read: EntryReader, task: str, span: list[int]) -> TargetColumns:
+    """``read_target_chunks`` as columns (the service's draw: no record per row until the engine)."""
+    from drawsvc.draw.pool import TargetColumns
     from drawsvc.errors import InvalidInput
-    from drawsvc.tasks.replay import decode_target_chunk
+    from drawsvc.tasks.replay import decode_target_columns
 
     first, count = int(span[0]), int(span[1])
     if count < 1 or first < 0:
         raise LogMismatch(f"task {task}: bad chunk span {span}")
-    rows: list[list[Any]] = []
+    ids: list[str] = []
+    strata: list[str] = []
+    checks: list[int] = []
+    risk: list[bool] = []
     for i, entry in enumerate(read(first, first + count)):
         body = expect(entry, "draw.pool.members", first + i, task)
         if body.get("chunk") != i or body.get("chunks") != count or body.get("pool") != "targets":
@@ -165,19 +182,28 @@ def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[li
                 f"of the targets pool is out of order (expected {i}/{count})"
             )
         try:
-            rows.extend(decode_target_chunk(body))
+            cols = decode_target_columns(body)
         except InvalidInput as exc:
             raise LogMismatch(f"log entry {first + i}: {exc.message}") from None
-    return rows
+        ids += cols.ids
+        strata += cols.strata
+        checks += cols.checks
+        risk += cols.risk
+    return TargetColumns(ids, strata, checks, risk)
 
 
 def inputs_from_entries(
-    read: EntryReader, commit_index: int, *, cached: set[str] | frozenset[str] = frozenset()
+    read: EntryReader,
+    commit_index: int,
+    *,
+    cached: set[str] | frozenset[str] = frozenset(),
+    target_columns: bool = False,
 ) -> DrawInputs:
     """The inputs of the draw committed at ``commit_index``: params, pool rows, avoidance.
 
     Pools named in ``cached`` are not read (the service holds them frozen under the committed
-    root, ``replay.cached_pools``); verifiers never pass it.
+    root, ``replay.cached_pools``); verifiers never pass it. ``target_columns``: the targets pool
+    as ``TargetColumns`` instead of records (the service's own draw, see ``replay.frozen_for``).
     """
     commit = expect(read(commit_index, commit_index + 1)[0], "draw.commit", commit_index)
     task = commit["task"]
@@ -186,7 +212,8 @@ def inputs_from_entries(
         if pool in cached:
             continue
         if pool == "targets":
-            inputs.pools[pool] = read_target_chunks(read, task, ref["entries"])
+            read_pool = read_target_columns if target_columns else read_target_chunks
+            inputs.pools[pool] = read_pool(read, task, ref["entries"])  # type: ignore[assignment]
             inputs.fields[pool] = ["id", "stratum", "checks", "risk"]
             continue
         rows, head = read_chunks(read, "draw.pool.members", task, ref["entries"], "rows", pool)

@@ -107,16 +107,30 @@ def cached_pools(pools: Mapping[str, Mapping[str, Any]]) -> dict[str, dpool.Pool
 
 
 def frozen_for(
-    pool: str, rows: Sequence[Sequence[Any]], committed: Mapping[str, Any] | None, *, trust_cache: bool
+    pool: str,
+    rows: Sequence[Sequence[Any]] | dpool.TargetColumns,
+    committed: Mapping[str, Any] | None,
+    *,
+    trust_cache: bool,
 ) -> dpool.Pool[Any]:
-    """The frozen pool for ``rows``. With ``trust_cache`` (the service, same process as the
-    commit) a pool frozen earlier under the committed root and size is reused: equal roots mean
-    equal records (SHA-256). The verifier passes ``trust_cache=False`` and always rebuilds."""
+    """The frozen pool for ``rows``. With ``trust_cache`` a pool frozen earlier in this process
+    under the committed root and size is reused: equal roots mean equal records (SHA-256). The
+    verifiers freeze the logged rows themselves first (V-2) and pass ``trust_cache`` to reuse
+    them; with ``trust_cache=False`` the pool is always rebuilt.
+
+    A targets pool given as columns is the service's own draw reading the pool back from the
+    log it wrote at the commit (``logread.inputs_from_log(target_columns=True)``): with
+    ``trust_cache`` it is taken under the committed root without re-hashing
+    (``pool.assume_frozen_columns``), as the commit's own frozen pool would be. The draw then
+    cites the committed root in its seed; if the logged rows were not those the root commits
+    to, every verifier, which rebuilds the root from the logged rows, refuses the draw (V-2)."""
     if trust_cache and committed is not None:
         with _FROZEN_LOCK:
             hit = _FROZEN.get((pool, committed["root"], committed["size"]))
         if hit is not None:
             return hit
+        if isinstance(rows, dpool.TargetColumns) and len(rows.ids) == committed["size"]:
+            return dpool.assume_frozen_columns(rows, committed["root"])
     return freeze(pool, rows)
 
 
@@ -173,8 +187,14 @@ def target_column_chunks(cols: dpool.TargetColumns, budget: int) -> list[dict[st
     return out or [encode_target_columns(cols, 0, 0, [], [])]
 
 
-def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
+def decode_target_chunk(body: Mapping[str, Any]) -> list[dpool.TargetRecord]:
     """Inverse of ``encode_target_chunk``; raises ``InvalidInput`` on a malformed chunk."""
+    return decode_target_columns(body).records()
+
+
+def decode_target_columns(body: Mapping[str, Any]) -> dpool.TargetColumns:
+    """``decode_target_chunk`` as columns (no record per row): the same checks, the ids sliced in
+    one C-level pass, the strata expanded run by run, the sparse checks and flags placed."""
     ids_text, strata, checks, risk = body.get("ids"), body.get("strata"), body.get("checks"), body.get("risk")
     if (
         not isinstance(ids_text, str)
@@ -199,7 +219,7 @@ def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
             raise InvalidInput(
                 "a strata run is [stratum, count > 0]", field="strata", rule="entries.pool-chunk"
             )
-        column.extend([run[0]] * run[1])
+        column.extend(repeat(run[0], run[1]))
     if len(column) != n:
         raise InvalidInput("strata runs do not cover the ids", field="strata", rule="entries.pool-chunk")
     counts = [0] * n
@@ -224,8 +244,7 @@ def decode_target_chunk(body: Mapping[str, Any]) -> list[list[Any]]:
     ids = _USCC_SLICES.findall(ids_text)  # the 18-character slices, in one C-level pass
     if len(ids) != n:  # a line break inside the text: "." stops at it
         ids = [ids_text[k * USCC_LENGTH : (k + 1) * USCC_LENGTH] for k in range(n)]
-    rows = zip(ids, column, counts, flags, strict=True)
-    return list(map(tuple.__new__, repeat(dpool.TargetRecord), rows))  # TargetRecord._make, C-level
+    return dpool.TargetColumns(ids, column, counts, flags)
 
 
 def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, Any]]:
@@ -246,6 +265,11 @@ def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, 
 def pool_root(
     pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns, *, remember: bool = False
 ) -> str:
+    """The pool root; ``remember`` keeps the frozen pool for this process's next step. A targets
+    pool given as columns (the commit) is never remembered: the root is computed without records
+    and the draw reads the pool back from the log, in this process or another."""
+    if isinstance(rows, dpool.TargetColumns):
+        return dpool.target_columns_root(rows).hex()
     return (freeze_cached(pool, rows) if remember else freeze(pool, rows)).root.hex()
 
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from drawsvc.db.copy import copy_rows, supports_copy
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
 from drawsvc.tasks.models import (
@@ -24,6 +25,7 @@ from drawsvc.tasks.models import (
 from ledger import store
 
 LARGE_POOL = 20_000
+IN_LIST = 900  # keys per IN (...) list
 
 
 def get_task(session: Session, code: str, *, for_update: bool = False) -> Task:
@@ -95,9 +97,14 @@ def pool_member_ids(
     m = PoolMember
     conn = session.connection()
     where = (m.task_code == task_code, m.pool == pool)
-    count, text = conn.execute(
-        sa.select(sa.func.count(m.member), sa.func.aggregate_strings(m.member, "\n")).where(*where)
-    ).one()
+    joined: Any = sa.func.aggregate_strings(m.member, "\n")
+    if conn.dialect.name == "postgresql":
+        # in byte order (DRAW-16) from the server: string_agg has no order of its own, and the
+        # sort below is then one comparison pass instead of sorting a million strings in Python
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        joined = sa.func.string_agg(m.member, aggregate_order_by(sa.literal("\n"), m.member.collate("C")))
+    count, text = conn.execute(sa.select(sa.func.count(m.member), joined).where(*where)).one()
     out: list[str] = text.split("\n") if count else []
     if len(out) != count:
         out = list(conn.execute(sa.select(m.member).where(*where)).scalars())
@@ -106,7 +113,7 @@ def pool_member_ids(
     removed = {e.member for e in edits if e.pool == pool and e.removed}
     if removed:
         out = [u for u in out if u not in removed]
-    out.sort()  # already in index order on SQLite: one comparison pass
+    out.sort()  # already in order (SQLite's index, PostgreSQL's ORDER BY): one comparison pass
     return out
 
 
@@ -165,9 +172,9 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     """One ``Inspection`` per target, all with the same other column ``values`` (a draw's
     50,000 random inspections).
 
-    On SQLite the constant values are converted once by their own column types' bind
-    processors (the conversion SQLAlchemy applies per row) and the rows go to one DB-API
-    ``executemany``; elsewhere a Core ``executemany``.
+    The constant values are converted once by their own column types' bind processors (the
+    conversion SQLAlchemy applies per row); the rows then go to one DB-API ``executemany`` on
+    SQLite, to one ``COPY`` on PostgreSQL (psycopg); elsewhere a Core ``executemany``.
     """
     conn = session.connection()
     if not targets:
@@ -175,7 +182,8 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     # in USCC order, not draw order: the (target, year) index then takes the rows as one ordered
     # run instead of 50,000 random B-tree inserts (≈ 30 % less on SQLite, docs/performance.md)
     targets = sorted(targets)
-    if conn.dialect.name != "sqlite":
+    copy = supports_copy(conn)
+    if conn.dialect.name != "sqlite" and not copy:
         conn.execute(sa.insert(Inspection), [{"target_uscc": u, **values} for u in targets])
         return
     table = Inspection.__table__
@@ -184,10 +192,13 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     for name in names:
         process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         consts.append(process(values[name]) if process else values[name])
+    rows = [(u, *consts) for u in targets]
+    if copy:
+        copy_rows(conn, table.name, ["target_uscc", *names], rows)
+        return
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(c) for c in ["target_uscc", *names])
     marks = ", ".join("?" * (len(names) + 1))
-    rows = [(u, *consts) for u in targets]
     conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", rows)
 
 
@@ -392,16 +403,18 @@ def target_pool_rows(session: Session, members: Sequence[str], *, with_strata: b
 
 
 def inspector_attributes(session: Session, codes: Sequence[str]) -> dict[str, tuple[str, bool, list[str]]]:
+    """``code → (department, leader, sorted specialties)`` of ``codes``. Core rows; a pool of
+    more than one ``IN`` list (a province's 50,000 inspectors: 56 compiled lists) is read with
+    one scan of the inspectors instead."""
     i = reg.Inspector
-    out: dict[str, tuple[str, bool, list[str]]] = {}
-    for k in range(0, len(codes), 900):
-        for c, d, lead, sp in session.execute(
-            sa.select(i.code, i.department_code, i.leader_eligible, i.specialties).where(
-                i.code.in_(codes[k : k + 900])
-            )
-        ):
-            out[c] = (d, bool(lead), sorted(sp or []))
-    return out
+    conn = session.connection()
+    cols = (i.code, i.department_code, i.leader_eligible, i.specialties)
+    if len(codes) > IN_LIST:
+        wanted = set(codes)
+        rows: Iterable[Any] = (r for r in conn.execute(sa.select(*cols)) if r[0] in wanted)
+    else:
+        rows = conn.execute(sa.select(*cols).where(i.code.in_(codes)))
+    return {c: (d, bool(lead), sorted(sp or [])) for c, d, lead, sp in rows}
 
 
 def expert_attributes(session: Session, codes: Sequence[str]) -> dict[str, list[str]]:

@@ -271,3 +271,31 @@ def test_unordered_columns_are_ordered_and_duplicates_refused():
     with pytest.raises(InvalidInput) as e:
         freeze_target_columns(TargetColumns([b, a, b], ["", "", ""], [0, 0, 0], [False] * 3))
     assert e.value.rule == "DRAW-17"
+
+
+def test_columns_root_alone_equals_the_frozen_root_and_builds_no_record(monkeypatch):
+    from drawsvc.draw.pool import target_columns_root
+
+    cols = TargetColumns.of_records([TargetRecord(f"9135010{k}M000100Y4{k}", "", k % 2, k == 3)
+                                     for k in reversed(range(9))])
+    frozen = freeze_target_columns(cols)
+    monkeypatch.setattr(TargetColumns, "records", lambda self: pytest.fail("records built"))
+    assert target_columns_root(cols) == frozen.root
+    assert target_columns_root(cols._replace(checks=[0] * 9)) != frozen.root
+
+
+def test_assume_frozen_columns_keeps_the_logged_root_and_refuses_bad_columns():
+    from drawsvc.draw.pool import assume_frozen_columns
+
+    pool = freeze_targets(TargetRecord(f"9135010{k}M000100Y4{k}", "A", k, k == 2) for k in range(5))
+    cols = TargetColumns.of_records(pool.records)
+    again = assume_frozen_columns(cols, pool.root.hex())
+    assert again == pool and all(type(r) is TargetRecord for r in again.records)
+    with pytest.raises(InvalidInput, match="strict id order"):
+        assume_frozen_columns(TargetColumns(*(list(reversed(c)) for c in cols)), pool.root.hex())
+    with pytest.raises(InvalidInput, match="strict id order"):  # a duplicate is not strictly ordered
+        assume_frozen_columns(TargetColumns(*([c[0], *c] for c in cols)), pool.root.hex())
+    with pytest.raises(InvalidInput, match="differ in length"):
+        assume_frozen_columns(cols._replace(risk=[False]), pool.root.hex())
+    with pytest.raises(InvalidInput, match="64 lowercase hex"):
+        assume_frozen_columns(cols, pool.root.hex().upper())

@@ -67,3 +67,38 @@ def test_imports_and_life_cycle_on_postgres(pg_runtime: Any) -> None:
         )
         assert repository.get_expert(s, "ZLZJ-0001").consecutive_no_answer == 1
         assert experts.flag_over_age(s, rt.journal, on=date(2026, 6, 1), actor=BUREAU) == []
+
+
+def test_targets_copied_into_postgres_are_the_rows_sqlite_stores(runtime: Any, pg_runtime: Any) -> None:
+    """The PostgreSQL import writes targets by COPY (text format, psycopg escaping) and looks old
+    rows up with one ``= ANY(array)``: the stored rows must be those of the driver-level SQLite
+    insert, quotes, backslashes and risk flags included; a rejected file leaves nothing."""
+    import sqlalchemy as sa
+
+    from drawsvc.registries.models import Target
+
+    targets = list(generate_targets(250, seed=4))
+    targets[3]["name"] = '杭州"引号"\\反斜杠餐饮店'
+    targets[4]["name"] = "杭州 \\N 餐饮店"  # COPY's NULL marker as text
+    columns = [c for c in Target.__table__.columns if c.name not in ("id", "import_ref")]
+    stored = []
+    for rt in (runtime, pg_runtime):
+        with rt.transaction() as s:
+            report = imports.import_file(
+                s, rt.journal, csv_bytes("targets", targets), kind="targets", fmt="csv",
+                actor=BUREAU, on=TODAY, batch_rows=100,
+            )
+            assert report.created == 250
+            stored.append(sorted(tuple(r) for r in s.execute(sa.select(*columns))))
+    assert stored[0] == stored[1] and len(stored[1]) == 250
+    assert any(r[1] == '杭州"引号"\\反斜杠餐饮店' for r in stored[1])
+    assert any(r[1] == "杭州 \\N 餐饮店" for r in stored[1])
+    assert any(r[7] for r in stored[1])  # some risk flags, read back as lists
+    fresh = list(generate_targets(500, seed=4))[250:]  # new codes; the file ends with a repeat
+    with pytest.raises(ImportRejected), pg_runtime.transaction() as s:
+        imports.import_file(
+            s, pg_runtime.journal, csv_bytes("targets", [*fresh, fresh[0]]), kind="targets",
+            fmt="csv", actor=BUREAU, on=TODAY, batch_rows=100,
+        )
+    with pg_runtime.transaction() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Target)) == 250

@@ -100,3 +100,120 @@ def test_decoding_slices_18_characters_even_across_a_line_break() -> None:
     rows = replay.decode_target_chunk(body)
     assert [r.id for r in rows] == ["A" * 18, "B\n" + "B" * 16, "C" * 18]
     assert [(r.checks, r.risk) for r in rows] == [(0, False), (2, False), (0, True)]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_column_decoding_equals_the_record_decoding(seed: int) -> None:
+    cols = _columns(3_000, seed)
+    for chunk in replay.target_column_chunks(cols, 20_000):
+        decoded = replay.decode_target_columns(chunk)
+        assert decoded.records() == replay.decode_target_chunk(chunk)
+        assert all(type(c) is list for c in decoded)
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        {"ids": "A" * 17},
+        {"strata": [["", 0]]},
+        {"strata": [["", 2]]},
+        {"strata": [["", True]]},
+        {"checks": [[1, 0]]},
+        {"checks": [[1, 1.0]]},
+        {"checks": [[3, 1]]},
+        {"risk": [3]},
+        {"risk": [True]},
+        {"risk": None},
+    ],
+)
+def test_column_decoding_refuses_what_the_record_decoding_refuses(mutation: dict[str, Any]) -> None:
+    from drawsvc.errors import InvalidInput
+
+    body = {"ids": "A" * 18 + "B" * 18 + "C" * 18, "strata": [["", 3]], "checks": [], "risk": [], **mutation}
+    with pytest.raises(InvalidInput):
+        replay.decode_target_chunk(body)
+    with pytest.raises(InvalidInput):
+        replay.decode_target_columns(body)
+
+
+def test_a_draw_in_a_fresh_process_reads_the_pool_back_without_rehashing_it(
+    runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with two API workers or a restart between commit and draw: nothing frozen by the commit
+    is in memory; the draw takes the pool from the log under the committed root (no page built)
+    and logs the result the verifier recomputes from the log alone."""
+    from drawsvc.draw import pool as dpool
+    from drawsvc.tasks.logread import reader_for
+    from drawsvc.tasks.verify import verify_draw
+
+    code = _task(runtime, targets=60)
+    with runtime.transaction() as s:
+        c = service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+        assert not replay.cached_pools(c.pools["pools"])  # the commit keeps no frozen targets pool
+    replay.forget_frozen()
+    with monkeypatch.context() as m:
+        m.setattr(dpool, "_target_root", lambda cols: pytest.fail("the draw re-hashed the pool"))
+        with runtime.transaction() as s:
+            draw = service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+            result, index = draw.result, draw.log_index
+    assert len(replay.drawn_targets(result)) == 15
+    with runtime.engine.connect() as conn:
+        verified = verify_draw(reader_for(runtime.log, conn), index, size=runtime.log.size(conn), later=[])
+    assert verified.seed == result["inspection"]["seed"]
+
+
+def test_a_logged_pool_of_another_size_than_committed_is_frozen_again() -> None:
+    """Columns whose size is not the committed one are never taken under the committed root."""
+    cols = _columns(50, 1)
+    frozen = replay.freeze("targets", cols)
+    committed = {"root": "00" * 32, "size": len(cols.ids)}
+    taken = replay.frozen_for("targets", cols, committed, trust_cache=True)
+    assert taken.root == bytes(32) and taken.records == frozen.records  # the committed root, unchecked
+    short = cols._replace(**{k: v[:-1] for k, v in cols._asdict().items()})
+    again = replay.frozen_for("targets", short, committed, trust_cache=True)
+    assert again.root == replay.freeze("targets", short).root != bytes(32)
+    assert replay.frozen_for("targets", cols, committed, trust_cache=False).root == frozen.root
+
+
+@pytest.mark.postgres
+def test_inspections_copied_into_postgres_are_the_rows_a_core_insert_writes(pg_runtime: Any) -> None:
+    """A draw's inspections go to PostgreSQL by COPY: the stored values, JSON text included,
+    must be those of the Core insert (SQLAlchemy's own conversions) they replace."""
+    from datetime import date
+
+    code = _task(pg_runtime)
+    values = {
+        "year": 2026, "on": date(2026, 3, 2), "kind": "random", "department": "SCJG", "task_code": code,
+        "round": 1, "check_items": [{"code": "SC-1", "name": "食品\"经营\"\\n"}], "reason": None,
+        "superseded": False, "log_index": 7,
+    }
+    ids = ["91330100MA000000A1", "91330100MA000000B2", "91330100MA000000C3"]
+    table = Inspection.__table__
+    columns = [c for c in table.columns if c.name != "id"]
+    with pg_runtime.transaction() as s:
+        service.repo.insert_inspections(s, ids[::-1], values)
+        s.execute(sa.insert(Inspection), [{"target_uscc": u, **values, "round": 2} for u in ids])
+        text = sa.cast(table.c.check_items, sa.Text)
+        rows = s.execute(sa.select(*columns, text).order_by(table.c.id)).all()
+    copied, inserted = rows[:3], rows[3:]
+    assert [r.target_uscc for r in copied] == ids  # in USCC order
+    assert [r[:6] + r[7:] for r in copied] == [r[:6] + r[7:] for r in inserted]  # all but round
+    assert {r.round for r in copied} == {1}
+
+
+@pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
+def test_inspector_attributes_by_scan_equal_those_by_in_list(
+    db: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool of more than one ``IN`` list is read by one scan of the inspectors: same answer."""
+    from drawsvc.registries import models as reg
+
+    runtime = request.getfixturevalue(db)
+    with runtime.transaction() as s:
+        seed_registries(s, targets=5, departments=("SCJG", "JTJ"), inspectors_per_dept=6)
+        codes = sorted(s.scalars(sa.select(reg.Inspector.code)))[1:-2]  # not every inspector
+        by_list = service.repo.inspector_attributes(s, codes)
+        monkeypatch.setattr(service.repo, "IN_LIST", 3)
+        by_scan = service.repo.inspector_attributes(s, codes)
+    assert by_scan == by_list and sorted(by_list) == codes
+    assert {d for d, _, _ in by_list.values()} == {"SCJG", "JTJ"}

@@ -20,7 +20,7 @@ from drawsvc.errors import InvalidInput, RuleViolation
 from drawsvc.tasks import replay
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Task
-from drawsvc.tasks.service.bulk import CHUNK_BYTES, split_chunks
+from drawsvc.tasks.service.bulk import CHUNK_BYTES, gc_paused, split_chunks
 from drawsvc.tasks.service.rules import (
     RULE_BEACON,
     RULE_LOCKED,
@@ -40,6 +40,7 @@ _HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 AVOIDANCE_SALT_BYTES = 32
 
 
+@gc_paused
 def commit_task(
     session: Session,
     journal: Journal,

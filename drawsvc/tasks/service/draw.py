@@ -19,7 +19,7 @@ from drawsvc.errors import BeaconRejected, DrawInfeasible, InvalidInput, NotFoun
 from drawsvc.tasks import logread, replay, seal
 from drawsvc.tasks import repository as repo
 from drawsvc.tasks.models import Commitment, Draw, ExpertSlot, Task
-from drawsvc.tasks.service.bulk import record_text_parts
+from drawsvc.tasks.service.bulk import gc_paused, record_text_parts
 from drawsvc.tasks.service.rules import RULE_BEACON, RULE_STATUS, own_task, owner_of
 from drawsvc.tasks.service.sealing import store_seal
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from drawsvc.tasks.logread import EntryReader
 
 
+@gc_paused
 def draw_task(
     session: Session,
     journal: Journal,
@@ -63,8 +64,10 @@ def draw_task(
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = _verified_beacon(task, c.beacon, beacon_signature, beacon_value)
     held = replay.cached_pools(c.pools["pools"])  # the pools themselves: see cached_pools
+    # the targets pool as columns, taken under the committed root (replay.frozen_for): the pool
+    # the commit froze is read back from the log without re-hashing, in this process or another
     inputs = logread.inputs_from_entries(_commit_reader(journal, session, c, held), c.log_index,
-                                         cached=frozenset(held))
+                                         cached=frozenset(held), target_columns=True)
     # the declarations behind the logged tags, when they still explain them all: avoidance
     # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
     declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
