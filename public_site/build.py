@@ -24,21 +24,20 @@ state version) falls back to a full build, which is the same code from size 0.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import pickle
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
+from drawsvc.gcpause import gc_paused
 from drawsvc.witness import accept
 from ledger import export
 from ledger.log import Log
@@ -86,7 +85,7 @@ def _names_path(cache_dir: Path, base_id: str) -> Path:
 
 
 def _load_names(cache_dir: Path, base_id: str) -> dict[str, str]:
-    with _names_path(cache_dir, base_id).open("rb") as fh, _no_gc():
+    with _names_path(cache_dir, base_id).open("rb") as fh, gc_paused():
         names = pickle.load(fh)
     if not isinstance(names, dict):
         raise TypeError(f"{fh.name}: not a dict of names")
@@ -98,7 +97,7 @@ def _load_cache(path: Path, *, origin: str, templates: str) -> _Cache | None:
     The registered names of most firms are in a file of their own, loaded only when needed
     (:class:`public_site.state.FirmNames`)."""
     try:
-        with path.open("rb") as fh, _no_gc():
+        with path.open("rb") as fh, gc_paused():
             cache = pickle.load(fh)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, KeyError, TypeError):
         return None
@@ -116,19 +115,6 @@ def _load_cache(path: Path, *, origin: str, templates: str) -> _Cache | None:
     return cache
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """(Un)pickling a state of a million objects with the cyclic GC on is 3-5x slower: it
-    collects again and again over objects that are all alive."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _save_cache(path: Path, cache: _Cache) -> None:
     """state.pickle, after a new names file when there are many new names. Order: the new
     names file, then state.pickle naming it (atomic rename), then the old names file goes; a
@@ -139,11 +125,11 @@ def _save_cache(path: Path, cache: _Cache) -> None:
         base_id = secrets.token_hex(8)
         merged = names.rebase(base_id)
         tmp = _names_path(path.parent, base_id).with_suffix(".tmp")
-        with tmp.open("wb") as fh, _no_gc():
+        with tmp.open("wb") as fh, gc_paused():
             pickle.dump(merged, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(_names_path(path.parent, base_id))
     tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh, _no_gc():
+    with tmp.open("wb") as fh, gc_paused():
         pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
     for stale in path.parent.glob("names-*.pickle"):

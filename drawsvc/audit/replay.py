@@ -14,16 +14,15 @@ Pure apart from the ``Fetch`` callable; findings are collected, never raised.
 from __future__ import annotations
 
 import bisect
-import gc
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from drawsvc.audit.deadlines import Deadlines
 from drawsvc.audit.tree import WIDTH, Fetch, read_bundle
+from drawsvc.gcpause import gc_paused
 from drawsvc.tasks import replay
 from drawsvc.tasks.logread import LogMismatch, decode, result_of
 from drawsvc.tasks.verify import verify_draw
@@ -504,7 +503,7 @@ class Auditor:
             self.draws[str(d)] = [task, round_, False]
             later = index.task_entries(task, d + 1, size)
             try:
-                with _gc_paused():
+                with gc_paused():  # one draw's pool and teams at a time; it runs again between draws
                     v = verify_draw(read, d, size=size, later=later, index=index, parents_verified=parents)
             except (LedgerError, KeyError, TypeError, ValueError, IndexError) as exc:
                 at = getattr(exc, "index", None)
@@ -578,21 +577,6 @@ class Auditor:
             "open_deadlines": self.deadlines.open_deadlines(),
             "undisclosed": sorted(h["draw"] for hist in self.rotation.values() for h in hist if h["sealed"]),
         }
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one draw is recomputed: a million-record pool,
-    its pages and the result's teams are millions of small objects, all alive, holding no
-    cycles; with the collector on, each young collection rescans the growing heap (≈ a quarter
-    of a 1M-entry audit's CPU, docs/performance.md "Audit"). It runs again between draws."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Index:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import gc
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
+
+from drawsvc.gcpause import gc_paused as pause_gc
 
 if TYPE_CHECKING:
     from drawsvc.journal import Actor, Journal
@@ -22,30 +22,16 @@ ENVELOPE_ALLOWANCE = 8 * 1024  # room for the rest of a draw.result body beside 
 
 
 def gc_paused(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run ``fn`` with the cyclic GC paused (see ``_bulk``): a draw over a million-record pool
+    """Run ``fn`` with the cyclic GC paused (``drawsvc.gcpause``): a draw over a million-record pool
     allocates millions of acyclic objects while millions more (the frozen pool) stay alive, and
     every full collection would rescan them all."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _bulk():
+        with pause_gc():
             return fn(*args, **kwargs)
 
     return wrapper
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are built (a frozen
-    pool: rows, records, pages). They hold no reference cycles; without the pause each young
-    collection rescans the growing heap (docs/performance.md, tasks)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def split_chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
