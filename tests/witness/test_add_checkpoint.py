@@ -5,8 +5,6 @@ over HTTP, and the log asking it (``ask_witness``) and storing the cosignature i
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +26,9 @@ from ledger.note import Signer, open_note
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ledger"))
 import ledger_support as support
+
+sys.path.insert(0, str(Path(__file__).parent))
+from serving import served
 
 H = bytes(range(32))
 
@@ -191,26 +192,11 @@ def test_http_answers_follow_the_spec(tmp_path: Path, signer: Signer, trusted: d
 
 @pytest.fixture
 def witness_url(tmp_path: Path, runtime) -> Iterator[tuple[str, object]]:
-    import uvicorn
-
     state = tmp_path / "w"
     w = init_witness(state, "jiwei.example/witness")
     app = create_witness_app(state, trusted_logs([runtime.log.signer.verifier_key()]))
-    for port in range(8650, 8660):
-        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        for _ in range(200):
-            if srv.started or not thread.is_alive():
-                break
-            time.sleep(0.02)
-        if srv.started:
-            break
-    else:
-        pytest.skip("no free port in 8650-8659")
-    yield f"http://127.0.0.1:{port}", w
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app, range(8650, 8660)) as url:
+        yield url, w
 
 
 def test_the_log_asks_the_witness_and_publishes_the_cosignature(runtime, witness_url) -> None:

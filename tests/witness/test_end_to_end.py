@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
-import time
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,32 +26,19 @@ from ledger.export import verify_consistency_with_directory, verify_directory
 from ledger.note import open_note
 from public_site.build import build_site
 
+sys.path.insert(0, str(Path(__file__).parent))
+from serving import served
+
 PORTS = range(8630, 8640)
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
 def server(runtime) -> Iterator[str]:
-    import uvicorn
-
     from drawsvc.api.app import create_app
 
-    for port in PORTS:
-        config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-        srv = uvicorn.Server(config)
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        for _ in range(200):
-            if srv.started or not thread.is_alive():
-                break
-            time.sleep(0.02)
-        if srv.started:
-            break
-    else:
-        pytest.skip("no free port in 8630-8639")
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(runtime), PORTS) as url:
+        yield url
 
 
 def test_witness_cosigns_the_site_submits_and_the_site_publishes_it(runtime, server, tmp_path: Path) -> None:
