@@ -8,7 +8,7 @@ expert draws with a decline and a sealed panel, all over the whole directory), t
 ``--big-draws`` more 5 % draws with 2-person teams from the whole ``--targets`` pool
 (``commit_task`` + ``draw_task``), then filler up to ``--entries`` appended in batches through
 ``Log.append`` (RFC 8785 canonicalized, signed): ``registry.target.upsert`` records through the
-year and every ``INSPECTION_EVERY``-th an ``inspection.record``. The log is exported as C2SP
+year and every ``_yearlog.INSPECTION_EVERY``-th an ``inspection.record``. The log is exported as C2SP
 tlog-tiles (``ledger.export.export_tiles``) into ``DIR/base/log``.
 
 Timed, each in a FRESH process (``drawsvc audit LOG --json R --state S``, the auditor's command):
@@ -43,64 +43,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import _yearlog as yearlog  # noqa: E402
 
 ORIGIN = "audit-bench.drawsvc.example/log"
-INSPECTION_EVERY = 100
 APPEND_BATCH = 10_000
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 GOALS = {"full_s": 300, "full_peak_rss_mib": 1024, "incremental_s": 10}
 APPEND_DAY = date(2026, 6, 1)  # the new entries' day (after the set-up's DEMO_DAY)
 QUICK = {"entries": 3_000, "new": 300, "targets": 600, "big_draws": 1}
 
 
-def _uscc(i: int) -> str:
-    """An 18-character code over the USCC alphabet, unique per ``i`` (filler only: these firms
-    are not in the directory the draws use)."""
-    return ("9133010" + "".join(ALPHABET[(i // 31**k) % 31] for k in range(11)))[:18]
-
-
-def _filler(start: int, count: int) -> list[dict[str, Any]]:
-    """Registry updates through the year, with an inspection record every ``INSPECTION_EVERY``."""
-    actor = {"role": "bureau", "department": "SCJG", "name": "SCJG-clerk"}
-    out = []
-    for i in range(start, start + count):
-        day = f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
-        if i % INSPECTION_EVERY == 0:
-            kind = "inspection.record"
-            body: dict[str, Any] = {
-                "target": _uscc(i - 1),
-                "kind": "complaint",
-                "on": day,
-                "department": "SCJG",
-                "check_items": [{"department": "SCJG", "code": "SCJG-SP-01"}],
-                "task": None,
-                "reason": "投诉举报核查",
-            }
-        else:
-            kind = "registry.target.upsert"
-            body = {
-                "uscc": _uscc(i),
-                "name": f"杭州样例{i % 9973}商贸有限公司{i}",
-                "target_type": "有限责任公司",
-                "scale": "小型",
-                "region_code": "330105",
-                "registration_authority": "杭州市拱墅区市场监督管理局",
-                "industry": "批发业",
-                "risk_flags": [],
-                "credit_class": "B",
-                "status": "active",
-                "version": 1,
-            }
-        out.append(
-            {
-                "schema": "drawsvc/entry/v1",
-                "kind": kind,
-                "at": f"{day}T10:00:00+08:00",
-                "actor": actor,
-                "body": body,
-            }
-        )
-    return out
+def _day(i: int) -> str:
+    """Filler entries spread over the year (the audit's yearly rules see every month)."""
+    return f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
 
 
 def _runtime(data: Path) -> Any:
@@ -116,12 +72,7 @@ def _size(rt: Any) -> int:
 
 
 def _append_filler(rt: Any, upto: int) -> None:
-    size = _size(rt)
-    while size < upto:
-        n = min(APPEND_BATCH, upto - size)
-        with rt.engine.begin() as conn:
-            rt.log.append(conn, _filler(size, n))
-        size += n
+    yearlog.append_filler(rt, upto, batch=APPEND_BATCH, day=_day)
 
 
 def _export(rt: Any, log_dir: Path) -> int:
@@ -231,13 +182,7 @@ def step_append(data: Path, *, entries: int, new: int, log_dir: Path) -> dict[st
 
 def _fresh(step: str, *args: str) -> dict[str, Any]:
     """A set-up step in a fresh interpreter."""
-    done = subprocess.run([sys.executable, __file__, "--step", step, *args], capture_output=True, text=True,
-                          cwd=ROOT)
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"step {step} failed (exit {done.returncode})")
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return out
+    return yearlog.fresh_step(__file__, step, *args, cwd=ROOT)
 
 
 def _loadavg() -> list[float]:

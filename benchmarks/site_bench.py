@@ -3,7 +3,7 @@
 Set-up (not timed): the demo (``drawsvc.demo``, real imports and draws) with ``--targets``
 firms, a task drawing ``--draw-targets`` targets with 2-person teams through the task service,
 then filler entries appended through ``Log.append`` (RFC 8785 canonicalized, signed) up to
-``--entries``: ``registry.target.upsert`` records, and every ``INSPECTION_EVERY``-th an
+``--entries``: ``registry.target.upsert`` records, and every ``_yearlog.INSPECTION_EVERY``-th an
 ``inspection.record`` (a firm page, an entry page). Timed, each in a fresh process:
 
 - ``full_build_s``:        ``build_site`` into an empty directory over the whole log;
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,59 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-INSPECTION_EVERY = 100
+import _yearlog as yearlog  # noqa: E402
+
 APPEND_BATCH = 2000
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 PORT = 8165  # sitepages' port range 8160-8169
-
-
-def _uscc(i: int) -> str:
-    body = "9133010" + "".join(ALPHABET[(i // 31**k) % 31] for k in range(11))
-    return body[:18]
-
-
-def _filler(start: int, count: int) -> list[dict]:
-    out = []
-    for i in range(start, start + count):
-        u = _uscc(i)
-        actor = {"role": "bureau", "department": "SCJG", "name": "SCJG-clerk"}
-        if i % INSPECTION_EVERY == 0:
-            body = {
-                "target": _uscc(i - 1),
-                "kind": "complaint",
-                "on": "2026-03-05",
-                "department": "SCJG",
-                "check_items": [{"department": "SCJG", "code": "SCJG-SP-01"}],
-                "task": None,
-                "reason": "投诉举报核查",
-            }
-            kind = "inspection.record"
-        else:
-            body = {
-                "uscc": u,
-                "name": f"杭州样例{i % 9973}商贸有限公司{i}",
-                "target_type": "有限责任公司",
-                "scale": "小型",
-                "region_code": "330105",
-                "registration_authority": "杭州市拱墅区市场监督管理局",
-                "industry": "批发业",
-                "risk_flags": [],
-                "credit_class": "B",
-                "status": "active",
-                "version": 1,
-            }
-            kind = "registry.target.upsert"
-        out.append(
-            {
-                "schema": "drawsvc/entry/v1",
-                "kind": kind,
-                "at": "2026-03-05T10:00:00+08:00",
-                "actor": actor,
-                "body": body,
-            }
-        )
-    return out
 
 
 def _runtime(data: Path):
@@ -96,15 +48,7 @@ def _runtime(data: Path):
 
 
 def _append(rt, upto: int) -> int:
-    with rt.engine.connect() as conn:
-        size = rt.log.size(conn)
-    counter = size
-    while counter < upto:
-        n = min(APPEND_BATCH, upto - counter)
-        with rt.engine.begin() as conn:
-            rt.log.append(conn, _filler(counter, n))
-        counter += n
-    return counter
+    return yearlog.append_filler(rt, upto, batch=APPEND_BATCH, day=lambda _i: "2026-03-05")
 
 
 def step_setup(data: Path, targets: int, draw_targets: int, entries: int) -> dict:
@@ -212,12 +156,7 @@ def step_browser(data: Path, task: str) -> dict:
 
 def _fresh(step: str, *args: str) -> dict:
     """Run one step in a fresh interpreter (the user's path: a new process per command)."""
-    cmd = [sys.executable, __file__, "--step", step, *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        return {"error": f"step {step} failed (exit {done.returncode})"}
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = yearlog.fresh_step(__file__, step, *args, cwd=ROOT)
     sys.stderr.write(f"{step}: {json.dumps(out)}\n")
     return out
 
