@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -31,7 +32,7 @@ from typing import IO, Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from drawsvc.db.copy import copy_rows, supports_copy
+from drawsvc.db.copy import BackgroundCopy, background_copies, copy_rows, supports_copy
 from drawsvc.errors import ImportRejected, InvalidInput, RowError
 from drawsvc.journal import Actor, Journal
 from drawsvc.registries import expert_rules as xr
@@ -94,6 +95,12 @@ class _Context:
     errors: list[RowError] = field(default_factory=list)
     bad_row_count: int = 0
     last_bad_row: int = 0  # a row's errors are reported together, so counting needs no set
+    copies: BackgroundCopy | None = None  # PostgreSQL targets: the new rows' COPY runs on
+
+    def settle(self) -> None:
+        """Wait for the batch's COPY in flight (if any): before any other use of the connection."""
+        if self.copies is not None:
+            self.copies.settle()
 
     def fail(self, row: int, fld: str, rule: str, message: str) -> None:
         if row != self.last_bad_row:
@@ -206,8 +213,10 @@ class _Packer:
         actor: Actor,
         report: ImportReport,
         fields: tuple[str, ...] = (),
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         self.session, self.journal, self.kind = session, journal, kind
+        self.settle = settle  # before the log is written: the connection must be free
         self.import_ref, self.actor, self.report = import_ref, actor, report
         self.fields = fields  # () : the keys of the first record, in its order
         self.budget: int | None = None
@@ -261,6 +270,7 @@ class _Packer:
             self._seal()
         if not self.ready or (not final and len(self.ready) < FLUSH_ENTRIES):
             return
+        self.settle()
         result = self.journal.record_many(self.session, self.kind, self.ready, actor=self.actor)
         if self.report.log_first_index is None:
             self.report.log_first_index = result.first_index
@@ -312,6 +322,7 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     if not parsed:
         return []
     table = Target.__table__
+    ctx.settle()
     conn = ctx.session.connection()
     existing = _existing_targets(conn, [rec["uscc"] for _, rec in parsed])
     created: list[dict[str, Any]] = []  # log bodies, also the rows to insert
@@ -336,14 +347,14 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     ctx.report.created += len(created)
     ctx.report.updated += len(updates)
     ctx.report.unchanged += len(touched)
-    if created:
-        _insert_targets(conn, created, ctx.import_ref)
     by_id = table.c.id == sa.bindparam("b_id")
     if touched:
         conn.execute(table.update().where(by_id).values(import_ref=sa.bindparam("import_ref")), touched)
     if updates:
         cols = ("version", "import_ref", *_TARGET_FIELDS)
         conn.execute(table.update().where(by_id).values({c: sa.bindparam(c) for c in cols}), updates)
+    if created:  # last: on PostgreSQL it may still run while the caller packs and parses on
+        _insert_targets(conn, created, ctx.import_ref, ctx.copies)
     return bodies
 
 
@@ -407,10 +418,13 @@ def _flags_json(flags: list[str]) -> str:
     return text
 
 
-def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_ref: str) -> None:
+def _insert_targets(
+    conn: sa.Connection, bodies: list[dict[str, Any]], import_ref: str, copies: BackgroundCopy | None = None
+) -> None:
     """Bulk insert. On SQLite straight through the driver, on PostgreSQL (psycopg) by ``COPY``
     (the JSON column serialised here as SQLAlchemy's JSON type does, ``json.dumps``: the same
-    stored text); other drivers through SQLAlchemy Core."""
+    stored text), started on ``copies``' worker when given; other drivers through SQLAlchemy
+    Core."""
     copy = supports_copy(conn)
     if conn.dialect.name != "sqlite" and not copy:
         conn.execute(Target.__table__.insert(), [{**b, "import_ref": import_ref} for b in bodies])
@@ -435,7 +449,11 @@ def _insert_targets(conn: sa.Connection, bodies: list[dict[str, Any]], import_re
     ]
     columns = f"{', '.join(_INSERT_COLUMNS)}, import_ref"
     if copy:
-        copy_rows(conn, Target.__tablename__, [*_INSERT_COLUMNS, "import_ref"], params)
+        columns_copied = [*_INSERT_COLUMNS, "import_ref"]
+        if copies is not None:
+            copies.start(conn, Target.__tablename__, columns_copied, params)
+        else:
+            copy_rows(conn, Target.__tablename__, columns_copied, params)
         return
     marks = ", ".join("?" for _ in range(len(_INSERT_COLUMNS) + 1))
     sql = f"INSERT INTO {Target.__tablename__} ({columns}) VALUES ({marks})"
@@ -645,10 +663,12 @@ def import_file(
     )
     packer = _Packer(
         session, journal, BATCH_KINDS[kind], import_ref, actor, report,
-        fields=TARGET_FIELDS if kind == "targets" else (),
+        fields=TARGET_FIELDS if kind == "targets" else (), settle=ctx.settle,
     )
     writer = _WRITERS[kind]
-    with session.begin_nested():
+    overlap = kind == "targets" and supports_copy(session.connection())
+    with session.begin_nested(), (background_copies() if overlap else nullcontext()) as copies:
+        ctx.copies = copies
         rows = iter_rows(source, fmt)
         header = next(rows, None)
         if header is None:
@@ -673,6 +693,7 @@ def import_file(
                 batch = []
         if batch:
             _run_batch(ctx, writer, batch, packer, progress)
+        ctx.settle()
         if ctx.bad_row_count:
             raise _rejected(ctx)
         packer.flush(final=True)

@@ -102,3 +102,67 @@ def test_targets_copied_into_postgres_are_the_rows_sqlite_stores(runtime: Any, p
         )
     with pg_runtime.transaction() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Target)) == 250
+
+
+def test_a_target_import_copies_each_batch_while_the_next_is_parsed(
+    pg_runtime: Any, monkeypatch: Any
+) -> None:
+    """On PostgreSQL each batch's new rows are copied on a worker thread (the server's COPY
+    overlaps parsing the next batch); the import still sees every earlier batch's rows (a repeat
+    two batches later is found) and stores them all."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from drawsvc.db import copy as db_copy
+    from drawsvc.registries.models import Target
+
+    threads: list[str] = []
+    real = db_copy.copy_into
+
+    def recording(*args: Any) -> None:
+        threads.append(threading.current_thread().name)
+        real(*args)
+
+    monkeypatch.setattr(db_copy, "copy_into", recording)
+    targets = list(generate_targets(350, seed=6))
+    with pg_runtime.transaction() as s:
+        report = imports.import_file(
+            s, pg_runtime.journal, csv_bytes("targets", targets), kind="targets", fmt="csv",
+            actor=BUREAU, on=TODAY, batch_rows=100,
+        )
+        assert report.created == 350
+        assert s.scalar(sa.select(sa.func.count()).select_from(Target)) == 350
+    assert len(threads) == 4 and all(name.startswith("copy") for name in threads)
+    with pytest.raises(ImportRejected) as exc, pg_runtime.transaction() as s:
+        fresh = list(generate_targets(700, seed=6))[350:]
+        imports.import_file(
+            s, pg_runtime.journal, csv_bytes("targets", [*fresh[:250], fresh[10]]), kind="targets",
+            fmt="csv", actor=BUREAU, on=TODAY, batch_rows=100,
+        )
+    assert [(e.row, e.rule) for e in exc.value.rows] == [(252, "RG-12")]
+    with pg_runtime.transaction() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Target)) == 350
+
+
+def test_a_background_copy_reports_its_own_error_or_yields_to_the_callers(pg_runtime: Any) -> None:
+    """``settle`` raises the copy's error (here the unique key: another import got there first);
+    when the caller fails while a copy is in flight, the caller's error is the one raised and the
+    connection is free for the rollback."""
+    import psycopg
+    import sqlalchemy as sa
+
+    from drawsvc.db.copy import background_copies
+
+    with pg_runtime.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE copied (k text PRIMARY KEY)"))
+    with pg_runtime.engine.connect() as conn:
+        with pytest.raises(psycopg.errors.UniqueViolation), conn.begin(), background_copies() as copies:
+            copies.start(conn, "copied", ["k"], [("a",), ("a",)])
+            copies.settle()
+        with pytest.raises(KeyError), conn.begin(), background_copies() as copies:
+            copies.start(conn, "copied", ["k"], [("b",), ("b",)])
+            raise KeyError("the caller's own error")
+        with conn.begin(), background_copies() as copies:
+            copies.start(conn, "copied", ["k"], [(str(i),) for i in range(1000)])
+        assert conn.scalar(sa.text("SELECT count(*) FROM copied")) == 1000
