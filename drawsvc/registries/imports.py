@@ -19,6 +19,7 @@ summary entry closes the import. Unchanged records append nothing.
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from drawsvc.db.copy import BackgroundCopy, background_copies, copy_rows, supports_copy
 from drawsvc.errors import ImportRejected, InvalidInput, RowError
+from drawsvc.gcpause import gc_paused
 from drawsvc.journal import Actor, Journal
 from drawsvc.registries import expert_rules as xr
 from drawsvc.registries import fields as f
@@ -679,20 +681,22 @@ def import_file(
         batch: Batch = []
         every_column_known = None not in mapped
         width = len(mapped)
-        for n, cells in rows:
-            first = cells[0] if cells else None
-            if not (type(first) is str and first.strip()) and all(_blank(v) for v in cells):
-                continue
-            if every_column_known and len(cells) == width:
-                raw = dict(zip(mapped, cells, strict=True))  # type: ignore[arg-type]
-            else:
-                raw = {fld: v for fld, v in zip(mapped, cells, strict=False) if fld is not None}
-            batch.append((n, raw))
-            if len(batch) >= batch_rows:
+        with gc_paused():  # collected between batches instead (below)
+            for n, cells in rows:
+                first = cells[0] if cells else None
+                if not (type(first) is str and first.strip()) and all(_blank(v) for v in cells):
+                    continue
+                if every_column_known and len(cells) == width:
+                    raw = dict(zip(mapped, cells, strict=True))  # type: ignore[arg-type]
+                else:
+                    raw = {fld: v for fld, v in zip(mapped, cells, strict=False) if fld is not None}
+                batch.append((n, raw))
+                if len(batch) >= batch_rows:
+                    _run_batch(ctx, writer, batch, packer, progress)
+                    batch = []
+                    gc.collect(1)
+            if batch:
                 _run_batch(ctx, writer, batch, packer, progress)
-                batch = []
-        if batch:
-            _run_batch(ctx, writer, batch, packer, progress)
         ctx.settle()
         if ctx.bad_row_count:
             raise _rejected(ctx)

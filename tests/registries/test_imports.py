@@ -323,3 +323,28 @@ def test_packing_follows_a_smaller_configured_entry_size(tmp_path: Path) -> None
         rt.close()
     assert report.created == 400 and report.log_entries > 8  # ≈ 40 records an entry, not 140
     assert max(sizes) <= 8 * 1024
+
+
+def test_an_import_collects_garbage_between_batches_and_leaves_the_collector_on(
+    rt: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cyclic GC is paused while a batch is read and written (its rows are acyclic) and run
+    between batches, so reference cycles made during an import are still freed while it runs;
+    afterwards, imported or refused, the collector is on as before."""
+    import gc
+
+    collected: list[bool] = []  # whether the collector was on when the import collected
+    real = gc.collect
+
+    def collect(generation: int = 2) -> int:
+        collected.append(gc.isenabled())
+        return real(generation)
+
+    monkeypatch.setattr(gc, "collect", collect)
+    rows = list(generate_targets(250, seed=9))
+    assert run(rt, csv_bytes("targets", rows), "targets", batch_rows=100).created == 250
+    assert collected == [False, False] and gc.isenabled()
+    with pytest.raises(ImportRejected):
+        more = list(generate_targets(300, seed=10))[250:]
+        run(rt, csv_bytes("targets", [*more, rows[0], rows[0]]), "targets", batch_rows=100)
+    assert gc.isenabled()
