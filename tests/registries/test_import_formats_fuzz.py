@@ -147,3 +147,19 @@ def test_xlsx_text_round_trips_as_text(cells: list[str]) -> None:
     row = [c for c in next(ws.iter_rows(min_row=2))]
     assert all(c.data_type == "s" for c in row if c.value is not None)
     assert [c.value if c.value is not None else "" for c in row] == cells
+
+
+@given(st.lists(st.lists(st.text(alphabet="'=+a\x00,\"\t甲", max_size=6), min_size=1, max_size=5), min_size=1,
+                max_size=5))
+def test_csv_cells_read_back_with_exactly_one_apostrophe_taken_off_a_trigger(rows: list[list[str]]) -> None:
+    """The reader's shortcut (rows without a cell starting with an apostrophe are passed on as
+    they are) reads every row as the cell-by-cell rule does: one apostrophe off a cell that
+    starts with apostrophes and then a formula trigger, nothing else changed."""
+    import csv
+
+    from drawsvc.registries.tabular import _restore_csv_cell
+
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows(rows)
+    read = [cells for _n, cells in iter_rows(text.getvalue().encode(), "csv")]
+    assert read == [[_restore_csv_cell(c) if c[:1] == "'" else c for c in row] for row in rows]
