@@ -11,6 +11,11 @@ Memory stays bounded: rows are read one at a time, duplicates within the file ar
 database (``import_ref`` marks rows written by this import), and at most ``MAX_LISTED_ERRORS``
 row errors are kept (the total count is reported).
 
+Speed: the cyclic GC is paused within the read loop and run between batches (rows are
+acyclic); on PostgreSQL a batch's new targets are copied on a worker thread
+(``db.copy.BackgroundCopy``) while the next batch is read and validated, and the connection is
+settled before any other statement, so the server's COPY and the client's Python overlap.
+
 Log scheme (§7.3, decision 0049): records that changed are packed, in file order, as arrays
 under one ``fields`` list into entries of kind ``registry.<kind>.batch.v2``, each filled up to
 the log's entry limit and appended ``FLUSH_ENTRIES`` at a time, then one ``registry.import``
@@ -97,7 +102,7 @@ class _Context:
     errors: list[RowError] = field(default_factory=list)
     bad_row_count: int = 0
     last_bad_row: int = 0  # a row's errors are reported together, so counting needs no set
-    copies: BackgroundCopy | None = None  # PostgreSQL targets: the new rows' COPY runs on
+    copies: BackgroundCopy | None = None  # PostgreSQL targets: each batch's COPY on a worker
 
     def settle(self) -> None:
         """Wait for the batch's COPY in flight (if any): before any other use of the connection."""
@@ -355,7 +360,7 @@ def _write_targets(ctx: _Context, batch: Batch) -> list[dict[str, Any]]:
     if updates:
         cols = ("version", "import_ref", *_TARGET_FIELDS)
         conn.execute(table.update().where(by_id).values({c: sa.bindparam(c) for c in cols}), updates)
-    if created:  # last: on PostgreSQL it may still run while the caller packs and parses on
+    if created:  # last: on PostgreSQL the COPY goes on while the next batch is parsed
         _insert_targets(conn, created, ctx.import_ref, ctx.copies)
     return bodies
 
