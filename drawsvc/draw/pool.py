@@ -20,7 +20,8 @@ ids, strata, checks, risk), the service's form: validated, ordered and turned in
 whole-column C-level passes.
 
 API: ``freeze_targets``, ``freeze_target_columns``, ``freeze_inspectors``, ``freeze_experts``,
-``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``);
+``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``;
+a targets pool also ``columns``);
 ``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``,
 ``target_columns_root`` (the root alone); ``target_json``,
 ``inspector_json``, ``expert_json``, ``avoidance_json`` (one record's bytes); ``page_root`` (the
@@ -34,7 +35,6 @@ import hashlib
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -88,24 +88,62 @@ class AvoidanceRecord(NamedTuple):
 R = TypeVar("R", TargetRecord, InspectorRecord, ExpertRecord, AvoidanceRecord)
 
 
-@dataclass(frozen=True)
 class Pool(Generic[R]):
-    """A frozen, sorted pool and its RFC 9162 root. Build with ``freeze_*``."""
+    """A frozen, sorted pool and its RFC 9162 root. Build with ``freeze_*``.
 
-    kind: str
-    records: tuple[R, ...]
-    root: bytes
+    A targets pool frozen from columns (``freeze_target_columns``, ``assume_frozen_columns``)
+    keeps them and builds its ``records`` only when asked: the engine samples from ``columns``
+    (``targets.draw_ratio``), so a million-target draw makes no record object per target.
+    Immutable: ``records`` and ``columns`` are two views of the same rows, each built once.
+    """
+
+    __slots__ = ("_columns", "_records", "kind", "root")
+
+    def __init__(self, kind: str, records: tuple[R, ...] | None, root: bytes,
+                 columns: TargetColumns | None = None) -> None:
+        if records is None and columns is None:
+            raise ValueError("a pool needs its records or its columns")
+        self.kind, self.root = kind, root
+        self._records, self._columns = records, columns
+
+    @property
+    def records(self) -> tuple[R, ...]:
+        if self._records is None:
+            assert self._columns is not None
+            self._records = tuple(self._columns.records())  # type: ignore[arg-type]
+        return self._records
+
+    @property
+    def columns(self) -> TargetColumns:
+        """A targets pool's rows as columns (pool order); built from the records when frozen
+        from records."""
+        if self._columns is None:
+            self._columns = TargetColumns.of_records(self.records)  # type: ignore[arg-type]
+        return self._columns
 
     @property
     def size(self) -> int:
-        return len(self.records)
+        return len(self._records) if self._records is not None else len(self.columns.ids)
 
     @property
     def ids(self) -> list[str]:
-        return [r.id for r in self.records]
+        if self._records is None:
+            return list(self.columns.ids)
+        return [r.id for r in self._records]
 
     def pool_root(self) -> PoolRoot:
-        return PoolRoot(root=self.root.hex(), size=len(self.records))
+        return PoolRoot(root=self.root.hex(), size=self.size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pool):
+            return NotImplemented
+        return (self.kind, self.root, self.records) == (other.kind, other.root, other.records)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.root, self.size))
+
+    def __repr__(self) -> str:
+        return f"Pool(kind={self.kind!r}, size={self.size}, root={self.root.hex()!r})"
 
 
 def _sorted_unique(kind: str, records: Iterable[R]) -> list[R]:
@@ -372,14 +410,16 @@ def avoidance_json(r: AvoidanceRecord) -> bytes:
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
     """Sort, refuse duplicates, check, page, root (DRAW-16 .. DRAW-19)."""
     recs, ids = _sorted_unique_ids("targets", records)  # sorts the records themselves if needed
-    return Pool("targets", tuple(recs), _target_root(TargetColumns.of_records(recs, ids)))
+    cols = TargetColumns.of_records(recs, ids)
+    return Pool("targets", tuple(recs), _target_root(cols), cols)
 
 
 def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
-    """``freeze_targets`` of the pool given as columns (the service's form; same root)."""
+    """``freeze_targets`` of the pool given as columns (the service's form; same root and
+    records, built only if asked for: ``Pool.records``)."""
     cols, _ = _ordered_columns(cols)
     root = _target_root(cols)
-    return Pool("targets", tuple(cols.records()), root)
+    return Pool("targets", None, root, cols)
 
 
 def target_columns_root(cols: TargetColumns) -> bytes:
@@ -460,4 +500,4 @@ def assume_frozen_columns(cols: TargetColumns, root_hex: str) -> Pool[TargetReco
         raise InvalidInput("targets records are not in strict id order", field="targets.id", rule="DRAW-16")
     if not isinstance(root_hex, str) or not _HEX64.fullmatch(root_hex):
         raise InvalidInput("a pool root is 64 lowercase hex digits", field="targets.root", rule="DRAW-19")
-    return Pool("targets", tuple(cols.records()), bytes.fromhex(root_hex))
+    return Pool("targets", None, bytes.fromhex(root_hex), cols)
