@@ -175,30 +175,36 @@ def test_a_logged_pool_of_another_size_than_committed_is_frozen_again() -> None:
     assert replay.frozen_for("targets", cols, committed, trust_cache=False).root == frozen.root
 
 
-@pytest.mark.postgres
-def test_inspections_copied_into_postgres_are_the_rows_a_core_insert_writes(pg_runtime: Any) -> None:
-    """A draw's inspections go to PostgreSQL by COPY: the stored values, JSON text included,
-    must be those of the Core insert (SQLAlchemy's own conversions) they replace."""
+@pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
+def test_inspections_inserted_in_bulk_are_the_rows_a_core_insert_writes(
+    db: str, request: pytest.FixtureRequest
+) -> None:
+    """A draw's inspections go to PostgreSQL by COPY, to SQLite by one ``INSERT … SELECT`` over
+    ``json_each``: the stored values, JSON text included, must be those of the Core insert
+    (SQLAlchemy's own conversions) they replace, and the rows go in in USCC order."""
+    import random
     from datetime import date
 
-    code = _task(pg_runtime)
+    runtime = request.getfixturevalue(db)
+    code = _task(runtime)
     values = {
         "year": 2026, "on": date(2026, 3, 2), "kind": "random", "department": "SCJG", "task_code": code,
         "round": 1, "check_items": [{"code": "SC-1", "name": "食品\"经营\"\\n"}], "reason": None,
         "superseded": False, "log_index": 7,
     }
-    ids = ["91330100MA000000A1", "91330100MA000000B2", "91330100MA000000C3"]
+    ids = sorted(f"91330100MA{k:06d}{'ABCDEFGH'[k % 8]}{k % 10}" for k in range(0, 3_000, 7))
+    shuffled = random.Random(3).sample(ids, len(ids))  # draw order
     table = Inspection.__table__
     columns = [c for c in table.columns if c.name != "id"]
-    with pg_runtime.transaction() as s:
-        service.repo.insert_inspections(s, ids[::-1], values)
+    with runtime.transaction() as s:
+        service.repo.insert_inspections(s, shuffled, values)
         s.execute(sa.insert(Inspection), [{"target_uscc": u, **values, "round": 2} for u in ids])
         text = sa.cast(table.c.check_items, sa.Text)
         rows = s.execute(sa.select(*columns, text).order_by(table.c.id)).all()
-    copied, inserted = rows[:3], rows[3:]
-    assert [r.target_uscc for r in copied] == ids  # in USCC order
-    assert [r[:6] + r[7:] for r in copied] == [r[:6] + r[7:] for r in inserted]  # all but round
-    assert {r.round for r in copied} == {1}
+    bulk, inserted = rows[: len(ids)], rows[len(ids) :]
+    assert [r.target_uscc for r in bulk] == ids  # in USCC order
+    assert [r[:6] + r[7:] for r in bulk] == [r[:6] + r[7:] for r in inserted]  # all but round
+    assert {r.round for r in bulk} == {1}
 
 
 @pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
