@@ -26,7 +26,7 @@ a targets pool also ``columns``);
 ``target_columns_root`` (the root alone); ``target_json``,
 ``inspector_json``, ``expert_json``, ``avoidance_json`` (one record's bytes); ``page_root`` (the
 root over records' bytes); ``assume_frozen``, ``assume_frozen_columns`` (service only: rebuild a
-pool it froze itself, without re-hashing).
+pool it froze itself, without re-hashing); ``FixedWidthIds`` (ids as one string).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -199,6 +199,66 @@ def _encoder() -> Callable[[str], bytes]:
         return b
 
     return enc
+
+
+class FixedWidthIds(Sequence[str]):
+    """Ids of one width held as one string: id ``k`` is ``text[width*k : width*(k+1)]``.
+
+    A targets pool read back from its logged chunks (18-character USCCs concatenated,
+    entries.md §4) keeps its ids this way: a draw needs the ids of the drawn positions only, and
+    a million ``str`` objects cost more than reading the chunks (≈ 0.2 s). Iterating, or
+    slicing with a step, makes the strings (one C-level pass); a plain slice is another view.
+    Compares equal to any sequence of the same strings.
+    """
+
+    __slots__ = ("text", "width")
+
+    def __init__(self, text: str, width: int) -> None:
+        if width < 1 or len(text) % width:
+            raise ValueError("the text is not a whole number of ids")
+        self.text, self.width = text, width
+
+    def __len__(self) -> int:
+        return len(self.text) // self.width
+
+    def __getitem__(self, k: Any) -> Any:
+        w = self.width
+        if isinstance(k, slice):
+            start, stop, step = k.indices(len(self))
+            if step == 1:
+                return FixedWidthIds(self.text[w * start : w * max(start, stop)], w)
+            return list(self)[k]
+        n = len(self.text) // w
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("id index out of range")
+        return self.text[w * k : w * k + w]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(re.findall(f".{{{self.width}}}", self.text, re.DOTALL))
+
+    def at(self, positions: Iterable[int]) -> list[str]:
+        """The ids at ``positions`` (each ``0 <= k < len``, as the engine's sampled positions)."""
+        text, w = self.text, self.width
+        return [text[w * k : w * k + w] for k in positions]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FixedWidthIds):
+            return len(self) == len(other) and (self.text == other.text or list(self) == list(other))
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FixedWidthIds({len(self)} ids of {self.width})"
+
+
+def ids_at(ids: Sequence[str], positions: Iterable[int]) -> list[str]:
+    """``[ids[k] for k in positions]``, one slice per id when ``ids`` is ``FixedWidthIds``."""
+    if isinstance(ids, FixedWidthIds):
+        return ids.at(positions)
+    return list(map(ids.__getitem__, positions))
 
 
 class TargetColumns(NamedTuple):
@@ -486,18 +546,32 @@ def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:
 def assume_frozen_columns(cols: TargetColumns, root_hex: str) -> Pool[TargetRecord]:
     """``assume_frozen`` of a targets pool given as columns (the service reading its own log back).
 
-    The ids must be in strict order (one C-level pass; DRAW-16) and the four columns of one
-    length; no page is built and nothing is hashed. Verifiers MUST NOT use this.
+    The four columns must be of one length; no page is built and nothing is hashed. Ids given as
+    a list must be in strict order (one C-level pass; DRAW-16). Ids given as ``FixedWidthIds``
+    (the logged chunks' text, ``logread.read_target_columns``) must be 18-character ids of the
+    USCC alphabet (C-level passes over the text); their order is not re-checked, which would
+    take a string per target: the commit ordered the pool before logging it and logged the root
+    of that order, and if the rows read back were not those, every verifier, which rebuilds the
+    root from the logged rows, refuses the draw (V-2). Verifiers MUST NOT use this.
     """
     ids = cols.ids
     if not len(cols.strata) == len(cols.checks) == len(cols.risk) == len(ids):
         raise InvalidInput("target columns differ in length", field="targets", rule="DRAW-18")
-    try:
-        ordered = all(map(operator.lt, ids, ids[1:]))
-    except TypeError:
-        ordered = False
-    if not ordered:
-        raise InvalidInput("targets records are not in strict id order", field="targets.id", rule="DRAW-16")
+    if isinstance(ids, FixedWidthIds):
+        try:
+            text = ids.text.encode("ascii")
+        except UnicodeEncodeError:
+            text = b"?"
+        if ids.width != USCC_LENGTH or text.translate(None, _USCC_BYTES):
+            raise InvalidInput("targets ids are not 18-character USCCs", field="targets.id", rule="DRAW-16")
+    else:
+        try:
+            ordered = all(map(operator.lt, ids, ids[1:]))
+        except TypeError:
+            ordered = False
+        if not ordered:
+            raise InvalidInput("targets records are not in strict id order", field="targets.id",
+                               rule="DRAW-16")
     if not isinstance(root_hex, str) or not _HEX64.fullmatch(root_hex):
         raise InvalidInput("a pool root is 64 lowercase hex digits", field="targets.root", rule="DRAW-19")
     return Pool("targets", None, bytes.fromhex(root_hex), cols)

@@ -26,7 +26,7 @@ from itertools import compress, repeat
 from operator import lt, not_, or_
 from typing import Any
 
-from drawsvc.draw.pool import TargetColumns, TargetRecord
+from drawsvc.draw.pool import TargetColumns, TargetRecord, ids_at
 from drawsvc.draw.stream import DrawStream
 from drawsvc.errors import InvalidInput
 
@@ -195,7 +195,7 @@ def sample_positions(
         raise InvalidInput("count exceeds the group", field="count", rule="DRAW-21")
     ids = cols.ids
     if not uninspected_first:
-        return [ids[members[i]] for i in stream.sample(len(members), count)]
+        return ids_at(ids, map(members.__getitem__, stream.sample(len(members), count)))
     checks = cols.checks
     # checks == 0 per member (checks are integers >= 0, DRAW-18)
     member_checks = checks if members == range(len(checks)) else map(checks.__getitem__, members)
@@ -203,9 +203,8 @@ def sample_positions(
     tier1 = list(compress(members, uninspected))
     tier2 = list(compress(members, map(not_, uninspected)))
     k1 = min(count, len(tier1))
-    out = [ids[tier1[i]] for i in stream.sample(len(tier1), k1)]
-    out += [ids[tier2[i]] for i in stream.sample(len(tier2), count - k1)]
-    return out
+    out = ids_at(ids, map(tier1.__getitem__, stream.sample(len(tier1), k1)))
+    return out + ids_at(ids, map(tier2.__getitem__, stream.sample(len(tier2), count - k1)))
 
 
 def draw_ratio(seed: bytes, targets: Targets, rule: RatioRule) -> dict[str, Any]:

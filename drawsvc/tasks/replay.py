@@ -195,6 +195,17 @@ def decode_target_chunk(body: Mapping[str, Any]) -> list[dpool.TargetRecord]:
 def decode_target_columns(body: Mapping[str, Any]) -> dpool.TargetColumns:
     """``decode_target_chunk`` as columns (no record per row): the same checks, the ids sliced in
     one C-level pass, the strata expanded run by run, the sparse checks and flags placed."""
+    cols = decode_target_text(body)
+    ids_text = cols.ids.text
+    ids = _USCC_SLICES.findall(ids_text)  # the 18-character slices, in one C-level pass
+    if len(ids) != len(cols.ids):  # a line break inside the text: "." stops at it
+        ids = list(cols.ids)
+    return cols._replace(ids=ids)
+
+
+def decode_target_text(body: Mapping[str, Any]) -> dpool.TargetColumns:
+    """``decode_target_columns`` with the ids kept as the chunk's text (``pool.FixedWidthIds``):
+    the same checks, no string per id (the service's own draw, ``logread.read_target_columns``)."""
     ids_text, strata, checks, risk = body.get("ids"), body.get("strata"), body.get("checks"), body.get("risk")
     if (
         not isinstance(ids_text, str)
@@ -241,10 +252,7 @@ def decode_target_columns(body: Mapping[str, Any]) -> dpool.TargetColumns:
         if type(k) is not int or not 0 <= k < n:
             raise InvalidInput("risk offsets lie within the chunk", field="risk", rule="entries.pool-chunk")
         flags[k] = True
-    ids = _USCC_SLICES.findall(ids_text)  # the 18-character slices, in one C-level pass
-    if len(ids) != n:  # a line break inside the text: "." stops at it
-        ids = [ids_text[k * USCC_LENGTH : (k + 1) * USCC_LENGTH] for k in range(n)]
-    return dpool.TargetColumns(ids, column, counts, flags)
+    return dpool.TargetColumns(dpool.FixedWidthIds(ids_text, USCC_LENGTH), column, counts, flags)
 
 
 def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, Any]]:

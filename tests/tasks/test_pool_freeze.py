@@ -223,3 +223,20 @@ def test_inspector_attributes_by_scan_equal_those_by_in_list(
         by_scan = service.repo.inspector_attributes(s, codes)
     assert by_scan == by_list and sorted(by_list) == codes
     assert {d for d, _, _ in by_list.values()} == {"SCJG", "JTJ"}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_service_reads_target_ids_back_as_the_chunks_text_equal_to_the_decoded_ids(seed: int) -> None:
+    from drawsvc.draw.pool import FixedWidthIds
+    from drawsvc.tasks import logread
+
+    cols = _columns(3_000, seed)
+    chunks = replay.target_column_chunks(cols, 20_000)
+    entries = [{"kind": "draw.pool.members", "body": {"task": "T", "pool": "targets", "chunk": i,
+                                                      "chunks": len(chunks), **c}}
+               for i, c in enumerate(chunks)]
+    read = lambda a, b: entries[a:b]  # noqa: E731
+    back = logread.read_target_columns(read, "T", [0, len(chunks)])
+    assert isinstance(back.ids, FixedWidthIds) and back.ids.text == "".join(cols.ids)
+    assert back == cols and back.records() == cols.records()
+    assert logread.read_target_chunks(read, "T", [0, len(chunks)]) == cols.records()
