@@ -482,10 +482,13 @@ def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
     return Pool("targets", None, root, cols)
 
 
-def target_columns_root(cols: TargetColumns) -> bytes:
+def target_columns_root(cols: TargetColumns, *, ordered: bool = False) -> bytes:
     """The root of ``freeze_target_columns(cols)`` without building its records: the commit logs
-    the root and the chunks, and a million ``TargetRecord``s would only be thrown away."""
-    cols, _ = _ordered_columns(cols)
+    the root and the chunks, and a million ``TargetRecord``s would only be thrown away.
+    ``ordered``: ``cols`` is what ``order_target_columns`` returned (order and duplicates checked
+    there; the fields are checked here either way)."""
+    if not ordered:
+        cols, _ = _ordered_columns(cols)
     return _target_root(cols)
 
 
