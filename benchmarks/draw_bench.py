@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -227,6 +228,7 @@ def phase_child(phase: str, data_dir: Path, task: str, profile: Path | None = No
             verify_draw(reader_for(rt.log, conn), index, size=rt.log.size(conn), later=[])
     out["s"] = round(time.perf_counter() - t0, 3)
     out["cpu_s"] = round(time.process_time() - c0, 3)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
     if prof is not None and profile is not None:
         prof.disable()
         profile.mkdir(parents=True, exist_ok=True)
@@ -306,6 +308,8 @@ def main() -> None:
         draw = run_child("draw", data_dir, task, args.profile)
         figures["commit_s"], figures["commit_cpu_s"] = commit["s"], commit["cpu_s"]
         figures["draw_s"], figures["draw_cpu_s"] = draw["s"], draw["cpu_s"]
+        figures["commit_peak_rss_mb"] = commit["peak_rss_mb"]
+        figures["draw_peak_rss_mb"] = draw["peak_rss_mb"]
         figures["commit_draw_log_s"] = round(float(commit["s"]) + float(draw["s"]), 3)  # type: ignore[arg-type]
         figures["commit_draw_log_cpu_s"] = round(float(commit["cpu_s"]) + float(draw["cpu_s"]), 3)  # type: ignore[arg-type]
         figures["entries_logged"] = int(commit["entries_logged"]) + int(draw["entries_logged"])  # type: ignore[call-overload]
