@@ -448,9 +448,10 @@ def target_json(r: TargetRecord) -> bytes:
     return _json_prefix(r.checks) + r.id.encode() + _json_suffix(r.stratum, r.risk)
 
 
-def inspector_json(r: InspectorRecord) -> bytes:
-    """RFC 8785 bytes of an inspector record (DRAW-18); specialties sorted, unique."""
-    enc = _encoder()
+def inspector_json(r: InspectorRecord, enc: Callable[[str], bytes] | None = None) -> bytes:
+    """RFC 8785 bytes of an inspector record (DRAW-18); specialties sorted, unique. ``enc``: a
+    string encoder shared by a whole pool (``_encoder``: departments and specialties repeat)."""
+    enc = enc or _encoder()
     if type(r.leader) is not bool or len(set(r.specialties)) != len(r.specialties):
         raise InvalidInput("inspector leader is a boolean and specialties are unique",
                            field="inspectors", rule="DRAW-18", id=r.id)
@@ -503,8 +504,8 @@ def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecor
     recs = [r._replace(specialties=tuple(sorted(r.specialties))) for r in records]
     recs = _sorted_unique("inspectors", recs)
     _check_ids("inspectors", [r.id for r in recs])
-    return Pool("inspectors", tuple(recs),
-                page_root([inspector_json(r) for r in recs]))
+    enc = _encoder()  # one cache for the pool: 5,000 inspectors share a few departments
+    return Pool("inspectors", tuple(recs), page_root([inspector_json(r, enc) for r in recs]))
 
 
 def freeze_experts(records: Iterable[ExpertRecord]) -> Pool[ExpertRecord]:

@@ -22,7 +22,8 @@ from drawsvc.draw.experts import Decline
 from drawsvc.draw.seed import Beacon
 from drawsvc.draw.stratify import StratifiedRule
 from drawsvc.draw.targets import RatioRule
-from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule, avoidance_tag
+from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule
+from drawsvc.draw.teams import avoidance_tags as avoidance_tags_of
 from drawsvc.errors import DrawInfeasible, InvalidInput, RevealMismatch, RuleViolation
 from drawsvc.tasks.params import engine_class_caps
 
@@ -283,7 +284,7 @@ def pool_root(
 
 def avoidance_tags(salt: bytes, pairs: Iterable[Sequence[str]]) -> list[str]:
     """Declared (person, USCC) pairs → sorted tags (draw-spec §8.4); the pairs are never logged."""
-    return sorted({avoidance_tag(salt, p, t) for p, t in pairs})
+    return sorted(set(avoidance_tags_of(salt, pairs)))
 
 
 def avoidance_root(tags: Sequence[str]) -> str:
