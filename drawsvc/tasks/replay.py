@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +38,7 @@ FIELDS: dict[str, list[str]] = {
 }
 USCC_LENGTH = 18
 _USCC_SLICES = re.compile(f".{{{USCC_LENGTH}}}")
+_ALNUM = (string.ascii_letters + string.digits).encode()  # no JSON escape needed (encoded_size)
 TARGET_CHUNK = 2_800  # targets per draw.pool.members chunk (halved while a chunk is too large)
 PURPOSE_INSPECTION = "inspection"
 PURPOSE_EXPERTS = "experts"
@@ -173,19 +175,30 @@ def encode_target_columns(
 def target_column_chunks(cols: dpool.TargetColumns, budget: int) -> list[dict[str, Any]]:
     """``target_chunks`` of a pool given as columns: the same chunks, without a record per row."""
     n = len(cols.ids)
-    nonzero = list(compress(range(n), cols.checks))
-    flagged = list(compress(range(n), cols.risk))
+    # any() stops at the first truthy value and is ≈ 5x cheaper than compress over an empty result
+    nonzero = list(compress(range(n), cols.checks)) if any(cols.checks) else []
+    flagged = list(compress(range(n), cols.risk)) if any(cols.risk) else []
     out: list[dict[str, Any]] = []
     stack = [(lo, min(n, lo + TARGET_CHUNK)) for lo in range(0, n, TARGET_CHUNK)][::-1]
     while stack:
         lo, hi = stack.pop()
         body = encode_target_columns(cols, lo, hi, nonzero, flagged)
-        if hi - lo > 1 and len(encoded(body)) > budget:
+        if hi - lo > 1 and encoded_size(body) > budget:
             mid = (lo + hi) // 2
             stack.extend([(mid, hi), (lo, mid)])
             continue
         out.append(body)
     return out or [encode_target_columns(cols, 0, 0, [], [])]
+
+
+def encoded_size(body: Mapping[str, Any]) -> int:
+    """``len(encoded(body))`` of a targets chunk. Ids of ASCII letters and digits (USCCs) need no
+    JSON escape, so their ≈ 50 KB per chunk are counted instead of encoded (a million ids: 18 MB
+    of JSON string encoding saved); any other ids are encoded."""
+    ids = body.get("ids")
+    if isinstance(ids, str) and ids.isascii() and not ids.encode("ascii").translate(None, _ALNUM):
+        return len(encoded({**body, "ids": ""})) + len(ids)  # C-level: ≈ 5x less than encoding
+    return len(encoded(body))
 
 
 def decode_target_chunk(body: Mapping[str, Any]) -> list[dpool.TargetRecord]:

@@ -240,3 +240,11 @@ def test_the_service_reads_target_ids_back_as_the_chunks_text_equal_to_the_decod
     assert isinstance(back.ids, FixedWidthIds) and back.ids.text == "".join(cols.ids)
     assert back == cols and back.records() == cols.records()
     assert logread.read_target_chunks(read, "T", [0, len(chunks)]) == cols.records()
+
+
+@pytest.mark.parametrize(
+    "ids", ["", "91330100MA000000A1" * 3, "abc", 'A"B', "A\\B", "A\nB", "企业", "A B", "Ａ１", "A\x7f"]
+)
+def test_a_chunks_encoded_size_is_the_length_of_its_json(ids: str) -> None:
+    body = {"ids": ids, "strata": [["小型", 3]], "checks": [[1, 2]], "risk": [0]}
+    assert replay.encoded_size(body) == len(replay.encoded(body))
