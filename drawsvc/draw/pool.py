@@ -340,7 +340,9 @@ def _check_target_fields(cols: TargetColumns) -> None:
     """DRAW-18 field types, one C-level pass per column (a set of values would merge 1 with
     True and 0 with False, so the sets are of types)."""
     checks = cols.checks
-    if checks and (set(map(type, checks)) != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS):
+    # once every value is an int, the range is checked on the distinct values (a few, not a million)
+    if checks and (set(map(type, checks)) != {int} or not 0 <= min(values := set(checks)) <= max(values)
+                   <= MAX_CHECKS):
         raise InvalidInput("target checks is an integer 0..10000", field="targets.checks", rule="DRAW-18")
     if cols.risk and set(map(type, cols.risk)) != {bool}:
         raise InvalidInput("target risk is a boolean", field="targets.risk", rule="DRAW-18")
