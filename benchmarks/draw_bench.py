@@ -18,6 +18,12 @@ on 2 cores (<= 20 s at 10,000,000). Prints ONE JSON line (seconds per phase, wal
 load average before the timed phases and after, and a SHA-256 calibration figure).
 
     .venv/bin/python benchmarks/draw_bench.py [--targets N] [--inspectors N] [--declarations N]
+        [--setup-dir DIR] [--profile DIR]
+
+``--setup-dir DIR`` keeps the set-up (directory and pools, before the commit) in DIR and reuses
+it when DIR already holds one for the same sizes: every run copies it to a fresh temporary
+directory, so the timed phases always start from the same committed-to-be database.
+``--profile DIR`` writes a cProfile (CPU timer) of each timed child phase to DIR/<phase>.prof.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ import hashlib
 import json
 import os
 import random
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -171,7 +179,7 @@ def phase_setup(args: argparse.Namespace, data_dir: Path) -> dict[str, object]:
     return out
 
 
-def phase_child(phase: str, data_dir: Path, task: str) -> dict[str, object]:
+def phase_child(phase: str, data_dir: Path, task: str, profile: Path | None = None) -> dict[str, object]:
     """One timed step in a fresh process: imports and the first connection are not timed (a
     running API worker has both), but nothing of an earlier step is in memory."""
     from drawsvc.draw.seed import commitment
@@ -185,6 +193,12 @@ def phase_child(phase: str, data_dir: Path, task: str) -> dict[str, object]:
         size0 = rt.log.size(conn)
     bureau = Actor(*BUREAU)
     out: dict[str, object] = {}
+    prof = None
+    if profile is not None:
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
     t0, c0 = time.perf_counter(), time.process_time()
     if phase == "commit":
         with rt.transaction() as s:
@@ -214,6 +228,11 @@ def phase_child(phase: str, data_dir: Path, task: str) -> dict[str, object]:
             verify_draw(reader_for(rt.log, conn), index, size=rt.log.size(conn), later=[])
     out["s"] = round(time.perf_counter() - t0, 3)
     out["cpu_s"] = round(time.process_time() - c0, 3)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+    if prof is not None and profile is not None:
+        prof.disable()
+        profile.mkdir(parents=True, exist_ok=True)
+        prof.dump_stats(str(profile / f"{phase}.prof"))
     with rt.engine.connect() as conn:
         size1 = rt.log.size(conn)
         out["entries_logged"] = size1 - size0
@@ -222,8 +241,31 @@ def phase_child(phase: str, data_dir: Path, task: str) -> dict[str, object]:
     return out
 
 
-def run_child(phase: str, data_dir: Path, task: str) -> dict[str, object]:
+def kept_setup(args: argparse.Namespace, data_dir: Path) -> dict[str, object]:
+    """``phase_setup`` in ``data_dir``, or a copy of the one kept in ``--setup-dir`` (made there
+    first if it holds none for these sizes)."""
+    if args.setup_dir is None:
+        return phase_setup(args, data_dir)
+    sizes = {k: getattr(args, k) for k in ("targets", "inspectors", "declarations", "ratio_bp")}
+    meta = args.setup_dir / "setup.json"
+    if not meta.exists() or json.loads(meta.read_text())["sizes"] != sizes:
+        shutil.rmtree(args.setup_dir, ignore_errors=True)
+        args.setup_dir.mkdir(parents=True)
+        made = phase_setup(args, args.setup_dir)
+        meta.write_text(json.dumps({"sizes": sizes, "setup": made}))
+    kept: dict[str, object] = json.loads(meta.read_text())["setup"]
+    for f in args.setup_dir.iterdir():
+        if f.is_dir():
+            shutil.copytree(f, data_dir / f.name)
+        elif f.name != "setup.json":
+            shutil.copy2(f, data_dir / f.name)
+    return {**kept, "setup_reused": True}
+
+
+def run_child(phase: str, data_dir: Path, task: str, profile: Path | None = None) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--phase", phase, "--data-dir", str(data_dir), "--task", task]
+    if profile is not None:
+        cmd += ["--profile", str(profile)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -235,12 +277,14 @@ def main() -> None:
     parser.add_argument("--inspectors", type=int, default=5_000)
     parser.add_argument("--declarations", type=int, default=10_000)
     parser.add_argument("--ratio-bp", type=int, default=500)
+    parser.add_argument("--setup-dir", type=Path, help="keep the set-up here and reuse it (same sizes)")
+    parser.add_argument("--profile", type=Path, help="write DIR/<phase>.prof (cProfile, CPU timer)")
     parser.add_argument("--phase", choices=("commit", "draw", "verify"), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--task", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(phase_child(args.phase, args.data_dir, args.task)))
+        print(json.dumps(phase_child(args.phase, args.data_dir, args.task, args.profile)))
         return
 
     figures: dict[str, object] = {
@@ -255,15 +299,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         figures["load_avg_1m_start"] = round(os.getloadavg()[0], 2)
-        setup = phase_setup(args, data_dir)
+        setup = kept_setup(args, data_dir)
         task = str(setup.pop("task"))
         figures.update(setup)
         figures["calibration_1m_sha256_cpu_s"] = calibration()
         figures["load_avg_1m"] = round(os.getloadavg()[0], 2)
-        commit = run_child("commit", data_dir, task)
-        draw = run_child("draw", data_dir, task)
+        commit = run_child("commit", data_dir, task, args.profile)
+        draw = run_child("draw", data_dir, task, args.profile)
         figures["commit_s"], figures["commit_cpu_s"] = commit["s"], commit["cpu_s"]
         figures["draw_s"], figures["draw_cpu_s"] = draw["s"], draw["cpu_s"]
+        figures["commit_peak_rss_mb"] = commit["peak_rss_mb"]
+        figures["draw_peak_rss_mb"] = draw["peak_rss_mb"]
         figures["commit_draw_log_s"] = round(float(commit["s"]) + float(draw["s"]), 3)  # type: ignore[arg-type]
         figures["commit_draw_log_cpu_s"] = round(float(commit["cpu_s"]) + float(draw["cpu_s"]), 3)  # type: ignore[arg-type]
         figures["entries_logged"] = int(commit["entries_logged"]) + int(draw["entries_logged"])  # type: ignore[call-overload]

@@ -155,9 +155,9 @@ def draw_inspection(req: InspectionRequest) -> dict[str, Any]:
 
 def _draw_inspection(req: InspectionRequest, seed: bytes, pools: Mapping[str, PoolRoot]) -> dict[str, Any]:
     rule = req.target_rule
-    records = req.targets.records
-    part = (draw_stratified(seed, records, rule) if isinstance(rule, StratifiedRule)
-            else draw_ratio(seed, records, rule))
+    targets = req.targets.columns  # sampled by pool position: no record object per target
+    part = (draw_stratified(seed, targets, rule) if isinstance(rule, StratifiedRule)
+            else draw_ratio(seed, targets, rule))
     out = _header("inspection", req.reveal, seed, pools)
     out["rules"] = {"targets": rule.as_json(), "teams": req.teams.as_json() if req.teams else None}
     out["targets"] = part

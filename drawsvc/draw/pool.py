@@ -20,12 +20,13 @@ ids, strata, checks, risk), the service's form: validated, ordered and turned in
 whole-column C-level passes.
 
 API: ``freeze_targets``, ``freeze_target_columns``, ``freeze_inspectors``, ``freeze_experts``,
-``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``);
+``freeze_avoidance`` -> ``Pool`` (``records`` sorted, ``root``, ``size``, ``ids``, ``pool_root()``;
+a targets pool also ``columns``);
 ``TargetColumns`` (``of_records``, ``records()``), ``order_target_columns``,
 ``target_columns_root`` (the root alone); ``target_json``,
 ``inspector_json``, ``expert_json``, ``avoidance_json`` (one record's bytes); ``page_root`` (the
 root over records' bytes); ``assume_frozen``, ``assume_frozen_columns`` (service only: rebuild a
-pool it froze itself, without re-hashing).
+pool it froze itself, without re-hashing); ``FixedWidthIds`` (ids as one string).
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -88,24 +88,62 @@ class AvoidanceRecord(NamedTuple):
 R = TypeVar("R", TargetRecord, InspectorRecord, ExpertRecord, AvoidanceRecord)
 
 
-@dataclass(frozen=True)
 class Pool(Generic[R]):
-    """A frozen, sorted pool and its RFC 9162 root. Build with ``freeze_*``."""
+    """A frozen, sorted pool and its RFC 9162 root. Build with ``freeze_*``.
 
-    kind: str
-    records: tuple[R, ...]
-    root: bytes
+    A targets pool frozen from columns (``freeze_target_columns``, ``assume_frozen_columns``)
+    keeps them and builds its ``records`` only when asked: the engine samples from ``columns``
+    (``targets.draw_ratio``), so a million-target draw makes no record object per target.
+    Immutable: ``records`` and ``columns`` are two views of the same rows, each built once.
+    """
+
+    __slots__ = ("_columns", "_records", "kind", "root")
+
+    def __init__(self, kind: str, records: tuple[R, ...] | None, root: bytes,
+                 columns: TargetColumns | None = None) -> None:
+        if records is None and columns is None:
+            raise ValueError("a pool needs its records or its columns")
+        self.kind, self.root = kind, root
+        self._records, self._columns = records, columns
+
+    @property
+    def records(self) -> tuple[R, ...]:
+        if self._records is None:
+            assert self._columns is not None
+            self._records = tuple(self._columns.records())  # type: ignore[arg-type]
+        return self._records
+
+    @property
+    def columns(self) -> TargetColumns:
+        """A targets pool's rows as columns (pool order); built from the records when frozen
+        from records."""
+        if self._columns is None:
+            self._columns = TargetColumns.of_records(self.records)  # type: ignore[arg-type]
+        return self._columns
 
     @property
     def size(self) -> int:
-        return len(self.records)
+        return len(self._records) if self._records is not None else len(self.columns.ids)
 
     @property
     def ids(self) -> list[str]:
-        return [r.id for r in self.records]
+        if self._records is None:
+            return list(self.columns.ids)
+        return [r.id for r in self._records]
 
     def pool_root(self) -> PoolRoot:
-        return PoolRoot(root=self.root.hex(), size=len(self.records))
+        return PoolRoot(root=self.root.hex(), size=self.size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pool):
+            return NotImplemented
+        return (self.kind, self.root, self.records) == (other.kind, other.root, other.records)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.root, self.size))
+
+    def __repr__(self) -> str:
+        return f"Pool(kind={self.kind!r}, size={self.size}, root={self.root.hex()!r})"
 
 
 def _sorted_unique(kind: str, records: Iterable[R]) -> list[R]:
@@ -161,6 +199,66 @@ def _encoder() -> Callable[[str], bytes]:
         return b
 
     return enc
+
+
+class FixedWidthIds(Sequence[str]):
+    """Ids of one width held as one string: id ``k`` is ``text[width*k : width*(k+1)]``.
+
+    A targets pool read back from its logged chunks (18-character USCCs concatenated,
+    entries.md §4) keeps its ids this way: a draw needs the ids of the drawn positions only, and
+    a million ``str`` objects cost more than reading the chunks (≈ 0.2 s). Iterating, or
+    slicing with a step, makes the strings (one C-level pass); a plain slice is another view.
+    Compares equal to any sequence of the same strings.
+    """
+
+    __slots__ = ("text", "width")
+
+    def __init__(self, text: str, width: int) -> None:
+        if width < 1 or len(text) % width:
+            raise ValueError("the text is not a whole number of ids")
+        self.text, self.width = text, width
+
+    def __len__(self) -> int:
+        return len(self.text) // self.width
+
+    def __getitem__(self, k: Any) -> Any:
+        w = self.width
+        if isinstance(k, slice):
+            start, stop, step = k.indices(len(self))
+            if step == 1:
+                return FixedWidthIds(self.text[w * start : w * max(start, stop)], w)
+            return list(self)[k]
+        n = len(self.text) // w
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("id index out of range")
+        return self.text[w * k : w * k + w]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(re.findall(f".{{{self.width}}}", self.text, re.DOTALL))
+
+    def at(self, positions: Iterable[int]) -> list[str]:
+        """The ids at ``positions`` (each ``0 <= k < len``, as the engine's sampled positions)."""
+        text, w = self.text, self.width
+        return [text[w * k : w * k + w] for k in positions]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FixedWidthIds):
+            return len(self) == len(other) and (self.text == other.text or list(self) == list(other))
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FixedWidthIds({len(self)} ids of {self.width})"
+
+
+def ids_at(ids: Sequence[str], positions: Iterable[int]) -> list[str]:
+    """``[ids[k] for k in positions]``, one slice per id when ``ids`` is ``FixedWidthIds``."""
+    if isinstance(ids, FixedWidthIds):
+        return ids.at(positions)
+    return list(map(ids.__getitem__, positions))
 
 
 class TargetColumns(NamedTuple):
@@ -242,7 +340,9 @@ def _check_target_fields(cols: TargetColumns) -> None:
     """DRAW-18 field types, one C-level pass per column (a set of values would merge 1 with
     True and 0 with False, so the sets are of types)."""
     checks = cols.checks
-    if checks and (set(map(type, checks)) != {int} or min(checks) < 0 or max(checks) > MAX_CHECKS):
+    # once every value is an int, the range is checked on the distinct values (a few, not a million)
+    if checks and (set(map(type, checks)) != {int} or not 0 <= min(values := set(checks)) <= max(values)
+                   <= MAX_CHECKS):
         raise InvalidInput("target checks is an integer 0..10000", field="targets.checks", rule="DRAW-18")
     if cols.risk and set(map(type, cols.risk)) != {bool}:
         raise InvalidInput("target risk is a boolean", field="targets.risk", rule="DRAW-18")
@@ -350,9 +450,10 @@ def target_json(r: TargetRecord) -> bytes:
     return _json_prefix(r.checks) + r.id.encode() + _json_suffix(r.stratum, r.risk)
 
 
-def inspector_json(r: InspectorRecord) -> bytes:
-    """RFC 8785 bytes of an inspector record (DRAW-18); specialties sorted, unique."""
-    enc = _encoder()
+def inspector_json(r: InspectorRecord, enc: Callable[[str], bytes] | None = None) -> bytes:
+    """RFC 8785 bytes of an inspector record (DRAW-18); specialties sorted, unique. ``enc``: a
+    string encoder shared by a whole pool (``_encoder``: departments and specialties repeat)."""
+    enc = enc or _encoder()
     if type(r.leader) is not bool or len(set(r.specialties)) != len(r.specialties):
         raise InvalidInput("inspector leader is a boolean and specialties are unique",
                            field="inspectors", rule="DRAW-18", id=r.id)
@@ -372,20 +473,25 @@ def avoidance_json(r: AvoidanceRecord) -> bytes:
 def freeze_targets(records: Iterable[TargetRecord]) -> Pool[TargetRecord]:
     """Sort, refuse duplicates, check, page, root (DRAW-16 .. DRAW-19)."""
     recs, ids = _sorted_unique_ids("targets", records)  # sorts the records themselves if needed
-    return Pool("targets", tuple(recs), _target_root(TargetColumns.of_records(recs, ids)))
+    cols = TargetColumns.of_records(recs, ids)
+    return Pool("targets", tuple(recs), _target_root(cols), cols)
 
 
 def freeze_target_columns(cols: TargetColumns) -> Pool[TargetRecord]:
-    """``freeze_targets`` of the pool given as columns (the service's form; same root)."""
+    """``freeze_targets`` of the pool given as columns (the service's form; same root and
+    records, built only if asked for: ``Pool.records``)."""
     cols, _ = _ordered_columns(cols)
     root = _target_root(cols)
-    return Pool("targets", tuple(cols.records()), root)
+    return Pool("targets", None, root, cols)
 
 
-def target_columns_root(cols: TargetColumns) -> bytes:
+def target_columns_root(cols: TargetColumns, *, ordered: bool = False) -> bytes:
     """The root of ``freeze_target_columns(cols)`` without building its records: the commit logs
-    the root and the chunks, and a million ``TargetRecord``s would only be thrown away."""
-    cols, _ = _ordered_columns(cols)
+    the root and the chunks, and a million ``TargetRecord``s would only be thrown away.
+    ``ordered``: ``cols`` is what ``order_target_columns`` returned (order and duplicates checked
+    there; the fields are checked here either way)."""
+    if not ordered:
+        cols, _ = _ordered_columns(cols)
     return _target_root(cols)
 
 
@@ -400,8 +506,8 @@ def freeze_inspectors(records: Iterable[InspectorRecord]) -> Pool[InspectorRecor
     recs = [r._replace(specialties=tuple(sorted(r.specialties))) for r in records]
     recs = _sorted_unique("inspectors", recs)
     _check_ids("inspectors", [r.id for r in recs])
-    return Pool("inspectors", tuple(recs),
-                page_root([inspector_json(r) for r in recs]))
+    enc = _encoder()  # one cache for the pool: 5,000 inspectors share a few departments
+    return Pool("inspectors", tuple(recs), page_root([inspector_json(r, enc) for r in recs]))
 
 
 def freeze_experts(records: Iterable[ExpertRecord]) -> Pool[ExpertRecord]:
@@ -446,18 +552,32 @@ def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:
 def assume_frozen_columns(cols: TargetColumns, root_hex: str) -> Pool[TargetRecord]:
     """``assume_frozen`` of a targets pool given as columns (the service reading its own log back).
 
-    The ids must be in strict order (one C-level pass; DRAW-16) and the four columns of one
-    length; no page is built and nothing is hashed. Verifiers MUST NOT use this.
+    The four columns must be of one length; no page is built and nothing is hashed. Ids given as
+    a list must be in strict order (one C-level pass; DRAW-16). Ids given as ``FixedWidthIds``
+    (the logged chunks' text, ``logread.read_target_columns``) must be 18-character ids of the
+    USCC alphabet (C-level passes over the text); their order is not re-checked, which would
+    take a string per target: the commit ordered the pool before logging it and logged the root
+    of that order, and if the rows read back were not those, every verifier, which rebuilds the
+    root from the logged rows, refuses the draw (V-2). Verifiers MUST NOT use this.
     """
     ids = cols.ids
     if not len(cols.strata) == len(cols.checks) == len(cols.risk) == len(ids):
         raise InvalidInput("target columns differ in length", field="targets", rule="DRAW-18")
-    try:
-        ordered = all(map(operator.lt, ids, ids[1:]))
-    except TypeError:
-        ordered = False
-    if not ordered:
-        raise InvalidInput("targets records are not in strict id order", field="targets.id", rule="DRAW-16")
+    if isinstance(ids, FixedWidthIds):
+        try:
+            text = ids.text.encode("ascii")
+        except UnicodeEncodeError:
+            text = b"?"
+        if ids.width != USCC_LENGTH or text.translate(None, _USCC_BYTES):
+            raise InvalidInput("targets ids are not 18-character USCCs", field="targets.id", rule="DRAW-16")
+    else:
+        try:
+            ordered = all(map(operator.lt, ids, ids[1:]))
+        except TypeError:
+            ordered = False
+        if not ordered:
+            raise InvalidInput("targets records are not in strict id order", field="targets.id",
+                               rule="DRAW-16")
     if not isinstance(root_hex, str) or not _HEX64.fullmatch(root_hex):
         raise InvalidInput("a pool root is 64 lowercase hex digits", field="targets.root", rule="DRAW-19")
-    return Pool("targets", tuple(cols.records()), bytes.fromhex(root_hex))
+    return Pool("targets", None, bytes.fromhex(root_hex), cols)

@@ -17,25 +17,26 @@ Allocation (DRAW-33), with ``N_s`` the stratum sizes, ``m_s`` the minimums, ``T`
    (sorted by key) with ``sample(len(tied), places)`` on the allocation stream.
 
 API: ``allocate(sizes, total, minimums, stream) -> Allocation(counts, tie_winners, position)``,
-``StratifiedRule`` (``as_json``/``from_json``), ``draw_stratified(seed, records, rule) -> dict``
+``StratifiedRule`` (``as_json``/``from_json``), ``draw_stratified(seed, targets, rule) -> dict``
 (the result's "targets" part, DRAW-36).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from drawsvc.draw.pool import TargetRecord
 from drawsvc.draw.stream import DrawStream
 from drawsvc.draw.targets import (
     DEFAULT_CAP,
+    Targets,
     _bp,
     _check_cap,
     _check_class_caps,
-    eligible_records,
-    sample_records,
+    eligible_positions,
+    sample_positions,
+    target_columns,
     target_count,
     with_class_caps,
 )
@@ -153,12 +154,15 @@ class StratifiedRule:
                    class_caps=dict(obj.get("class_caps", {})))
 
 
-def draw_stratified(seed: bytes, records: Sequence[TargetRecord], rule: StratifiedRule) -> dict[str, Any]:
-    """Cap (DRAW-20), allocate (DRAW-33), sample each stratum on its own sub-stream (DRAW-35)."""
-    eligible = eligible_records(records, rule.cap, rule.class_caps)
-    by_stratum: dict[str, list[TargetRecord]] = {}
-    for r in eligible:
-        by_stratum.setdefault(r.stratum, []).append(r)
+def draw_stratified(seed: bytes, targets: Targets, rule: StratifiedRule) -> dict[str, Any]:
+    """Cap (DRAW-20), allocate (DRAW-33), sample each stratum on its own sub-stream (DRAW-35).
+    The pool is sampled as columns (pool positions), as in ``targets.draw_ratio``."""
+    cols = target_columns(targets)
+    eligible = eligible_positions(cols, rule.cap, rule.class_caps)
+    strata_of = cols.strata
+    by_stratum: dict[str, list[int]] = {}
+    for k in eligible:
+        by_stratum.setdefault(strata_of[k], []).append(k)
     if rule.count is not None:
         total = rule.count
     else:
@@ -170,10 +174,10 @@ def draw_stratified(seed: bytes, records: Sequence[TargetRecord], rule: Stratifi
     selected: list[str] = []
     for s, k in alloc.counts.items():
         stream = DrawStream.derived(seed, ["stratum", s])
-        ids = sample_records(stream, by_stratum[s], k, uninspected_first=rule.uninspected_first)
+        ids = sample_positions(stream, cols, by_stratum[s], k, uninspected_first=rule.uninspected_first)
         selected += ids
         strata.append({"stratum": s, "size": len(by_stratum[s]), "minimum": rule.minimums.get(s, 0),
                        "allocated": k, "selected": ids, "position": stream.position})
-    return {"mode": "stratified", "pool": len(records), "eligible": len(eligible), "total": total,
+    return {"mode": "stratified", "pool": len(cols.ids), "eligible": len(eligible), "total": total,
             "tie_winners": alloc.tie_winners, "allocation_position": alloc.position,
             "strata": strata, "selected": selected}

@@ -119,16 +119,45 @@ class DrawStream:
                 return x % n
 
     def sample(self, n: int, k: int) -> list[int]:
-        """``k`` distinct indices of ``[0, n)`` in draw order, partial Fisher–Yates (DRAW-13)."""
+        """``k`` distinct indices of ``[0, n)`` in draw order, partial Fisher–Yates (DRAW-13).
+
+        Step ``i`` is ``j = i + uniform(n - i)``; ``uniform``'s fast path (the 8 bytes inside the
+        current block) is taken in line, on local copies of the stream state, since a target
+        draw takes 50,000 steps (≈ −40 % per step); anything else goes through ``read``.
+        tests/draw/test_draw_stream.py compares it with ``uniform`` steps from any position."""
         if k < 0 or k > n:
             raise ValueError("sample needs 0 <= k <= n")
+        if k and (type(n - 0) is not int or n > _TWO64):
+            raise ValueError("uniform(n) needs 1 <= n <= 2**64")
         swapped: dict[int, int] = {}
         out: list[int] = []
-        uniform = self.uniform
         get = swapped.get
+        append = out.append
+        make, from_bytes = self._make, int.from_bytes
+        buf, off, block = self._buf, self._off, self._block
+        last = BLOCK_SIZE - UNIFORM_BYTES
         for i in range(k):
-            j = i + uniform(n - i)
+            m = n - i
+            if m == 1:  # uniform(1) is 0 and reads nothing
+                j = i
+            else:
+                limit = _TWO64 - (_TWO64 % m)
+                while True:
+                    if off == BLOCK_SIZE:
+                        block += 1
+                        buf, off = make(block), 0
+                    if off <= last:
+                        x = from_bytes(buf[off : off + UNIFORM_BYTES], "big")
+                        off += UNIFORM_BYTES
+                    else:  # the 8 bytes run into the next block
+                        self._buf, self._off, self._block = buf, off, block
+                        x = from_bytes(self.read(UNIFORM_BYTES), "big")
+                        buf, off, block = self._buf, self._off, self._block
+                    if x < limit:
+                        break
+                j = i + x % m
             vj = get(j, j)
             swapped[j] = get(i, i)
-            out.append(vj)
+            append(vj)
+        self._buf, self._off, self._block = buf, off, block
         return out

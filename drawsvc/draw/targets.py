@@ -7,20 +7,26 @@ uninspected-first (DRAW-24), with partial Fisher–Yates on the group's own sub-
 
 Integer arithmetic only: ``count = ceil(max(ratio_bp, min_ratio_bp) * n / 10000)``.
 
+The pool is sampled as columns (``pool.TargetColumns``: pool positions, no record object per
+target; a million-target draw reads the ids of the drawn positions only). Records are accepted
+too and turned into columns first. tests/draw/draw_reference.py keeps the record-by-record
+transcription of this section; a property test compares both.
+
 API: ``RatioRule`` (``as_json``/``from_json``), ``target_eligible(record, cap, class_caps)``,
-``eligible_records(records, cap, class_caps)``,
-``target_count(eligible, ratio_bp, min_ratio_bp)``, ``group_of``, ``sample_records``,
-``draw_ratio(seed, records, rule) -> dict`` (the result's "targets" part, DRAW-25).
+``eligible_positions(columns, cap, class_caps)``,
+``target_count(eligible, ratio_bp, min_ratio_bp)``, ``group_of``, ``sample_positions``,
+``draw_ratio(seed, targets, rule) -> dict`` (the result's "targets" part, DRAW-25).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import lt, not_, or_
 from typing import Any
 
-from drawsvc.draw.pool import TargetRecord
+from drawsvc.draw.pool import TargetColumns, TargetRecord, ids_at
 from drawsvc.draw.stream import DrawStream
 from drawsvc.errors import InvalidInput
 
@@ -39,7 +45,12 @@ def _bp(name: str, value: Any) -> int:
     return value
 
 
-_CHECKS = itemgetter(2)  # TargetRecord.checks
+Targets = Sequence[TargetRecord] | TargetColumns  # a frozen pool, in pool order
+
+
+def target_columns(targets: Targets) -> TargetColumns:
+    """The pool as columns (records are split once; columns are taken as they are)."""
+    return targets if isinstance(targets, TargetColumns) else TargetColumns.of_records(targets)
 
 
 def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP,
@@ -54,15 +65,18 @@ def target_eligible(record: TargetRecord, cap: int = DEFAULT_CAP,
     return record.risk or record.checks < cap
 
 
-def eligible_records(records: Sequence[TargetRecord], cap: int,
-                     class_caps: Mapping[str, int]) -> Sequence[TargetRecord]:
-    """DRAW-20 over a pool (pool order kept)."""
+def eligible_positions(cols: TargetColumns, cap: int, class_caps: Mapping[str, int]) -> Sequence[int]:
+    """DRAW-20 over a pool: the positions of the eligible targets, in pool order — ``target_eligible``
+    position by position, as C-level passes over the columns (``range(n)`` when nobody is out)."""
+    checks, risk = cols.checks, cols.risk
+    n = len(checks)
     if not class_caps:
-        if not records or max(map(_CHECKS, records)) < cap:  # nobody at the cap: one C-level pass
-            return records
-        return [r for r in records if r[3] or r[2] < cap]
-    get = class_caps.get
-    return [r for r in records if r[3] or r[2] < get(r[1], cap)]
+        if not n or max(checks) < cap:  # nobody at the cap: one C-level pass
+            return range(n)
+        caps: Any = repeat(cap)
+    else:
+        caps = map(class_caps.get, cols.strata, repeat(cap))
+    return list(compress(range(n), map(or_, map(bool, risk), map(lt, checks, caps))))
 
 
 def target_count(eligible: int, ratio_bp: int, min_ratio_bp: int = 0) -> int:
@@ -147,10 +161,14 @@ def with_class_caps(rule_json: dict[str, Any], class_caps: Mapping[str, int]) ->
 
 def group_of(record: TargetRecord, rule: RatioRule) -> str:
     """DRAW-22: "risk" (if risk_ratio_bp set and flagged), "stratum:<s>" (own ratio), else "default"."""
-    if record.risk and rule.risk_ratio_bp is not None:
+    return _group(record.stratum, record.risk, rule)
+
+
+def _group(stratum: str, risk: bool, rule: RatioRule) -> str:
+    if risk and rule.risk_ratio_bp is not None:
         return GROUP_RISK
-    if record.stratum in rule.class_ratio_bp:
-        return GROUP_STRATUM_PREFIX + record.stratum
+    if stratum in rule.class_ratio_bp:
+        return GROUP_STRATUM_PREFIX + stratum
     return GROUP_DEFAULT
 
 
@@ -163,37 +181,44 @@ def group_ratio(group: str, rule: RatioRule) -> int:
     return rule.ratio_bp
 
 
-def sample_records(
-    stream: DrawStream, records: Sequence[TargetRecord], count: int, *, uninspected_first: bool
+def sample_positions(
+    stream: DrawStream, cols: TargetColumns, members: Sequence[int], count: int, *, uninspected_first: bool
 ) -> list[str]:
-    """Draw ``count`` ids from ``records`` (pool order) (DRAW-23, DRAW-24).
+    """Draw ``count`` ids from the targets at pool positions ``members`` (in pool order) (DRAW-23,
+    DRAW-24).
 
-    Without tiers: ``stream.sample(len(records), count)``. With tiers: tier 1 = ``checks == 0``,
+    Without tiers: ``stream.sample(len(members), count)``. With tiers: tier 1 = ``checks == 0``,
     tier 2 = the rest (both in pool order); draw ``min(count, len(tier1))`` from tier 1, then the
     remainder from tier 2, on the same stream.
     """
-    if count > len(records):
+    if count > len(members):
         raise InvalidInput("count exceeds the group", field="count", rule="DRAW-21")
+    ids = cols.ids
     if not uninspected_first:
-        return [records[i].id for i in stream.sample(len(records), count)]
-    tier1 = [r for r in records if r.checks == 0]
-    tier2 = [r for r in records if r.checks != 0]
+        return ids_at(ids, map(members.__getitem__, stream.sample(len(members), count)))
+    checks = cols.checks
+    # checks == 0 per member (checks are integers >= 0, DRAW-18)
+    member_checks = checks if members == range(len(checks)) else map(checks.__getitem__, members)
+    uninspected = list(map(not_, member_checks))
+    tier1 = list(compress(members, uninspected))
+    tier2 = list(compress(members, map(not_, uninspected)))
     k1 = min(count, len(tier1))
-    out = [tier1[i].id for i in stream.sample(len(tier1), k1)]
-    out += [tier2[i].id for i in stream.sample(len(tier2), count - k1)]
-    return out
+    out = ids_at(ids, map(tier1.__getitem__, stream.sample(len(tier1), k1)))
+    return out + ids_at(ids, map(tier2.__getitem__, stream.sample(len(tier2), count - k1)))
 
 
-def draw_ratio(seed: bytes, records: Sequence[TargetRecord], rule: RatioRule) -> dict[str, Any]:
+def draw_ratio(seed: bytes, targets: Targets, rule: RatioRule) -> dict[str, Any]:
     """Ratio-mode draw over a frozen, sorted pool (spec §6). Returns the "targets" result part."""
-    eligible = eligible_records(records, rule.cap, rule.class_caps)
-    groups: dict[str, list[TargetRecord]] = {}
+    cols = target_columns(targets)
+    eligible = eligible_positions(cols, rule.cap, rule.class_caps)
+    groups: dict[str, Sequence[int]] = {}
     if not rule.class_ratio_bp and rule.risk_ratio_bp is None:
         if eligible:
             groups[GROUP_DEFAULT] = eligible
     else:
-        for r in eligible:
-            groups.setdefault(group_of(r, rule), []).append(r)
+        strata, risk = cols.strata, cols.risk
+        for k in eligible:
+            groups.setdefault(_group(strata[k], risk[k], rule), []).append(k)  # type: ignore[attr-defined]
     out_groups = []
     selected: list[str] = []
     for key in sorted(groups):
@@ -201,9 +226,9 @@ def draw_ratio(seed: bytes, records: Sequence[TargetRecord], rule: RatioRule) ->
         ratio = group_ratio(key, rule)
         count = target_count(len(members), ratio, rule.min_ratio_bp)
         stream = DrawStream.derived(seed, ["targets", key])
-        ids = sample_records(stream, members, count, uninspected_first=rule.uninspected_first)
+        ids = sample_positions(stream, cols, members, count, uninspected_first=rule.uninspected_first)
         selected += ids
         out_groups.append({"group": key, "eligible": len(members), "ratio_bp": max(ratio, rule.min_ratio_bp),
                            "count": count, "selected": ids, "position": stream.position})
-    return {"mode": "ratio", "pool": len(records), "eligible": len(eligible), "groups": out_groups,
+    return {"mode": "ratio", "pool": len(cols.ids), "eligible": len(eligible), "groups": out_groups,
             "selected": selected}

@@ -21,7 +21,7 @@ per-task ``salt`` with the secrets; the engine tests a candidate pair by computi
 Replacement (§9, DRAW-50 .. DRAW-54): see ``replace_member``.
 
 API: ``inspector_eligible(active=, cert_valid_from=, cert_valid_until=, on=)``,
-``avoidance_tag(salt, person, target) -> hex``, ``Avoidance(salt, tags)`` /
+``avoidance_tag(salt, person, target) -> hex``, ``avoidance_tags(salt, pairs)``, ``Avoidance(salt, tags)`` /
 ``Avoidance.from_pairs(salt, pairs)`` / ``Avoidance.empty()``, ``Designation(id, reason,
 approver)``, ``TeamRule(size, departments, specialty, leaders)``, ``assign_teams(seed, targets,
 pool, rule, avoid) -> dict`` (the "teams" part), ``Replacement(target, person, reason, approver)``,
@@ -78,6 +78,26 @@ def _hmac_states(key: bytes) -> tuple[Any, Any]:
         key = hashlib.sha256(key).digest()
     key = key.ljust(_BLOCK, b"\x00")
     return (hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key)))
+
+
+def avoidance_tags(salt: bytes, pairs: Iterable[tuple[str, str]]) -> list[str]:
+    """``avoidance_tag`` of every pair, from the salt's HMAC states prepared once (RFC 2104, as
+    ``Avoidance`` tests pairs; ≈ 3x faster than ``hmac.digest`` per pair: a commit tags every
+    declaration of its pool's inspectors). tests/draw/test_draw_teams.py compares both."""
+    inner, outer = _hmac_states(salt)
+    heads: dict[str, Any] = {}
+    out = []
+    for person, target in pairs:
+        head = heads.get(person)
+        if head is None:
+            head = heads[person] = inner.copy()
+            head.update(_HEAD + json_string(person))
+        h = head.copy()
+        h.update(_tail(target))
+        o = outer.copy()
+        o.update(h.digest())
+        out.append(o.hexdigest())
+    return out
 
 
 def _tag(salt: bytes, person_json: bytes, target_json: bytes) -> bytes:

@@ -162,15 +162,16 @@ def read_target_chunks(read: EntryReader, task: str, span: list[int]) -> list[An
 
 
 def read_target_columns(read: EntryReader, task: str, span: list[int]) -> TargetColumns:
-    """``read_target_chunks`` as columns (the service's draw: no record per row until the engine)."""
-    from drawsvc.draw.pool import TargetColumns
+    """``read_target_chunks`` as columns (the service's draw: no record per row): the ids stay
+    the chunks' text joined (``pool.FixedWidthIds``), no string per target until one is drawn."""
+    from drawsvc.draw.pool import FixedWidthIds, TargetColumns
     from drawsvc.errors import InvalidInput
-    from drawsvc.tasks.replay import decode_target_columns
+    from drawsvc.tasks.replay import USCC_LENGTH, decode_target_text
 
     first, count = int(span[0]), int(span[1])
     if count < 1 or first < 0:
         raise LogMismatch(f"task {task}: bad chunk span {span}")
-    ids: list[str] = []
+    ids: list[str] = []  # each chunk's text
     strata: list[str] = []
     checks: list[int] = []
     risk: list[bool] = []
@@ -182,14 +183,14 @@ def read_target_columns(read: EntryReader, task: str, span: list[int]) -> Target
                 f"of the targets pool is out of order (expected {i}/{count})"
             )
         try:
-            cols = decode_target_columns(body)
+            cols = decode_target_text(body)
         except InvalidInput as exc:
             raise LogMismatch(f"log entry {first + i}: {exc.message}") from None
-        ids += cols.ids
+        ids.append(cols.ids.text)  # type: ignore[attr-defined]
         strata += cols.strata
         checks += cols.checks
         risk += cols.risk
-    return TargetColumns(ids, strata, checks, risk)
+    return TargetColumns(FixedWidthIds("".join(ids), USCC_LENGTH), strata, checks, risk)
 
 
 def inputs_from_entries(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,7 +23,8 @@ from drawsvc.draw.experts import Decline
 from drawsvc.draw.seed import Beacon
 from drawsvc.draw.stratify import StratifiedRule
 from drawsvc.draw.targets import RatioRule
-from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule, avoidance_tag
+from drawsvc.draw.teams import Avoidance, Designation, Replacement, TeamRule
+from drawsvc.draw.teams import avoidance_tags as avoidance_tags_of
 from drawsvc.errors import DrawInfeasible, InvalidInput, RevealMismatch, RuleViolation
 from drawsvc.tasks.params import engine_class_caps
 
@@ -36,6 +38,7 @@ FIELDS: dict[str, list[str]] = {
 }
 USCC_LENGTH = 18
 _USCC_SLICES = re.compile(f".{{{USCC_LENGTH}}}")
+_ALNUM = (string.ascii_letters + string.digits).encode()  # no JSON escape needed (encoded_size)
 TARGET_CHUNK = 2_800  # targets per draw.pool.members chunk (halved while a chunk is too large)
 PURPOSE_INSPECTION = "inspection"
 PURPOSE_EXPERTS = "experts"
@@ -172,19 +175,30 @@ def encode_target_columns(
 def target_column_chunks(cols: dpool.TargetColumns, budget: int) -> list[dict[str, Any]]:
     """``target_chunks`` of a pool given as columns: the same chunks, without a record per row."""
     n = len(cols.ids)
-    nonzero = list(compress(range(n), cols.checks))
-    flagged = list(compress(range(n), cols.risk))
+    # any() stops at the first truthy value and is ≈ 5x cheaper than compress over an empty result
+    nonzero = list(compress(range(n), cols.checks)) if any(cols.checks) else []
+    flagged = list(compress(range(n), cols.risk)) if any(cols.risk) else []
     out: list[dict[str, Any]] = []
     stack = [(lo, min(n, lo + TARGET_CHUNK)) for lo in range(0, n, TARGET_CHUNK)][::-1]
     while stack:
         lo, hi = stack.pop()
         body = encode_target_columns(cols, lo, hi, nonzero, flagged)
-        if hi - lo > 1 and len(encoded(body)) > budget:
+        if hi - lo > 1 and encoded_size(body) > budget:
             mid = (lo + hi) // 2
             stack.extend([(mid, hi), (lo, mid)])
             continue
         out.append(body)
     return out or [encode_target_columns(cols, 0, 0, [], [])]
+
+
+def encoded_size(body: Mapping[str, Any]) -> int:
+    """``len(encoded(body))`` of a targets chunk. Ids of ASCII letters and digits (USCCs) need no
+    JSON escape, so their ≈ 50 KB per chunk are counted instead of encoded (a million ids: 18 MB
+    of JSON string encoding saved); any other ids are encoded."""
+    ids = body.get("ids")
+    if isinstance(ids, str) and ids.isascii() and not ids.encode("ascii").translate(None, _ALNUM):
+        return len(encoded({**body, "ids": ""})) + len(ids)  # C-level: ≈ 5x less than encoding
+    return len(encoded(body))
 
 
 def decode_target_chunk(body: Mapping[str, Any]) -> list[dpool.TargetRecord]:
@@ -195,6 +209,17 @@ def decode_target_chunk(body: Mapping[str, Any]) -> list[dpool.TargetRecord]:
 def decode_target_columns(body: Mapping[str, Any]) -> dpool.TargetColumns:
     """``decode_target_chunk`` as columns (no record per row): the same checks, the ids sliced in
     one C-level pass, the strata expanded run by run, the sparse checks and flags placed."""
+    cols = decode_target_text(body)
+    ids_text = cols.ids.text
+    ids = _USCC_SLICES.findall(ids_text)  # the 18-character slices, in one C-level pass
+    if len(ids) != len(cols.ids):  # a line break inside the text: "." stops at it
+        ids = list(cols.ids)
+    return cols._replace(ids=ids)
+
+
+def decode_target_text(body: Mapping[str, Any]) -> dpool.TargetColumns:
+    """``decode_target_columns`` with the ids kept as the chunk's text (``pool.FixedWidthIds``):
+    the same checks, no string per id (the service's own draw, ``logread.read_target_columns``)."""
     ids_text, strata, checks, risk = body.get("ids"), body.get("strata"), body.get("checks"), body.get("risk")
     if (
         not isinstance(ids_text, str)
@@ -241,10 +266,7 @@ def decode_target_columns(body: Mapping[str, Any]) -> dpool.TargetColumns:
         if type(k) is not int or not 0 <= k < n:
             raise InvalidInput("risk offsets lie within the chunk", field="risk", rule="entries.pool-chunk")
         flags[k] = True
-    ids = _USCC_SLICES.findall(ids_text)  # the 18-character slices, in one C-level pass
-    if len(ids) != n:  # a line break inside the text: "." stops at it
-        ids = [ids_text[k * USCC_LENGTH : (k + 1) * USCC_LENGTH] for k in range(n)]
-    return dpool.TargetColumns(ids, column, counts, flags)
+    return dpool.TargetColumns(dpool.FixedWidthIds(ids_text, USCC_LENGTH), column, counts, flags)
 
 
 def target_chunks(rows: Sequence[Sequence[Any]], budget: int) -> list[dict[str, Any]]:
@@ -275,7 +297,7 @@ def pool_root(
 
 def avoidance_tags(salt: bytes, pairs: Iterable[Sequence[str]]) -> list[str]:
     """Declared (person, USCC) pairs → sorted tags (draw-spec §8.4); the pairs are never logged."""
-    return sorted({avoidance_tag(salt, p, t) for p, t in pairs})
+    return sorted(set(avoidance_tags_of(salt, pairs)))
 
 
 def avoidance_root(tags: Sequence[str]) -> str:

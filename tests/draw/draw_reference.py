@@ -155,3 +155,74 @@ def ref_assign_teams(seed_teams: bytes, targets, pool, rule, avoided_pairs: set[
             members.append({"id": got.id, "leader": False, "designated": False})
         out.append({"target": t, "members": members})
     return out, st.pos
+
+
+# --- target draws, record by record (draw-spec §6, §7) -------------------------------------------
+# The engine samples pools as columns (pool positions, drawsvc/draw/targets.py); these are the
+# record-by-record transcriptions it replaced, kept to cross-check it. They reuse the engine's
+# pure helpers that do not touch the pool (counts, allocation, streams).
+
+
+def ref_eligible_records(records, cap, class_caps):
+    """DRAW-20: risk-flagged, or checked fewer times than the class's cap (else the cap)."""
+    return [r for r in records if r.risk or r.checks < class_caps.get(r.stratum, cap)]
+
+
+def ref_sample_records(stream, records, count, *, uninspected_first):
+    """DRAW-23, DRAW-24: partial Fisher–Yates over the group, tier 1 (``checks == 0``) first."""
+    if not uninspected_first:
+        return [records[i].id for i in stream.sample(len(records), count)]
+    tier1 = [r for r in records if r.checks == 0]
+    tier2 = [r for r in records if r.checks != 0]
+    k1 = min(count, len(tier1))
+    out = [tier1[i].id for i in stream.sample(len(tier1), k1)]
+    return out + [tier2[i].id for i in stream.sample(len(tier2), count - k1)]
+
+
+def ref_draw_ratio(seed, records, rule):
+    """Ratio mode (§6): groups (DRAW-22), counts (DRAW-21), one sub-stream per group."""
+    from drawsvc.draw.stream import DrawStream
+    from drawsvc.draw.targets import group_of, group_ratio, target_count
+
+    eligible = ref_eligible_records(records, rule.cap, rule.class_caps)
+    groups: dict[str, list] = {}
+    for r in eligible:
+        groups.setdefault(group_of(r, rule), []).append(r)
+    out_groups, selected = [], []
+    for key in sorted(groups):
+        members = groups[key]
+        ratio = group_ratio(key, rule)
+        count = target_count(len(members), ratio, rule.min_ratio_bp)
+        stream = DrawStream.derived(seed, ["targets", key])
+        ids = ref_sample_records(stream, members, count, uninspected_first=rule.uninspected_first)
+        selected += ids
+        out_groups.append({"group": key, "eligible": len(members), "ratio_bp": max(ratio, rule.min_ratio_bp),
+                           "count": count, "selected": ids, "position": stream.position})
+    return {"mode": "ratio", "pool": len(records), "eligible": len(eligible), "groups": out_groups,
+            "selected": selected}
+
+
+def ref_draw_stratified(seed, records, rule):
+    """Stratified mode (§7): allocation (DRAW-33), one sub-stream per stratum (DRAW-35)."""
+    from drawsvc.draw.stratify import allocate
+    from drawsvc.draw.stream import DrawStream
+    from drawsvc.draw.targets import target_count
+
+    eligible = ref_eligible_records(records, rule.cap, rule.class_caps)
+    by_stratum: dict[str, list] = {}
+    for r in eligible:
+        by_stratum.setdefault(r.stratum, []).append(r)
+    total = rule.count if rule.count is not None else target_count(len(eligible), rule.ratio_bp,
+                                                                   rule.min_ratio_bp)
+    alloc_stream = DrawStream.derived(seed, ["allocation"])
+    alloc = allocate({s: len(v) for s, v in by_stratum.items()}, total, rule.minimums, alloc_stream)
+    strata, selected = [], []
+    for s, k in alloc.counts.items():
+        stream = DrawStream.derived(seed, ["stratum", s])
+        ids = ref_sample_records(stream, by_stratum[s], k, uninspected_first=rule.uninspected_first)
+        selected += ids
+        strata.append({"stratum": s, "size": len(by_stratum[s]), "minimum": rule.minimums.get(s, 0),
+                       "allocated": k, "selected": ids, "position": stream.position})
+    return {"mode": "stratified", "pool": len(records), "eligible": len(eligible), "total": total,
+            "tie_winners": alloc.tie_winners, "allocation_position": alloc.position,
+            "strata": strata, "selected": selected}

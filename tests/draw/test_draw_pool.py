@@ -299,3 +299,36 @@ def test_assume_frozen_columns_keeps_the_logged_root_and_refuses_bad_columns():
         assume_frozen_columns(cols._replace(risk=[False]), pool.root.hex())
     with pytest.raises(InvalidInput, match="64 lowercase hex"):
         assume_frozen_columns(cols, pool.root.hex().upper())
+
+
+def test_fixed_width_ids_read_like_the_list_of_their_slices():
+    from drawsvc.draw.pool import FixedWidthIds, ids_at
+
+    ids = ["A" * 18, "B\n" + "B" * 16, "C" * 18, "D" * 18]  # a line break counts as a character
+    fixed = FixedWidthIds("".join(ids), 18)
+    assert len(fixed) == 4 and list(fixed) == ids and fixed == ids and ids == fixed
+    assert [fixed[k] for k in range(-4, 4)] == ids + ids
+    assert fixed[1:3] == ids[1:3] and fixed[::2] == ids[::2] and fixed[3:1] == [] and fixed[1:] == ids[1:]
+    assert ids_at(fixed, [3, 0, 1]) == ids_at(ids, [3, 0, 1]) == [ids[3], ids[0], ids[1]]
+    assert fixed != ids[:3] and fixed != "".join(ids)
+    for bad in (4, -5):
+        with pytest.raises(IndexError):
+            fixed[bad]
+    with pytest.raises(ValueError):
+        FixedWidthIds("A" * 17, 18)
+
+
+def test_assume_frozen_columns_of_logged_text_refuses_what_is_not_usccs_of_the_alphabet():
+    from drawsvc.draw.pool import FixedWidthIds, assume_frozen_columns
+
+    pool = freeze_targets(TargetRecord(f"9135010{k}M000100Y4{k}", "A", k, k == 2) for k in range(5))
+    cols = TargetColumns.of_records(pool.records)
+    text = "".join(cols.ids)
+    taken = assume_frozen_columns(cols._replace(ids=FixedWidthIds(text, 18)), pool.root.hex())
+    assert taken == pool and taken.root == pool.root
+    for bad in (text[:-1] + "I", text[:-1] + "a", text[:-1] + '"', text[:-1] + "\n", text[:-1] + "ü"):
+        with pytest.raises(InvalidInput, match="18-character USCCs"):
+            assume_frozen_columns(cols._replace(ids=FixedWidthIds(bad, 18)), pool.root.hex())
+    with pytest.raises(InvalidInput, match="18-character USCCs"):
+        assume_frozen_columns(cols._replace(ids=FixedWidthIds(text[:90], 9), strata=["A"] * 10,
+                                            checks=[0] * 10, risk=[False] * 10), pool.root.hex())

@@ -114,3 +114,34 @@ def test_substreams_with_different_labels_differ():
     b = DrawStream.derived(SEED, ["stratum", "B"]).read(32)
     c = DrawStream.derived(SEED, ["stratumA"]).read(32)
     assert len({a, b, c}) == 3
+
+
+def _sample_by_uniform(stream: DrawStream, n: int, k: int) -> list[int]:
+    """DRAW-13 spelled out with ``uniform`` (what ``sample`` takes in line)."""
+    swapped: dict[int, int] = {}
+    out = []
+    for i in range(k):
+        j = i + stream.uniform(n - i)
+        out.append(swapped.get(j, j))
+        swapped[j] = swapped.get(i, i)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 200), st.sampled_from([1, 2, 7, 300, 2**32 + 5, 2**63 + 1, 2**64]),
+       st.integers(0, 60))
+def test_sample_from_any_position_equals_uniform_steps_and_ends_at_the_same_position(start, n, k):
+    k = min(k, n)
+    fast, slow = DrawStream(SEED, start), DrawStream(SEED, start)
+    assert fast.sample(n, k) == _sample_by_uniform(slow, n, k)
+    assert fast.position == slow.position
+    assert fast.read(5) == slow.read(5)  # the state handed back is the stream's, not a copy's
+    if n <= 300:
+        assert DrawStream(SEED, start).sample(n, k) == RefStream(SEED, start).sample(n, k)
+
+
+@pytest.mark.parametrize(("n", "k"), [(2**64 + 1, 1), (2.0, 1), (3, 4), (3, -1)])
+def test_sample_refuses_what_uniform_refuses(n, k):
+    with pytest.raises(ValueError):
+        DrawStream(SEED).sample(n, k)
+    assert DrawStream(SEED).sample(2**64 + 1, 0) == []  # no step, no uniform call (as before)

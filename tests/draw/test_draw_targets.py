@@ -211,3 +211,75 @@ def test_no_draw_ever_selects_a_target_over_its_class_cap(recs, cap, caps, bp, s
         plain = (draw_stratified(seed, recs, StratifiedRule(ratio_bp=bp, cap=cap)) if stratified else
                  draw_ratio(seed, recs, RatioRule(ratio_bp=bp, class_ratio_bp={"A": bp // 2}, cap=cap)))
         assert plain == part
+
+
+# --- columns (the engine) against records (the reference) ---------------------------------------
+
+
+@st.composite
+def ratio_rules(draw):
+    return RatioRule(
+        ratio_bp=draw(st.integers(0, 10_000)),
+        min_ratio_bp=draw(st.sampled_from([0, 0, 2_500])),
+        class_ratio_bp=draw(st.dictionaries(st.sampled_from("ABC"), st.integers(0, 10_000), max_size=2)),
+        risk_ratio_bp=draw(st.none() | st.integers(0, 10_000)),
+        cap=draw(st.integers(1, 5)),
+        uninspected_first=draw(st.booleans()),
+        class_caps=draw(st.dictionaries(st.sampled_from("ABC"), st.integers(1, 5), max_size=2)),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(target_pools(), ratio_rules(), st.binary(min_size=32, max_size=32))
+def test_ratio_draw_over_columns_picks_exactly_what_the_record_reference_picks(recs, rule, seed):
+    from draw_reference import ref_draw_ratio
+
+    from drawsvc.draw.pool import TargetColumns, freeze_target_columns
+
+    expected = ref_draw_ratio(seed, recs, rule)
+    assert draw_ratio(seed, recs, rule) == expected  # records in: split into columns first
+    cols = TargetColumns.of_records(recs)
+    assert draw_ratio(seed, cols, rule) == expected
+    if recs:  # the engine's input: a pool frozen from columns, which builds no records
+        pool = freeze_target_columns(cols)
+        assert draw_ratio(seed, pool.columns, rule) == expected and pool._records is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(target_pools(), st.booleans(), st.integers(0, 30), st.integers(0, 10_000), st.integers(1, 5),
+       st.dictionaries(st.sampled_from("ABC"), st.integers(1, 5), max_size=2),
+       st.dictionaries(st.sampled_from("ABC"), st.integers(0, 3), max_size=2), st.booleans(),
+       st.binary(min_size=32, max_size=32))
+def test_stratified_draw_over_columns_picks_exactly_what_the_record_reference_picks(
+    recs, by_count, count, bp, cap, caps, minimums, tiers, seed
+):
+    from draw_reference import ref_draw_stratified
+
+    from drawsvc.draw.pool import TargetColumns
+    from drawsvc.draw.stratify import StratifiedRule, draw_stratified
+    from drawsvc.errors import DrawInfeasible
+
+    rule = StratifiedRule(count=count if by_count else None, ratio_bp=None if by_count else bp, cap=cap,
+                          class_caps=caps, minimums=minimums, uninspected_first=tiers)
+    try:
+        expected = ref_draw_stratified(seed, recs, rule)
+    except DrawInfeasible as exc:
+        for given_ in (recs, TargetColumns.of_records(recs)):
+            with pytest.raises(DrawInfeasible) as again:
+                draw_stratified(seed, given_, rule)
+            assert (again.value.rule, again.value.subject) == (exc.rule, exc.subject)
+        return
+    assert draw_stratified(seed, recs, rule) == expected
+    assert draw_stratified(seed, TargetColumns.of_records(recs), rule) == expected
+
+
+def test_engine_draws_from_the_columns_of_a_pool_frozen_from_columns_without_building_records():
+    from drawsvc.draw.pool import TargetColumns, assume_frozen_columns, freeze_target_columns
+
+    recs = _pool(300)
+    cols = TargetColumns.of_records(recs)
+    rule = RatioRule(ratio_bp=1_000, cap=2, uninspected_first=True)
+    for pool in (freeze_target_columns(cols), assume_frozen_columns(cols, freeze_targets(recs).root.hex())):
+        assert draw_ratio(SEED, pool.columns, rule) == draw_ratio(SEED, recs, rule)
+        assert pool._records is None and pool.size == 300 and pool.ids == [r.id for r in recs]
+        assert pool.records == tuple(recs) and pool == freeze_targets(recs)  # built when asked

@@ -175,30 +175,36 @@ def test_a_logged_pool_of_another_size_than_committed_is_frozen_again() -> None:
     assert replay.frozen_for("targets", cols, committed, trust_cache=False).root == frozen.root
 
 
-@pytest.mark.postgres
-def test_inspections_copied_into_postgres_are_the_rows_a_core_insert_writes(pg_runtime: Any) -> None:
-    """A draw's inspections go to PostgreSQL by COPY: the stored values, JSON text included,
-    must be those of the Core insert (SQLAlchemy's own conversions) they replace."""
+@pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
+def test_inspections_inserted_in_bulk_are_the_rows_a_core_insert_writes(
+    db: str, request: pytest.FixtureRequest
+) -> None:
+    """A draw's inspections go to PostgreSQL by COPY, to SQLite by one ``INSERT … SELECT`` over
+    ``json_each``: the stored values, JSON text included, must be those of the Core insert
+    (SQLAlchemy's own conversions) they replace, and the rows go in in USCC order."""
+    import random
     from datetime import date
 
-    code = _task(pg_runtime)
+    runtime = request.getfixturevalue(db)
+    code = _task(runtime)
     values = {
         "year": 2026, "on": date(2026, 3, 2), "kind": "random", "department": "SCJG", "task_code": code,
         "round": 1, "check_items": [{"code": "SC-1", "name": "食品\"经营\"\\n"}], "reason": None,
         "superseded": False, "log_index": 7,
     }
-    ids = ["91330100MA000000A1", "91330100MA000000B2", "91330100MA000000C3"]
+    ids = sorted(f"91330100MA{k:06d}{'ABCDEFGH'[k % 8]}{k % 10}" for k in range(0, 3_000, 7))
+    shuffled = random.Random(3).sample(ids, len(ids))  # draw order
     table = Inspection.__table__
     columns = [c for c in table.columns if c.name != "id"]
-    with pg_runtime.transaction() as s:
-        service.repo.insert_inspections(s, ids[::-1], values)
+    with runtime.transaction() as s:
+        service.repo.insert_inspections(s, shuffled, values)
         s.execute(sa.insert(Inspection), [{"target_uscc": u, **values, "round": 2} for u in ids])
         text = sa.cast(table.c.check_items, sa.Text)
         rows = s.execute(sa.select(*columns, text).order_by(table.c.id)).all()
-    copied, inserted = rows[:3], rows[3:]
-    assert [r.target_uscc for r in copied] == ids  # in USCC order
-    assert [r[:6] + r[7:] for r in copied] == [r[:6] + r[7:] for r in inserted]  # all but round
-    assert {r.round for r in copied} == {1}
+    bulk, inserted = rows[: len(ids)], rows[len(ids) :]
+    assert [r.target_uscc for r in bulk] == ids  # in USCC order
+    assert [r[:6] + r[7:] for r in bulk] == [r[:6] + r[7:] for r in inserted]  # all but round
+    assert {r.round for r in bulk} == {1}
 
 
 @pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
@@ -217,3 +223,28 @@ def test_inspector_attributes_by_scan_equal_those_by_in_list(
         by_scan = service.repo.inspector_attributes(s, codes)
     assert by_scan == by_list and sorted(by_list) == codes
     assert {d for d, _, _ in by_list.values()} == {"SCJG", "JTJ"}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_service_reads_target_ids_back_as_the_chunks_text_equal_to_the_decoded_ids(seed: int) -> None:
+    from drawsvc.draw.pool import FixedWidthIds
+    from drawsvc.tasks import logread
+
+    cols = _columns(3_000, seed)
+    chunks = replay.target_column_chunks(cols, 20_000)
+    entries = [{"kind": "draw.pool.members", "body": {"task": "T", "pool": "targets", "chunk": i,
+                                                      "chunks": len(chunks), **c}}
+               for i, c in enumerate(chunks)]
+    read = lambda a, b: entries[a:b]  # noqa: E731
+    back = logread.read_target_columns(read, "T", [0, len(chunks)])
+    assert isinstance(back.ids, FixedWidthIds) and back.ids.text == "".join(cols.ids)
+    assert back == cols and back.records() == cols.records()
+    assert logread.read_target_chunks(read, "T", [0, len(chunks)]) == cols.records()
+
+
+@pytest.mark.parametrize(
+    "ids", ["", "91330100MA000000A1" * 3, "abc", 'A"B', "A\\B", "A\nB", "企业", "A B", "Ａ１", "A\x7f"]
+)
+def test_a_chunks_encoded_size_is_the_length_of_its_json(ids: str) -> None:
+    body = {"ids": ids, "strata": [["小型", 3]], "checks": [[1, 2]], "risk": [0]}
+    assert replay.encoded_size(body) == len(replay.encoded(body))

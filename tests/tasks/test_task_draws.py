@@ -624,7 +624,9 @@ def test_a_draw_keeps_its_cached_pools_when_another_request_evicts_them(
 
     def evicting(pools: Any) -> Any:
         held = looked_up(pools)
-        assert set(held) == {"targets", "inspectors"}  # the commit's pools are cached here
+        # the commit's inspectors are cached here (its targets pool only when an earlier test in
+        # this process froze the same rows: the commit hashes targets from columns, uncached)
+        assert "inspectors" in held
         replay.forget_frozen()  # what other requests' commits do once _FROZEN_MAX is passed
         return held
 

@@ -34,14 +34,17 @@ def gc_paused(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_ITEM_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def split_chunks(items: Sequence[Any]) -> list[tuple[int, int, list[Any]]]:
     """Split ``items`` into chunks whose JSON stays under ``CHUNK_BYTES`` (E-5); at least one chunk."""
     groups: list[list[Any]] = []
     current: list[Any] = []
     size = 0
-    dumps = json.dumps
+    dumps = _ITEM_JSON.encode  # json.dumps with these options would build an encoder per item
     for item in items:
-        n = len(dumps(item, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        n = len(dumps(item).encode()) + 1
         if current and size + n > CHUNK_BYTES:
             groups.append(current)
             current, size = [], 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets as pysecrets
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import repeat
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from drawsvc.audit.beacon import CHAINS
-from drawsvc.draw.pool import TargetColumns, order_target_columns
+from drawsvc.draw.pool import TargetColumns, order_target_columns, target_columns_root
 from drawsvc.errors import InvalidInput, RuleViolation
 from drawsvc.tasks import replay
 from drawsvc.tasks import repository as repo
@@ -240,7 +241,8 @@ def _freeze(
     pools: dict[str, Any] = {}
     for pool, rows in rows_by_pool.items():
         if isinstance(rows, TargetColumns):
-            rows = order_target_columns(rows)  # chunks in pool order (DRAW-16), as frozen below
+            rows = rows_by_pool[pool] = order_target_columns(rows)  # chunks in pool order (DRAW-16)
+            root = target_columns_root(rows, ordered=True).hex()  # never cached: see replay.pool_root
             columns = replay.target_column_chunks(rows, CHUNK_BYTES)
             size = len(rows.ids)
             bodies = [
@@ -255,6 +257,7 @@ def _freeze(
                 for i, c in enumerate(columns)
             ]
         else:
+            root = replay.pool_root(pool, rows, remember=True)
             size = len(rows)
             bodies = [
                 {
@@ -269,7 +272,7 @@ def _freeze(
             ]
         first = batch.queue_many("draw.pool.members", bodies, actor=actor)  # an offset (commit_task)
         pools[pool] = {
-            "root": replay.pool_root(pool, rows, remember=True),
+            "root": root,
             "size": size,
             "entries": [first, len(bodies)],
         }
@@ -278,7 +281,7 @@ def _freeze(
     targets = rows_by_pool["targets"]  # teams are formed for drawn targets
     assert isinstance(targets, TargetColumns)
     declared = repo.pool_inspector_declarations(session, t.code, in_force_on=on)
-    in_pool = {u for _, u in declared}.intersection(targets.ids)
+    in_pool = _in_sorted({u for _, u in declared}, targets.ids)
     tags = replay.avoidance_tags(salt, [(p, u) for p, u in declared if u in in_pool])
     bodies = [{"task": t.code, "chunk": i, "chunks": n, "tags": chunk} for i, n, chunk in split_chunks(tags)]
     first = batch.queue_many("draw.avoidance", bodies, actor=actor)
@@ -288,6 +291,18 @@ def _freeze(
         "entries": [first, len(bodies)],
         "salt_commitment": hashlib.sha256(salt).hexdigest(),
     }
+
+
+def _in_sorted(wanted: set[str], ids: Sequence[str]) -> set[str]:
+    """The ``wanted`` ids found in ``ids`` (strictly ordered, ``order_target_columns``): one
+    binary search per wanted id (10,000 declarations) instead of a pass over a million ids."""
+    n = len(ids)
+    found = set()
+    for u in wanted:
+        k = bisect_left(ids, u)
+        if k < n and ids[k] == u:
+            found.add(u)
+    return found
 
 
 def _pool_rows(
