@@ -69,8 +69,13 @@ def draw_task(
     inputs = logread.inputs_from_entries(_commit_reader(journal, session, c, held), c.log_index,
                                          cached=frozenset(held), target_columns=True)
     # the declarations behind the logged tags, when they still explain them all: avoidance
-    # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
-    declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
+    # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags. No
+    # logged tag: nothing to explain (Avoidance.avoids is False for every pair), no query.
+    declared = (
+        repo.pool_inspector_declarations(session, task, in_force_on=None)
+        if c.avoidance_salt and inputs.avoidance
+        else None
+    )
     try:
         result = replay.run_draw(
             inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared, held=held
@@ -104,7 +109,9 @@ def draw_task(
     else:
         index = _record_result(session, journal, body, result, actor)
 
-    previous = repo.current_draw(session, task)
+    # a current draw is one of an earlier round (a draw leaves its task "drawn"; only a commit,
+    # which starts the next round, makes it drawable again): none before round 2, no query
+    previous = repo.current_draw(session, task) if t.round > 1 else None
     if previous is not None:
         previous.status = "superseded"
         repo.supersede_inspections(session, task, previous.round)
@@ -169,6 +176,7 @@ def draw_task(
                     )
                 )
     session.flush()
+    repo.keep_commitment(session, c)  # the route's seal state (seal_of_round) without a reload
     return draw
 
 
