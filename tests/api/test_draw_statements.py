@@ -50,6 +50,10 @@ def test_a_committed_draw_reads_its_commitment_once_and_claims_its_key_in_one_st
     assert _matching(seen, "SELECT", "FROM api_idempotency_keys") == []  # INSERT … ON CONFLICT only
     assert len(_matching(seen, "INSERT INTO api_idempotency_keys", "ON CONFLICT")) == 1
     assert _matching(seen, "FROM task_draws") == []  # round 1: no earlier draw to supersede
+    # the task's and the commitment's updates go before the append (its lock is held to commit)
+    first_append = seen.index(_matching(seen, "INSERT INTO ledger_edge_entries")[0])
+    for update in ("UPDATE tasks SET status", "UPDATE task_commitments SET drawn"):
+        assert seen.index(_matching(seen, update)[0]) < first_append, update
     # no avoidance tags were logged (no declarations): nothing to explain, no declaration query
     assert _matching(seen, "FROM interest_declarations") == []
     # the replay of the same key reads the stored response instead of drawing again

@@ -104,11 +104,14 @@ def draw_task(
         },
     }
     sealing = t.params.get("seal")
-    if sealing is not None:
-        index = _record_sealed(session, journal, c, body, sealing, actor)
-    else:
-        index = _record_result(session, journal, body, result, actor)
+    on = on or journal.today()
+    # sealed: the answer deadline runs from the disclosure, when answers may be logged (SEAL-6)
+    experts = result["experts"] is not None
+    deadline = response_deadline(session, t, on) if experts and sealing is None else None
 
+    # What does not carry the draw's log index is written before its append: the append takes
+    # the log's writer lock, held until the transaction commits, so every statement after it
+    # is serialised with all other appenders (docs/performance.md, "Committed draws").
     # a current draw is one of an earlier round (a draw leaves its task "drawn"; only a commit,
     # which starts the next round, makes it drawable again): none before round 2, no query
     previous = repo.current_draw(session, task) if t.round > 1 else None
@@ -124,7 +127,14 @@ def draw_task(
             )
             .values(status="superseded")
         )
-    on = on or journal.today()
+    c.drawn = True
+    t.status = "drawn"
+    session.flush()
+
+    if sealing is not None:
+        index = _record_sealed(session, journal, c, body, sealing, actor)
+    else:
+        index = _record_result(session, journal, body, result, actor)
     draw = Draw(
         task_code=task,
         round=t.round,
@@ -138,8 +148,6 @@ def draw_task(
         drawn_at=journal.clock(),
     )
     session.add(draw)
-    c.drawn = True
-    t.status = "drawn"
     if t.parent_code is None and drawn:
         day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
         repo.insert_inspections(
@@ -158,9 +166,7 @@ def draw_task(
                 "log_index": index,
             },
         )
-    if result["experts"] is not None:
-        # sealed: the answer deadline runs from the disclosure, when answers may be logged (SEAL-6)
-        deadline = None if sealing is not None else response_deadline(session, t, on)
+    if experts:
         designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
         for code in panel:
             if code not in designated:
