@@ -93,12 +93,12 @@ def server_cpu(pid: int) -> float:
     return sum(_proc_cpu(p) for p in _descendants(pid))
 
 
-def database_cpu(dbname: str | None) -> float:
-    """CPU seconds so far of the PostgreSQL backends whose process title names ``dbname``
-    (``postgres: [<cluster>:] <user> <db> <client> …``); 0 for SQLite (inside the server's workers)."""
+def database_cpu(dbname: str | None) -> dict[int, float]:
+    """CPU seconds so far, by pid, of the PostgreSQL backends whose process title names ``dbname``
+    (``postgres: [<cluster>:] <user> <db> <client> …``); none for SQLite (inside the server's workers)."""
     if not dbname:
-        return 0.0
-    total = 0.0
+        return {}
+    out: dict[int, float] = {}
     for cmd in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             title = cmd.read_bytes().split(b"\0")[0].decode(errors="replace").split()
@@ -106,8 +106,16 @@ def database_cpu(dbname: str | None) -> float:
             continue
         # "postgres: [<cluster>:] <user> <db> <client> <state>" (cluster_name is optional)
         if title[:1] == ["postgres:"] and dbname in title[2:4]:
-            total += _proc_cpu(int(cmd.parent.name))
-    return total
+            pid = int(cmd.parent.name)
+            out[pid] = _proc_cpu(pid)
+    return out
+
+
+def _backends_cpu(start: dict[int, float], end: dict[int, float]) -> float:
+    """CPU of the backends over a phase, per backend: one started during the phase counts whole;
+    one that exited during it (a pooled connection closed) is missed, so the figure is a lower
+    bound (before, totals were subtracted, and such a phase could come out negative)."""
+    return sum(cpu - start.get(pid, 0.0) for pid, cpu in end.items())
 
 
 class CpuMeter:
@@ -117,12 +125,13 @@ class CpuMeter:
         self.server_pid, self.dbname = server_pid, dbname
         self.start = self._read()
 
-    def _read(self) -> tuple[float, float, float]:
+    def _read(self) -> tuple[float, dict[int, float], float]:
         return server_cpu(self.server_pid), database_cpu(self.dbname), time.process_time()
 
     def figures(self, prefix: str) -> dict[str, float]:
         end = self._read()
-        server, db, client = (round(b - a, 2) for a, b in zip(self.start, end, strict=True))
+        server, client = round(end[0] - self.start[0], 2), round(end[2] - self.start[2], 2)
+        db = round(_backends_cpu(self.start[1], end[1]), 2)
         return {f"{prefix}server_cpu_s": server, f"{prefix}database_cpu_s": db,
                 f"{prefix}client_cpu_s": client, f"{prefix}load_avg_1m_end": round(os.getloadavg()[0], 2)}
 

@@ -73,8 +73,14 @@ def _inline_threads() -> None:
     anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
 
 
+ALL_KINDS = frozenset({"create", "pool", "commit", "draw"})
+
+
 async def cycles(app: Any, key: str, department: str, start: int, n: int,
-                 samples: dict[str, list[tuple[float, float]]]) -> None:
+                 samples: dict[str, list[tuple[float, float]]],
+                 kinds: frozenset[str] = ALL_KINDS) -> None:
+    """Task cycles ``start … start + n - 1``, sending only the requests of ``kinds`` (the
+    committed-draw mode prepares tasks without "draw", then draws them with only "draw")."""
     from drawsvc.draw.seed import commitment
 
     secret = hashlib.sha256(b"profile").digest()
@@ -94,14 +100,49 @@ async def cycles(app: Any, key: str, department: str, start: int, n: int,
             return out
 
         for k in range(start, start + n):
-            task = (await call("create", "/v1/tasks", {
-                "title": "基准抽查", "year": api_bench.YEAR, "code": f"P{api_bench.YEAR}-{k:05d}",
-                "params": {"targets": {"count": 5}, "teams": {"size": 2}}}))["code"]
-            await call("pool", f"/v1/tasks/{task}/pools/targets/build", {"filters": {}})
-            await call("pool", f"/v1/tasks/{task}/pools/inspectors/build",
-                       {"filters": {"departments": [department]}})
-            await call("commit", f"/v1/tasks/{task}/commit", commit_body)
-            await call("draw", f"/v1/tasks/{task}/draw", reveal, **{"Idempotency-Key": f"draw-{task}"})
+            task = f"P{api_bench.YEAR}-{k:05d}"
+            if "create" in kinds:
+                await call("create", "/v1/tasks", {
+                    "title": "基准抽查", "year": api_bench.YEAR, "code": task,
+                    "params": {"targets": {"count": 5}, "teams": {"size": 2}}})
+            if "pool" in kinds:
+                await call("pool", f"/v1/tasks/{task}/pools/targets/build", {"filters": {}})
+                await call("pool", f"/v1/tasks/{task}/pools/inspectors/build",
+                           {"filters": {"departments": [department]}})
+            if "commit" in kinds:
+                await call("commit", f"/v1/tasks/{task}/commit", commit_body)
+            if "draw" in kinds:
+                await call("draw", f"/v1/tasks/{task}/draw", reveal, **{"Idempotency-Key": f"draw-{task}"})
+
+
+def time_statements(table: dict[str, list[float]]) -> Callable[[], None]:
+    """Record the wall time of every psycopg statement by its SQL text (its first 110 characters)
+    into ``table``, including those the ledger runs on the DB-API cursor; returns the undo."""
+    import psycopg
+
+    originals = {name: getattr(psycopg.Cursor, name) for name in ("execute", "executemany")}
+
+    def timed(name: str) -> Callable[..., Any]:
+        original = originals[name]
+
+        def run(cursor: Any, query: Any, *args: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return original(cursor, query, *args, **kw)
+            finally:
+                text = query if isinstance(query, str) else str(query)
+                table.setdefault(" ".join(text.split())[:110], []).append(time.perf_counter() - t0)
+
+        return run
+
+    for name in originals:
+        setattr(psycopg.Cursor, name, timed(name))
+
+    def undo() -> None:
+        for name, original in originals.items():
+            setattr(psycopg.Cursor, name, original)
+
+    return undo
 
 
 def phase_cpu(stats: pstats.Stats) -> dict[str, float]:
@@ -124,6 +165,12 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--stats", type=int, default=0, help="print the top N functions (cumulative) to stderr")
     ap.add_argument("--dump", default="", help="also write the raw profile (pstats) to this file")
+    ap.add_argument("--committed-draws", action="store_true",
+                    help="prepare the cycles' tasks up to their commit (not timed), then time only "
+                    "their draws, with the frozen pools forgotten as in a worker that committed "
+                    "other tasks since (api_bench's committed_draws)")
+    ap.add_argument("--statements", action="store_true",
+                    help="also report each SQL statement's count and wall ms per cycle (PostgreSQL)")
     ap.add_argument("--no-profile", action="store_true",
                     help="time the cycles without cProfile (true CPU per request; no phases)")
     args = ap.parse_args()
@@ -131,6 +178,7 @@ def main() -> None:
     from drawsvc.api.app import create_app
     from drawsvc.runtime import open_runtime
     from drawsvc.settings import Settings
+    from drawsvc.tasks.replay import forget_frozen
 
     _inline_threads()
     schema = f"profile_{uuid.uuid4().hex[:10]}"
@@ -153,13 +201,23 @@ def main() -> None:
                 warm: dict[str, list[tuple[float, float]]] = {}
                 asyncio.run(cycles(app, keys[dept], dept, 0, args.warmup, warm))
                 samples: dict[str, list[tuple[float, float]]] = {}
+                kinds = ALL_KINDS
+                if args.committed_draws:
+                    asyncio.run(cycles(app, keys[dept], dept, args.warmup, args.cycles, {},
+                                       ALL_KINDS - {"draw"}))
+                    kinds = frozenset({"draw"})
+                    forget_frozen()
                 calib = api_bench.calibration()
                 prof = cProfile.Profile(time.process_time)
+                statements: dict[str, list[float]] = {}
+                undo = time_statements(statements) if args.statements else None
                 w0, c0 = time.perf_counter(), time.process_time()
                 if not args.no_profile:
                     prof.enable()
-                asyncio.run(cycles(app, keys[dept], dept, args.warmup, args.cycles, samples))
+                asyncio.run(cycles(app, keys[dept], dept, args.warmup, args.cycles, samples, kinds))
                 prof.disable()
+                if undo is not None:
+                    undo()
                 if args.dump and not args.no_profile:
                     prof.dump_stats(args.dump)
                 wall, cpu = time.perf_counter() - w0, time.process_time() - c0
@@ -177,7 +235,7 @@ def main() -> None:
         "benchmark": "api_profile", "backend": "postgresql" if admin is not None else "sqlite",
         "cycles": n, "load_avg_1m": round(os.getloadavg()[0], 2), "calibration_1m_sha256_cpu_s": calib,
         "cycle_wall_ms": round(wall / n * 1000, 1), "cycle_cpu_ms": round(cpu / n * 1000, 1),
-        "profiled": stats is not None,
+        "profiled": stats is not None, "committed_draws_only": args.committed_draws,
         "requests": {kind: {"count": len(v),
                             "wall_ms": round(sum(w for w, _ in v) / len(v) * 1000, 2),
                             "cpu_ms": round(sum(c for _, c in v) / len(v) * 1000, 2)}
@@ -185,6 +243,10 @@ def main() -> None:
     }
     if stats is not None:
         out["phases_cpu_ms_per_cycle"] = {k: round(v / n * 1000, 2) for k, v in phase_cpu(stats).items()}
+    if args.statements:
+        out["statements_per_cycle"] = {
+            sql: {"count": round(len(v) / n, 2), "wall_ms": round(sum(v) / n * 1000, 3)}
+            for sql, v in sorted(statements.items(), key=lambda kv: -sum(kv[1]))}
     print(json.dumps(out, ensure_ascii=False))
     if args.stats and not args.no_profile:
         buf = io.StringIO()

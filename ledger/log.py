@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from ledger import checkpoint as checkpoints
 from ledger import store, tree
+from ledger.bundlecache import PROCESS_BUNDLES, BundleCache
 from ledger.entries import canonicalize_many
 from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
 from ledger.hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
@@ -64,6 +65,11 @@ class _Edge:
     compact: list[tuple[int, bytes]] | None
 
 
+# Reads of at most this many entries go through the bundle cache (``ledger.bundlecache``): the
+# few entries a draw or a proof page wants out of ≈ 1 MB bundles. Longer reads (an audit, the
+# site build, a backup walking the log) read the bundles directly and do not flush the cache.
+CACHED_READ_MAX = 64
+
 # Batches up to this many entries extend the compact range leaf by leaf (≈ 1 hash per leaf);
 # larger ones fold the root from the new edge tiles (≤ 255 hashes per tile level).
 _COMPACT_MAX_BATCH = 256
@@ -80,9 +86,19 @@ class AppendResult:
 class Log:
     """One RFC 9162 log stored in the ``ledger_*`` tables, checkpoints signed by ``signer``."""
 
-    def __init__(self, *, origin: str, signer: Signer, max_entry_size: int = 65536) -> None:
+    def __init__(
+        self,
+        *,
+        origin: str,
+        signer: Signer,
+        max_entry_size: int = 65536,
+        bundle_cache: BundleCache | None = PROCESS_BUNDLES,
+    ) -> None:
         self.origin = origin
         self.signer = signer
+        # Full entry bundles checked against their level-0 tiles, shared by the process's logs
+        # (safe across databases: see ledger.bundlecache); None reads every bundle from storage.
+        self.bundle_cache = bundle_cache
         # An entry must also fit a tlog-tiles entry bundle's big-endian uint16 length prefix.
         self.max_entry_size = min(max_entry_size, MAX_BUNDLE_ENTRY_SIZE)
         self._edge: _Edge | None = None
@@ -219,14 +235,19 @@ class Log:
         size = store.read_state(conn).size
         if not 0 <= index < size:
             raise EntryNotFound(f"no entry at index {index} (tree size {size})")
-        return store.read_entries(conn, index, index + 1)[0]
+        return self._read(conn, index, index + 1, size)[0]
 
     def entries(self, conn: sa.Connection, start: int, stop: int) -> list[bytes]:
         """Entries ``[start, stop)``; the range must lie within the tree."""
         size = store.read_state(conn).size
         if not 0 <= start <= stop <= size:
             raise ProofRangeError(f"entry range {start}..{stop} is not within tree size {size}")
-        return store.read_entries(conn, start, stop) if start < stop else []
+        return self._read(conn, start, stop, size) if start < stop else []
+
+    def _read(self, conn: sa.Connection, start: int, stop: int, size: int) -> list[bytes]:
+        if self.bundle_cache is not None and stop - start <= CACHED_READ_MAX:
+            return store.read_entries_cached(conn, start, stop, size, self.bundle_cache)
+        return store.read_entries(conn, start, stop)
 
     def index_of_leaf(self, conn: sa.Connection, leaf_hash: bytes) -> int:
         """Lowest index whose RFC 9162 leaf hash is ``leaf_hash``; EntryNotFound if none."""

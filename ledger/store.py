@@ -20,6 +20,7 @@ requires the size read under the lock, so a forked append would roll back.
 from __future__ import annotations
 
 import functools
+import hashlib
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
@@ -28,9 +29,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ledger import tiles, tree
+from ledger.bundlecache import Bundle, BundleCache
 from ledger.database import READONLY_OPTION
-from ledger.errors import StorageError
-from ledger.hashing import EMPTY_ROOT, HASH_SIZE
+from ledger.errors import MalformedError, StorageError
+from ledger.hashing import EMPTY_ROOT, HASH_SIZE, LEAF_PREFIX
 
 # SQLite: INTEGER PRIMARY KEY is the rowid (no second index); elsewhere a 64-bit integer.
 _Index = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -512,7 +514,11 @@ def _index_generations(
 
 
 def read_entries(conn: sa.Connection, start: int, stop: int) -> list[bytes]:
-    """Entry bytes for indexes ``[start, stop)`` in order (caller checks the range)."""
+    """Entry bytes for indexes ``[start, stop)`` in order (caller checks the range).
+
+    Every stored bundle is full (the partial one's entries are rows of their own): each is
+    checked whole (``tiles.bundle_offsets``) but only the entries asked for are copied out.
+    """
     if start >= stop:
         return []
     b = bundles_table.c
@@ -521,24 +527,110 @@ def read_entries(conn: sa.Connection, start: int, stop: int) -> list[bytes]:
     found = [int(r.idx) for r in rows]
     out: list[bytes] = []
     for r in rows:
-        out.extend(tiles.decode_bundle(bytes(r.data)))
+        out.extend(_cut(int(r.idx), _full_bundle(int(r.idx), bytes(r.data)), start, stop))
     if found != list(range(first, last + 1)):
         # The last one may be the partial bundle: its entries are rows of their own.
         if found != list(range(first, last)):
             raise StorageError(f"entry bundles {first}..{last} incomplete in storage")
-        edge = conn.exec_driver_sql(
-            f"SELECT idx, data FROM ledger_edge_entries WHERE idx >= {_placeholders(conn, 1)} "
-            f"AND idx < {_placeholders(conn, 1)} ORDER BY idx",
-            (last << tree.TILE_HEIGHT, stop),
-        ).all()
-        if [int(i) for i, _ in edge] != list(range(last << tree.TILE_HEIGHT, stop)):
-            raise StorageError(f"entries {last << tree.TILE_HEIGHT}..{stop - 1} incomplete in storage")
-        out.extend(bytes(d) for _, d in edge)
-    skip = start - (first << tree.TILE_HEIGHT)
-    got = out[skip : skip + stop - start]
-    if len(got) != stop - start:
+        out.extend(_edge_range(conn, max(start, last << tree.TILE_HEIGHT), stop))
+    if len(out) != stop - start:
         raise StorageError(f"entries {start}..{stop - 1} incomplete in storage")
-    return got
+    return out
+
+
+def read_entries_cached(
+    conn: sa.Connection, start: int, stop: int, size: int, cache: BundleCache
+) -> list[bytes]:
+    """:func:`read_entries` for a tree of ``size`` (``0 <= start <= stop <= size``, checked by
+    the caller), full bundles served from ``cache`` when the snapshot's level-0 tile is the one
+    a cached bundle was checked against (``ledger.bundlecache``).
+
+    One statement for the level-0 tiles of the full bundles in the range; one more for the
+    bundles missing from the cache, each checked entry by entry against its tile (RFC 9162
+    leaf hashes) before it is served or kept; the partial bundle's rows as in
+    :func:`read_entries` (never cached). A bundle that does not match its tile raises
+    ``StorageError``: the store is corrupt (or was edited), and nothing of it is cached.
+    """
+    if start >= stop:
+        return []
+    first, last = start >> tree.TILE_HEIGHT, (stop - 1) >> tree.TILE_HEIGHT
+    full_last = min(last, (size >> tree.TILE_HEIGHT) - 1)  # bundles below size >> 8 are full
+    out: list[bytes] = []
+    if first <= full_last:
+        t = tiles_table.c
+        got = {
+            int(idx): bytes(hashes)
+            for idx, hashes in conn.execute(
+                sa.select(t.idx, t.hashes).where(t.level == 0, t.idx >= first, t.idx <= full_last)
+            )
+        }
+        held: dict[int, Bundle] = {}
+        for idx in range(first, full_last + 1):
+            tile = got.get(idx)
+            if tile is None or len(tile) != tree.FULL_TILE_BYTES:
+                raise StorageError(f"level-0 tile {idx} missing or partial for full entry bundle {idx}")
+            hit = cache.get(idx, tile)
+            if hit is not None:
+                held[idx] = hit
+        missing = [idx for idx in range(first, full_last + 1) if idx not in held]
+        if missing:
+            b = bundles_table.c
+            rows = conn.execute(sa.select(b.idx, b.data).where(b.idx.in_(missing))).all()
+            for r in rows:
+                idx = int(r.idx)
+                bundle = _full_bundle(idx, bytes(r.data))
+                _check_leaves(idx, bundle, got[idx])
+                cache.put(idx, got[idx], bundle)
+                held[idx] = bundle
+            if len(rows) != len(missing):
+                raise StorageError(f"entry bundles {first}..{full_last} incomplete in storage")
+        for idx in range(first, full_last + 1):
+            out.extend(_cut(idx, held[idx], start, stop))
+    if last > full_last:
+        out.extend(_edge_range(conn, max(start, last << tree.TILE_HEIGHT), stop))
+    if len(out) != stop - start:
+        raise StorageError(f"entries {start}..{stop - 1} incomplete in storage")
+    return out
+
+
+def _full_bundle(idx: int, data: bytes) -> Bundle:
+    """A stored (full) bundle with its entry offsets; ``StorageError`` if it is not 256 entries."""
+    try:
+        return Bundle(data, tuple(tiles.bundle_offsets(data, tree.TILE_WIDTH)))
+    except MalformedError as exc:
+        raise StorageError(f"entry bundle {idx} in storage: {exc}") from None
+
+
+def _check_leaves(idx: int, bundle: Bundle, tile: bytes) -> None:
+    """Every entry's RFC 9162 leaf hash is the one the level-0 tile ``idx`` holds at its place."""
+    leaf = hashlib.sha256(LEAF_PREFIX).copy
+    data, offsets = bundle.data, bundle.offsets
+    view = memoryview(data)
+    for i in range(tree.TILE_WIDTH):
+        h = leaf()
+        h.update(view[offsets[i] + 2 : offsets[i + 1]])
+        if h.digest() != tile[i * HASH_SIZE : (i + 1) * HASH_SIZE]:
+            index = (idx << tree.TILE_HEIGHT) + i
+            raise StorageError(f"entry {index} in storage does not match its leaf hash in tile 0/{idx}")
+
+
+def _cut(idx: int, bundle: Bundle, start: int, stop: int) -> list[bytes]:
+    """The entries of full bundle ``idx`` that lie in ``[start, stop)``."""
+    base = idx << tree.TILE_HEIGHT
+    lo, hi = max(start, base) - base, min(stop, base + tree.TILE_WIDTH) - base
+    return bundle.entries(lo, hi) if lo < hi else []
+
+
+def _edge_range(conn: sa.Connection, lo: int, stop: int) -> list[bytes]:
+    """Entries ``[lo, stop)`` of the partial bundle, from their rows; all of them or ``StorageError``."""
+    ph = _placeholders(conn, 1)
+    edge = conn.exec_driver_sql(
+        f"SELECT idx, data FROM ledger_edge_entries WHERE idx >= {ph} AND idx < {ph} ORDER BY idx",
+        (lo, stop),
+    ).all()
+    if [int(i) for i, _ in edge] != list(range(lo, stop)):
+        raise StorageError(f"entries {lo}..{stop - 1} incomplete in storage")
+    return [bytes(d) for _, d in edge]
 
 
 def read_bundles(conn: sa.Connection, first: int, last: int) -> dict[int, bytes]:

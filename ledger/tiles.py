@@ -113,6 +113,25 @@ def decode_bundle(data: bytes, width: int | None = None) -> list[bytes]:
     return out
 
 
+def bundle_offsets(data: bytes, width: int) -> list[int]:
+    """Where each of the ``width`` entries of a bundle starts, and where the bundle ends: entry
+    ``i`` is ``data[offsets[i] + 2 : offsets[i + 1]]``. As strict as :func:`decode_bundle` (a
+    truncated entry, a count other than ``width`` or trailing bytes are refused) but nothing is
+    copied: a reader that wants 3 entries of a 1 MB bundle skips the others by their length."""
+    offsets = [0]
+    pos, end = 0, len(data)
+    for k in range(width):
+        if end - pos < 2:
+            raise MalformedError(f"entry bundle: entry {k} missing (expected {width})")
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
+        if pos > end:
+            raise MalformedError(f"entry bundle: entry {k} truncated")
+        offsets.append(pos)
+    if pos != end:
+        raise MalformedError(f"entry bundle holds more than {width} entries ({end - pos} bytes after)")
+    return offsets
+
+
 def bundle_prefix(data: bytes, count: int) -> bytes:
     """The bytes of the first ``count`` entries of a bundle (a grown partial bundle cut back)."""
     pos, end = 0, len(data)

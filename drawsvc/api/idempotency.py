@@ -9,9 +9,10 @@ Rules (docs/api.md §Idempotency):
    as the operation: a crash records both or neither.
 3. The key is *claimed* (row inserted, response empty) before the operation runs. A
    concurrent duplicate blocks on the primary key until the first transaction ends; if that
-   one committed, the duplicate sees :class:`KeyTaken` and, in a fresh transaction, replays
-   the stored response. If it rolled back, the duplicate's claim succeeds and it runs. (On
-   SQLite every writing transaction is serialised by ``BEGIN IMMEDIATE`` anyway.)
+   one committed, the duplicate reads and replays the stored response (:class:`KeyTaken`, a
+   retry in a fresh transaction, only if it could not see the row). If it rolled back, the
+   duplicate's claim succeeds and it runs. (On SQLite every writing transaction is serialised
+   by ``BEGIN IMMEDIATE`` anyway.)
 4. The same key with a different request (method, path, query or body) is refused with
    :class:`IdempotencyKeyReused` (409). Failed operations roll back, the claim with them,
    so a retry after an error runs again — safe, because the failure changed nothing.
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from drawsvc.db.base import Base
@@ -98,27 +101,41 @@ def claim(session: Session, *, scope: str, key: str, request_sha256: str, method
     """Claim ``key`` for this request, or return the stored response of the original.
 
     Raises :class:`IdempotencyKeyReused` for a different request under the same key and
-    :class:`KeyTaken` when a concurrent holder committed while we waited (the session's
+    :class:`KeyTaken` when the key's row cannot be seen though it exists (the session's
     transaction is then unusable: roll back and call again in a new one).
+
+    One statement for a new key (most requests): ``INSERT … ON CONFLICT DO NOTHING``, which on
+    PostgreSQL waits for a concurrent holder's transaction to end, as a plain insert would; the
+    row is read only when the key was there already (or was just committed by that holder:
+    READ COMMITTED, the read sees it), instead of a read before every insert.
     """
-    record = session.get(IdempotencyRecord, (scope, key))
-    if record is None:
-        record = IdempotencyRecord(scope=scope, key=key, request_sha256=request_sha256, method=method,
-                                   path=path[:2000], created_at=datetime.now(UTC))
-        session.add(record)
-        try:
-            session.flush()
-        except sa_exc.IntegrityError as exc:
-            raise KeyTaken(key) from exc
+    t = IdempotencyRecord.__table__
+    insert = _insert_for(session)(t).values(
+        scope=scope, key=key, request_sha256=request_sha256, method=method, path=path[:2000],
+        created_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=[t.c.scope, t.c.key])
+    # RETURNING, not rowcount: psycopg's rowcount is -1 here through SQLAlchemy
+    if session.execute(insert.returning(t.c.scope)).first() is not None:
         return None
-    if record.request_sha256 != request_sha256:
+    row = session.execute(
+        sa.select(t.c.request_sha256, t.c.status_code, t.c.media_type, t.c.body)
+        .where(t.c.scope == scope, t.c.key == key)).one_or_none()
+    if row is None:  # pragma: no cover - a conflicting row the statement's snapshot cannot see
+        raise KeyTaken(key)
+    if row.request_sha256 != request_sha256:
         raise IdempotencyKeyReused(
             f"{HEADER} was already used for a different request; use a new key",
             field=HEADER, rule="idempotency.same-request")
-    if record.status_code is None:  # only possible inside the claiming transaction itself
+    if row.status_code is None:  # only possible inside the claiming transaction itself
         raise Conflict(f"{HEADER}: the original request is still in progress", field=HEADER,
                        rule="idempotency.in-progress")
-    return StoredResponse(record.status_code, record.media_type, record.body or b"")
+    return StoredResponse(row.status_code, row.media_type, row.body or b"")
+
+
+def _insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's ``insert`` (both supported backends have ``ON CONFLICT DO NOTHING``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def complete(session: Session, *, scope: str, key: str, response: StoredResponse) -> None:

@@ -245,6 +245,27 @@ def commitment(session: Session, task_code: str, round_: int) -> Commitment | No
     ).one_or_none()
 
 
+# session.info key: commitments a service kept for a later step of the same transaction
+_KEPT_COMMITMENTS = "drawsvc.kept_commitments"
+
+
+def keep_commitment(session: Session, c: Commitment) -> None:
+    """Hold ``c`` for :func:`loaded_commitment` until the session ends (the identity map holds
+    clean objects only weakly: it would be gone once the service returns)."""
+    session.info.setdefault(_KEPT_COMMITMENTS, {})[(c.task_code, c.round)] = c
+
+
+def loaded_commitment(session: Session, task_code: str, round_: int) -> Commitment | None:
+    """``commitment``, without a query when the service kept it in this session
+    (``keep_commitment``: the draw route's seal state, right after the draw updated it). A
+    query would return that same object, its attributes untouched (no ``populate_existing``),
+    so this is the same answer one statement cheaper."""
+    kept = session.info.get(_KEPT_COMMITMENTS, {}).get((task_code, round_))
+    if kept is not None and kept in session and kept not in session.deleted:
+        return kept
+    return commitment(session, task_code, round_)
+
+
 def first_commitment(session: Session, task_code: str) -> Commitment | None:
     return commitment(session, task_code, 1)
 

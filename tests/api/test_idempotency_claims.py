@@ -1,8 +1,9 @@
 """Idempotency claims at the storage level: a concurrent duplicate waits, then replays.
 
-On PostgreSQL two transactions really overlap: the second claim blocks on the first one's
-uncommitted row and, once that commits, raises ``KeyTaken`` (the route then replays the
-stored response in a fresh transaction). On SQLite writers are serialised by BEGIN IMMEDIATE.
+On PostgreSQL two transactions really overlap: the second claim (``INSERT … ON CONFLICT DO
+NOTHING``) blocks on the first one's uncommitted row and, once that commits, reads and returns
+the stored response in its own transaction; if the first rolled back, the second claims the
+key. On SQLite writers are serialised by BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -59,8 +60,7 @@ def test_concurrent_duplicate_waits_for_the_first_and_sees_it_committed(pg_runti
         started = time.monotonic()
         try:
             with rt.transaction() as s:
-                _claim(s)
-            outcome["result"] = "claimed"
+                outcome["result"] = _claim(s)
         except KeyTaken:
             outcome["result"] = "taken"
         outcome["waited"] = time.monotonic() - started
@@ -73,7 +73,42 @@ def test_concurrent_duplicate_waits_for_the_first_and_sees_it_committed(pg_runti
     release_first.set()
     t1.join(10)
     t2.join(10)
-    assert outcome["result"] == "taken"
+    assert outcome["result"] == StoredResponse(201, None, b"first")  # replayed, not run again
     assert outcome["waited"] >= 0.4  # type: ignore[operator]
     with rt.transaction() as s:
         assert _claim(s) == StoredResponse(201, None, b"first")
+
+
+def test_concurrent_duplicate_of_a_rolled_back_claim_claims_the_key(pg_runtime):
+    rt = pg_runtime
+    outcome: dict[str, object] = {}
+    first_claimed = threading.Event()
+    release_first = threading.Event()
+
+    def first() -> None:
+        try:
+            with rt.transaction() as s:
+                assert _claim(s) is None
+                first_claimed.set()
+                release_first.wait(10)
+                raise RuntimeError("the operation failed")
+        except RuntimeError:
+            pass
+
+    def second() -> None:
+        first_claimed.wait(10)
+        with rt.transaction() as s:
+            outcome["result"] = _claim(s)
+            idempotency.complete(s, scope="k1", key="same", response=StoredResponse(201, None, b"second"))
+
+    t1, t2 = threading.Thread(target=first), threading.Thread(target=second)
+    t1.start()
+    t2.start()
+    time.sleep(0.5)
+    assert t2.is_alive()  # blocked on the first's uncommitted claim
+    release_first.set()
+    t1.join(10)
+    t2.join(10)
+    assert outcome["result"] is None  # claimed: it runs the operation itself
+    with rt.transaction() as s:
+        assert _claim(s) == StoredResponse(201, None, b"second")

@@ -624,8 +624,9 @@ def test_a_draw_keeps_its_cached_pools_when_another_request_evicts_them(
 
     def evicting(pools: Any) -> Any:
         held = looked_up(pools)
-        # the commit's inspectors are cached here (its targets pool only when an earlier test in
-        # this process froze the same rows: the commit hashes targets from columns, uncached)
+        # the commit's inspectors pool is cached here (its targets pool, given as columns, is
+        # not: the draw reads it back from the log; it was held only when an earlier test in the
+        # same process had frozen an equal pool, so the test failed when run alone)
         assert "inspectors" in held
         replay.forget_frozen()  # what other requests' commits do once _FROZEN_MAX is passed
         return held

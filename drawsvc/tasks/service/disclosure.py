@@ -54,8 +54,9 @@ def current_seal(session: Session, task: str) -> dict[str, Any] | None:
 
 
 def seal_of_round(session: Session, task: str, round_: int) -> dict[str, Any] | None:
-    """``current_seal`` for a round the caller knows is current (the draw it has just made)."""
-    state = seal_of(repo.commitment(session, task, round_))
+    """``current_seal`` for a round the caller knows is current (the draw it has just made,
+    whose commitment the draw kept in the session: ``repo.loaded_commitment``)."""
+    state = seal_of(repo.loaded_commitment(session, task, round_))
     return {**state, "round": round_} if state is not None else None
 
 

@@ -69,8 +69,13 @@ def draw_task(
     inputs = logread.inputs_from_entries(_commit_reader(journal, session, c, held), c.log_index,
                                          cached=frozenset(held), target_columns=True)
     # the declarations behind the logged tags, when they still explain them all: avoidance
-    # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags
-    declared = repo.pool_inspector_declarations(session, task, in_force_on=None) if c.avoidance_salt else None
+    # becomes a set lookup (Avoidance.explained_by); otherwise the engine computes tags. No
+    # logged tag: nothing to explain (Avoidance.avoids is False for every pair), no query.
+    declared = (
+        repo.pool_inspector_declarations(session, task, in_force_on=None)
+        if c.avoidance_salt and inputs.avoidance
+        else None
+    )
     try:
         result = replay.run_draw(
             inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared, held=held
@@ -99,12 +104,17 @@ def draw_task(
         },
     }
     sealing = t.params.get("seal")
-    if sealing is not None:
-        index = _record_sealed(session, journal, c, body, sealing, actor)
-    else:
-        index = _record_result(session, journal, body, result, actor)
+    on = on or journal.today()
+    # sealed: the answer deadline runs from the disclosure, when answers may be logged (SEAL-6)
+    experts = result["experts"] is not None
+    deadline = response_deadline(session, t, on) if experts and sealing is None else None
 
-    previous = repo.current_draw(session, task)
+    # What does not carry the draw's log index is written before its append: the append takes
+    # the log's writer lock, held until the transaction commits, so every statement after it
+    # is serialised with all other appenders (docs/performance.md, "Committed draws").
+    # a current draw is one of an earlier round (a draw leaves its task "drawn"; only a commit,
+    # which starts the next round, makes it drawable again): none before round 2, no query
+    previous = repo.current_draw(session, task) if t.round > 1 else None
     if previous is not None:
         previous.status = "superseded"
         repo.supersede_inspections(session, task, previous.round)
@@ -117,7 +127,14 @@ def draw_task(
             )
             .values(status="superseded")
         )
-    on = on or journal.today()
+    c.drawn = True
+    t.status = "drawn"
+    session.flush()
+
+    if sealing is not None:
+        index = _record_sealed(session, journal, c, body, sealing, actor)
+    else:
+        index = _record_result(session, journal, body, result, actor)
     draw = Draw(
         task_code=task,
         round=t.round,
@@ -131,8 +148,6 @@ def draw_task(
         drawn_at=journal.clock(),
     )
     session.add(draw)
-    c.drawn = True
-    t.status = "drawn"
     if t.parent_code is None and drawn:
         day = on if on.year == t.year and t.period_start <= on <= t.period_end else t.period_start
         repo.insert_inspections(
@@ -151,9 +166,7 @@ def draw_task(
                 "log_index": index,
             },
         )
-    if result["experts"] is not None:
-        # sealed: the answer deadline runs from the disclosure, when answers may be logged (SEAL-6)
-        deadline = None if sealing is not None else response_deadline(session, t, on)
+    if experts:
         designated = {d["id"] for d in result["experts"]["experts"]["designated"]}
         for code in panel:
             if code not in designated:
@@ -169,6 +182,7 @@ def draw_task(
                     )
                 )
     session.flush()
+    repo.keep_commitment(session, c)  # the route's seal state (seal_of_round) without a reload
     return draw
 
 
