@@ -118,30 +118,31 @@ def bundle_offsets(data: bytes, width: int) -> list[int]:
     ``i`` is ``data[offsets[i] + 2 : offsets[i + 1]]``. As strict as :func:`decode_bundle` (a
     truncated entry, a count other than ``width`` or trailing bytes are refused) but nothing is
     copied: a reader that wants 3 entries of a 1 MB bundle skips the others by their length."""
-    offsets = [0]
-    pos, end = 0, len(data)
-    for k in range(width):
-        if end - pos < 2:
-            raise MalformedError(f"entry bundle: entry {k} missing (expected {width})")
-        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
-        if pos > end:
-            raise MalformedError(f"entry bundle: entry {k} truncated")
-        offsets.append(pos)
-    if pos != end:
-        raise MalformedError(f"entry bundle holds more than {width} entries ({end - pos} bytes after)")
+    offsets = _entry_offsets(data, width)
+    if offsets[-1] != len(data):
+        raise MalformedError(
+            f"entry bundle holds more than {width} entries ({len(data) - offsets[-1]} bytes after)"
+        )
     return offsets
 
 
 def bundle_prefix(data: bytes, count: int) -> bytes:
     """The bytes of the first ``count`` entries of a bundle (a grown partial bundle cut back)."""
+    return data[: _entry_offsets(data, count)[-1]]
+
+
+def _entry_offsets(data: bytes, count: int) -> list[int]:
+    """The start of each of the first ``count`` entries, then the end of the last."""
+    offsets = [0]
     pos, end = 0, len(data)
     for k in range(count):
         if end - pos < 2:
-            raise MalformedError(f"entry bundle: entry {k} missing (need {count})")
+            raise MalformedError(f"entry bundle: entry {k} missing (expected {count})")
         pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
         if pos > end:
             raise MalformedError(f"entry bundle: entry {k} truncated")
-    return data[:pos]
+        offsets.append(pos)
+    return offsets
 
 
 def extend_bundles(size: int, edge: bytes, entries: Sequence[bytes]) -> list[tuple[int, bytes]]:
