@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from drawsvc.registries.models import (
     CheckItem,
@@ -30,6 +32,26 @@ IN_CHUNK = 500  # keys per IN (...) list
 def _chunks(keys: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
     for i in range(0, len(keys), size):
         yield keys[i : i + size]
+
+
+def _key_in(
+    session: Session, column: InstrumentedAttribute[Any], keys: Sequence[str]
+) -> Iterator[sa.ColumnElement[bool]]:
+    """``column IN keys`` as the conditions of the statements to run: on PostgreSQL one
+    ``= ANY(array)`` with one parameter, elsewhere ``IN`` lists of ``IN_CHUNK`` keys.
+
+    Why not ``IN`` lists on PostgreSQL: psycopg prepares a statement run five times, and the
+    server may then keep one generic plan for ``IN ($1, …, $500)`` made when the table was
+    small — a sequential scan, which a table growing inside one import makes quadratic
+    (50,000 inspectors: 34 s of server CPU in these look-ups, 0.9 s with ``= ANY``).
+    """
+    if not keys:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        yield column == sa.any_(sa.bindparam(None, list(keys), type_=postgresql.ARRAY(sa.String)))
+        return
+    for chunk in _chunks(keys):
+        yield column.in_(chunk)
 
 
 def get_department(session: Session, code: str) -> Department | None:
@@ -73,8 +95,8 @@ def get_target(session: Session, uscc: str) -> Target | None:
 
 def targets_by_uscc(session: Session, usccs: Sequence[str]) -> dict[str, Target]:
     out: dict[str, Target] = {}
-    for chunk in _chunks(list(usccs)):
-        out.update({t.uscc: t for t in session.scalars(sa.select(Target).where(Target.uscc.in_(chunk)))})
+    for cond in _key_in(session, Target.uscc, list(usccs)):
+        out.update({t.uscc: t for t in session.scalars(sa.select(Target).where(cond))})
     return out
 
 
@@ -109,10 +131,8 @@ def get_inspector(session: Session, code: str) -> Inspector | None:
 
 def inspectors_by_code(session: Session, codes: Sequence[str]) -> dict[str, Inspector]:
     out: dict[str, Inspector] = {}
-    for chunk in _chunks(list(codes)):
-        out.update(
-            {i.code: i for i in session.scalars(sa.select(Inspector).where(Inspector.code.in_(chunk)))}
-        )
+    for cond in _key_in(session, Inspector.code, list(codes)):
+        out.update({i.code: i for i in session.scalars(sa.select(Inspector).where(cond))})
     return out
 
 
@@ -153,8 +173,8 @@ def get_expert(session: Session, code: str) -> Expert | None:
 
 def experts_by_code(session: Session, codes: Sequence[str]) -> dict[str, Expert]:
     out: dict[str, Expert] = {}
-    for chunk in _chunks(list(codes)):
-        out.update({e.code: e for e in session.scalars(sa.select(Expert).where(Expert.code.in_(chunk)))})
+    for cond in _key_in(session, Expert.code, list(codes)):
+        out.update({e.code: e for e in session.scalars(sa.select(Expert).where(cond))})
     return out
 
 
@@ -230,9 +250,8 @@ def get_declaration(session: Session, code: str) -> InterestDeclaration | None:
 def declarations_by_key(session: Session, keys: Sequence[str]) -> dict[str, InterestDeclaration]:
     """Declarations by their private natural key (``records.declaration_key``)."""
     out: dict[str, InterestDeclaration] = {}
-    for chunk in _chunks(list(keys)):
-        query = sa.select(InterestDeclaration).where(InterestDeclaration.natural_key.in_(chunk))
-        for d in session.scalars(query):
+    for cond in _key_in(session, InterestDeclaration.natural_key, list(keys)):
+        for d in session.scalars(sa.select(InterestDeclaration).where(cond)):
             assert d.natural_key is not None
             out[d.natural_key] = d
     return out
@@ -259,11 +278,11 @@ def active_declarations(
     for kind, code in wanted:
         by_kind.setdefault(kind, []).append(code)
     for kind, codes in by_kind.items():
-        for chunk in _chunks(codes):
+        for cond in _key_in(session, InterestDeclaration.person_code, codes):
             rows = session.execute(
                 sa.select(InterestDeclaration.person_code, InterestDeclaration.counterpart_uscc).where(
                     InterestDeclaration.person_kind == kind,
-                    InterestDeclaration.person_code.in_(chunk),
+                    cond,
                     InterestDeclaration.withdrawn.is_(False),
                     InterestDeclaration.valid_from <= on,
                     sa.or_(InterestDeclaration.valid_until.is_(None), InterestDeclaration.valid_until >= on),
@@ -278,10 +297,10 @@ def expert_employers(session: Session, expert_codes: Sequence[str]) -> dict[str,
     """expert code → the credit code of their organisation (when recorded): an implicit
     回避 link (``works_there``) that draws may add to ``active_declarations``."""
     out: dict[str, str] = {}
-    for chunk in _chunks(list(expert_codes)):
+    for cond in _key_in(session, Expert.code, list(expert_codes)):
         rows = session.execute(
             sa.select(Expert.code, Expert.organisation_uscc).where(
-                Expert.code.in_(chunk), Expert.organisation_uscc.is_not(None)
+                cond, Expert.organisation_uscc.is_not(None)
             )
         )
         out.update({code: uscc for code, uscc in rows})

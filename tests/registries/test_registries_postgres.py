@@ -166,3 +166,35 @@ def test_a_background_copy_reports_its_own_error_or_yields_to_the_callers(pg_run
         with conn.begin(), background_copies() as copies:
             copies.start(conn, "copied", ["k"], [(str(i),) for i in range(1000)])
         assert conn.scalar(sa.text("SELECT count(*) FROM copied")) == 1000
+
+
+def test_look_ups_by_key_are_one_array_statement_on_postgres(pg_runtime: Any) -> None:
+    """By-key look-ups send one ``= ANY(array)`` on PostgreSQL, whatever the number of keys (an
+    ``IN`` list of 500 prepared by psycopg kept a plan made for the empty table: a sequential
+    scan per batch, quadratic over an import), and find exactly the rows there are."""
+    import sqlalchemy as sa
+
+    rt = pg_runtime
+    with rt.transaction() as s:
+        ensure_bundled(s, rt.journal)
+        service.upsert_department(s, rt.journal, code="SCJG", name="市场监督管理局", actor=BUREAU)
+    inspectors = list(generate_inspectors(1200, seed=3, on=TODAY))
+    with rt.transaction() as s:
+        imports.import_file(s, rt.journal, csv_bytes("inspectors", inspectors), kind="inspectors", fmt="csv",
+                            actor=BUREAU, on=TODAY, department="SCJG")
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with rt.transaction() as s:
+        codes = [i.code for i in repository.list_inspectors(s)]
+        assert len(codes) == 1200
+        sa.event.listen(rt.engine, "before_cursor_execute", count)
+        try:
+            found = repository.inspectors_by_code(s, [*codes, "SCJG-NOSUCH"])
+            none = repository.inspectors_by_code(s, [])
+        finally:
+            sa.event.remove(rt.engine, "before_cursor_execute", count)
+    assert sorted(found) == sorted(codes) and none == {}
+    assert len(statements) == 1 and "= ANY (" in statements[0]
