@@ -87,24 +87,23 @@ def pool_members(
 def pool_member_ids(
     session: Session, task_code: str, pool: str, *, edits: Sequence[PoolEdit] | None = None
 ) -> list[str]:
-    """Current members, sorted by id (a pool may hold a million).
+    """Current members, sorted by id (a pool may hold millions).
 
-    One aggregate over the covering unique index (task, pool, member) returns the members as
-    one newline-joined string and their count, both from the index alone; the few removed
-    members (``pool_edits``, pass ``edits`` when already read) are then taken out. Registry
-    codes hold no newline; if the count disagrees, the members are read row by row.
+    One aggregate returns the members as one newline-joined string and their count; the few
+    removed members (``pool_edits``, pass ``edits`` when already read) are then taken out.
+    Registry codes hold no newline; if the count disagrees, the members are read row by row.
+    The order comes from storage, and the final ``sort`` makes it right whatever it was (one
+    comparison pass when it already is): SQLite aggregates over the covering unique index
+    (task, pool, member), which is in byte order; PostgreSQL aggregates in the order of the
+    table, in which ``insert_filtered_targets`` wrote a built pool in byte order — sorting ten
+    million codes inside the aggregate (``ORDER BY member COLLATE "C"``) was 11 of the 15.6 s
+    of server CPU this read took at 10M (docs/performance.md).
     """
     session.flush()  # pending ORM edits first (the reads below bypass autoflush)
     m = PoolMember
     conn = session.connection()
     where = (m.task_code == task_code, m.pool == pool)
     joined: Any = sa.func.aggregate_strings(m.member, "\n")
-    if conn.dialect.name == "postgresql":
-        # in byte order (DRAW-16) from the server: string_agg has no order of its own, and the
-        # sort below is then one comparison pass instead of sorting a million strings in Python
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-        joined = sa.func.string_agg(m.member, aggregate_order_by(sa.literal("\n"), m.member.collate("C")))
     count, text = conn.execute(sa.select(sa.func.count(m.member), joined).where(*where)).one()
     out: list[str] = text.split("\n") if count else []
     if len(out) != count:
@@ -114,7 +113,7 @@ def pool_member_ids(
     removed = {e.member for e in edits if e.pool == pool and e.removed}
     if removed:
         out = [u for u in out if u not in removed]
-    out.sort()  # already in order (SQLite's index, PostgreSQL's ORDER BY): one comparison pass
+    out.sort()  # DRAW-16 byte order; usually already so (see above): then one comparison pass
     return out
 
 
@@ -348,6 +347,11 @@ def insert_filtered_targets(session: Session, task_code: str, filters: dict[str,
     src = q.where(reg.Target.uscc.not_in(manual)).with_only_columns(
         sa.literal(task_code), sa.literal("targets"), reg.Target.uscc, sa.literal("filter"), sa.false()
     )
+    if conn.dialect.name == "postgresql":
+        # written in byte order: the unique index (task, pool, member) then grows at one end
+        # (cheaper than without the sort, measured), and ``pool_member_ids`` reads the table in
+        # that order without sorting in the server
+        src = src.order_by(reg.Target.uscc.collate("C"))
     result = conn.execute(
         sa.insert(PoolMember).from_select(["task_code", "pool", "member", "origin", "removed"], src)
     )

@@ -111,3 +111,34 @@ def test_flagged_targets_is_read_from_the_flagged_index(db: str, request: pytest
     assert "ix_targets_flagged" in plan, plan
     if db == "runtime":  # each flagged row then read from the table: few
         assert plan == "SCAN targets USING INDEX ix_targets_flagged", plan
+
+
+@pytest.mark.parametrize("db", DBS)
+def test_a_built_pool_is_stored_and_read_in_byte_order_whatever_the_table_order(
+    db: str, request: pytest.FixtureRequest
+) -> None:
+    """PostgreSQL: the pool build writes the targets in byte order (so the members read needs no
+    sort in the server); on either database the read returns byte order even when the table's
+    order is another (rows added by hand, rows in reverse)."""
+    rt = request.getfixturevalue(db)
+    with rt.transaction() as s:
+        seed_registries(s, targets=60)
+        code = service.create_task(
+            s, rt.journal, title="抽查", year=2026, organiser="SCJG",
+            params={"targets": {"ratio_bp": 2500}}, actor=actor(),
+        ).code
+        service.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=actor())
+        conn = s.connection()
+        m = repo.PoolMember
+        where = (m.task_code == code, m.pool == "targets")
+        if conn.dialect.name == "postgresql":
+            stored = list(conn.execute(sa.select(m.member).where(*where).order_by(sa.text("ctid"))).scalars())
+            assert stored == sorted(stored) and len(stored) > 40
+        ids = repo.pool_member_ids(s, code, "targets")
+        assert ids == sorted(ids)
+        # the same members again, written in reverse order under another pool name
+        conn.execute(sa.insert(m), [
+            {"task_code": code, "pool": "experts", "member": u, "origin": "manual", "removed": False}
+            for u in reversed(ids)
+        ])
+        assert repo.pool_member_ids(s, code, "experts") == ids
