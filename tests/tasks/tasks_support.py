@@ -98,6 +98,20 @@ def seed_registries(
     return {"targets": [r["uscc"] for r in rows], "inspectors": [p["code"] for p in people]}
 
 
+def task_with_targets_pool(rt: Any, s: Any, targets: int) -> str:
+    """In the open transaction ``s``: ``targets`` seeded targets and a new task (a quarter of
+    them drawn) with its targets pool built; the task's code."""
+    from drawsvc.tasks import service
+
+    seed_registries(s, targets=targets)
+    code = service.create_task(
+        s, rt.journal, title="抽查", year=2026, organiser="SCJG",
+        params={"targets": {"ratio_bp": 2500}}, actor=actor(),
+    ).code
+    service.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=actor())
+    return code
+
+
 def declare(session: Any, person: str, uscc: str, kind: str = "inspector") -> None:
     """An interest declaration in the registries' shape (registries.md C-1, P-5): a random public
     ``code`` (``D-`` + 16 hex, embedding nothing) and the private ``natural_key`` by which later

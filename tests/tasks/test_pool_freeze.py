@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tasks_support import actor, ops, reveal, seed_registries
+from tasks_support import actor, ops, reveal, seed_registries, task_with_targets_pool
 
 from drawsvc.draw.pool import USCC_ALPHABET, TargetColumns
 from drawsvc.tasks import replay, service
@@ -41,13 +41,7 @@ def test_column_chunks_equal_the_record_chunks_and_decode_to_the_pool(n: int, bu
 
 def _task(rt: Any, targets: int = 40) -> str:
     with rt.transaction() as s:
-        seed_registries(s, targets=targets)
-        code = service.create_task(
-            s, rt.journal, title="抽查", year=2026, organiser="SCJG",
-            params={"targets": {"ratio_bp": 2500}}, actor=actor(),
-        ).code
-        service.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=actor())
-        return code
+        return task_with_targets_pool(rt, s, targets)
 
 
 @pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tasks_support import actor, seed_registries
+from tasks_support import actor, seed_registries, task_with_targets_pool
 
 from drawsvc.registries import models as reg
 from drawsvc.tasks import repository as repo
@@ -59,20 +59,9 @@ def _planned(rt: Any, table: str, read: Callable[[Any], Any]) -> tuple[Any, str]
         return result, _plan(s, *seen[0])
 
 
-def _with_targets_pool(rt: Any, s: Any, targets: int) -> str:
-    """A new task over ``targets`` seeded targets, its targets pool built; its code."""
-    seed_registries(s, targets=targets)
-    code = service.create_task(
-        s, rt.journal, title="抽查", year=2026, organiser="SCJG",
-        params={"targets": {"ratio_bp": 2500}}, actor=actor(),
-    ).code
-    service.build_pool(s, rt.journal, task=code, pool="targets", filters={}, actor=actor())
-    return code
-
-
 def _task(rt: Any) -> tuple[str, list[str]]:
     with rt.transaction() as s:
-        code = _with_targets_pool(rt, s, 30)
+        code = task_with_targets_pool(rt, s, 30)
         ids = repo.pool_member_ids(s, code, "targets")
         for member in ids[:2]:
             service.remove_pool_member(
@@ -128,7 +117,7 @@ def test_a_built_pool_is_stored_and_read_in_byte_order_whatever_the_table_order(
     order is another (rows added by hand, rows in reverse)."""
     rt = request.getfixturevalue(db)
     with rt.transaction() as s:
-        code = _with_targets_pool(rt, s, 60)
+        code = task_with_targets_pool(rt, s, 60)
         conn = s.connection()
         m = repo.PoolMember
         where = (m.task_code == code, m.pool == "targets")
