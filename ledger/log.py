@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ledger import checkpoint as checkpoints
-from ledger import store, tree
+from ledger import hashing, store, tree
 from ledger.bundlecache import PROCESS_BUNDLES, BundleCache
 from ledger.entries import canonicalize_many
 from ledger.errors import EntryNotFound, EntryRejected, MalformedError, ProofRangeError
-from ledger.hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
+from ledger.hashing import HASH_SIZE, NODE_PREFIX
 from ledger.tiles import MAX_BUNDLE_ENTRY_SIZE
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class Log:
                 raise EntryRejected(f"entry {i} of the batch is not bytes")
             if len(data) > limit:
                 raise EntryRejected(f"entry {i} of the batch is {len(data)} bytes, over the limit {limit}")
-        leaf_hashes = _leaf_hashes(entries)
+        leaf_hashes = hashing.leaf_hashes(entries)
 
         store.lock_for_append(conn)
         cached, self._edge = self._edge, None  # set again only once this append is written
@@ -280,7 +280,6 @@ class Log:
             raise ProofRangeError(f"tree size {size} is beyond the log's size {current}")
 
 
-_LEAF_BASE = hashlib.sha256(LEAF_PREFIX)
 _NODE_BASE = hashlib.sha256(NODE_PREFIX)
 
 
@@ -303,17 +302,4 @@ def _extend_compact(
             h.update(node)
             height, node = height + 1, h.digest()
         out.append((height, node))
-    return out
-
-
-def _leaf_hashes(entries: Sequence[bytes]) -> list[bytes]:
-    """RFC 9162 leaf hashes ``SHA-256(0x00 || e)``: a copy of the hash state after the prefix,
-    fed the entry (≈ 30 % faster than concatenating ``0x00 || e`` for 300-byte entries)."""
-    copy = _LEAF_BASE.copy
-    out = []
-    append = out.append
-    for data in entries:
-        h = copy()
-        h.update(data)
-        append(h.digest())
     return out

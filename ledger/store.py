@@ -20,7 +20,6 @@ requires the size read under the lock, so a forked append would roll back.
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
@@ -28,11 +27,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledger import tiles, tree
+from ledger import hashing, tiles, tree
 from ledger.bundlecache import Bundle, BundleCache
 from ledger.database import READONLY_OPTION
 from ledger.errors import MalformedError, StorageError
-from ledger.hashing import EMPTY_ROOT, HASH_SIZE, LEAF_PREFIX
+from ledger.hashing import EMPTY_ROOT, HASH_SIZE
 
 # SQLite: INTEGER PRIMARY KEY is the rowid (no second index); elsewhere a 64-bit integer.
 _Index = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -603,13 +602,10 @@ def _full_bundle(idx: int, data: bytes) -> Bundle:
 
 def _check_leaves(idx: int, bundle: Bundle, tile: bytes) -> None:
     """Every entry's RFC 9162 leaf hash is the one the level-0 tile ``idx`` holds at its place."""
-    leaf = hashlib.sha256(LEAF_PREFIX).copy
-    data, offsets = bundle.data, bundle.offsets
-    view = memoryview(data)
-    for i in range(tree.TILE_WIDTH):
-        h = leaf()
-        h.update(view[offsets[i] + 2 : offsets[i + 1]])
-        if h.digest() != tile[i * HASH_SIZE : (i + 1) * HASH_SIZE]:
+    offsets, view = bundle.offsets, memoryview(bundle.data)
+    hashes = hashing.leaf_hashes(view[offsets[i] + 2 : offsets[i + 1]] for i in range(tree.TILE_WIDTH))
+    for i, h in enumerate(hashes):
+        if h != tile[i * HASH_SIZE : (i + 1) * HASH_SIZE]:
             index = (idx << tree.TILE_HEIGHT) + i
             raise StorageError(f"entry {index} in storage does not match its leaf hash in tile 0/{idx}")
 

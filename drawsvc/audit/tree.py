@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from ledger import tiles
 from ledger.checkpoint import Checkpoint, verify_checkpoint
 from ledger.errors import MalformedError, VerificationError
-from ledger.hashing import LEAF_PREFIX, leaf_hash, node_hash, root_from_leaf_hashes
+from ledger.hashing import leaf_hash, leaf_hashes, node_hash, root_from_leaf_hashes
 from ledger.note import Verifier
 
 Fetch = Callable[[str], bytes]  # relative path → bytes (raises FileNotFoundError when absent)
@@ -117,21 +117,15 @@ def hash_entry(rng: CompactRange, raw: bytes) -> None:
     rng.append(leaf_hash(raw))
 
 
-_LEAF_BASE = hashlib.sha256(LEAF_PREFIX)
 BUNDLE_HEIGHT = WIDTH.bit_length() - 1  # a full, aligned bundle is a perfect subtree of 2**8 leaves
 
 
 def hash_bundle(rng: CompactRange, raws: list[bytes]) -> None:
     """``hash_entry`` for each of ``raws``, in order. A full bundle starting on a multiple of
     ``WIDTH`` is one perfect subtree (RFC 9162 §2.1.1 splits at powers of two), folded by
-    ``root_from_leaf_hashes`` and appended as one node; the leaf hashes come from a copied
-    hash state (``0x00`` already fed) rather than a concatenation per entry."""
-    copy = _LEAF_BASE.copy
-    hashes = []
-    for raw in raws:
-        h = copy()
-        h.update(raw)
-        hashes.append(h.digest())
+    ``root_from_leaf_hashes`` and appended as one node; the leaf hashes come from
+    ``ledger.hashing.leaf_hashes`` (a copied hash state, not a concatenation per entry)."""
+    hashes = leaf_hashes(raws)
     if len(hashes) == WIDTH and rng.size % WIDTH == 0:
         rng.append_subtree(root_from_leaf_hashes(hashes), BUNDLE_HEIGHT)
         return

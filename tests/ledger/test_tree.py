@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ledger import tree
 from ledger.errors import ProofRangeError
-from ledger.hashing import EMPTY_ROOT, leaf_hash, root_from_leaf_hashes
+from ledger.hashing import EMPTY_ROOT, leaf_hash, leaf_hashes, root_from_leaf_hashes
 
 sys.path.insert(0, str(Path(__file__).parent))
 import merkle_reference as ref
@@ -134,3 +134,12 @@ def test_tile_math_examples() -> None:
     assert tree.edge_tiles(70_000) == [(0, 273, 112), (1, 1, 17), (2, 0, 1)]
     assert tree.edge_tiles(256) == [(1, 0, 1)]
     assert tree.node_tile((11, 5)) == (1, 0, 40, 8)
+
+
+@given(st.lists(st.binary(max_size=300), max_size=20))
+def test_leaf_hashes_are_each_entrys_leaf_hash_from_bytes_or_memoryview_slices(entries: list[bytes]) -> None:
+    assert leaf_hashes(entries) == [leaf_hash(e) for e in entries]
+    joined = memoryview(b"".join(entries))
+    ends = [sum(len(e) for e in entries[: i + 1]) for i in range(len(entries))]
+    slices = [joined[end - len(e) : end] for e, end in zip(entries, ends, strict=True)]
+    assert leaf_hashes(slices) == [leaf_hash(e) for e in entries]
