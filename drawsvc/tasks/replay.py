@@ -9,7 +9,6 @@ the same ones, so there is exactly one mapping between log entries and engine in
 from __future__ import annotations
 
 import json
-import re
 import string
 import threading
 from bisect import bisect_left
@@ -36,8 +35,7 @@ FIELDS: dict[str, list[str]] = {
     "inspectors": ["id", "dept", "leader", "specialties"],
     "experts": ["id"],
 }
-USCC_LENGTH = 18
-_USCC_SLICES = re.compile(f".{{{USCC_LENGTH}}}")
+USCC_LENGTH = dpool.USCC_LENGTH
 _ALNUM = (string.ascii_letters + string.digits).encode()  # no JSON escape needed (encoded_size)
 TARGET_CHUNK = 2_800  # targets per draw.pool.members chunk (halved while a chunk is too large)
 PURPOSE_INSPECTION = "inspection"
@@ -210,11 +208,7 @@ def decode_target_columns(body: Mapping[str, Any]) -> dpool.TargetColumns:
     """``decode_target_chunk`` as columns (no record per row): the same checks, the ids sliced in
     one C-level pass, the strata expanded run by run, the sparse checks and flags placed."""
     cols = decode_target_text(body)
-    ids_text = cols.ids.text
-    ids = _USCC_SLICES.findall(ids_text)  # the 18-character slices, in one C-level pass
-    if len(ids) != len(cols.ids):  # a line break inside the text: "." stops at it
-        ids = list(cols.ids)
-    return cols._replace(ids=ids)
+    return cols._replace(ids=list(cols.ids))  # FixedWidthIds: the slices in one C-level pass
 
 
 def decode_target_text(body: Mapping[str, Any]) -> dpool.TargetColumns:
