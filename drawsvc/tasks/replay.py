@@ -113,26 +113,41 @@ def frozen_for(
     committed: Mapping[str, Any] | None,
     *,
     trust_cache: bool,
+    own_log: bool = False,
 ) -> dpool.Pool[Any]:
     """The frozen pool for ``rows``. With ``trust_cache`` a pool frozen earlier in this process
     under the committed root and size is reused: equal roots mean equal records (SHA-256). The
     verifiers freeze the logged rows themselves first (V-2) and pass ``trust_cache`` to reuse
     them; with ``trust_cache=False`` the pool is always rebuilt.
 
-    A targets pool given as columns is the service's own draw reading the pool back from the
-    log it wrote at the commit (``logread.inputs_from_log(target_columns=True)``): with
-    ``trust_cache`` it is taken under the committed root without re-hashing
-    (``pool.assume_frozen_columns``), as the commit's own frozen pool would be. The draw then
-    cites the committed root in its seed; if the logged rows were not those the root commits
-    to, every verifier, which rebuilds the root from the logged rows, refuses the draw (V-2)."""
-    if trust_cache and committed is not None:
+    ``own_log``: the service's own draw, reading back the pools its commit logged
+    (``logread.inputs_from_log``; targets as columns). Rows of the committed size are taken
+    under the committed root without re-hashing (``pool.assume_frozen_columns``,
+    ``pool.assume_frozen``), as the commit's own frozen pool would be: 50,000 inspectors cost
+    ≈ 0.5 s to re-hash. The draw then cites the committed root in its seed; if the logged rows
+    were not those the root commits to, every verifier, which rebuilds the root from the
+    logged rows, refuses the draw (V-2). Verifiers MUST NOT pass it."""
+    if committed is None:
+        return freeze(pool, rows)
+    if trust_cache or own_log:
         with _FROZEN_LOCK:
             hit = _FROZEN.get((pool, committed["root"], committed["size"]))
         if hit is not None:
             return hit
-        if isinstance(rows, dpool.TargetColumns) and len(rows.ids) == committed["size"]:
-            return dpool.assume_frozen_columns(rows, committed["root"])
+    if own_log:
+        if isinstance(rows, dpool.TargetColumns):
+            if len(rows.ids) == committed["size"]:
+                return dpool.assume_frozen_columns(rows, committed["root"])
+        elif len(rows) == committed["size"]:
+            records = inspector_records(rows) if pool == "inspectors" else _plain_records(pool, rows)
+            return dpool.assume_frozen(pool, records, committed["root"])
     return freeze(pool, rows)
+
+
+def _plain_records(pool: str, rows: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    if pool == "targets":
+        return target_records(rows)
+    return [dpool.ExpertRecord(r[0]) for r in rows]
 
 
 # --- target chunk encoding (entries.md §4, columns) ------------------------------------------
@@ -396,12 +411,20 @@ def target_rule(t: Mapping[str, Any]) -> RatioRule | StratifiedRule:
 
 
 def _frozen(
-    inputs: Any, pool: str, trust_cache: bool, held: Mapping[str, dpool.Pool[Any]] | None = None
+    inputs: Any,
+    pool: str,
+    trust_cache: bool,
+    held: Mapping[str, dpool.Pool[Any]] | None = None,
+    own_log: bool = False,
 ) -> dpool.Pool[Any]:
     if held is not None and pool in held:
         return held[pool]  # frozen by this process's commit under the committed root (cached_pools)
     return frozen_for(
-        pool, inputs.pools.get(pool, []), inputs.commit["pools"].get(pool), trust_cache=trust_cache
+        pool,
+        inputs.pools.get(pool, []),
+        inputs.commit["pools"].get(pool),
+        trust_cache=trust_cache,
+        own_log=own_log,
     )
 
 
@@ -414,14 +437,16 @@ def inspection_request(
     trust_cache: bool = False,
     declared: Iterable[tuple[str, str]] | None = None,
     held: Mapping[str, dpool.Pool[Any]] | None = None,
+    own_log: bool = False,
 ) -> engine.InspectionRequest | None:
     """The engine request of an inspection draw. ``declared``: the service's own draw passes the
     declared (inspector, target) pairs it holds, so that avoidance is a set lookup when they
-    explain every logged tag (``Avoidance.explained_by``); verifiers pass nothing."""
+    explain every logged tag (``Avoidance.explained_by``); verifiers pass nothing. ``own_log``:
+    see ``frozen_for`` (the service's own draw only)."""
     p = inputs.params
     if p.get("targets") is None:
         return None
-    targets = _frozen(inputs, "targets", trust_cache, held)
+    targets = _frozen(inputs, "targets", trust_cache, held, own_log)
     teams = p.get("teams")
     rule = None
     if teams is not None:
@@ -440,7 +465,7 @@ def inspection_request(
         reveal=_reveal(inputs, PURPOSE_INSPECTION, secrets, beacon),
         targets=targets,
         target_rule=target_rule(p["targets"]),
-        inspectors=_frozen(inputs, "inspectors", trust_cache, held) if teams is not None else None,
+        inspectors=_frozen(inputs, "inspectors", trust_cache, held, own_log) if teams is not None else None,
         teams=rule,
         avoidance=avoidance,
     )
@@ -453,6 +478,7 @@ def expert_request(
     *,
     trust_cache: bool = False,
     held: Mapping[str, dpool.Pool[Any]] | None = None,
+    own_log: bool = False,
 ) -> engine.ExpertRequest | None:
     e = inputs.params.get("experts")
     if e is None:
@@ -460,7 +486,7 @@ def expert_request(
     rotation = inputs.commit.get("rotation") or []
     return engine.ExpertRequest(
         reveal=_reveal(inputs, PURPOSE_EXPERTS, secrets, beacon),
-        experts=_frozen(inputs, "experts", trust_cache, held),
+        experts=_frozen(inputs, "experts", trust_cache, held, own_log),
         pool_id=e["pool"],
         group=e["group"],
         headcount=e["headcount"],
@@ -492,12 +518,14 @@ def run_draw(
     trust_cache: bool = False,
     declared: Iterable[tuple[str, str]] | None = None,
     held: Mapping[str, dpool.Pool[Any]] | None = None,
+    own_log: bool = False,
 ) -> dict[str, Any]:
     """The draw of one commitment round: ``{"inspection": engine result|None, "experts": ...|None}``.
-    ``held``: pools not read from the log because this process holds them (``cached_pools``)."""
+    ``held``: pools not read from the log because this process holds them (``cached_pools``);
+    ``own_log``: the service drawing from the pools its own commit logged (``frozen_for``)."""
     ins = inspection_request(inputs, secrets, beacon, salt, trust_cache=trust_cache, declared=declared,
-                             held=held)
-    exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache, held=held)
+                             held=held, own_log=own_log)
+    exp = expert_request(inputs, secrets, beacon, trust_cache=trust_cache, held=held, own_log=own_log)
     return {
         "inspection": _named(inputs, engine.draw_inspection, ins) if ins is not None else None,
         "experts": _named(inputs, engine.draw_experts, exp) if exp is not None else None,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from tasks_support import actor, ops, seed_registries
 
+from drawsvc.errors import InvalidInput
 from drawsvc.tasks import service
 from ledger.errors import StorageError
 from ledger.log import Log
@@ -107,6 +108,54 @@ def test_the_first_draw_reads_its_commitment_and_what_it_cites_in_one_read(
     first = min(ref["entries"][0] for ref in c.pools["pools"].values())
     assert reads == [(first, c.log_index + 1)]  # the pools' chunks, the tags and the commitment
     assert len(replay.teams_of(draw.result)) == len(replay.drawn_targets(draw.result)) > 0
+
+
+def test_a_draw_in_another_process_takes_both_logged_pools_under_their_roots_unhashed(
+    runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's own draw (``own_log``) re-hashes neither the targets nor the inspectors
+    pool it reads back from the log (50,000 inspectors ≈ 0.5 s); the verifier, which never
+    takes that path, rebuilds both roots from the logged rows and accepts the draw."""
+    from tasks_support import reveal
+
+    from drawsvc.draw import pool as dpool
+    from drawsvc.tasks import replay
+    from drawsvc.tasks.logread import reader_for
+    from drawsvc.tasks.verify import verify_draw
+
+    code = _task(runtime)
+    with runtime.transaction() as s:
+        service.commit_task(s, runtime.journal, task=code, commitments=ops(), actor=actor())
+    replay.forget_frozen()  # as in another worker
+    with monkeypatch.context() as m:
+        m.setattr(dpool, "_target_root", lambda cols: pytest.fail("the draw re-hashed the targets"))
+        m.setattr(dpool, "inspector_json", lambda *a: pytest.fail("the draw re-hashed the inspectors"))
+        with runtime.transaction() as s:
+            draw = service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
+            index, seed = draw.log_index, draw.result["inspection"]["seed"]
+    assert len(replay.teams_of(draw.result)) > 0
+    replay.forget_frozen()
+    hashed: list[int] = []
+    original = dpool.inspector_json
+    monkeypatch.setattr(dpool, "inspector_json", lambda *a: hashed.append(1) or original(*a))
+    with runtime.engine.connect() as conn:
+        verified = verify_draw(reader_for(runtime.log, conn), index, size=runtime.log.size(conn), later=[])
+    assert verified.seed == seed and hashed  # the verifier hashed the logged inspectors itself
+
+
+def test_only_the_services_own_draw_takes_logged_inspectors_under_the_committed_root() -> None:
+    from drawsvc.tasks import replay
+
+    rows = [[f"I{k:03d}", "SCJG", k == 0, []] for k in range(5)]
+    true_root = replay.freeze("inspectors", rows).root
+    committed = {"root": "00" * 32, "size": len(rows)}
+    taken = replay.frozen_for("inspectors", rows, committed, trust_cache=True, own_log=True)
+    assert taken.root == bytes(32) and [r.id for r in taken.records] == [r[0] for r in rows]
+    assert replay.frozen_for("inspectors", rows, committed, trust_cache=True).root == true_root  # verifiers
+    short = replay.frozen_for("inspectors", rows[:-1], committed, trust_cache=True, own_log=True)
+    assert short.root != bytes(32)
+    with pytest.raises(InvalidInput, match="strict id order"):  # still ordered
+        replay.frozen_for("inspectors", rows[::-1], committed, trust_cache=True, own_log=True)
 
 
 def test_prefetching_serves_its_range_from_one_read_and_passes_others_through() -> None:

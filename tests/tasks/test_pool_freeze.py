@@ -157,16 +157,18 @@ def test_a_draw_in_a_fresh_process_reads_the_pool_back_without_rehashing_it(
 
 
 def test_a_logged_pool_of_another_size_than_committed_is_frozen_again() -> None:
-    """Columns whose size is not the committed one are never taken under the committed root."""
+    """Columns whose size is not the committed one are never taken under the committed root,
+    nor are columns given by anything but the service's own draw (``own_log``)."""
     cols = _columns(50, 1)
     frozen = replay.freeze("targets", cols)
     committed = {"root": "00" * 32, "size": len(cols.ids)}
-    taken = replay.frozen_for("targets", cols, committed, trust_cache=True)
+    taken = replay.frozen_for("targets", cols, committed, trust_cache=True, own_log=True)
     assert taken.root == bytes(32) and taken.records == frozen.records  # the committed root, unchecked
     short = cols._replace(**{k: v[:-1] for k, v in cols._asdict().items()})
-    again = replay.frozen_for("targets", short, committed, trust_cache=True)
+    again = replay.frozen_for("targets", short, committed, trust_cache=True, own_log=True)
     assert again.root == replay.freeze("targets", short).root != bytes(32)
     assert replay.frozen_for("targets", cols, committed, trust_cache=False).root == frozen.root
+    assert replay.frozen_for("targets", cols, committed, trust_cache=True).root == frozen.root  # a verifier
 
 
 @pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])

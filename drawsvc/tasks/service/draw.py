@@ -64,8 +64,9 @@ def draw_task(
     secrets = replay.check_reveals(c.commitments, [dict(r) for r in reveals])
     beacon = _verified_beacon(task, c.beacon, beacon_signature, beacon_value)
     held = replay.cached_pools(c.pools["pools"])  # the pools themselves: see cached_pools
-    # the targets pool as columns, taken under the committed root (replay.frozen_for): the pool
-    # the commit froze is read back from the log without re-hashing, in this process or another
+    # the pools the commit froze, read back from the log (the targets as columns) and taken
+    # under the committed roots without re-hashing (replay.frozen_for, own_log), in this
+    # process or another
     inputs = logread.inputs_from_entries(_commit_reader(journal, session, c, held), c.log_index,
                                          cached=frozenset(held), target_columns=True)
     # the declarations behind the logged tags, when they still explain them all: avoidance
@@ -78,7 +79,8 @@ def draw_task(
     )
     try:
         result = replay.run_draw(
-            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared, held=held
+            inputs, secrets, beacon, c.avoidance_salt, trust_cache=True, declared=declared, held=held,
+            own_log=True,
         )
     except DrawInfeasible as exc:
         raise _with_department(exc, t) from None
