@@ -70,6 +70,29 @@ def test_inspector_json_is_the_jcs_of_the_record(r):
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.lists(inspectors, max_size=30, unique_by=lambda r: r.id), st.booleans())
+def test_a_pools_inspector_leaves_are_each_records_inspector_json(recs, as_lists):
+    """``freeze_inspectors`` builds its leaves in one loop (``_inspector_leaves``): the same bytes
+    as ``inspector_json`` of each record, specialties given sorted or not, as tuples or lists."""
+    given_ = [r._replace(specialties=list(reversed(r.specialties)) if as_lists else r.specialties)
+              for r in recs]
+    pool = freeze_inspectors(given_)
+    assert all(type(r.specialties) is tuple for r in pool.records)
+    assert [list(r.specialties) for r in pool.records] == [
+        sorted(r.specialties) for r in sorted(recs, key=lambda r: r.id.encode())]
+    assert pool_mod._inspector_leaves(pool.records) == [inspector_json(r) for r in pool.records]
+    assert pool.root == ref_pool_root([_dict(r) for r in pool.records])
+
+
+@pytest.mark.parametrize("bad", [{"leader": 1}, {"specialties": ("价格", "价格")}])
+def test_a_pools_inspector_leaves_refuse_what_inspector_json_refuses(bad):
+    r = InspectorRecord("I-1", "SCJG", True, ("价格",))._replace(**bad)
+    for build in (lambda: inspector_json(r), lambda: freeze_inspectors([r])):
+        with pytest.raises(InvalidInput, match="leader is a boolean and specialties are unique"):
+            build()
+
+
+@settings(max_examples=60, deadline=None)
 @given(text.filter(bool))
 def test_expert_json_is_the_jcs_of_the_record(x):
     assert expert_json(ExpertRecord(x)) == rfc8785.dumps({"id": x})

@@ -129,15 +129,15 @@ def test_a_draw_in_another_process_takes_both_logged_pools_under_their_roots_unh
     replay.forget_frozen()  # as in another worker
     with monkeypatch.context() as m:
         m.setattr(dpool, "_target_root", lambda cols: pytest.fail("the draw re-hashed the targets"))
-        m.setattr(dpool, "inspector_json", lambda *a: pytest.fail("the draw re-hashed the inspectors"))
+        m.setattr(dpool, "_inspector_leaves", lambda *a: pytest.fail("the draw re-hashed the inspectors"))
         with runtime.transaction() as s:
             draw = service.draw_task(s, runtime.journal, task=code, reveals=reveal(), actor=actor())
             index, seed = draw.log_index, draw.result["inspection"]["seed"]
     assert len(replay.teams_of(draw.result)) > 0
     replay.forget_frozen()
     hashed: list[int] = []
-    original = dpool.inspector_json
-    monkeypatch.setattr(dpool, "inspector_json", lambda *a: hashed.append(1) or original(*a))
+    original = dpool._inspector_leaves
+    monkeypatch.setattr(dpool, "_inspector_leaves", lambda *a: hashed.append(1) or original(*a))
     with runtime.engine.connect() as conn:
         verified = verify_draw(reader_for(runtime.log, conn), index, size=runtime.log.size(conn), later=[])
     assert verified.seed == seed and hashed  # the verifier hashed the logged inspectors itself
