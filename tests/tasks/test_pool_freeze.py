@@ -207,18 +207,26 @@ def test_inspections_inserted_in_bulk_are_the_rows_a_core_insert_writes(
 def test_inspector_attributes_by_scan_equal_those_by_in_list(
     db: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pool of more than one ``IN`` list is read by one scan of the inspectors: same answer."""
+    """A pool of more than one ``IN`` list is read by one scan of the inspectors: same answer,
+    and the answer of the ORM's own JSON loading (specialties sorted; none, empty, non-ASCII)."""
     from drawsvc.registries import models as reg
 
     runtime = request.getfixturevalue(db)
     with runtime.transaction() as s:
         seed_registries(s, targets=5, departments=("SCJG", "JTJ"), inspectors_per_dept=6)
-        codes = sorted(s.scalars(sa.select(reg.Inspector.code)))[1:-2]  # not every inspector
+        people = s.scalars(sa.select(reg.Inspector).order_by(reg.Inspector.code)).all()
+        for person, sp in zip(people, [["食品安全", "价格", "a\"b"], [], None, ["特种设备"]], strict=False):
+            person.specialties = sp
+        s.flush()
+        expected = {p.code: (p.department_code, p.leader_eligible, sorted(p.specialties or []))
+                    for p in people}
+        codes = sorted(expected)[:-2]  # not every inspector
         by_list = service.repo.inspector_attributes(s, codes)
         monkeypatch.setattr(service.repo, "IN_LIST", 3)
         by_scan = service.repo.inspector_attributes(s, codes)
-    assert by_scan == by_list and sorted(by_list) == codes
+    assert by_scan == by_list == {c: expected[c] for c in codes}
     assert {d for d, _, _ in by_list.values()} == {"SCJG", "JTJ"}
+    assert [by_list[c][2] for c in codes[:4]] == [['a"b', "价格", "食品安全"], [], [], ["特种设备"]]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
