@@ -27,6 +27,9 @@ PostgreSQL: a database of its own (``--db``, created on ``--server``, dropped at
 (``--files DIR`` keeps the CSV files there for the next run: ≈ 1.6 GB at 10,000,000).
 ``--keep --dir DIR --only generate,import,inspectors,pools`` then ``--dir DIR --only commit,draw``
 runs the steps in two invocations on the same database (each prints its JSON line).
+``--copy-of DB --dir DIR --only commit,draw`` repeats commit and draw on a fresh copy of a kept
+set-up (``CREATE DATABASE … TEMPLATE DB``; DIR copied to a temporary directory), dropped after;
+``--profile DIR`` writes a cProfile (CPU timer) of each commit and draw step to DIR/<step>.prof.
 Prints ONE JSON line.
 
     .venv/bin/python benchmarks/scale_bench.py [--targets 10000000] [--inspectors 50000]
@@ -194,6 +197,12 @@ def step_commit_or_draw(args: argparse.Namespace, work: Path, step: str) -> dict
 
     def timed() -> dict[str, Any]:
         out: dict[str, Any] = {}
+        prof = None
+        if args.profile is not None:
+            import cProfile
+
+            prof = cProfile.Profile(time.process_time)
+            prof.enable()
         with rt.transaction() as s:
             if step == "commit":
                 c = service.commit_task(
@@ -208,6 +217,10 @@ def step_commit_or_draw(args: argparse.Namespace, work: Path, step: str) -> dict
                 )
                 out["drawn_targets"] = len(replay.drawn_targets(d.result))
                 out["teams"] = len(replay.teams_of(d.result))
+        if prof is not None:
+            prof.disable()
+            args.profile.mkdir(parents=True, exist_ok=True)
+            prof.dump_stats(str(args.profile / f"{step}.prof"))
         return out
 
     try:
@@ -241,7 +254,8 @@ def _measured(fn: Any) -> dict[str, Any]:
 def run_step(args: argparse.Namespace, work: Path, step: str) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--step", step, "--work", str(work), "--url", args.url,
            "--targets", str(args.targets), "--inspectors", str(args.inspectors),
-           "--ratio-bp", str(args.ratio_bp), *(["--files", str(args.files)] if args.files else [])]
+           "--ratio-bp", str(args.ratio_bp), *(["--files", str(args.files)] if args.files else []),
+           *(["--profile", str(args.profile)] if args.profile else [])]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -282,6 +296,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="work directory (default: a temporary one)")
     parser.add_argument("--only", help="comma-separated steps; later steps resume a kept --dir and --db")
     parser.add_argument("--files", type=Path, help="keep the generated CSV files here and reuse them")
+    parser.add_argument("--copy-of", help="--only's steps on a fresh copy of this kept database (and --dir)")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the commit and draw steps here")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -307,10 +323,17 @@ def main() -> None:
     resuming = only[0] != STEPS[0]  # later steps on a kept --dir and database
     if resuming and not (args.dir and (args.dir / "var").exists()):
         parser.error("--only without the first step needs the --dir and --keep of an earlier run")
-    if not resuming:
+    if args.copy_of and (not resuming or args.copy_of == args.db):
+        parser.error("--copy-of needs --only without the first step, and a --db other than the copied one")
+    if not resuming or args.copy_of:
         _admin(args.server, f'DROP DATABASE IF EXISTS "{args.db}"')
-        _admin(args.server, f'CREATE DATABASE "{args.db}"')
+        template = f' TEMPLATE "{args.copy_of}"' if args.copy_of else ""
+        _admin(args.server, f'CREATE DATABASE "{args.db}"{template}')
     work = args.dir or Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    if args.copy_of:  # the copy's own work directory (its log key, its task), dropped after
+        copy = Path(tempfile.mkdtemp(prefix="scale-bench-copy-"))
+        shutil.copytree(work, copy, symlinks=True, dirs_exist_ok=True)
+        work, args.keep = copy, False
     work.mkdir(parents=True, exist_ok=True)
     steps: dict[str, dict[str, Any]] = {}
     figures["steps"] = steps
