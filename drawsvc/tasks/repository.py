@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
@@ -10,7 +11,6 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from drawsvc.db.copy import copy_rows, supports_copy
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
 from drawsvc.tasks.models import (
@@ -26,6 +26,7 @@ from drawsvc.tasks.models import (
 from ledger import store
 
 LARGE_POOL = 20_000
+_PLAIN_CODES = re.compile(r"[0-9A-Za-z]+")  # no character an array literal would need quoted
 IN_LIST = 900  # keys per IN (...) list
 
 
@@ -173,11 +174,12 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     50,000 random inspections).
 
     The constant values are converted once by their own column types' bind processors (the
-    conversion SQLAlchemy applies per row); on SQLite the rows are then one ``INSERT … SELECT``
-    over ``json_each`` of the targets as one JSON array, with the constants bound once (no
-    per-row binding and stepping from Python: 50,000 rows ≈ 0.06 s instead of ≈ 0.2 s with
-    ``executemany``; same rows, same ids in the same order), on PostgreSQL one ``COPY``
-    (psycopg); elsewhere a Core ``executemany``.
+    conversion SQLAlchemy applies per row), then bound once: the rows are one ``INSERT … SELECT``
+    over the targets as one array — ``json_each`` of a JSON array on SQLite (50,000 rows
+    ≈ 0.06 s instead of ≈ 0.2 s with ``executemany``), ``unnest`` of a ``text[]`` on PostgreSQL
+    (300,000 rows: 0.03 s of client CPU instead of 3.2–3.6 s by ``COPY``, whose ``write_row``
+    formats and dumps the constant JSON again on every row); same rows, same ids in the same
+    order. Elsewhere a Core ``executemany``.
     """
     conn = session.connection()
     if not targets:
@@ -185,8 +187,8 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     # in USCC order, not draw order: the (target, year) index then takes the rows as one ordered
     # run instead of 50,000 random B-tree inserts (≈ 30 % less on SQLite, docs/performance.md)
     targets = sorted(targets)
-    copy = supports_copy(conn)
-    if conn.dialect.name != "sqlite" and not copy:
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
         conn.execute(sa.insert(Inspection), [{"target_uscc": u, **values} for u in targets])
         return
     table = Inspection.__table__
@@ -195,11 +197,21 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
     for name in names:
         process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         consts.append(process(values[name]) if process else values[name])
-    if copy:
-        copy_rows(conn, table.name, ["target_uscc", *names], [(u, *consts) for u in targets])
-        return
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(c) for c in ["target_uscc", *names])
+    if dialect == "postgresql":
+        # unnest walks the array in order, as json_each below. Typed casts: a bound None or
+        # string is of unknown type, which the SELECT list would otherwise resolve as text.
+        casts = ", ".join(f"CAST(%s AS {table.c[n].type.compile(conn.dialect)})" for n in names)
+        # the array as one literal when every target is a plain code (a USCC always is):
+        # psycopg's list dumper costs ≈ 1.5 µs a key; anything else goes as a list, quoted
+        joined = "".join(targets) if all(type(u) is str for u in targets) else ""
+        array: Any = "{" + ",".join(targets) + "}" if _PLAIN_CODES.fullmatch(joined) else list(targets)
+        conn.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({columns}) SELECT u, {casts} FROM unnest(%s::text[]) AS u",
+            (*consts, array),
+        )
+        return
     if all(type(u) is str for u in targets):
         # json_each walks the array in order, so the rows go in in USCC order as above (an
         # ``ORDER BY key`` would add a temporary B-tree sort, +40 %; tests/tasks check the order);

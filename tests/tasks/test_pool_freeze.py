@@ -171,13 +171,15 @@ def test_a_logged_pool_of_another_size_than_committed_is_frozen_again() -> None:
     assert replay.frozen_for("targets", cols, committed, trust_cache=True).root == frozen.root  # a verifier
 
 
+@pytest.mark.parametrize("odd", [False, True])
 @pytest.mark.parametrize("db", ["runtime", pytest.param("pg_runtime", marks=pytest.mark.postgres)])
 def test_inspections_inserted_in_bulk_are_the_rows_a_core_insert_writes(
-    db: str, request: pytest.FixtureRequest
+    db: str, odd: bool, request: pytest.FixtureRequest
 ) -> None:
-    """A draw's inspections go to PostgreSQL by COPY, to SQLite by one ``INSERT … SELECT`` over
-    ``json_each``: the stored values, JSON text included, must be those of the Core insert
-    (SQLAlchemy's own conversions) they replace, and the rows go in in USCC order."""
+    """A draw's inspections go in by one ``INSERT … SELECT`` over the targets as one array
+    (``unnest`` on PostgreSQL, ``json_each`` on SQLite): the stored values, JSON text included,
+    must be those of the Core insert (SQLAlchemy's own conversions) they replace, and the rows
+    go in in USCC order. ``odd``: codes an array literal would need quoted go in unchanged."""
     import random
     from datetime import date
 
@@ -189,6 +191,8 @@ def test_inspections_inserted_in_bulk_are_the_rows_a_core_insert_writes(
         "superseded": False, "log_index": 7,
     }
     ids = sorted(f"91330100MA{k:06d}{'ABCDEFGH'[k % 8]}{k % 10}" for k in range(0, 3_000, 7))
+    if odd:
+        ids = sorted([*ids[:-5], 'a,b', 'x"y', "{z}", "p q", "b\\s"])
     shuffled = random.Random(3).sample(ids, len(ids))  # draw order
     table = Inspection.__table__
     columns = [c for c in table.columns if c.name != "id"]
