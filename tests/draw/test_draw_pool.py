@@ -253,17 +253,22 @@ def test_column_freeze_equals_the_record_freeze_and_the_reference(recs, common, 
     assert all(type(r) is TargetRecord for r in by_columns.records)
 
 
-@pytest.mark.parametrize("shape", ["regular", "sparse", "irregular", "one stratum"])
+@pytest.mark.parametrize("shape", ["regular", "sparse", "irregular", "one stratum", "flagged", "many checks"])
 def test_every_column_page_is_0x00_and_the_jcs_of_its_records(shape):
     rnd = random.Random(shape)
     ids = sorted({"91" + "".join(rnd.choices(USCC_ALPHABET, k=16)) for _ in range(700)})
     n = len(ids)
-    strata = {"regular": [""] * n, "sparse": ["" if k % 50 else "B" for k in range(n)],
-              "irregular": [rnd.choice("ABCD") for _ in range(n)], "one stratum": ["小型"] * n}[shape]
-    # "sparse" and "one stratum" stay under the template path's n/8 irregular records (patched
-    # one by one); "irregular" is built record by record throughout
+    strata = {"sparse": ["" if k % 50 else "B" for k in range(n)],
+              "irregular": [rnd.choice("ABCD") for _ in range(n)], "one stratum": ['小型"\\'] * n,
+              }.get(shape, [""] * n)
+    # one stratum and at most 8 checks values: the marked path ("regular", "one stratum",
+    # "flagged": a third of the records flagged, every marker used); the others are pieced
     checks = [0 if shape == "regular" or k % 40 else k % 5 + 1 for k in range(n)]
-    risk = [shape != "regular" and k % 67 == 0 for k in range(n)]
+    if shape == "many checks":
+        checks = [k % 11 for k in range(n)]
+    if shape == "flagged":
+        checks = [rnd.choice([0, 0, 1, 3, 9999]) for _ in range(n)]
+    risk = [shape != "regular" and (k % 67 == 0 or (shape == "flagged" and k % 3 == 0)) for k in range(n)]
     cols = TargetColumns(ids, strata, checks, risk)
     pages = _target_pages(cols, _joined_usccs(ids))
     records = [_dict(r) for r in cols.records()]
