@@ -410,13 +410,12 @@ def _target_pages(cols: TargetColumns, joined: bytes) -> list[bytes]:
         m = marker[(risk[k], checks[k + 1])]
         marked[width * k + USCC_LENGTH] = m[0]
         used.add(m)
-    text = bytes(marked)
     plain = suf[False] + b"," + pre[c0]
     swaps = [(m, suf[f] + b"," + pre[c]) for (f, c), m in marker.items() if m in used]
     pages = []
     for a in range(0, n, PAGE_SIZE):
         b = min(n, a + PAGE_SIZE)
-        body = text[width * a : width * b - 1].replace(_SEP, plain)
+        body = marked[width * a : width * b - 1].replace(_SEP, plain)  # bytes once joined below
         for m, piece in swaps:
             body = body.replace(m, piece)
         pages.append(_PAGE_OPEN + pre[checks[a]] + body + suf[risk[b - 1]] + b"]")
