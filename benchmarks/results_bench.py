@@ -298,6 +298,10 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=50_000)
     parser.add_argument("--step", nargs="+")
     args = parser.parse_args()
+    if not args.step and args.results <= 1_000:
+        parser.error("--results: more than 1,000 (the last 1,000 stay unpublished for the overdue step)")
+    if not args.step and not args.results <= args.drawn <= args.targets:
+        parser.error("--results <= --drawn <= --targets (results are entered for drawn inspections)")
     if args.step:
         name, data_dir, *rest = args.step
         fn = {"import": step_import, "publish": step_publish, "overdue": step_overdue}[name]
