@@ -110,3 +110,10 @@ class CalendarUnavailable(RuleViolation):
     """A computation needs a year whose holiday arrangement is not loaded."""
 
     code = "calendar-unavailable"
+
+
+class ServiceUnavailable(DrawsvcError):
+    """Something the server itself needs is not installed (e.g. a CJK font for PDFs): not the
+    caller's fault, and retrying helps only once the operator installs it (HTTP 503)."""
+
+    code = "service-unavailable"

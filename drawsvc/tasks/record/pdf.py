@@ -20,7 +20,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from drawsvc.errors import DrawsvcError
+from drawsvc.errors import ServiceUnavailable
 from drawsvc.tasks.record import qr
 from drawsvc.tasks.record.final import Final
 from drawsvc.tasks.record.model import POOL_LABELS, DrawRecord, Operator, Result, Round
@@ -56,8 +56,9 @@ FOOTNOTE = (
 )
 
 
-class CjkFontMissing(DrawsvcError):
-    """No installed font has Chinese glyphs, so the PDF cannot be set (DR-10)."""
+class CjkFontMissing(ServiceUnavailable):
+    """No installed font has Chinese glyphs, so the PDF cannot be set (DR-10); the message
+    names the package to install (HTTP 503: the server's set-up, not the request)."""
 
     code = "cjk-font-missing"
 
