@@ -146,6 +146,12 @@ class Pool(Generic[R]):
         return f"Pool(kind={self.kind!r}, size={self.size}, root={self.root.hex()!r})"
 
 
+def _increasing(ids: Sequence[Any]) -> bool:
+    """Whether ``ids`` are in strictly increasing order: one C-level pass, no copy (``ids[1:]``
+    was 80 MB at 10,000,000 ids). Values that do not compare raise ``TypeError``."""
+    return all(map(operator.lt, ids, islice(ids, 1, None)))
+
+
 def _sorted_unique(kind: str, records: Iterable[R]) -> list[R]:
     """Records in strictly increasing id order (DRAW-16), refusing duplicates (DRAW-17)."""
     return _sorted_unique_ids(kind, records)[0]
@@ -161,13 +167,13 @@ def _sorted_unique_ids(kind: str, records: Iterable[R]) -> tuple[list[R], list[s
         raise InvalidInput(f"{kind} records are tuples with an id first", field=kind,
                            rule="DRAW-18") from None
     try:  # ids of other types fail here (mixed types) or in the kind's id check (all non-str)
-        if all(map(operator.lt, ids, ids[1:])):
+        if _increasing(ids):
             return out, ids
         out.sort(key=operator.itemgetter(0))
     except TypeError:
         raise InvalidInput(f"{kind} ids are strings", field=f"{kind}.id", rule="DRAW-16") from None
     ids = [r[0] for r in out]
-    if not all(map(operator.lt, ids, ids[1:])):
+    if not _increasing(ids):
         for i in range(1, len(ids)):
             if ids[i] == ids[i - 1]:
                 raise InvalidInput(f"{kind} id appears twice in the pool", field=f"{kind}.id",
@@ -295,14 +301,14 @@ def _ordered_columns(cols: TargetColumns) -> tuple[TargetColumns, list[int] | No
     if not len(cols.strata) == len(cols.checks) == len(cols.risk) == n:
         raise InvalidInput("target columns differ in length", field="targets", rule="DRAW-18")
     try:
-        if all(map(operator.lt, ids, ids[1:])):
+        if _increasing(ids):
             return cols, None
         order = sorted(range(n), key=ids.__getitem__)
     except TypeError:
         raise InvalidInput("targets ids are strings", field="targets.id", rule="DRAW-16") from None
     out = TargetColumns(*([col[k] for k in order] for col in cols))
     ids = out.ids
-    if not all(map(operator.lt, ids, ids[1:])):
+    if not _increasing(ids):
         for i in range(1, n):
             if ids[i] == ids[i - 1]:
                 raise InvalidInput("targets id appears twice in the pool", field="targets.id",
@@ -405,7 +411,7 @@ def _target_pages(cols: TargetColumns, joined: bytearray) -> list[bytes]:
     marker = {pair: bytes([1 + m]) for m, pair in enumerate(pairs)}
     odd = set(compress(range(n - 1), risk))
     if len(values) > 1:
-        odd.update(compress(range(n - 1), map(c0.__ne__, checks[1:])))
+        odd.update(compress(range(n - 1), map(c0.__ne__, islice(checks, 1, None))))
     width, marked, used = USCC_LENGTH + 1, joined, set()
     for k in odd:
         m = marker[(risk[k], checks[k + 1])]
@@ -562,7 +568,7 @@ def assume_frozen(kind: str, records: Sequence[R], root_hex: str) -> Pool[R]:
     recs = list(records)
     ids = [r[0] for r in recs]
     try:
-        ordered = all(map(operator.lt, ids, ids[1:]))
+        ordered = _increasing(ids)
     except TypeError:
         ordered = False
     if not ordered:
@@ -595,7 +601,7 @@ def assume_frozen_columns(cols: TargetColumns, root_hex: str) -> Pool[TargetReco
             raise InvalidInput("targets ids are not 18-character USCCs", field="targets.id", rule="DRAW-16")
     else:
         try:
-            ordered = all(map(operator.lt, ids, ids[1:]))
+            ordered = _increasing(ids)
         except TypeError:
             ordered = False
         if not ordered:
