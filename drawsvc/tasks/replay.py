@@ -63,14 +63,26 @@ def inspector_records(rows: Iterable[Sequence[Any]]) -> list[dpool.InspectorReco
     return [dpool.InspectorRecord(r[0], r[1], r[2], tuple(r[3])) for r in rows]
 
 
+def records_of(pool: str, rows: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    """The engine records of a pool's logged rows (layout ``FIELDS[pool]``)."""
+    if pool == "targets":
+        return target_records(rows)
+    if pool == "inspectors":
+        return inspector_records(rows)
+    return [dpool.ExpertRecord(r[0]) for r in rows]
+
+
+_FREEZERS: dict[str, Any] = {
+    "targets": dpool.freeze_targets,
+    "inspectors": dpool.freeze_inspectors,
+    "experts": dpool.freeze_experts,
+}
+
+
 def freeze(pool: str, rows: Sequence[Sequence[Any]] | dpool.TargetColumns) -> dpool.Pool[Any]:
     if isinstance(rows, dpool.TargetColumns):
         return dpool.freeze_target_columns(rows)
-    if pool == "targets":
-        return dpool.freeze_targets(target_records(rows))
-    if pool == "inspectors":
-        return dpool.freeze_inspectors(inspector_records(rows))
-    return dpool.freeze_experts(dpool.ExpertRecord(r[0]) for r in rows)
+    return _FREEZERS.get(pool, dpool.freeze_experts)(records_of(pool, rows))
 
 
 _FROZEN: dict[tuple[str, str, int], dpool.Pool[Any]] = {}
@@ -139,15 +151,8 @@ def frozen_for(
             if len(rows.ids) == committed["size"]:
                 return dpool.assume_frozen_columns(rows, committed["root"])
         elif len(rows) == committed["size"]:
-            records = inspector_records(rows) if pool == "inspectors" else _plain_records(pool, rows)
-            return dpool.assume_frozen(pool, records, committed["root"])
+            return dpool.assume_frozen(pool, records_of(pool, rows), committed["root"])
     return freeze(pool, rows)
-
-
-def _plain_records(pool: str, rows: Sequence[Sequence[Any]]) -> Sequence[Any]:
-    if pool == "targets":
-        return target_records(rows)
-    return [dpool.ExpertRecord(r[0]) for r in rows]
 
 
 # --- target chunk encoding (entries.md §4, columns) ------------------------------------------
