@@ -38,6 +38,7 @@ from typing import IO, Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from drawsvc.db.arrays import text_array
 from drawsvc.db.copy import BackgroundCopy, background_copies, copy_rows, supports_copy
 from drawsvc.errors import ImportRejected, InvalidInput, RowError
 from drawsvc.gcpause import gc_paused
@@ -393,10 +394,8 @@ def _existing_targets_pg(conn: sa.Connection, keys: list[str]) -> dict[str, Any]
     table = Target.__table__
     cols = ", ".join(c.name for c in table.columns)
     sql = f"SELECT {cols} FROM {table.name} WHERE uscc = ANY(%s::text[])"
-    # The array as one literal: psycopg's list dumper costs ≈ 1.5 µs a key, the join ≈ 0.1.
-    # Keys are validated codes (digits and capitals), never a quote, comma, brace or space.
-    literal = "{" + ",".join(keys) + "}"
-    return {r.uscc: _Old(**r._mapping) for r in conn.exec_driver_sql(sql, (literal,))}
+    # keys are validated codes (digits and capitals): one array literal (``text_array``)
+    return {r.uscc: _Old(**r._mapping) for r in conn.exec_driver_sql(sql, (text_array(keys),))}
 
 
 @dataclass

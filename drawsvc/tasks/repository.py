@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
@@ -11,6 +10,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from drawsvc.db.arrays import text_array
 from drawsvc.errors import NotFound
 from drawsvc.registries import models as reg
 from drawsvc.tasks.models import (
@@ -26,7 +26,6 @@ from drawsvc.tasks.models import (
 from ledger import store
 
 LARGE_POOL = 20_000
-_PLAIN_CODES = re.compile(r"[0-9A-Za-z]+")  # no character an array literal would need quoted
 IN_LIST = 900  # keys per IN (...) list
 
 
@@ -203,13 +202,9 @@ def insert_inspections(session: Session, targets: Sequence[str], values: Mapping
         # unnest walks the array in order, as json_each below. Typed casts: a bound None or
         # string is of unknown type, which the SELECT list would otherwise resolve as text.
         casts = ", ".join(f"CAST(%s AS {table.c[n].type.compile(conn.dialect)})" for n in names)
-        # the array as one literal when every target is a plain code (a USCC always is):
-        # psycopg's list dumper costs ≈ 1.5 µs a key; anything else goes as a list, quoted
-        joined = "".join(targets) if all(type(u) is str for u in targets) else ""
-        array: Any = "{" + ",".join(targets) + "}" if _PLAIN_CODES.fullmatch(joined) else list(targets)
         conn.exec_driver_sql(
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT u, {casts} FROM unnest(%s::text[]) AS u",
-            (*consts, array),
+            (*consts, text_array(targets)),
         )
         return
     if all(type(u) is str for u in targets):
