@@ -22,6 +22,19 @@ def _claim(session, digest: str = "h1"):
                              path="/v1/x")
 
 
+def _overlapped(first, second, release_first: threading.Event) -> None:
+    """``first`` and ``second`` in threads: once ``second`` is blocked on the first's
+    uncommitted claim (checked: still running half a second on), ``first`` is let go."""
+    t1, t2 = threading.Thread(target=first), threading.Thread(target=second)
+    t1.start()
+    t2.start()
+    time.sleep(0.5)
+    assert t2.is_alive()
+    release_first.set()
+    t1.join(10)
+    t2.join(10)
+
+
 def test_claim_complete_then_replay_and_reuse_refused(runtime):
     with runtime.transaction() as s:
         assert _claim(s) is None
@@ -65,14 +78,7 @@ def test_concurrent_duplicate_waits_for_the_first_and_sees_it_committed(pg_runti
             outcome["result"] = "taken"
         outcome["waited"] = time.monotonic() - started
 
-    t1, t2 = threading.Thread(target=first), threading.Thread(target=second)
-    t1.start()
-    t2.start()
-    time.sleep(0.5)  # the second claim is now blocked on the first's uncommitted row
-    assert t2.is_alive()
-    release_first.set()
-    t1.join(10)
-    t2.join(10)
+    _overlapped(first, second, release_first)
     assert outcome["result"] == StoredResponse(201, None, b"first")  # replayed, not run again
     assert outcome["waited"] >= 0.4  # type: ignore[operator]
     with rt.transaction() as s:
@@ -101,14 +107,7 @@ def test_concurrent_duplicate_of_a_rolled_back_claim_claims_the_key(pg_runtime):
             outcome["result"] = _claim(s)
             idempotency.complete(s, scope="k1", key="same", response=StoredResponse(201, None, b"second"))
 
-    t1, t2 = threading.Thread(target=first), threading.Thread(target=second)
-    t1.start()
-    t2.start()
-    time.sleep(0.5)
-    assert t2.is_alive()  # blocked on the first's uncommitted claim
-    release_first.set()
-    t1.join(10)
-    t2.join(10)
+    _overlapped(first, second, release_first)
     assert outcome["result"] is None  # claimed: it runs the operation itself
     with rt.transaction() as s:
         assert _claim(s) == StoredResponse(201, None, b"second")

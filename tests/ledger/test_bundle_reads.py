@@ -38,6 +38,14 @@ def _filled(engine: sa.Engine, log: Log, entries: list[bytes], batch: int = 97) 
             log.append_encoded(conn, entries[i : i + batch])
 
 
+def _cached_log(engine: sa.Engine, entries: list[bytes]) -> tuple[BundleCache, Log]:
+    """A log with a cache of its own, ``entries`` appended to ``engine``'s store."""
+    cache = BundleCache()
+    log = _log(cache)
+    _filled(engine, log, entries)
+    return cache, log
+
+
 @pytest.fixture
 def db(tmp_path: Path):
     engine = support.sqlite_engine(tmp_path / "log.db")
@@ -91,10 +99,8 @@ def test_reads_return_exactly_the_entries_asked_for_across_bundle_edges(db, cach
 
 
 def test_the_partial_bundle_is_never_cached_and_reads_right_after_it_fills(db) -> None:
-    cache = BundleCache()
-    log = _log(cache)
     entries = support.random_entries(300, seed=4, size=200)
-    _filled(db, log, entries)
+    cache, log = _cached_log(db, entries)
     with db.connect() as conn:
         assert log.entries(conn, 250, 300) == entries[250:300]  # bundle 0 full, bundle 1 partial
     assert [key[0] for key in cache._items] == [0]
@@ -138,10 +144,8 @@ def test_a_bundle_read_inside_a_rolled_back_append_is_not_served_afterwards(db) 
 
 
 def test_a_tampered_bundle_is_refused_and_not_cached(db) -> None:
-    cache = BundleCache()
-    log = _log(cache)
     entries = support.random_entries(256, seed=10, size=50)
-    _filled(db, log, entries)
+    cache, log = _cached_log(db, entries)
     with db.begin() as conn:
         data = conn.execute(sa.select(store.bundles_table.c.data)).scalar_one()
         conn.execute(sa.update(store.bundles_table).values(data=support.flip(bytes(data), len(data) - 1)))
@@ -152,10 +156,8 @@ def test_a_tampered_bundle_is_refused_and_not_cached(db) -> None:
 
 def test_a_cached_bundle_is_not_served_once_its_tile_changed(db) -> None:
     """The key is the snapshot's tile: a store whose tile no longer matches is read (and refused)."""
-    cache = BundleCache()
-    log = _log(cache)
     entries = support.random_entries(256, seed=11)
-    _filled(db, log, entries)
+    _, log = _cached_log(db, entries)
     with db.connect() as conn:
         assert log.entries(conn, 0, 2) == entries[:2]
     t = store.tiles_table
@@ -168,10 +170,8 @@ def test_a_cached_bundle_is_not_served_once_its_tile_changed(db) -> None:
 
 
 def test_long_reads_do_not_fill_the_cache(db) -> None:
-    cache = BundleCache()
-    log = _log(cache)
     entries = support.random_entries(600, seed=12)
-    _filled(db, log, entries)
+    cache, log = _cached_log(db, entries)
     with db.connect() as conn:
         assert log.entries(conn, 0, CACHED_READ_MAX + 1) == entries[: CACHED_READ_MAX + 1]
     assert len(cache) == 0
@@ -198,10 +198,8 @@ def test_the_cache_keeps_the_most_recently_used_bundles_within_its_bounds() -> N
 def test_postgresql_reads_match_sqlite(pg_url: str) -> None:
     engine = sa.create_engine(pg_url)
     store.create_tables(engine)
-    cache = BundleCache()
-    log = _log(cache)
     entries = support.random_entries(600, seed=13, size=300)
-    _filled(engine, log, entries)
+    cache, log = _cached_log(engine, entries)
     with engine.connect() as conn:
         for start, stop in RANGES:
             assert log.entries(conn, start, stop) == entries[start:stop], (start, stop)
